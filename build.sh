@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Open Bangkok: set up, validate, build, serve and test.
+#   ./build.sh            create .venv when missing, install, validate and build build/openbangkok.db
+#   ./build.sh serve      the same, then serve the site on http://127.0.0.1:8001
+#   ./build.sh test       install the test extra (and Chromium with Thai fonts), run pytest
+#   ./build.sh validate   check the datasets only
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+
+# Install the project (with an extra) unless pyproject.toml has not changed since the last install.
+install() {
+  local extra=$1 stamp="$VENV/.installed${1:+-$1}"
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+  fi
+  local want
+  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".${extra:+[$extra]}"
+    echo "$want" > "$stamp"
+  fi
+}
+
+# Chromium and Thai fonts for the browser tests, from Debian's packages, when we are allowed to.
+system_packages() {
+  local missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  fc-list 2>/dev/null | grep -qi "loma\|garuda\|tlwg" || missing+=(fonts-thai-tlwg)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]} for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" fontconfig >/dev/null
+  else
+    echo "warning: ${missing[*]} missing and cannot be installed here; browser tests will be skipped" >&2
+  fi
+}
+
+build() {
+  "$VENV/bin/openbkk" build
+}
+
+case "${1:-build}" in
+  build)    install ""; build ;;
+  validate) install ""; "$VENV/bin/openbkk" validate ;;
+  serve)    install ""; build; exec "$VENV/bin/openbkk" serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8001}" ;;
+  test)     install test; system_packages; shift; exec "$VENV/bin/python" -m pytest "$@" ;;
+  *)        echo "usage: ./build.sh [build|validate|serve|test [pytest args]]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,148 @@
+"""The datasets folder: one sub-folder per dataset, each with a Frictionless data package descriptor.
+
+    datasets/<dataset>/datapackage.yaml   resources[] with path, schema (file or inline), and
+                                          optionally `rules` (SQL checks), `adapter` (a module of
+                                          openbangkok.adapters for source formats that need one)
+                                          and `sheet` (for workbooks)
+    datasets/<dataset>/*.schema.yaml      Table Schemas
+    datasets/<dataset>/*.sql              derived tables and views, run after every load
+    datasets/<dataset>/metadata.yml       optional Datasette metadata for the dataset's tables
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATASETS = PROJECT_ROOT / "datasets"
+
+
+class CatalogError(Exception):
+    """A descriptor that cannot be read; its message names the file."""
+
+
+def read_descriptor(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        raise CatalogError(f"{path}: cannot read the descriptor: {e}") from e
+    if not isinstance(data, dict):
+        raise CatalogError(f"{path}: a descriptor must be a mapping")
+    return data
+
+
+@dataclass
+class Source:
+    """One resource of a dataset: a file an agency delivered and the table it becomes."""
+
+    dataset: str
+    folder: Path
+    descriptor: dict
+
+    @property
+    def name(self) -> str:
+        return self.descriptor["name"]
+
+    @property
+    def path(self) -> Path:
+        return self.folder / self.descriptor["path"]
+
+    @property
+    def schema(self) -> dict:
+        schema = self.descriptor.get("schema", {})
+        return read_descriptor(self.folder / schema) if isinstance(schema, str) else schema
+
+    @property
+    def published_schema(self) -> dict:
+        """The table as published; differs from `schema` only where an adapter reshapes the file."""
+        schema = self.descriptor.get("publishedSchema")
+        if schema is None:
+            return self.schema
+        return read_descriptor(self.folder / schema) if isinstance(schema, str) else schema
+
+    @property
+    def adapter(self) -> str | None:
+        return self.descriptor.get("adapter")
+
+    @property
+    def rules(self) -> list[dict]:
+        return self.descriptor.get("rules", [])
+
+    @property
+    def referenced_tables(self) -> set[str]:
+        return {fk["reference"]["resource"] for fk in self.published_schema.get("foreignKeys", [])
+                if fk["reference"].get("resource") not in (None, "", self.name)}
+
+
+@dataclass
+class Dataset:
+    name: str
+    folder: Path
+    descriptor: dict
+    sources: list[Source] = field(default_factory=list)
+
+    @property
+    def sql_files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.sql"))
+
+    @property
+    def metadata(self) -> dict:
+        path = self.folder / "metadata.yml"
+        return read_descriptor(path) if path.exists() else {}
+
+
+@dataclass
+class Catalog:
+    root: Path
+    datasets: list[Dataset]
+
+    @property
+    def sources(self) -> list[Source]:
+        """Every resource, referenced tables before the tables that point at them."""
+        pending = [s for d in self.datasets for s in d.sources]
+        done: list[Source] = []
+        while pending:
+            names = {s.name for s in done}
+            ready = [s for s in pending if s.referenced_tables <= names] or pending[:1]
+            done.append(ready[0])
+            pending.remove(ready[0])
+        return done
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def find_by_path(self, path: Path) -> Source | None:
+        path = path.resolve()
+        return next((s for s in self.sources if s.path.resolve() == path), None)
+
+
+def load_catalog(root: Path = DEFAULT_DATASETS) -> Catalog:
+    root = Path(root)
+    if not root.is_dir():
+        raise CatalogError(f"{root}: no such datasets folder")
+    datasets = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        descriptor_path = next((folder / n for n in DESCRIPTOR_NAMES if (folder / n).exists()), None)
+        if descriptor_path is None:
+            continue
+        descriptor = read_descriptor(descriptor_path)
+        dataset = Dataset(folder.name, folder, descriptor)
+        for resource in descriptor.get("resources", []):
+            if "name" not in resource or "path" not in resource:
+                raise CatalogError(f"{descriptor_path}: every resource needs a name and a path")
+            dataset.sources.append(Source(folder.name, folder, resource))
+        datasets.append(dataset)
+    names = [s.name for d in datasets for s in d.sources]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise CatalogError(f"{root}: table names used by more than one resource: {sorted(duplicates)}")
+    return Catalog(root, datasets)

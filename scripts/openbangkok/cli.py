@@ -1,0 +1,135 @@
+"""openbkk: validate agency files, build the database, serve the site."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import problems as problem_output
+from .build import BuildLocked, build as run_build
+from .catalog import DEFAULT_DATASETS, CatalogError, load_catalog
+from .serve import DEFAULT_DB, make_datasette
+from .validate import validate as run_validate
+
+datasets_option = click.option(
+    "--datasets", "datasets", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATASETS,
+    show_default="datasets/", help="Folder with one sub-folder per dataset.",
+)
+limit_option = click.option(
+    "--max-per-type", default=20, show_default=True,
+    help="At most this many problems per file and type are printed (0: all).",
+)
+
+
+def print_problems(report, as_json: bool, max_per_type: int, quiet_info: bool = False) -> None:
+    shown = [p for p in report.problems if not (quiet_info and p.severity == "info")]
+    if as_json:
+        click.echo(problem_output.as_json(shown))
+        return
+    shown, notes = problem_output.limited(shown, max_per_type)
+    for problem in shown:
+        prefix = "" if problem.severity == "error" else f"{problem.severity}: "
+        click.echo(prefix + problem.line(), err=problem.severity == "error")
+    for note in notes:
+        click.echo(note, err=True)
+
+
+def open_catalog(datasets: Path):
+    try:
+        return load_catalog(datasets)
+    except CatalogError as e:
+        raise click.UsageError(str(e)) from e
+
+
+@click.group()
+@click.version_option(package_name="openbangkok")
+def cli():
+    """Open Bangkok: agency CSV -> Frictionless validation -> one SQLite database -> Datasette."""
+
+
+@cli.command()
+@datasets_option
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as a JSON array.")
+@limit_option
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(datasets, as_json, max_per_type, paths):
+    """Check every resource (or only the files named) against its Table Schema and rules.
+
+    Each problem is one line FILE:ROW:COLUMN: TYPE: message. Exit 0 valid, 1 invalid, 2 usage error.
+
+    \b
+    Examples:
+      openbkk validate
+      openbkk validate --json datasets/reference/districts.csv
+    """
+    catalog = open_catalog(datasets)
+    only = None
+    if paths:
+        unknown = [str(p) for p in paths if catalog.find_by_path(p) is None]
+        if unknown:
+            raise click.UsageError(f"not a resource of {datasets}: {', '.join(unknown)}")
+        only = {p.resolve() for p in paths}
+    with tempfile.TemporaryDirectory(prefix="openbkk-validate-") as work:
+        staged = run_validate(catalog, Path(work), only)
+    print_problems(staged.report, as_json, max_per_type)
+    if not as_json:
+        errors = len(staged.report.errors)
+        click.echo(f"{errors} problem(s) in {len(catalog.sources)} resource(s)" if errors
+                   else f"valid: {len(catalog.sources)} resource(s)", err=bool(errors))
+    sys.exit(0 if staged.report.ok else 1)
+
+
+@cli.command()
+@datasets_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
+              show_default="build/openbangkok.db", help="The database to write.")
+@limit_option
+def build(datasets, out, max_per_type):
+    """Validate everything, then write the database atomically.
+
+    On any problem nothing is written: an existing OUT stays byte for byte as it was.
+
+    \b
+    Example:
+      openbkk build --datasets datasets --out build/openbangkok.db
+    """
+    catalog = open_catalog(datasets)
+    try:
+        result = run_build(catalog, out)
+    except BuildLocked as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    print_problems(result.report, False, max_per_type)
+    if not result.ok:
+        click.echo(f"build failed: {len(result.report.errors)} problem(s); {out} was not changed", err=True)
+        sys.exit(1)
+    for table, stats in result.tables.items():
+        click.echo(f"{table:32} {stats['rows']:>9} rows {stats['seconds']:8.2f} s")
+    click.echo(f"built {out}")
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
+              show_default="build/openbangkok.db")
+@datasets_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db_path, datasets, host, port):
+    """Serve the built database with Datasette, read-only.
+
+    After a new build, restart the server to serve the new data (the running server keeps the old
+    file open and answers from it until then).
+    """
+    import uvicorn
+
+    try:
+        ds = make_datasette(db_path, datasets)
+    except FileNotFoundError as e:
+        raise click.UsageError(str(e)) from e
+    asyncio.run(ds.invoke_startup())
+    click.echo(f"Open Bangkok on http://{host}:{port}/")
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")

@@ -1,0 +1,48 @@
+"""The public site: Datasette on the built database, read-only, with settings fit for the internet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasette.app import Datasette
+from datasette.database import Database
+
+from .catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from .site_metadata import DATABASE, site_metadata
+
+DEFAULT_DB = PROJECT_ROOT / "build" / "openbangkok.db"
+PLUGINS = PROJECT_ROOT / "plugins"
+
+# Public-site settings; each is a Datasette --setting.
+SETTINGS = {
+    "sql_time_limit_ms": 3000,      # arbitrary SQL is allowed, but bounded
+    "facet_time_limit_ms": 1500,
+    "max_returned_rows": 1000,
+    "allow_csv_stream": True,       # ?_stream=on exports whole tables
+    "max_csv_mb": 0,                # ... with no size cap, so exports are never cut short
+    "allow_download": True,         # the whole .db file downloads
+    "suggest_facets": False,        # suggestions cost seconds on large tables
+    "default_cache_ttl": 300,
+    "num_sql_threads": 4,
+    "truncate_cells_html": 400,
+}
+
+
+def make_datasette(db_path: Path = DEFAULT_DB, datasets: Path = DEFAULT_DATASETS,
+                   settings: dict | None = None) -> Datasette:
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise FileNotFoundError(f"{db_path}: no database; run `openbkk build` first")
+    static = PLUGINS / "static"
+    templates = PLUGINS / "templates"
+    ds = Datasette(
+        [],
+        metadata=site_metadata(load_catalog(datasets)),
+        plugins_dir=str(PLUGINS),
+        template_dir=str(templates) if templates.is_dir() else None,
+        static_mounts=[("assets", str(static))] if static.is_dir() else [],
+        settings={**SETTINGS, **(settings or {})},
+        cors=True,
+    )
+    ds.add_database(Database(ds, path=str(db_path), is_mutable=False), name=DATABASE)
+    return ds

@@ -1,0 +1,78 @@
+"""Thai input conventions, converted once on input: Thai digits, Buddhist-era years, Thai month names."""
+
+import datetime as dt
+import re
+import unicodedata
+
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+BUDDHIST_ERA_OFFSET = 543
+
+# Full and abbreviated Thai month names, as agencies write them (with or without dots).
+THAI_MONTHS = {
+    1: ("มกราคม", "ม.ค."), 2: ("กุมภาพันธ์", "ก.พ."), 3: ("มีนาคม", "มี.ค."),
+    4: ("เมษายน", "เม.ย."), 5: ("พฤษภาคม", "พ.ค."), 6: ("มิถุนายน", "มิ.ย."),
+    7: ("กรกฎาคม", "ก.ค."), 8: ("สิงหาคม", "ส.ค."), 9: ("กันยายน", "ก.ย."),
+    10: ("ตุลาคม", "ต.ค."), 11: ("พฤศจิกายน", "พ.ย."), 12: ("ธันวาคม", "ธ.ค."),
+}
+MONTH_BY_NAME = {
+    name.replace(".", ""): number
+    for number, names in THAI_MONTHS.items()
+    for name in names
+}
+
+ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+SLASH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
+THAI_NAME_DATE = re.compile(r"^(\d{1,2})\s*([\u0e00-\u0e7f.]+?)\s*(\d{2}|\d{4})$")
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def clean_text(text: str) -> str:
+    """NFC, without zero-width characters."""
+    return unicodedata.normalize("NFC", text).translate(ZERO_WIDTH)
+
+
+def arabic_digits(text: str) -> str:
+    return text.translate(THAI_DIGITS)
+
+
+def plain_number(text: str) -> str:
+    """'๔,๙๔๖' -> '4946'; anything that is not a number is returned with Thai digits converted only."""
+    text = arabic_digits(text.strip())
+    return text.replace(",", "") if THOUSANDS.match(text) else text
+
+
+def common_era_year(year: int) -> int:
+    """A year as agencies write it (พ.ศ. 2566, ค.ศ. 2023, or two-digit พ.ศ. 66) -> ค.ศ."""
+    if year < 100:
+        year += 2500
+    return year - BUDDHIST_ERA_OFFSET if year > 2400 else year
+
+
+def buddhist_era_year(year: int) -> int:
+    return year + BUDDHIST_ERA_OFFSET
+
+
+def parse_date(text: str) -> dt.date | None:
+    """Reads a date as Thai agencies write it; None when it is no date we know.
+
+    '2566-09-04', '2023-09-04', '4/9/2566', '04/09/66', '4 ก.ย. 66', '4 กันยายน 2566'.
+    Day first always; a year above 2400 is Buddhist era; a two-digit year is Buddhist era.
+    Raises ValueError for a date that does not exist, such as 31/02/2566.
+    """
+    text = arabic_digits(clean_text(text).strip())
+    if m := ISO_DATE.match(text):
+        year, month, day = (int(g) for g in m.groups())
+    elif m := SLASH_DATE.match(text):
+        day, month, year = (int(g) for g in m.groups())
+    elif (m := THAI_NAME_DATE.match(text)) and m.group(2).replace(".", "") in MONTH_BY_NAME:
+        day, year = int(m.group(1)), int(m.group(3))
+        month = MONTH_BY_NAME[m.group(2).replace(".", "")]
+    else:
+        return None
+    return dt.date(common_era_year(year), month, day)
+
+
+def fiscal_year(day: dt.date) -> int:
+    """Thai government fiscal year (ค.ศ.), October to September: 2023-10-01 is in FY 2024."""
+    return day.year + 1 if day.month >= 10 else day.year

@@ -1,0 +1,160 @@
+"""Validation: every resource checked by frictionless, staged into SQLite, then the SQL rules run.
+
+A problem is reported as FILE:ROW:COLUMN: TYPE: message, with frictionless's error types. Rules
+declared in a resource's descriptor are SQL conditions over the staged tables:
+
+    rules:
+      - column: level
+        type: constraint-error
+        when: "level != ita_level(score)"          # selects the rows that break the rule
+        message: "level {level} does not match the score {score}"
+        message_th: "ระดับ {level} ไม่ตรงกับคะแนน {score}"
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+from frictionless import Package, Schema
+
+from . import messages, prepare
+from .catalog import Catalog, Source
+from .problems import Problem, Report
+from .sql_functions import register
+from .sqlite_types import column_types, to_sqlite
+
+ROW_COLUMN = "_source_row"
+BATCH = 1000
+
+
+@dataclass
+class Staged:
+    """What validation leaves behind for the build: a staging database and per-table statistics."""
+
+    db_path: Path
+    report: Report = field(default_factory=Report)
+    stats: dict[str, dict] = field(default_factory=dict)
+
+
+def display_path(catalog: Catalog, source: Source) -> str:
+    """The file as the person who ran the command named it: <datasets dir>/<dataset>/<file>."""
+    return str(Path(catalog.root) / source.dataset / source.descriptor["path"])
+
+
+def stage_table(db: sqlite_utils.Database, source: Source, schema: dict) -> sqlite_utils.db.Table:
+    columns = {ROW_COLUMN: int, **column_types(schema)}
+    return db[source.name].create(columns, replace=True)
+
+
+def check_source(catalog: Catalog, source: Source, package: Package, db: sqlite_utils.Database,
+                 staged: Staged) -> None:
+    display = display_path(catalog, source)
+    started = time.perf_counter()
+    resource = package.get_resource(source.name)
+    schema = Schema.from_descriptor(source.schema)
+    table = stage_table(db, source, source.schema)
+    buffer: list[dict] = []
+    rows_read = 0
+
+    def on_row(row):
+        nonlocal rows_read
+        rows_read += 1
+        values = {name: to_sqlite(value) for name, value in row.to_dict().items() if name in schema.field_names}
+        buffer.append({ROW_COLUMN: row.row_number, **values})
+        if len(buffer) >= BATCH:
+            table.insert_all(buffer)
+            buffer.clear()
+
+    report = resource.validate(on_row=on_row, limit_errors=10_000)
+    table.insert_all(buffer)
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            if error.type == "primary-key" and any(
+                p.type == "blank-row" and p.row == getattr(error, "row_number", None) for p in problems
+            ):
+                continue  # a blank row is reported once, as blank-row
+            problems.append(messages.from_error(display, error, schema))
+    staged.report.extend(problems)
+    staged.stats[source.name] = {
+        "file": display, "rows_read": rows_read, "seconds": time.perf_counter() - started,
+    }
+
+
+def run_rules(catalog: Catalog, db: sqlite_utils.Database, staged: Staged) -> None:
+    for source in catalog.sources:
+        display = display_path(catalog, source)
+        for rule in source.rules:
+            sql = f"select * from [{source.name}] where {rule['when']} order by {ROW_COLUMN}"
+            try:
+                rows = list(db.query(sql))
+            except sqlite3.Error as e:
+                staged.report.add(Problem(display, None, None, "schema-error",
+                                          f"the rule {rule['when']!r} in the descriptor is not valid SQL: {e}",
+                                          "กฎตรวจสอบในไฟล์คำอธิบายข้อมูลไม่ถูกต้อง"))
+                continue
+            for row in rows:
+                values = {k: ("" if v is None else v) for k, v in row.items()}
+                staged.report.add(Problem(
+                    display, row[ROW_COLUMN], rule.get("column"), rule.get("type", "row-constraint"),
+                    rule["message"].format(**values), rule.get("message_th", "").format(**values),
+                    rule.get("severity", "error"),
+                ))
+
+
+def open_staging(path: Path) -> sqlite_utils.Database:
+    path.unlink(missing_ok=True)
+    db = sqlite_utils.Database(path)
+    db.conn.execute("pragma journal_mode = off")
+    db.conn.execute("pragma synchronous = off")
+    register(db.conn)
+    return db
+
+
+def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
+    """Clean UTF-8 copies of every plain resource, as one frictionless package (for foreign keys)."""
+    resources = []
+    for source in catalog.sources:
+        if source.adapter:
+            continue
+        clean = work / "clean" / source.dataset / (Path(source.descriptor["path"]).stem + ".csv")
+        prepared = prepare.prepare(source.path, display_path(catalog, source), source.schema, clean,
+                                   source.descriptor.get("sheet"))
+        staged.report.extend(prepared.problems)
+        descriptor = {k: v for k, v in source.descriptor.items() if k not in ("rules", "adapter", "sheet")}
+        descriptor.update(path=str(clean.relative_to(work)), schema=source.schema,
+                          format="csv", encoding="utf-8", mediatype="text/csv")
+        resources.append(descriptor)
+    return Package({"resources": resources}, basepath=str(work))
+
+
+def validate(catalog: Catalog, work: Path, only: set[Path] | None = None) -> Staged:
+    """Checks every resource of the catalog; with `only`, reports the problems of those files only.
+
+    Every resource is staged either way, since rules and foreign keys look across tables. The
+    staging database is left in `work` for the build.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    staged = Staged(work / "staging.db")
+    db = open_staging(staged.db_path)
+    package = prepare_package(catalog, work, staged)
+    unreadable = {p.file for p in staged.report.errors}
+    for source in catalog.sources:
+        if source.adapter:
+            adapter = importlib.import_module(f"openbangkok.adapters.{source.adapter}")
+            adapter.stage(catalog, source, db, staged)
+        elif display_path(catalog, source) not in unreadable:
+            check_source(catalog, source, package, db, staged)
+    if staged.report.ok:
+        run_rules(catalog, db, staged)
+    db.conn.commit()
+    db.close()
+    if only is not None:
+        wanted = {display_path(catalog, s) for s in catalog.sources if s.path.resolve() in only}
+        staged.report.problems = [p for p in staged.report.problems if p.file in wanted]
+    return staged

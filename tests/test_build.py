@@ -1,0 +1,72 @@
+"""openbkk build: one atomic database; a failed build leaves the published file untouched."""
+
+import hashlib
+import sqlite3
+
+from openbangkok.cli import cli
+
+from .conftest import DATA
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_build_valid_fixture(runner, tmp_path):
+    out = tmp_path / "site.db"
+    result = runner.invoke(cli, ["build", "--datasets", str(DATA / "valid"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(out)
+    rows = conn.execute("select place_id, visitors, opened_on from places order by place_id").fetchall()
+    assert rows == [(1, 4946, "2023-09-04"), (2, 1200, "2023-09-04"), (3, 0, "2023-09-04")]
+    assert "places" in result.output and "3 rows" in result.output
+    assert [p[0] for p in conn.execute("select name from pragma_table_info('places') where pk")] == ["place_id"]
+
+
+def test_schema_becomes_sqlite_constraints(runner, tmp_path):
+    out = tmp_path / "site.db"
+    runner.invoke(cli, ["build", "--datasets", str(DATA / "valid"), "--out", str(out)])
+    conn = sqlite3.connect(out)
+    columns = {r[1]: (r[2], r[3]) for r in conn.execute("pragma table_info(places)")}
+    assert columns["visitors"] == ("INTEGER", 0)
+    assert columns["name_th"] == ("TEXT", 1)
+    fks = conn.execute("pragma foreign_key_list(places)").fetchall()
+    assert [(f[2], f[3], f[4]) for f in fks] == [("kinds", "kind_code", "kind_code")]
+    indexed = {r[0] for r in conn.execute(
+        "select ii.name from pragma_index_list('places') il, pragma_index_info(il.name) ii")}
+    assert "kind_code" in indexed
+
+
+def test_broken_cell_leaves_existing_build_unchanged(runner, tmp_path, datasets_copy):
+    out = tmp_path / "openbangkok.db"
+    assert runner.invoke(cli, ["build", "--datasets", str(datasets_copy), "--out", str(out)]).exit_code == 0
+    before = digest(out)
+    districts = datasets_copy / "reference" / "districts.csv"
+    lines = districts.read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace("1005", "10x5", 1)
+    districts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["build", "--datasets", str(datasets_copy), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"{datasets_copy}/reference/districts.csv:6:district_code: constraint-error" in result.output
+    assert digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".openbangkok.db.tmp")) == []
+
+
+def test_build_records_source_files(built_db):
+    conn = sqlite3.connect(built_db)
+    row = conn.execute(
+        "select rows_read, rows_published, size_bytes, length(sha256) from build_files where table_name='districts'"
+    ).fetchone()
+    assert row[0] == row[1] == 50 and row[2] > 0 and row[3] == 64
+
+
+def test_second_build_waits_for_nobody_but_refuses_when_locked(tmp_path, runner):
+    import fcntl
+
+    out = tmp_path / "site.db"
+    lock = (tmp_path / ".site.db.lock").open("w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    result = runner.invoke(cli, ["build", "--datasets", str(DATA / "valid"), "--out", str(out)])
+    assert result.exit_code == 1 and "another build" in result.output
+    assert not out.exists()
+    lock.close()

@@ -1,0 +1,103 @@
+"""openbkk validate: each kind of broken file is reported as the exact FILE:ROW:COLUMN: TYPE."""
+
+import json
+import shutil
+
+import pytest
+
+from openbangkok.cli import cli
+
+from .conftest import DATA
+
+CASES = {
+    # fixture folder: (row, column, type) expected in sample/places.csv
+    "type-error": (2, "visitors", "type-error"),
+    "constraint-required": (2, "name_th", "constraint-error"),
+    "constraint-enum": (2, "status", "constraint-error"),
+    "constraint-maximum": (2, "visitors", "constraint-error"),
+    "constraint-pattern": (2, "phone_code", "constraint-error"),
+    "unique-error": (3, "name_th", "unique-error"),
+    "missing-cell": (2, "closed_on", "missing-cell"),
+    "extra-cell": (2, None, "extra-cell"),
+    "blank-row": (3, None, "blank-row"),
+    "primary-key": (3, None, "primary-key"),
+    "foreign-key": (2, None, "foreign-key"),
+    "missing-label": (1, "closed_on", "missing-label"),
+    "extra-label": (1, "remark", "extra-label"),
+    "duplicate-label": (1, "opened_on", "duplicate-label"),
+    "incorrect-label": (1, "visiters", "incorrect-label"),
+    "date-does-not-exist": (2, "opened_on", "type-error"),
+    "row-rule": (2, "closed_on", "row-constraint"),
+    "encoding-error": (2, None, "encoding-error"),
+}
+
+
+def broken_copy(tmp_path, case):
+    copy = tmp_path / "datasets"
+    shutil.copytree(DATA / "valid", copy)
+    shutil.copytree(DATA / "invalid" / case, copy, dirs_exist_ok=True)
+    return copy
+
+
+def test_valid_fixture_is_valid(runner):
+    result = runner.invoke(cli, ["validate", "--datasets", str(DATA / "valid")])
+    assert result.exit_code == 0, result.output
+    assert "valid: 2 resource(s)" in result.output
+
+
+def test_every_invalid_fixture_has_a_case():
+    assert {p.name for p in (DATA / "invalid").iterdir()} == set(CASES)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_problem_names_file_row_column_type(runner, tmp_path, case):
+    row, column, kind = CASES[case]
+    copy = broken_copy(tmp_path, case)
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 1, result.output
+    expected = f"{copy}/sample/places.csv:{row}:{column or ''}: {kind}: "
+    errors = [line for line in result.output.splitlines() if not line.startswith("info:")][:-1]
+    assert len(errors) == 1 and errors[0].startswith(expected), result.output
+    assert " / " in errors[0], "a Thai message stands beside the English one"
+
+
+@pytest.mark.parametrize("case", ["type-error", "foreign-key", "missing-label"])
+def test_json_output_names_the_same_cell(runner, tmp_path, case):
+    row, column, kind = CASES[case]
+    copy = broken_copy(tmp_path, case)
+    result = runner.invoke(cli, ["validate", "--json", "--datasets", str(copy)])
+    assert result.exit_code == 1
+    problems = [p for p in json.loads(result.stdout) if p["severity"] == "error"]
+    assert [(p["file"], p["row"], p["column"], p["type"]) for p in problems] == [
+        (f"{copy}/sample/places.csv", row, column, kind)
+    ]
+    assert problems[0]["message"] and problems[0]["message_th"]
+
+
+def test_type_error_message_says_expected_and_found(runner, tmp_path):
+    copy = broken_copy(tmp_path, "type-error")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert 'expected a whole number such as 42; found "12a"' in result.output
+
+
+def test_named_file_only(runner):
+    path = DATA / "valid" / "sample" / "kinds.csv"
+    result = runner.invoke(cli, ["validate", "--datasets", str(DATA / "valid"), str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_unknown_file_is_a_usage_error(runner, tmp_path):
+    stray = tmp_path / "stray.csv"
+    stray.write_text("a\n1\n")
+    result = runner.invoke(cli, ["validate", "--datasets", str(DATA / "valid"), str(stray)])
+    assert result.exit_code == 2
+
+
+def test_missing_datasets_folder_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(cli, ["validate", "--datasets", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+
+
+def test_conversions_are_reported_as_information(runner):
+    result = runner.invoke(cli, ["validate", "--datasets", str(DATA / "valid")])
+    assert "info: " in result.output and "visitors: Thai digits" in result.output
