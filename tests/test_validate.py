@@ -42,7 +42,7 @@ def broken_copy(tmp_path, case):
 def test_valid_fixture_is_valid(runner):
     result = runner.invoke(cli, ["validate", "--datasets", str(DATA / "valid")])
     assert result.exit_code == 0, result.output
-    assert "valid: 2 resource(s)" in result.output
+    assert "valid: 3 resource(s)" in result.output
 
 
 def test_every_invalid_fixture_has_a_case():

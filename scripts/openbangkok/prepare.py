@@ -1,10 +1,13 @@
 """Agency files as delivered -> clean UTF-8 CSV, converted once on input.
 
-Accepted: UTF-8 with or without BOM, Windows-874 / TIS-620 (detected), CRLF or LF, Thai digits and
+Accepted and converted (reported as information): UTF-8 with or without BOM, Windows-874 / TIS-620
+(detected), CRLF, LF or mixed line ends, trailing blank lines, spaces around cells, Thai digits and
 thousands separators in number fields, Buddhist-era and Thai-month dates in date fields, text in NFC
-without zero-width characters. Workbooks (.xlsx, .xls) are converted with csvkit's in2csv. What was
-converted is reported as information; the row and column structure is kept, so row numbers stay
-those of the agency's file.
+without zero-width characters. Workbooks (.xlsx, .xls) are converted with csvkit's in2csv.
+
+Refused with a clear problem: files that are not text (NUL bytes, a workbook or web page saved as
+.csv), unknown encodings, other column separators, unclosed quotes, giant cells, empty files.
+Rows and columns are kept as they are, so row numbers stay those of the agency's file.
 """
 
 from __future__ import annotations
@@ -23,15 +26,27 @@ from .problems import Problem
 csv.field_size_limit(sys.maxsize)
 
 UTF8_BOM = b"\xef\xbb\xbf"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 WORKBOOK_SUFFIXES = {".xlsx", ".xls"}
 NUMBER_TYPES = {"integer", "number", "year"}
 DATE_TYPES = {"date"}
+MAX_CELL_CHARACTERS = 100_000
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+class Refused(Exception):
+    """The file cannot be read as a table; carries the problem to report."""
+
+    def __init__(self, row, column, kind, message, message_th):
+        super().__init__(message)
+        self.details = (row, column, kind, message, message_th)
 
 
 @dataclass
 class Prepared:
     path: Path                       # clean UTF-8 CSV
-    encoding: str
+    encoding: str = ""
     conversions: Counter = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
 
@@ -46,94 +61,162 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("cp874"), "Windows-874 (TIS-620)"
 
 
+def excel_column(number: int) -> str:
+    """1 -> A, 27 -> AA: the column letter a spreadsheet shows."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
 def workbook_to_csv(path: Path, sheet: str | None) -> bytes:
-    """csvkit's in2csv, as the agency's workbook -> CSV bytes."""
+    """csvkit's in2csv: the agency's workbook (one sheet) -> CSV bytes."""
     in2csv = Path(sys.executable).with_name("in2csv")
     command = [str(in2csv) if in2csv.exists() else "in2csv", "--no-inference"]
     if sheet:
         command += ["--sheet", sheet]
     result = subprocess.run([*command, str(path)], capture_output=True, check=False)
     if result.returncode != 0:
-        raise ValueError(result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["in2csv failed"])
+        last = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["in2csv failed"]
+        raise Refused(None, None, "format-error", f"cannot read the workbook: {last[0]}",
+                      "เปิดไฟล์ Excel ไม่ได้ กรุณาตรวจสอบไฟล์และชื่อแผ่นงาน")
     return result.stdout
 
 
+def check_bytes(raw: bytes) -> None:
+    if not raw.strip():
+        raise Refused(None, None, "source-error", "the file is empty: export the table again",
+                      "ไฟล์ว่างเปล่า กรุณาส่งออกตารางอีกครั้ง")
+    if raw.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        raise Refused(None, None, "format-error",
+                      "this is an Excel workbook with a .csv name: save it as 'CSV UTF-8' or deliver the .xlsx",
+                      "ไฟล์นี้เป็นไฟล์ Excel ที่ตั้งชื่อเป็น .csv กรุณาบันทึกเป็น 'CSV UTF-8'")
+    if raw.lstrip(UTF8_BOM).lstrip()[:1] == b"<":
+        raise Refused(1, None, "format-error",
+                      "this looks like a web page (HTML), not a CSV table: download the CSV itself",
+                      "ไฟล์นี้เป็นหน้าเว็บ (HTML) ไม่ใช่ตาราง CSV")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise Refused(line, None, "encoding-error",
+                      "the file contains NUL bytes, so it is not a UTF-8 text CSV (UTF-16?): "
+                      "save it as 'CSV UTF-8' in Excel",
+                      "ไฟล์มีอักขระ NUL จึงไม่ใช่ไฟล์ CSV แบบ UTF-8 กรุณาบันทึกเป็น 'CSV UTF-8'")
+
+
+def check_header(header: list[str], schema: dict) -> None:
+    fields = schema.get("fields", [])
+    if len(header) == 1 and len(fields) > 1:
+        for separator, name in OTHER_SEPARATORS.items():
+            if separator in header[0]:
+                raise Refused(1, None, "format-error",
+                              f"the columns are separated by {name}, not commas: save the file as CSV (comma delimited)",
+                              "คอลัมน์ถูกคั่นด้วยเครื่องหมายอื่นที่ไม่ใช่จุลภาค กรุณาบันทึกเป็น CSV (คั่นด้วยจุลภาค)")
+
+
 def convert_cell(value: str, field_type: str, counts: Counter, column: str) -> str:
-    if not value:
-        return value
+    stripped = value.strip()
+    if stripped != value:
+        counts[f"{column}: spaces around the value removed"] += 1
+    if not stripped:
+        return stripped
     if field_type in NUMBER_TYPES:
-        converted = thai.plain_number(value)
-        if converted != value.strip():
+        converted = thai.plain_number(stripped)
+        if converted != stripped:
             counts[f"{column}: Thai digits or thousands separators -> plain number"] += 1
         return converted
     if field_type in DATE_TYPES:
         try:
-            day = thai.parse_date(value)
+            day = thai.parse_date(stripped)
         except ValueError:
-            return value  # a date that does not exist: validation reports it
-        if day is not None and day.isoformat() != value:
-            counts[f"{column}: date written {describe_date(value)} -> ISO 8601"] += 1
+            return stripped  # a date that does not exist: validation reports it
+        if day is not None and day.isoformat() != stripped:
+            counts[f"{column}: date written {describe_date(stripped)} -> ISO 8601"] += 1
             return day.isoformat()
-    return value
+    return stripped
 
 
 def describe_date(value: str) -> str:
-    text = thai.arabic_digits(value)
-    if any("\u0e00" <= ch <= "\u0e7f" for ch in text):
+    if any("\u0e00" <= ch <= "\u0e7f" for ch in thai.arabic_digits(value)):
         return "with a Thai month name"
     return "in the Buddhist era or day/month/year"
 
 
-def prepare(source_path: Path, display: str, schema: dict, out: Path, sheet: str | None = None) -> Prepared:
-    """Writes the clean CSV to `out`; problems name `display`, the file as the agency knows it."""
-    try:
-        raw = source_path.read_bytes()
-    except OSError as e:
-        return Prepared(out, "", problems=[Problem(display, None, None, "scheme-error",
-                                                   f"cannot read the file: {e.strerror}",
-                                                   "อ่านไฟล์ไม่ได้")])
-    if source_path.suffix.lower() in WORKBOOK_SUFFIXES:
+def read_records(text: str):
+    """CSV records with their row numbers (header = 1); unclosed quotes are refused."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    row_number = 0
+    while True:
         try:
-            raw = workbook_to_csv(source_path, sheet)
-        except ValueError as e:
-            return Prepared(out, "", problems=[Problem(display, None, None, "format-error",
-                                                       f"cannot read the workbook: {e}",
-                                                       "เปิดไฟล์ Excel ไม่ได้")])
-    if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        return Prepared(out, "", problems=[Problem(
-            display, line, None, "encoding-error",
-            "the file contains a NUL byte, so it is not a text CSV: export it again as CSV UTF-8",
-            "ไฟล์มีอักขระ NUL จึงไม่ใช่ไฟล์ CSV แบบข้อความ กรุณาบันทึกใหม่เป็น CSV UTF-8")])
-    try:
-        text, encoding = decode(raw)
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        return Prepared(out, "", problems=[Problem(
-            display, line, None, "encoding-error",
-            "the file is neither UTF-8 nor Windows-874 (Thai): save it as 'CSV UTF-8' in Excel",
-            "ไฟล์ไม่ได้เข้ารหัสเป็น UTF-8 หรือ Windows-874 กรุณาบันทึกเป็น 'CSV UTF-8' ใน Excel")])
-    prepared = Prepared(out, encoding)
-    if encoding != "UTF-8":
-        prepared.conversions[f"file read as {encoding} and written as UTF-8"] += 1
-    cleaned = thai.clean_text(text)
-    if cleaned != text:
-        prepared.conversions["text normalised to NFC, zero-width characters removed"] += 1
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise Refused(row_number + 1, None, "format-error",
+                          f"a quoted cell that starts in this row is never closed ({e}): check the quote marks",
+                          "มีเครื่องหมายคำพูด (\") ที่เปิดแต่ไม่ปิดในแถวนี้ กรุณาตรวจสอบ") from e
+        row_number += 1
+        yield row_number, record
+
+
+def write_clean(text: str, schema: dict, out: Path, prepared: Prepared, letters: bool) -> None:
     types = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
-    reader = csv.reader(io.StringIO(cleaned, newline=""))
+    records = list(read_records(text))
+    while records and not any(records[-1][1]):
+        records.pop()
+        prepared.conversions["trailing blank line removed"] += 1
+    header = [h.strip() for h in records[0][1]] if records else []
+    check_header(header, schema)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        header = None
-        for row in reader:
-            if header is None:
-                header = [h.strip() for h in row]
-                writer.writerow(header)
-                continue
+        writer.writerow(header)
+        for row_number, record in records[1:]:
+            for index, value in enumerate(record):
+                if len(value) > MAX_CELL_CHARACTERS:
+                    column = header[index] if index < len(header) else None
+                    where = f" (column {excel_column(index + 1)} in Excel)" if letters else ""
+                    raise Refused(row_number, column, "constraint-error",
+                                  f"this cell holds {len(value):,} characters{where}; the most a cell may hold is "
+                                  f"{MAX_CELL_CHARACTERS:,}: check for a broken export or pasted file",
+                                  f"ช่องนี้มี {len(value):,} ตัวอักษร เกินกว่าที่รับได้ ({MAX_CELL_CHARACTERS:,})")
             writer.writerow([
                 convert_cell(value, types.get(name, "string"), prepared.conversions, name)
-                for name, value in zip(header, row)
-            ] + row[len(header):])
+                for name, value in zip(header, record)
+            ] + record[len(header):])
+
+
+def prepare(source_path: Path, display: str, schema: dict, out: Path, sheet: str | None = None) -> Prepared:
+    """Writes the clean CSV to `out`; problems name `display`, the file as the agency knows it."""
+    prepared = Prepared(out)
+    workbook = source_path.suffix.lower() in WORKBOOK_SUFFIXES
+    try:
+        try:
+            raw = source_path.read_bytes()
+        except OSError as e:
+            raise Refused(None, None, "scheme-error", f"cannot read the file: {e.strerror}",
+                          "อ่านไฟล์ไม่ได้") from e
+        if workbook:
+            raw = workbook_to_csv(source_path, sheet)
+            prepared.conversions[f"workbook sheet {sheet or '1'} converted to CSV with in2csv"] += 1
+        check_bytes(raw)
+        try:
+            text, prepared.encoding = decode(raw)
+        except UnicodeDecodeError as e:
+            raise Refused(raw[: e.start].count(b"\n") + 1, None, "encoding-error",
+                          "the file is neither UTF-8 nor Windows-874 (Thai): save it as 'CSV UTF-8' in Excel",
+                          "ไฟล์ไม่ได้เข้ารหัสเป็น UTF-8 หรือ Windows-874 กรุณาบันทึกเป็น 'CSV UTF-8' ใน Excel") from e
+        if prepared.encoding != "UTF-8" and not workbook:
+            prepared.conversions[f"file read as {prepared.encoding} and written as UTF-8"] += 1
+        cleaned = thai.clean_text(text)
+        if cleaned != text:
+            prepared.conversions["text normalised to NFC, zero-width characters removed"] += 1
+        if "\r\n" in cleaned:
+            prepared.conversions["Windows line ends (CRLF) read"] += 1
+        write_clean(cleaned, schema, out, prepared, workbook)
+    except Refused as refused:
+        prepared.problems.append(Problem(display, *refused.details))
+        return prepared
     for what, count in prepared.conversions.items():
         prepared.problems.append(Problem(display, None, None, "conversion", f"{what} ({count}×)",
                                          f"แปลงข้อมูลแล้ว: {what} ({count} ครั้ง)", "info"))

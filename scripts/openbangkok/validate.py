@@ -13,6 +13,7 @@ declared in a resource's descriptor are SQL conditions over the staged tables:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sqlite3
 import time
@@ -42,8 +43,19 @@ class Staged:
 
 
 def display_path(catalog: Catalog, source: Source) -> str:
-    """The file as the person who ran the command named it: <datasets dir>/<dataset>/<file>."""
-    return str(Path(catalog.root) / source.dataset / source.descriptor["path"])
+    """The file as the person who ran the command named it: <datasets dir>/<dataset>/<file>[#sheet]."""
+    path = str(Path(catalog.root) / source.dataset / source.descriptor["path"])
+    sheet = source.descriptor.get("sheet")
+    return f"{path}#{sheet}" if sheet else path
+
+
+def in_excel_terms(problem: Problem, schema: Schema) -> Problem:
+    """Cell problems of a workbook also name the column letter the agency sees in Excel."""
+    if not problem.column or not schema.has_field(problem.column):
+        return problem
+    letter = prepare.excel_column(schema.field_names.index(problem.column) + 1)
+    return dataclasses.replace(problem, message=f"{problem.message} (column {letter} in Excel)",
+                               message_th=f"{problem.message_th} (คอลัมน์ {letter} ใน Excel)")
 
 
 def stage_table(db: sqlite_utils.Database, source: Source, schema: dict) -> sqlite_utils.db.Table:
@@ -80,6 +92,13 @@ def check_source(catalog: Catalog, source: Source, package: Package, db: sqlite_
             ):
                 continue  # a blank row is reported once, as blank-row
             problems.append(messages.from_error(display, error, schema))
+    if source.descriptor.get("sheet") or source.path.suffix.lower() in prepare.WORKBOOK_SUFFIXES:
+        problems = [in_excel_terms(p, schema) for p in problems]
+    if rows_read == 0 and not source.descriptor.get("allowEmpty"):
+        problems.append(Problem(display, None, None, "table-dimensions",
+                                "the file has a header but no data rows: export the rows too "
+                                "(or mark the resource allowEmpty in its descriptor)",
+                                "ไฟล์มีแต่หัวตาราง ไม่มีข้อมูล กรุณาส่งออกข้อมูลด้วย"))
     staged.report.extend(problems)
     staged.stats[source.name] = {
         "file": display, "rows_read": rows_read, "seconds": time.perf_counter() - started,
