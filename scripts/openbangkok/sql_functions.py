@@ -19,9 +19,23 @@ def buddhist_year(year: int | None) -> int | None:
     return None if year is None else thai.buddhist_era_year(int(year))
 
 
+# NACC ITA levels: (lowest score of the band, level), highest band first; below 50 is F.
+ITA_LEVELS = ((95, "AA"), (85, "A"), (75, "B"), (65, "C"), (55, "D"), (50, "E"), (0, "F"))
+ITA_PASS_MARK = 85
+
+
+def ita_level(score: float | None) -> str | None:
+    """ITA level of a total score (0-100, two decimals): AA 95-100, A 85-94.99, ... F below 50."""
+    if score is None or not 0 <= float(score) <= 100:
+        return None
+    score = round(float(score), 2)
+    return next(level for lowest, level in ITA_LEVELS if score >= lowest)
+
+
 FUNCTIONS = {
     "thai_fiscal_year": (1, thai_fiscal_year),
     "buddhist_year": (1, buddhist_year),
+    "ita_level": (1, ita_level),
 }
 
 
