@@ -65,10 +65,10 @@ def wait_for_port(port: int, process: subprocess.Popen, deadline: float = 30.0) 
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {deadline} s")
 
 
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
+def start_server(db: Path, *args: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "openbangkok", "serve", "--db", str(db), "--port", str(port)],
+        [sys.executable, "-m", "openbangkok", "serve", "--db", str(db), "--port", str(port), *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     wait_for_port(port, process)

@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import load
+from .profile import record_profiles
 from .catalog import Catalog
 from .problems import Problem, Report
 from .site_metadata import facet_columns, site_metadata
@@ -115,6 +116,7 @@ def finish(db_path: Path, catalog: Catalog, staged: Staged) -> dict[str, dict]:
         for sql_file in dataset.sql_files:
             db.conn.executescript(sql_file.read_text(encoding="utf-8"))
     record_build(db, catalog, staged, tables)
+    record_profiles(db, tables)
     db.conn.commit()
     db.execute("analyze")
     db.conn.commit()

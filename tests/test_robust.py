@@ -1,0 +1,209 @@
+"""Nothing lost, nothing damaged: encodings, workbooks, killed builds, concurrent builds, a server
+that keeps answering while a build finishes."""
+
+import csv
+import hashlib
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from openbangkok.build import build
+from openbangkok.catalog import load_catalog
+from openbangkok.cli import cli
+
+from .conftest import DATA, start_server
+
+OWN_TABLES = {"build_files", "build_columns", "sqlite_stat1"}
+
+
+def table_contents(db_path):
+    conn = sqlite3.connect(db_path)
+    names = [r[0] for r in conn.execute("select name from sqlite_master where type='table' order by name")]
+    return {
+        name: conn.execute(f"select * from [{name}] order by 1").fetchall()
+        for name in names
+        if name not in OWN_TABLES and not name.endswith(("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_config"))
+    }
+
+
+def digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("encoding", ["cp874", "utf-8-sig"])
+def test_reencoded_datasets_build_the_same_database(tmp_path, datasets_copy, built_db, encoding):
+    converted = 0
+    for path in datasets_copy.rglob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = text.encode(encoding)
+        except UnicodeEncodeError:
+            continue  # characters Windows-874 cannot hold (emoji, accents): that file stays UTF-8
+        path.write_bytes(data.replace(b"\n", b"\r\n") if encoding == "cp874" else data)
+        converted += 1
+    assert converted >= 2
+    out = tmp_path / "reencoded.db"
+    result = build(load_catalog(datasets_copy), out)
+    assert result.ok, "\n".join(p.line() for p in result.report.errors)
+    assert table_contents(out) == table_contents(built_db)
+    conn = sqlite3.connect(out)
+    notes = conn.execute("select conversions from build_files where table_name = 'districts'").fetchone()[0]
+    assert ("Windows-874" if encoding == "cp874" else "BOM") in notes
+
+
+def write_workbook(path: Path, csv_path: Path, sheet: str):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    with csv_path.open(encoding="utf-8") as f:
+        for row in csv.reader(f):
+            worksheet.append(row)
+    workbook.save(path)
+
+
+def workbook_datasets(tmp_path, edit=None):
+    copy = tmp_path / "datasets"
+    shutil.copytree(DATA / "valid", copy)
+    places = copy / "sample" / "places.csv"
+    if edit:
+        places.write_text(edit(places.read_text(encoding="utf-8")), encoding="utf-8")
+    write_workbook(copy / "sample" / "places.xlsx", places, "สถานที่")
+    places.unlink()
+    descriptor_path = copy / "sample" / "datapackage.yaml"
+    descriptor = yaml.safe_load(descriptor_path.read_text(encoding="utf-8"))
+    resource = next(r for r in descriptor["resources"] if r["name"] == "places")
+    resource.update(path="places.xlsx", sheet="สถานที่")
+    descriptor_path.write_text(yaml.safe_dump(descriptor, allow_unicode=True), encoding="utf-8")
+    return copy
+
+
+def test_workbook_builds_like_its_csv(tmp_path):
+    out_csv, out_xlsx = tmp_path / "csv.db", tmp_path / "xlsx.db"
+    assert build(load_catalog(DATA / "valid"), out_csv).ok
+    result = build(load_catalog(workbook_datasets(tmp_path)), out_xlsx)
+    assert result.ok, "\n".join(p.line() for p in result.report.errors)
+    assert table_contents(out_xlsx) == table_contents(out_csv)
+
+
+def test_workbook_problem_names_sheet_row_and_excel_column(tmp_path, runner):
+    datasets = workbook_datasets(tmp_path, edit=lambda text: text.replace(",1200,", ",many,"))
+    result = runner.invoke(cli, ["validate", "--datasets", str(datasets)])
+    assert result.exit_code == 1
+    assert f"{datasets}/sample/places.xlsx#สถานที่:3:visitors: type-error:" in result.output
+    assert "(column D in Excel)" in result.output
+
+
+def test_problems_are_limited_per_file_and_type(tmp_path, runner):
+    copy = tmp_path / "datasets"
+    shutil.copytree(DATA / "valid", copy)
+    header = (DATA / "valid" / "sample" / "places.csv").read_text(encoding="utf-8").splitlines()[0]
+    rows = [f"{i},สถานที่ {i},park,x{i},open,02,2023-09-04," for i in range(1, 31)]
+    (copy / "sample" / "places.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy), "--max-per-type", "5"])
+    assert result.output.count(": type-error: ") == 5
+    assert "25 more type-error errors not shown" in result.output
+    everything = runner.invoke(cli, ["validate", "--json", "--datasets", str(copy)])
+    import json
+    assert len([p for p in json.loads(everything.stdout) if p["type"] == "type-error"]) == 30
+
+
+# A large generated file, so that a build takes long enough to be killed in the middle.
+
+def large_datasets(folder: Path, rows: int) -> Path:
+    copy = folder / "datasets"
+    shutil.copytree(DATA / "valid", copy)
+    with (copy / "sample" / "places.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["place_id", "name_th", "kind_code", "visitors", "status", "phone_code", "opened_on", "closed_on"])
+        for i in range(1, rows + 1):
+            writer.writerow([i, f"สถานที่ที่ {i}", "park" if i % 2 else "market", i % 1000, "open", "02",
+                             f"{1 + i % 28}/{1 + i % 12}/2566", ""])
+    return copy
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    return large_datasets(tmp_path_factory.mktemp("large"), 60_000)
+
+
+def openbkk(*args):
+    return [sys.executable, "-m", "openbangkok", *args]
+
+
+def test_killed_build_leaves_published_database_unchanged(tmp_path, large):
+    out = tmp_path / "openbangkok.db"
+    assert build(load_catalog(DATA / "valid"), out).ok
+    before = digest(out)
+    kills = 0
+    for delay in (0.3, 1.0, 2.0, 3.0):
+        process = subprocess.Popen(openbkk("build", "--datasets", str(large), "--out", str(out)),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if process.poll() is not None:
+            break  # the build finished before the kill: nothing more to learn at this delay
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        kills += 1
+        assert digest(out) == before, f"published database changed by a build killed after {delay} s"
+        conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        conn.close()
+        visible = [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")]
+        assert visible == ["openbangkok.db"], "a killed build left a file that could pass for a database"
+    assert kills >= 3, "the build was too quick to be killed in the middle; make the file larger"
+    finished = subprocess.run(openbkk("build", "--datasets", str(large), "--out", str(out)),
+                              capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert sqlite3.connect(out).execute("select count(*) from places").fetchone() == (60_000,)
+    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == [], "stale temporary files were removed"
+
+
+def test_two_builds_at_once_one_refuses(tmp_path, large):
+    out = tmp_path / "openbangkok.db"
+    first = subprocess.Popen(openbkk("build", "--datasets", str(large), "--out", str(out)),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    second = subprocess.run(openbkk("build", "--datasets", str(large), "--out", str(out)),
+                            capture_output=True, text=True)
+    assert first.wait(timeout=120) == 0
+    assert second.returncode == 1 and "another build" in second.stderr
+    assert sqlite3.connect(out).execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_server_keeps_answering_while_a_build_finishes(tmp_path):
+    datasets = tmp_path / "datasets"
+    shutil.copytree(DATA / "valid", datasets)
+    out = tmp_path / "openbangkok.db"
+    assert build(load_catalog(datasets), out).ok
+    process, url = start_server_on(out, datasets)
+    try:
+        kinds = f"{url}/openbangkok/kinds.json?_shape=array"
+        assert len(httpx.get(kinds).json()) == 2
+        with (datasets / "sample" / "kinds.csv").open("a", encoding="utf-8") as f:
+            f.write("temple,วัด\n")
+        assert build(load_catalog(datasets), out).ok
+        answer = httpx.get(kinds)
+        assert answer.status_code == 200  # still answering, from the file it opened
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    process, url = start_server_on(out, datasets)  # the documented reload step: restart
+    try:
+        assert len(httpx.get(f"{url}/openbangkok/kinds.json?_shape=array").json()) == 3
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def start_server_on(db, datasets):
+    return start_server(db, "--datasets", str(datasets))
