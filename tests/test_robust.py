@@ -21,7 +21,7 @@ from openbangkok.cli import cli
 
 from .conftest import DATA, start_server
 
-OWN_TABLES = {"build_files", "build_columns", "sqlite_stat1"}
+OWN_TABLES = {"build_files", "build_columns", "build_datasets", "sqlite_stat1"}
 
 
 def table_contents(db_path):

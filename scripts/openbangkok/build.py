@@ -1,8 +1,12 @@
-"""The build: validate everything, then write one SQLite database and rename it over the old one.
+"""The build: validate, then write one SQLite database and rename it over the old one.
 
 The published file is only ever replaced by an atomic rename of a complete, checked file in the same
 folder. A failed or killed build leaves it byte for byte as it was; two builds at once are refused
 by a lock; stale temporary files from a killed build are removed by the next one.
+
+Builds are incremental (incremental.py): with nothing changed the build ends at once; otherwise the
+new file starts as a copy of the published one and only the changed datasets are validated and
+loaded again. `full=True` rebuilds everything.
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
 import importlib
+import json
 import os
 import shutil
 import time
@@ -21,14 +25,16 @@ from pathlib import Path
 import sqlite_utils
 
 from . import load
-from .profile import record_profiles
-from .catalog import Catalog
+from .catalog import Catalog, Source
+from .incremental import SITE_KEY, STATE_TABLE, Previous, datasets_to_build, fingerprints
 from .problems import Problem, Report
+from .profile import PROFILE_TABLE, record_profiles
 from .site_metadata import facet_columns, site_metadata
 from .sql_functions import register
 from .validate import Staged, validate
 
 TEMP_MARK = ".tmp-"
+FILES_TABLE = "build_files"
 
 
 class BuildLocked(Exception):
@@ -40,6 +46,7 @@ class BuildResult:
     out: Path
     report: Report
     tables: dict[str, dict] = field(default_factory=dict)
+    rebuilt: set[str] = field(default_factory=set)   # datasets loaded again; empty: up to date
 
     @property
     def ok(self) -> bool:
@@ -63,81 +70,120 @@ def remove_stale(out: Path) -> None:
         shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def names_in(db: sqlite_utils.Database) -> set[str]:
+    return {r[0] for r in db.execute("select name from sqlite_master where type in ('table', 'view')")}
 
 
-def record_build(db: sqlite_utils.Database, catalog: Catalog, staged: Staged, tables: dict) -> None:
+def drop_dataset_tables(db: sqlite_utils.Database, names: list[str]) -> None:
+    kinds = dict(db.execute("select name, type from sqlite_master where type in ('table', 'view')").fetchall())
+    for name in names:  # views first: they may read the tables
+        if kinds.get(name) == "view":
+            db.execute(f"drop view if exists [{name}]")
+    for name in names:
+        if kinds.get(name) == "table":
+            db.execute(f"drop table if exists [{name}]")
+    db.execute(f"delete from {PROFILE_TABLE} where table_name in ({', '.join('?' * len(names))})", names)
+
+
+def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Staged, tables: dict,
+                 previous: Previous) -> None:
     """The build's own account of itself: one row per source file, shown on the data-quality page."""
     built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rows = []
-    for source in catalog.sources:
+    for source in sources:
         stats = staged.stats.get(source.name, {})
-        info = [p for p in staged.report.problems if p.file == stats.get("file") and p.severity != "error"]
+        notes = [p for p in staged.report.problems if p.file == stats.get("file") and p.severity != "error"]
+        stat = source.path.stat()
+        source_file = f"{source.dataset}/{source.descriptor['path']}"
         rows.append({
             "table_name": source.name,
             "dataset": source.dataset,
-            "source_file": f"{source.dataset}/{source.descriptor['path']}",
+            "source_file": source_file,
             "built_at": built_at,
-            "size_bytes": source.path.stat().st_size,
-            "sha256": sha256(source.path),
+            "size_bytes": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": previous.hash_of(source.path, source_file),
             "rows_read": stats.get("rows_read"),
             "rows_published": tables.get(source.name, {}).get("rows"),
             "rows_rejected": stats.get("rows_rejected", 0),
-            "conversions": "\n".join(p.message for p in info if p.severity == "info"),
-            "warnings": "\n".join(p.message for p in info if p.severity == "warning"),
+            "conversions": "\n".join(p.message for p in notes if p.severity == "info"),
+            "warnings": "\n".join(p.message for p in notes if p.severity == "warning"),
         })
-    db["build_files"].insert_all(rows, pk="table_name", replace=True)
+    db[FILES_TABLE].insert_all(rows, pk="table_name", replace=True, alter=True)
 
 
-def finish(db_path: Path, catalog: Catalog, staged: Staged) -> dict[str, dict]:
+def publish_source(db: sqlite_utils.Database, source: Source, staged: Staged, facets: dict) -> int:
+    adapter = source.adapter and importlib.import_module(f"openbangkok.adapters.{source.adapter}")
+    rows = adapter.publish(db, source, staged) if adapter else load.publish(db, source)
+    fk_columns = [fk["fields"][0] for fk in source.published_schema.get("foreignKeys", [])]
+    load.index_columns(db, source.name, fk_columns + facets.get(source.name, []))
+    return rows
+
+
+def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], previous: Previous,
+           current: dict[str, str]) -> dict[str, dict]:
+    """Loads the rebuilt datasets into db_path (a copy of the published file, or a new one)."""
     db = sqlite_utils.Database(db_path)
     register(db.conn)
     db.execute("pragma foreign_keys = off")
+    for dataset in rebuilt:
+        drop_dataset_tables(db, previous.tables.get(dataset, [])) if PROFILE_TABLE in names_in(db) else None
     db.attach(load.STAGING, staged.db_path)
-    metadata = site_metadata(catalog)
-    facets = facet_columns(metadata)
-    tables = {}
-    for source in catalog.sources:
+    facets = facet_columns(site_metadata(catalog))
+    tables, created = {}, {name: set() for name in rebuilt}
+    sources = [s for s in catalog.sources if s.dataset in rebuilt]
+    for source in sources:
         started = time.perf_counter()
-        adapter = source.adapter and importlib.import_module(f"openbangkok.adapters.{source.adapter}")
-        rows = adapter.publish(db, source, staged) if adapter else load.publish(db, source)
-        fk_columns = [fk["fields"][0] for fk in source.published_schema.get("foreignKeys", [])]
-        load.index_columns(db, source.name, fk_columns + facets.get(source.name, []))
+        before = names_in(db)
+        rows = publish_source(db, source, staged, facets)
+        created[source.dataset] |= names_in(db) - before
         tables[source.name] = {"rows": rows, "seconds": time.perf_counter() - started
                                + staged.stats.get(source.name, {}).get("seconds", 0)}
     db.conn.commit()
     db.execute(f"detach {load.STAGING}")
     for dataset in catalog.datasets:
-        for sql_file in dataset.sql_files:
-            db.conn.executescript(sql_file.read_text(encoding="utf-8"))
-    record_build(db, catalog, staged, tables)
-    record_profiles(db, tables)
+        if dataset.name in rebuilt:
+            before = names_in(db)
+            for sql_file in dataset.sql_files:
+                db.conn.executescript(sql_file.read_text(encoding="utf-8"))
+            created[dataset.name] |= names_in(db) - before
+    record_files(db, sources, staged, tables, previous)
+    record_profiles(db, [t for names in created.values() for t in sorted(names)
+                         if db[t].exists() and not db[t].schema.lower().startswith("create virtual")])
+    state = [{"dataset": name, "fingerprint": current[name], "tables": json.dumps(sorted(created[name]))}
+             for name in rebuilt]
+    state.append({"dataset": SITE_KEY, "fingerprint": current[SITE_KEY], "tables": "[]"})
+    db[STATE_TABLE].insert_all(state, pk="dataset", replace=True)
     db.conn.commit()
-    db.execute("analyze")
+    for table in tables:
+        db.execute(f"analyze [{table}]")
     db.conn.commit()
     db.close()
     return tables
 
 
-def build(catalog: Catalog, out: Path) -> BuildResult:
+def build(catalog: Catalog, out: Path, full: bool = False) -> BuildResult:
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
         remove_stale(out)
+        previous = Previous() if full else Previous.read(out)
+        current = fingerprints(catalog, previous)
+        rebuilt = datasets_to_build(catalog, current, previous)
+        if not rebuilt:
+            return BuildResult(out, Report())
+        reuse = bool(previous.fingerprints) and rebuilt != {d.name for d in catalog.datasets}
         work = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}.d"
         tmp_db = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}"
         try:
-            staged = validate(catalog, work)
-            result = BuildResult(out, staged.report)
+            staged = validate(catalog, work, datasets=rebuilt, previous_db=out if reuse else None)
+            result = BuildResult(out, staged.report, rebuilt=rebuilt)
             if not staged.report.ok:
                 return result
+            if reuse:
+                shutil.copyfile(out, tmp_db)
             try:
-                result.tables = finish(tmp_db, catalog, staged)
+                result.tables = finish(tmp_db, catalog, staged, rebuilt, previous, current)
             except Exception as e:  # a derived-table script or adapter failed: nothing is published
                 result.report.add(Problem(str(catalog.root), None, None, "build-error", str(e),
                                           "การสร้างฐานข้อมูลล้มเหลว"))

@@ -88,10 +88,12 @@ def validate(datasets, as_json, max_per_type, paths):
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
               show_default="build/openbangkok.db", help="The database to write.")
 @limit_option
-def build(datasets, out, max_per_type):
+@click.option("--full", is_flag=True, help="Rebuild every dataset, even those that have not changed.")
+def build(datasets, out, max_per_type, full):
     """Validate everything, then write the database atomically.
 
-    On any problem nothing is written: an existing OUT stays byte for byte as it was.
+    On any problem nothing is written: an existing OUT stays byte for byte as it was. Only the
+    datasets that changed since OUT was built (and those pointing at them) are loaded again.
 
     \b
     Example:
@@ -99,7 +101,7 @@ def build(datasets, out, max_per_type):
     """
     catalog = open_catalog(datasets)
     try:
-        result = run_build(catalog, out)
+        result = run_build(catalog, out, full=full)
     except BuildLocked as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)
@@ -107,6 +109,10 @@ def build(datasets, out, max_per_type):
     if not result.ok:
         click.echo(f"build failed: {len(result.report.errors)} problem(s); {out} was not changed", err=True)
         sys.exit(1)
+    if not result.rebuilt:
+        click.echo(f"{out} is up to date: no dataset changed since it was built")
+        return
+    click.echo(f"rebuilt: {', '.join(sorted(result.rebuilt))}")
     for table, stats in result.tables.items():
         click.echo(f"{table:32} {stats['rows']:>9} rows {stats['seconds']:8.2f} s")
     click.echo(f"built {out}")

@@ -105,8 +105,8 @@ def check_source(catalog: Catalog, source: Source, package: Package, db: sqlite_
     }
 
 
-def run_rules(catalog: Catalog, db: sqlite_utils.Database, staged: Staged) -> None:
-    for source in catalog.sources:
+def run_rules(catalog: Catalog, sources: list[Source], db: sqlite_utils.Database, staged: Staged) -> None:
+    for source in sources:
         display = display_path(catalog, source)
         for rule in source.rules:
             sql = f"select * from [{source.name}] where {rule['when']} order by {ROW_COLUMN}"
@@ -140,7 +140,7 @@ def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
     resources = []
     for source in catalog.sources:
         if source.adapter:
-            continue
+            continue  # an adapter reads its own file
         clean = work / "clean" / source.dataset / (Path(source.descriptor["path"]).stem + ".csv")
         prepared = prepare.prepare(source.path, display_path(catalog, source), source.schema, clean,
                                    source.descriptor.get("sheet"))
@@ -152,25 +152,30 @@ def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
     return Package({"resources": resources}, basepath=str(work))
 
 
-def validate(catalog: Catalog, work: Path, only: set[Path] | None = None) -> Staged:
-    """Checks every resource of the catalog; with `only`, reports the problems of those files only.
+def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
+             datasets: set[str] | None = None, previous_db: Path | None = None) -> Staged:
+    """Checks the resources of the catalog; with `only`, reports the problems of those files only.
 
-    Every resource is staged either way, since rules and foreign keys look across tables. The
-    staging database is left in `work` for the build.
+    `datasets` limits the checks to those datasets (an incremental build); their rules then see the
+    other datasets' tables in `previous_db`, the database published before. Every checked resource
+    is staged into the staging database in `work`, which the build publishes from.
     """
     work.mkdir(parents=True, exist_ok=True)
     staged = Staged(work / "staging.db")
     db = open_staging(staged.db_path)
+    if previous_db is not None:
+        db.attach("previous", previous_db)
     package = prepare_package(catalog, work, staged)
     unreadable = {p.file for p in staged.report.errors}
-    for source in catalog.sources:
+    checked = [s for s in catalog.sources if datasets is None or s.dataset in datasets]
+    for source in checked:
         if source.adapter:
             adapter = importlib.import_module(f"openbangkok.adapters.{source.adapter}")
             adapter.stage(catalog, source, db, staged)
         elif display_path(catalog, source) not in unreadable:
             check_source(catalog, source, package, db, staged)
     if staged.report.ok:
-        run_rules(catalog, db, staged)
+        run_rules(catalog, checked, db, staged)
     db.conn.commit()
     db.close()
     if only is not None:

@@ -1,0 +1,101 @@
+"""Incremental builds: what changed since the database was last built.
+
+A dataset's fingerprint covers every file in its folder (data, descriptors, schemas, SQL, metadata);
+the site's covers metadata.yml and this package's code. A dataset is rebuilt when its fingerprint
+changed or when it points (by foreign key) at a table of a dataset that is rebuilt; any change to
+the site's fingerprint rebuilds everything. Large files are hashed again only when their size or
+modification time changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import Catalog, Dataset
+from .site_metadata import METADATA_FILE
+
+PACKAGE = Path(__file__).resolve().parent
+STATE_TABLE = "build_datasets"
+SITE_KEY = "(site)"
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Previous:
+    """What the published database says about the build that made it."""
+
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, list[str]] = field(default_factory=dict)
+    file_hashes: dict[tuple[str, int, int], str] = field(default_factory=dict)  # (source_file, size, mtime) -> sha256
+
+    @classmethod
+    def read(cls, db_path: Path) -> "Previous":
+        if not db_path.exists():
+            return cls()
+        try:
+            conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+            rows = conn.execute(f"select dataset, fingerprint, tables from {STATE_TABLE}").fetchall()
+            files = conn.execute("select source_file, size_bytes, mtime_ns, sha256 from build_files").fetchall()
+            conn.close()
+        except sqlite3.Error:
+            return cls()  # an older or foreign database: build everything
+        return cls(
+            {name: fp for name, fp, _ in rows},
+            {name: json.loads(tables) for name, _, tables in rows},
+            {(path, size, mtime): sha for path, size, mtime, sha in files},
+        )
+
+    def hash_of(self, path: Path, key: str) -> str:
+        """sha256 of a file, taken from the last build when its size and modification time are the same."""
+        stat = path.stat()
+        return self.file_hashes.get((key, stat.st_size, stat.st_mtime_ns)) or file_digest(path)
+
+
+def site_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")) + [METADATA_FILE]:
+        if path.exists():
+            digest.update(path.name.encode() + file_digest(path).encode())
+    return digest.hexdigest()
+
+
+def dataset_fingerprint(dataset: Dataset, previous: Previous) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in dataset.folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        key = f"{dataset.name}/{path.relative_to(dataset.folder)}"
+        digest.update(key.encode() + previous.hash_of(path, key).encode())
+    return digest.hexdigest()
+
+
+def fingerprints(catalog: Catalog, previous: Previous) -> dict[str, str]:
+    result = {d.name: dataset_fingerprint(d, previous) for d in catalog.datasets}
+    result[SITE_KEY] = site_fingerprint()
+    return result
+
+
+def datasets_to_build(catalog: Catalog, current: dict[str, str], previous: Previous) -> set[str]:
+    """The datasets whose tables must be loaded again; all of them when the site changed."""
+    everything = {d.name for d in catalog.datasets}
+    if current.get(SITE_KEY) != previous.fingerprints.get(SITE_KEY):
+        return everything
+    changed = {name for name in everything if current[name] != previous.fingerprints.get(name)}
+    owner = {s.name: s.dataset for s in catalog.sources}
+    grew = True
+    while grew:
+        grew = False
+        for source in catalog.sources:
+            if source.dataset not in changed and any(owner.get(t) in changed for t in source.referenced_tables):
+                changed.add(source.dataset)
+                grew = True
+    return changed

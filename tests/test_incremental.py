@@ -1,0 +1,99 @@
+"""Incremental builds: nothing changed, nothing done; a changed dataset is loaded again alone,
+together with the datasets that point at it."""
+
+import hashlib
+import shutil
+import sqlite3
+
+import pytest
+
+from openbangkok.build import build
+from openbangkok.catalog import load_catalog
+
+from .conftest import DATA
+
+EXTRA_DESCRIPTOR = """\
+name: extra
+resources:
+  - name: notes
+    path: notes.csv
+    schema:
+      primaryKey: [note_id]
+      foreignKeys:
+        - fields: [kind_code]
+          reference: {resource: kinds, fields: [kind_code]}
+      fields:
+        - {name: note_id, type: integer}
+        - {name: kind_code, type: string}
+        - {name: text, type: string}
+"""
+
+
+@pytest.fixture
+def datasets(tmp_path):
+    copy = tmp_path / "datasets"
+    shutil.copytree(DATA / "valid", copy)
+    (copy / "extra").mkdir()
+    (copy / "extra" / "datapackage.yaml").write_text(EXTRA_DESCRIPTOR, encoding="utf-8")
+    (copy / "extra" / "notes.csv").write_text("note_id,kind_code,text\n1,park,ร่มรื่น\n", encoding="utf-8")
+    (copy / "extra" / "note_counts.sql").write_text(
+        "drop table if exists note_counts;\n"
+        "create table note_counts as select kind_code, count(*) as n from notes group by kind_code;\n",
+        encoding="utf-8")
+    return copy
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_unchanged_build_does_nothing(tmp_path, datasets):
+    out = tmp_path / "site.db"
+    assert build(load_catalog(datasets), out).rebuilt == {"sample", "extra"}
+    before = digest(out)
+    result = build(load_catalog(datasets), out)
+    assert result.ok and result.rebuilt == set()
+    assert digest(out) == before
+
+
+def test_only_the_changed_dataset_is_loaded(tmp_path, datasets):
+    out = tmp_path / "site.db"
+    build(load_catalog(datasets), out)
+    with (datasets / "extra" / "notes.csv").open("a", encoding="utf-8") as f:
+        f.write("2,market,คึกคัก\n")
+    result = build(load_catalog(datasets), out)
+    assert result.ok and result.rebuilt == {"extra"}
+    assert set(result.tables) == {"notes"}
+    conn = sqlite3.connect(out)
+    assert conn.execute("select count(*) from notes").fetchone() == (2,)
+    assert conn.execute("select count(*) from places").fetchone() == (3,), "unchanged tables are kept"
+    assert conn.execute("select n from note_counts where kind_code = 'market'").fetchone() == (1,)
+    assert conn.execute("select count(*) from build_files").fetchone() == (4,)
+    assert conn.execute("select count(*) from build_columns where table_name = 'places'").fetchone()[0] == 8
+
+
+def test_a_referenced_dataset_change_rebuilds_its_dependents(tmp_path, datasets):
+    out = tmp_path / "site.db"
+    build(load_catalog(datasets), out)
+    with (datasets / "sample" / "kinds.csv").open("a", encoding="utf-8") as f:
+        f.write("temple,วัด\n")
+    result = build(load_catalog(datasets), out)
+    assert result.rebuilt == {"sample", "extra"}
+
+
+def test_incremental_build_still_checks_foreign_keys_against_kept_tables(tmp_path, datasets):
+    out = tmp_path / "site.db"
+    build(load_catalog(datasets), out)
+    before = digest(out)
+    with (datasets / "extra" / "notes.csv").open("a", encoding="utf-8") as f:
+        f.write("2,zoo,ไม่มีประเภทนี้\n")
+    result = build(load_catalog(datasets), out)
+    assert not result.ok
+    assert [(p.row, p.type) for p in result.report.errors] == [(3, "foreign-key")]
+    assert digest(out) == before
+
+
+def test_full_rebuild_on_request(tmp_path, datasets):
+    out = tmp_path / "site.db"
+    build(load_catalog(datasets), out)
+    assert build(load_catalog(datasets), out, full=True).rebuilt == {"sample", "extra"}
