@@ -162,7 +162,7 @@ def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], p
     return tables
 
 
-def build(catalog: Catalog, out: Path, full: bool = False) -> BuildResult:
+def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> BuildResult:
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
@@ -176,7 +176,8 @@ def build(catalog: Catalog, out: Path, full: bool = False) -> BuildResult:
         work = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}.d"
         tmp_db = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}"
         try:
-            staged = validate(catalog, work, datasets=rebuilt, previous_db=out if reuse else None)
+            staged = validate(catalog, work, datasets=rebuilt, previous_db=out if reuse else None,
+                              progress=progress)
             result = BuildResult(out, staged.report, rebuilt=rebuilt)
             if not staged.report.ok:
                 return result

@@ -38,6 +38,30 @@ def print_problems(report, as_json: bool, max_per_type: int, quiet_info: bool = 
         click.echo(note, err=True)
 
 
+class ProgressBars:
+    """A progress bar per table for long loads, on a terminal only."""
+
+    MINIMUM = 50_000
+
+    def __init__(self):
+        self.bars = {}
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        if total < self.MINIMUM or not sys.stderr.isatty():
+            return
+        if table not in self.bars:
+            self.bars[table] = click.progressbar(length=total, label=f"loading {table}", file=sys.stderr)
+            self.bars[table].__enter__()
+        bar = self.bars[table]
+        bar.update(min(done, total) - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.render_finish()
+
+
 def open_catalog(datasets: Path):
     try:
         return load_catalog(datasets)
@@ -101,7 +125,9 @@ def build(datasets, out, max_per_type, full):
     """
     catalog = open_catalog(datasets)
     try:
-        result = run_build(catalog, out, full=full)
+        progress = ProgressBars()
+        result = run_build(catalog, out, full=full, progress=progress)
+        progress.close()
     except BuildLocked as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)

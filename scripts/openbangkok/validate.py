@@ -18,6 +18,7 @@ import importlib
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 import sqlite_utils
@@ -40,6 +41,7 @@ class Staged:
     db_path: Path
     report: Report = field(default_factory=Report)
     stats: dict[str, dict] = field(default_factory=dict)
+    progress: Callable[[str, int, int], None] = lambda table, done, total: None  # (table, done, total)
 
 
 def display_path(catalog: Catalog, source: Source) -> str:
@@ -72,6 +74,8 @@ def check_source(catalog: Catalog, source: Source, package: Package, db: sqlite_
     table = stage_table(db, source, source.schema)
     buffer: list[dict] = []
     rows_read = 0
+    with (Path(package.basepath) / resource.path).open("rb") as f:
+        total_rows = max(sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b"")) - 1, 0)
 
     def on_row(row):
         nonlocal rows_read
@@ -81,6 +85,7 @@ def check_source(catalog: Catalog, source: Source, package: Package, db: sqlite_
         if len(buffer) >= BATCH:
             table.insert_all(buffer)
             buffer.clear()
+            staged.progress(source.name, rows_read, total_rows)
 
     report = resource.validate(on_row=on_row, limit_errors=10_000)
     table.insert_all(buffer)
@@ -153,7 +158,7 @@ def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
 
 
 def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
-             datasets: set[str] | None = None, previous_db: Path | None = None) -> Staged:
+             datasets: set[str] | None = None, previous_db: Path | None = None, progress=None) -> Staged:
     """Checks the resources of the catalog; with `only`, reports the problems of those files only.
 
     `datasets` limits the checks to those datasets (an incremental build); their rules then see the
@@ -162,6 +167,8 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     """
     work.mkdir(parents=True, exist_ok=True)
     staged = Staged(work / "staging.db")
+    if progress is not None:
+        staged.progress = progress
     db = open_staging(staged.db_path)
     if previous_db is not None:
         db.attach("previous", previous_db)
