@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 
-from . import thai
+from . import thai, thai_search
 
 
 def thai_fiscal_year(iso_date: str | None) -> int | None:
@@ -32,10 +33,26 @@ def ita_level(score: float | None) -> str | None:
     return next(level for lowest, level in ITA_LEVELS if score >= lowest)
 
 
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+
+
+def haversine(lat1, lon1, lat2, lon2) -> float | None:
+    """Great-circle distance in metres between two WGS84 points; None when a coordinate is missing."""
+    if None in (lat1, lon1, lat2, lon2) or "" in (lat1, lon1, lat2, lon2):
+        return None
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
 FUNCTIONS = {
     "thai_fiscal_year": (1, thai_fiscal_year),
     "buddhist_year": (1, buddhist_year),
     "ita_level": (1, ita_level),
+    "haversine": (4, haversine),                        # metres: haversine(lat1, lon1, lat2, lon2)
+    "thai_index_text": (1, thai_search.index_text),     # text for a Thai FTS5 index (thai_search.py)
+    "thai_fts_query": (1, thai_search.fts_query),       # MATCH expression for such an index
 }
 
 

@@ -1,0 +1,110 @@
+"""Thai full-text search with SQLite FTS5: overlapping character bigrams.
+
+Thai is written without spaces between words, and SQLite's tokenizers cannot split it (unicode61
+keeps a whole run of Thai as one token and even drops the vowel and tone marks). So a Thai run is
+indexed as its overlapping two-character pieces plus its last character:
+
+    index_text("ไฟดับ")   -> "ไฟ ฟด ดั ับ บ"
+    fts_query("ไฟดับ")    -> '"ไฟ ฟด ดั ับ"'      (a phrase: the pieces next to each other)
+    fts_query("ไฟ")       -> '"ไฟ"'
+    fts_query("ก")        -> '"ก"*'               (one character: any piece that starts with it)
+
+A phrase of adjacent bigrams matches exactly where the query is a substring of a Thai run, so
+search finds short words (ไฟ, ขยะ) and words inside longer runs, and never matches across a space
+or across two fields. Words separated by spaces are ANDed (`น้ำ ท่วม`), text in double quotes is
+one phrase. Latin words and numbers are left to the tokenizer, as usual.
+
+The FTS table must use TOKENIZE (below): unicode61 with the Thai combining marks as token
+characters. Datasette's `?_search=` goes through escape_fts(); plugins/thai_search.py replaces
+that SQL function on the site with search_escape(), which equals Datasette's own for text with no
+Thai in it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from . import thai
+
+# Thai letters, vowels, tone marks, ๆ and ฯ; not Thai digits (they become 0-9) or punctuation.
+THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+")
+THAI_CHAR = re.compile(r"[\u0e01-\u0e4e]")
+THAI_MARKS = "".join(chr(c) for c in range(0x0E01, 0x0E4F) if unicodedata.category(chr(c)).startswith("M"))
+TOKENIZE = f"unicode61 remove_diacritics 0 tokenchars '{THAI_MARKS}'"
+# Datasette's escape_fts() splits the same way: quoted phrases, and terms between spaces.
+TERMS = re.compile(r'\s+|(".*?")')
+
+
+def _pieces(run: str) -> str:
+    if len(run) < 2:
+        return f" {run} "
+    return " " + " ".join(run[i:i + 2] for i in range(len(run) - 1)) + f" {run[-1]} "
+
+
+def index_text(text: str | None) -> str | None:
+    """The text to put in the FTS table in place of `text`."""
+    if not text:
+        return text
+    text = thai.arabic_digits(unicodedata.normalize("NFC", text))
+    if not THAI_CHAR.search(text):
+        return text
+    return THAI_RUN.sub(lambda m: _pieces(m.group(0)), text)
+
+
+def _term_query(term: str) -> str:
+    """One FTS5 phrase for a term: the pieces of its Thai runs and its other words, in order."""
+    runs = list(THAI_RUN.finditer(term))
+    if not runs:
+        return '"{}"'.format(term.replace('"', ""))
+    parts, position = [], 0
+    for number, m in enumerate(runs):
+        parts.append(term[position:m.start()])
+        run, last = m.group(0), number == len(runs) - 1
+        at_end = last and not term[m.end():].strip()
+        if len(run) == 1:
+            parts.append(f" {run} ")
+        else:
+            pieces = [run[i:i + 2] for i in range(len(run) - 1)]
+            # a run followed by more of the term must end where the indexed run ends
+            parts.append(" " + " ".join(pieces if at_end else pieces + [run[-1]]) + " ")
+        position = m.end()
+    parts.append(term[position:])
+    phrase = " ".join("".join(parts).replace('"', "").split())
+    # one character at the end: it is the start of a piece (a prefix), not a piece of its own
+    prefix = len(runs[-1].group(0)) == 1 and not term[runs[-1].end():].strip()
+    return f'"{phrase}"*' if prefix else f'"{phrase}"'
+
+
+def fts_query(query: str | None) -> str:
+    """An FTS5 MATCH expression for what a person typed: terms ANDed, "quoted text" one phrase."""
+    if not query:
+        return query or ""
+    query = thai.arabic_digits(unicodedata.normalize("NFC", query))
+    if query.count('"') % 2:
+        query += '"'
+    terms = [t for t in TERMS.split(query) if t and t.strip('"').strip()]
+    return " AND ".join(_term_query(t.strip('"')) for t in terms)
+
+
+def search_escape(query: str | None) -> str:
+    """Datasette's escape_fts() for the site: the same result unless the query holds Thai.
+
+    With Thai, each term matches either its bigram pieces (tables indexed with index_text) or the
+    term as Datasette would have matched it, so tables indexed without bigrams find what they
+    found before.
+    """
+    from datasette.utils import escape_fts
+
+    if not query or not THAI_CHAR.search(query):
+        return escape_fts(query) if query else query
+    query = unicodedata.normalize("NFC", query)
+    if query.count('"') % 2:
+        query += '"'
+    terms = [t for t in TERMS.split(query) if t and t.strip('"').strip()]
+    expressions = []
+    for term in terms:
+        plain = '"{}"'.format(term.strip('"').replace('"', ""))
+        pieces = _term_query(thai.arabic_digits(term.strip('"')))
+        expressions.append(plain if pieces == plain else f"({pieces} OR {plain})")
+    return " AND ".join(expressions)
