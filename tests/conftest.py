@@ -87,9 +87,14 @@ def live_server(built_db):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
-    """Debian's Chromium driven by Playwright; skipped only where no Chromium could be installed."""
+    """Debian's Chromium driven by Playwright; skipped only where no Chromium could be installed.
+
+    One per test, not per session: while open, Playwright's sync API leaves its event loop marked as
+    running in this thread, and every async test after it would fail ("Cannot run the event loop
+    while another loop is running").
+    """
     if CHROMIUM is None:
         pytest.skip("no system Chromium (./build.sh test installs it with apt-get where it can)")
     from playwright.sync_api import sync_playwright

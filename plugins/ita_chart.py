@@ -1,0 +1,27 @@
+"""The ITA ranking chart: on the ita_ranking canned-query page only, a script (served from
+plugins/static/ita-chart/) fetches the page's own JSON and draws the ranking as an SVG bar chart.
+No inline script and no third-party asset, so it works under a strict Content-Security-Policy."""
+
+from datasette import hookimpl
+
+from openbangkok.site_metadata import DATABASE
+
+QUERY = "ita_ranking"
+ASSETS = "/assets/ita-chart/"
+
+
+def on_ranking_page(database, view_name, request) -> bool:
+    return (request is not None and database == DATABASE and view_name in ("query", "table")
+            and request.url_vars.get("table") == QUERY)
+
+
+@hookimpl
+def extra_js_urls(database, view_name, request, datasette):
+    if on_ranking_page(database, view_name, request):
+        return [{"url": datasette.urls.path(ASSETS + "ita-chart.js")}]
+
+
+@hookimpl
+def extra_css_urls(database, view_name, request, datasette):
+    if on_ranking_page(database, view_name, request):
+        return [datasette.urls.path(ASSETS + "ita-chart.css")]
