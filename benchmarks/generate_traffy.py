@@ -1,0 +1,281 @@
+"""Synthetic Traffy Fondue tickets in the exact format of the public dump, for samples and scale tests.
+
+    python benchmarks/generate_traffy.py --rows 3000 --out datasets/complaints/traffy_fondue.csv
+    python benchmarks/generate_traffy.py --rows 1000000 --out /tmp/traffy_1m.csv --seed 7
+
+Every ticket is made up (place names come from geothai; no text, number or coordinate is real).
+The rows carry the dirt the real dump is known for (shared/FACTS.md): multi-type and empty `{}`
+types, coordinates missing, in parentheses or written latitude first, tickets from Nonthaburi and
+other neighbouring provinces, several spellings of Bangkok, district names with and without เขต
+and with typos, fractional seconds of varying length, unusual states, duplicate submissions, quoted
+newlines, HTML and spreadsheet-formula text, and phone numbers, national IDs and e-mail addresses
+in comments (for the PDPA redaction to remove). The output is written as it is generated, so
+memory stays flat for any number of rows; the same seed gives the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import random
+import sys
+from pathlib import Path
+
+import geothai
+
+COLUMNS = ["ticket_id", "type", "organization", "comment", "photo", "photo_after", "coords", "address",
+           "subdistrict", "district", "province", "timestamp", "state", "star", "count_reopen",
+           "last_activity"]
+ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+URL_ALPHABET = "abcdefghjkmnpqrstuvwxyz"  # no digits: a photo URL never looks like a phone number
+TYPES = ("ถนน ทางเท้า แสงสว่าง ความปลอดภัย ความสะอาด น้ำท่วม กีดขวาง ท่อระบายน้ำ จราจร สะพาน สายไฟ "
+         "เสียงรบกวน คลอง ต้นไม้ ร้องเรียน ป้าย สัตว์จรจัด สอบถาม PM2.5 เสนอแนะ คนจรจัด การเดินทาง "
+         "ห้องน้ำ ป้ายจราจร").split()
+TYPE_WEIGHTS = [14, 10, 9, 6, 12, 8, 7, 8, 6, 2, 4, 3, 3, 4, 5, 2, 2, 1, 2, 1, 1, 1, 1, 1]
+UNKNOWN_TYPES = ["ทางด่วน", "อื่นๆ", "ฝุ่นควัน"]
+STATES = [("เสร็จสิ้น", 70), ("กำลังดำเนินการ", 14), ("รอรับเรื่อง", 10), ("", 3), ("ส่งต่อ", 2),
+          ("ไม่เกี่ยวข้อง", 0.5), ("ดำเนินการแล้วบางส่วน", 0.5)]
+BANGKOK_SPELLINGS = [("กรุงเทพมหานคร", 86), ("จังหวัดกรุงเทพมหานคร", 4), ("กรุงเทพฯ", 3), ("กทม", 2),
+                     ("กทม.", 1), ("Bangkok", 1), ("", 1)]
+NEIGHBOURS = {"12": "นนทบุรี", "11": "สมุทรปราการ", "13": "ปทุมธานี"}
+NEIGHBOUR_SPELLINGS = {"นนทบุรี": ["นนทบุรี", "จังหวัดนนทบุรี", "จ.นนทบุรี"],
+                       "สมุทรปราการ": ["สมุทรปราการ", "จังหวัดสมุทรปราการ"], "ปทุมธานี": ["ปทุมธานี"]}
+START = dt.datetime(2021, 8, 1, tzinfo=dt.timezone.utc)
+SPAN_SECONDS = int((dt.datetime(2025, 1, 31, tzinfo=dt.timezone.utc) - START).total_seconds())
+ROADS = ["ลาดพร้าว", "พหลโยธิน", "สุขุมวิท", "รามอินทรา", "เพชรเกษม", "จรัญสนิทวงศ์", "พระราม 9", "รัชดาภิเษก",
+         "งามวงศ์วาน", "ศรีนครินทร์", "บางนา-ตราด", "วิภาวดีรังสิต", "ประชาอุทิศ", "เอกชัย", "สาทรใต้"]
+PLACES = ["หน้าบ้าน", "ปากซอย", "หน้าตลาด", "หน้าโรงเรียน", "ข้างวัด", "ใต้สะพาน", "หน้าร้านสะดวกซื้อ", "ริมคลอง",
+          "ป้ายรถเมล์", "หน้าคอนโด", "ทางเข้าหมู่บ้าน", "ในซอย"]
+PROBLEMS = {
+    "ถนน": ["ถนนเป็นหลุมเป็นบ่อ รถสัญจรลำบาก", "ถนนทรุดตัว อันตรายต่อผู้ขับขี่", "ยางมะตอยหลุดร่อน",
+            "ฝาท่อบนถนนยุบ", "ถนนชำรุดหลังการก่อสร้าง"],
+    "ทางเท้า": ["ทางเท้าชำรุด กระเบื้องแตก", "ทางเท้าไม่เรียบ คนเดินสะดุดล้ม", "มีรถจอดบนทางเท้า",
+                "ร้านค้าวางของบนทางเท้า เดินไม่ได้", "ทางเท้าทรุดเป็นแอ่งน้ำ"],
+    "แสงสว่าง": ["ไฟดับทั้งซอย มืดมาก", "ไฟฟ้าส่องสว่างเสีย ไม่ติดหลายวัน", "โคมไฟกระพริบตลอดคืน",
+                 "ไฟทางดับ เปลี่ยวและอันตราย", "เสาไฟไม่มีหลอด"],
+    "ความปลอดภัย": ["มีคนมั่วสุมตอนกลางคืน", "กล้องวงจรปิดเสีย", "ฝาท่อหาย อันตราย", "มีการลักขโมยบ่อย"],
+    "ความสะอาด": ["ขยะล้นถัง ส่งกลิ่นเหม็น", "ไม่มีรถเก็บขยะมาเก็บหลายวัน", "มีคนทิ้งขยะริมถนน",
+                  "ขยะกองใหญ่ส่งกลิ่นเหม็น", "น้ำเสียส่งกลิ่นเหม็นมาก"],
+    "น้ำท่วม": ["น้ำท่วมขังหลังฝนตก", "น้ำท่วมสูง รถเล็กผ่านไม่ได้", "ฝนตกนิดเดียวน้ำก็ท่วม",
+                "น้ำท่วมขังนานไม่ระบาย"],
+    "กีดขวาง": ["มีสิ่งของกีดขวางทางเดิน", "รถจอดกีดขวางทางเข้าออก", "ป้ายโฆษณากีดขวางทางเท้า",
+                "วัสดุก่อสร้างวางกีดขวาง"],
+    "ท่อระบายน้ำ": ["ท่อระบายน้ำอุดตัน", "ฝาท่อระบายน้ำแตก", "ท่อระบายน้ำส่งกลิ่นเหม็น", "ขอให้ลอกท่อระบายน้ำ"],
+    "จราจร": ["รถติดมาก สัญญาณไฟจราจรเสีย", "ไฟจราจรไม่ทำงาน", "รถย้อนศร อันตราย", "ขอเจ้าหน้าที่มาอำนวยการจราจร"],
+    "สะพาน": ["สะพานลอยชำรุด", "ราวสะพานหัก", "สะพานข้ามคลองผุ"],
+    "สายไฟ": ["สายไฟห้อยต่ำ รถสูงเกี่ยว", "สายสื่อสารรกรุงรัง", "สายไฟขาดพาดถนน"],
+    "เสียงรบกวน": ["เสียงดังจากร้านอาหารกลางดึก", "ก่อสร้างเสียงดังทั้งคืน", "เสียงรบกวนจากรถแต่ง"],
+    "คลอง": ["คลองมีผักตบชวาเต็ม", "น้ำในคลองเน่าเหม็น", "มีคนทิ้งขยะลงคลอง"],
+    "ต้นไม้": ["กิ่งไม้หักพาดสายไฟ", "ต้นไม้ใหญ่จะล้ม", "ขอให้ตัดแต่งกิ่งไม้", "ต้นไม้บังป้ายจราจร"],
+    "ร้องเรียน": ["เจ้าหน้าที่ไม่มาดำเนินการ", "แจ้งแล้วหลายครั้งยังไม่แก้ไข", "ร้องเรียนการให้บริการ"],
+    "ป้าย": ["ป้ายโฆษณาผิดกฎหมาย", "ป้ายหาเสียงค้างอยู่", "ป้ายชื่อซอยหาย"],
+    "สัตว์จรจัด": ["สุนัขจรจัดไล่กัดคน", "แมวจรจัดจำนวนมาก", "สุนัขจรจัดส่งเสียงดัง"],
+    "สอบถาม": ["สอบถามความคืบหน้าเรื่องที่แจ้งไว้", "สอบถามวิธีขออนุญาต"],
+    "PM2.5": ["ฝุ่น PM2.5 สูงมาก", "มีการเผาขยะ ควันเต็มซอย", "รถปล่อยควันดำ"],
+    "เสนอแนะ": ["เสนอให้ติดตั้งไฟเพิ่ม", "เสนอให้ปลูกต้นไม้เพิ่ม", "อยากให้มีถังขยะแยกประเภท"],
+    "คนจรจัด": ["มีคนเร่ร่อนนอนป้ายรถเมล์", "คนไร้บ้านอาศัยใต้สะพาน"],
+    "การเดินทาง": ["รถเมล์ไม่จอดป้าย", "ท่าเรือชำรุด", "ไม่มีรถโดยสารช่วงกลางคืน"],
+    "ห้องน้ำ": ["ห้องน้ำสาธารณะสกปรก", "ห้องน้ำปิดไม่ให้ใช้"],
+    "ป้ายจราจร": ["ป้ายจราจรล้ม", "ป้ายบอกทางชำรุด", "ป้ายจราจรถูกต้นไม้บัง"],
+}
+TAILS = ["", "", "", " ขอบคุณค่ะ", " ขอบคุณครับ", " รบกวนด้วยครับ", " ช่วยด่วนค่ะ", " แจ้งซ้ำครั้งที่ 2",
+         " เป็นมา 3 วันแล้ว", " ตั้งแต่เมื่อวาน"]
+# Text that a spreadsheet or a web page could take for code; the site must show it as text.
+ODD_TEXT = ["<b>ด่วน</b> ", "<script>alert('x')</script>", "=HYPERLINK(\"http://example.com\",\"ดูรูป\") ",
+            "+ขอด่วน ", "-ไม่มีใครมาดู ", "@เจ้าหน้าที่ ", "=1+1 ", "<img src=x onerror=alert(1)> "]
+FIRST_NAMES = ["somchai", "malee", "kittipong", "suda", "anan", "pim", "wichai", "nok"]
+MAIL_DOMAINS = ["gmail.com", "hotmail.com", "yahoo.co.th", "outlook.com"]
+
+
+def national_id(rng: random.Random) -> str:
+    digits = [rng.randint(1, 8)] + [rng.randint(0, 9) for _ in range(11)]
+    check = (11 - sum(d * (13 - i) for i, d in enumerate(digits)) % 11) % 10
+    return "".join(map(str, digits + [check]))
+
+
+def personal_data(rng: random.Random) -> str:
+    """A contact detail as citizens write it: a phone number, an ID or an e-mail (all made up)."""
+    kind = rng.random()
+    if kind < 0.55:
+        number = f"0{rng.choice('689')}{rng.randint(0, 99_999_999):08d}"
+        form = rng.randrange(5)
+        if form == 0:
+            return f"โทร {number}"
+        if form == 1:
+            return f"ติดต่อ {number[:3]}-{number[3:6]}-{number[6:]}"
+        if form == 2:
+            return f"เบอร์ {number[:3]} {number[3:6]} {number[6:]}"
+        if form == 3:
+            return f"โทร +66 {number[1:3]} {number[3:6]} {number[6:]}"
+        return "โทร " + number.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    if kind < 0.7:
+        return f"บ้าน 02-{rng.randint(100, 999)}-{rng.randint(0, 9999):04d}"
+    if kind < 0.85:
+        pid = national_id(rng)
+        return rng.choice([f"เลขบัตร {pid}", f"บัตรประชาชน {pid[0]}-{pid[1:5]}-{pid[5:10]}-{pid[10:12]}-{pid[12]}"])
+    return f"อีเมล {rng.choice(FIRST_NAMES)}{rng.randint(1, 999)}@{rng.choice(MAIL_DOMAINS)}"
+
+
+def pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
+    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
+
+
+def typo(rng: random.Random, name: str) -> str:
+    """One character dropped or doubled: the kind of slip seen in the district column."""
+    i = rng.randrange(1, len(name))
+    return name[:i] + name[i + 1:] if rng.random() < 0.5 else name[:i] + name[i - 1] + name[i:]
+
+
+class Generator:
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.bangkok = [(d, [s.name_th for s in geothai.subdistricts(d.code)], s_postal)
+                        for d in geothai.districts("10")
+                        for s_postal in [geothai.subdistricts(d.code)[0].postal_codes[0]]]
+        self.neighbours = {code: [(d, [s.name_th for s in geothai.subdistricts(d.code)])
+                                  for d in geothai.districts(code)] for code in NEIGHBOURS}
+        self.previous: list[list[str]] = []
+
+    def ticket_id(self, number: int, year: int) -> str:
+        value = (number * 1_000_003 + 7_777_777) % 36 ** 6  # distinct for every number below 36**6
+        chars = []
+        for _ in range(6):
+            value, digit = divmod(value, 36)
+            chars.append(ID_ALPHABET[digit])
+        return f"{year}-{''.join(chars)}"
+
+    def url(self, when: dt.datetime) -> str:
+        name = "".join(self.rng.choices(URL_ALPHABET, k=24))
+        return f"https://storage.googleapis.com/traffy_public_bucket/attachment/{when:%Y-%m}/{name}.jpg"
+
+    @staticmethod
+    def timestamp(when: dt.datetime, digits: int) -> str:
+        text = when.strftime("%Y-%m-%d %H:%M:%S")
+        if digits:
+            text += "." + f"{when.microsecond:06d}"[:digits]
+        return text + "+00"
+
+    def row(self, number: int) -> list[str]:
+        rng = self.rng
+        if self.previous and rng.random() < 0.01:  # a duplicate submission of a recent ticket
+            return list(rng.choice(self.previous))
+        when = START + dt.timedelta(seconds=rng.randrange(SPAN_SECONDS), microseconds=rng.randrange(1_000_000))
+        roll = rng.random()
+        if roll < 0.08:
+            types = []
+        else:
+            types = list(dict.fromkeys(rng.choices(TYPES, TYPE_WEIGHTS, k=1 if roll < 0.75 else rng.randint(2, 3))))
+            if rng.random() < 0.01:
+                types.append(rng.choice(UNKNOWN_TYPES))
+        type_text = "{" + ",".join(f'"{t}"' if rng.random() < 0.02 else t for t in types) + "}"
+
+        if rng.random() < 0.04:
+            province_code = rng.choice(list(NEIGHBOURS))
+            district, subdistricts = rng.choice(self.neighbours[province_code])
+            province = rng.choice(NEIGHBOUR_SPELLINGS[NEIGHBOURS[province_code]])
+            district_text = district.name_th
+            latitude, longitude = rng.uniform(13.55, 14.10), rng.uniform(100.35, 100.75)
+            postal = ""
+        else:
+            district, subdistricts, postal = rng.choice(self.bangkok)
+            province = pick(rng, BANGKOK_SPELLINGS)
+            short = district.name_th.removeprefix("เขต")
+            district_text = district.name_th if rng.random() < 0.5 else short
+            if rng.random() < 0.03:
+                district_text = typo(rng, short)
+            latitude, longitude = rng.uniform(13.55, 13.93), rng.uniform(100.36, 100.90)
+        subdistrict = rng.choice(subdistricts)
+        organization = "{" + ",".join(
+            [f"สำนักงาน{district.name_th}" if province_code_of(district) == "10" else f"สำนักงาน{province}"]
+            + (['"ฝ่ายโยธา ' + district.name_th + '"'] if rng.random() < 0.3 else [])) + "}"
+        if rng.random() < 0.05:
+            organization = "{}" if rng.random() < 0.5 else ""
+
+        comment = self.comment(types)
+        road = rng.choice(ROADS)
+        address = (f"{rng.randint(1, 999)}/{rng.randint(1, 99)} ถนน{road} แขวง{subdistrict} "
+                   f"{district.name_th} {province or 'กรุงเทพมหานคร'} {postal} ประเทศไทย").replace("  ", " ")
+        if rng.random() < 0.01:
+            address += " " + personal_data(rng)
+
+        coords_roll = rng.random()
+        if coords_roll < 0.03:
+            coords = ""
+        else:
+            coords = f"{longitude:.5f},{latitude:.5f}"
+            if coords_roll < 0.08:
+                coords = f"({coords})"
+            elif coords_roll < 0.09:
+                coords = f"{latitude:.5f},{longitude:.5f}"  # latitude first
+            elif coords_roll < 0.095:
+                coords = f"{rng.uniform(99.5, 100.2):.5f},{rng.uniform(14.2, 15.0):.5f}"  # far outside
+
+        state = pick(rng, STATES)
+        digits = rng.choice([0, 1, 2, 3, 4, 5, 6, 6, 6])
+        last = when + dt.timedelta(seconds=rng.expovariate(1 / (86400 * (12 if state == "เสร็จสิ้น" else 30))))
+        finished = state == "เสร็จสิ้น"
+        star = f"{rng.randint(1, 5)}.0" if finished and rng.random() < 0.5 else ""
+        reopen = str(rng.choices([0, 1, 2, 3], [90, 7, 2, 1])[0])
+        row = [
+            self.ticket_id(number, when.year), type_text, organization, comment, self.url(when),
+            self.url(last) if finished and rng.random() < 0.8 else "", coords, address, subdistrict,
+            district_text, province, self.timestamp(when, digits), state, star, reopen,
+            self.timestamp(last, rng.choice([3, 5, 6, 6])),
+        ]
+        if rng.random() < 0.001:  # a row cut short by a broken export
+            row = row[:rng.randint(3, 14)]
+        elif rng.random() < 0.0005:
+            row[0] = ""
+        self.previous.append(row)
+        if len(self.previous) > 50:
+            self.previous.pop(0)
+        return row
+
+    def comment(self, types: list[str]) -> str:
+        rng = self.rng
+        kinds = types or [rng.choice(TYPES)]
+        parts = [rng.choice(PROBLEMS.get(k, ["แจ้งปัญหาในพื้นที่"])) for k in kinds[:2]]
+        text = f"{' '.join(parts)} {rng.choice(PLACES)}" + rng.choice(TAILS)
+        roll = rng.random()
+        if roll < 0.06:
+            text += " " + personal_data(rng)
+        elif roll < 0.09:
+            text = rng.choice(ODD_TEXT) + text
+        if rng.random() < 0.05:
+            text = text.replace(" ", "\n", 1)  # a line break inside the quoted cell
+        if rng.random() < 0.02:
+            text += ' ทั้งที่ป้ายเขียนว่า "ห้ามจอด", ห้ามทิ้งขยะ'
+        if rng.random() < 0.01:
+            text = ""
+        return text
+
+
+def province_code_of(district) -> str:
+    return district.code[:2]
+
+
+def generate(rows: int, out, seed: int = 2024) -> None:
+    generator = Generator(seed)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for number in range(rows):
+        writer.writerow(generator.row(number))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=3000, help="Number of rows (duplicates included).")
+    parser.add_argument("--out", type=Path, help="The CSV to write (default: standard output).")
+    parser.add_argument("--seed", type=int, default=2024)
+    args = parser.parse_args(argv)
+    if args.out is None:
+        generate(args.rows, sys.stdout, args.seed)
+        return
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", encoding="utf-8", newline="") as out:
+        generate(args.rows, out, args.seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+-- Statistics for journalists, derived from complaints at every build (descriptions in metadata.yml).
+-- A ticket with several types counts once for each of its types; one with no type counts as
+-- '(ไม่ระบุ / none)'. Tickets outside Bangkok have an empty district_code.
+
+create index if not exists complaints_latitude on complaints (latitude);
+create index if not exists complaints_reported_month on complaints (reported_month);
+
+create table complaints_by_district_month_type (
+  district_code text references districts (district_code),
+  reported_month text,
+  type text,
+  tickets integer,
+  finished integer,
+  share_finished real
+);
+insert into complaints_by_district_month_type
+select c.district_code, c.reported_month, coalesce(t.value, '(ไม่ระบุ / none)'),
+       count(*), sum(c.state = 'เสร็จสิ้น'), round(1.0 * sum(c.state = 'เสร็จสิ้น') / count(*), 3)
+from complaints c left join json_each(c.types) t
+group by 1, 2, 3
+order by 1, 2, 3;
+create index complaints_by_district_month_type_district on complaints_by_district_month_type (district_code);
+create index complaints_by_district_month_type_month on complaints_by_district_month_type (reported_month);
+create index complaints_by_district_month_type_type on complaints_by_district_month_type (type);
+
+create table complaints_median_days (
+  district_code text references districts (district_code),
+  type text,
+  finished_tickets integer,
+  median_days_to_last_activity real
+);
+insert into complaints_median_days
+with finished as (
+  select c.district_code, coalesce(t.value, '(ไม่ระบุ / none)') as type, c.days_to_last_activity as days
+  from complaints c left join json_each(c.types) t
+  where c.days_to_last_activity is not null
+),
+grouped as (
+  select district_code, type, days from finished
+  union all
+  select district_code, '(ทุกประเภท / all types)', days_to_last_activity
+  from complaints where days_to_last_activity is not null
+),
+ranked as (
+  select district_code, type, days,
+         row_number() over (partition by district_code, type order by days) as n,
+         count(*) over (partition by district_code, type) as total
+  from grouped
+)
+select district_code, type, max(total), round(avg(days), 2)
+from ranked
+where n in ((total + 1) / 2, (total + 2) / 2)
+group by district_code, type
+order by district_code, type;
+
+create table complaints_district_summary (
+  district_code text primary key references districts (district_code),
+  tickets integer,
+  finished integer,
+  share_finished real,
+  median_days_to_last_activity real,
+  first_reported text,
+  last_reported text
+);
+insert into complaints_district_summary
+select c.district_code, count(*), sum(c.state = 'เสร็จสิ้น'),
+       round(1.0 * sum(c.state = 'เสร็จสิ้น') / count(*), 3),
+       (select m.median_days_to_last_activity from complaints_median_days m
+        where m.district_code = c.district_code and m.type = '(ทุกประเภท / all types)'),
+       min(c.timestamp), max(c.timestamp)
+from complaints c
+where c.district_code is not null
+group by c.district_code
+order by c.district_code;
+
+create table complaints_top_districts_by_type (
+  type text,
+  rank integer,
+  district_code text references districts (district_code),
+  tickets integer,
+  share_of_type real,
+  primary key (type, rank, district_code)
+);
+insert into complaints_top_districts_by_type
+with counts as (
+  select t.value as type, c.district_code, count(*) as tickets
+  from complaints c join json_each(c.types) t
+  where c.district_code is not null
+  group by 1, 2
+),
+ranked as (
+  select type, rank() over (partition by type order by tickets desc) as rank, district_code, tickets,
+         round(1.0 * tickets / sum(tickets) over (partition by type), 3) as share_of_type
+  from counts
+)
+select * from ranked where rank <= 10 order by type, rank, district_code;
