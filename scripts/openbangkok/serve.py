@@ -29,7 +29,7 @@ SETTINGS = {
 
 
 def make_datasette(db_path: Path = DEFAULT_DB, datasets: Path = DEFAULT_DATASETS,
-                   settings: dict | None = None) -> Datasette:
+                   settings: dict | None = None, inspect_data: dict | None = None) -> Datasette:
     db_path = Path(db_path)
     if not db_path.exists():
         raise FileNotFoundError(f"{db_path}: no database; run `openbkk build` first")
@@ -43,6 +43,8 @@ def make_datasette(db_path: Path = DEFAULT_DB, datasets: Path = DEFAULT_DATASETS
         static_mounts=[("assets", str(static))] if static.is_dir() else [],
         settings={**SETTINGS, **(settings or {})},
         cors=True,
+        inspect_data=inspect_data,   # precomputed counts (datasette inspect; openbkk package)
     )
+    ds.openbangkok_datasets = Path(datasets)   # the publishing plugins read the same catalog
     ds.add_database(Database(ds, path=str(db_path), is_mutable=False), name=DATABASE)
     return ds

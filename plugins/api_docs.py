@@ -1,0 +1,39 @@
+"""For developers: /-/api (every table's endpoints with copy-paste examples, Thai and English) and
+/-/openapi.json (OpenAPI 3 description of the table endpoints), from openbangkok.api_docs."""
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from openbangkok import site_info
+from openbangkok.api_docs import examples, openapi
+from openbangkok.site_metadata import DATABASE
+
+
+async def openapi_json(datasette, request):
+    document = openapi(await site_info.public_tables(datasette), site_info.base_url(datasette, request),
+                       datasette.settings_dict(), datasette.metadata() or {})
+    response = Response.json(document)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+async def api_page(datasette, request):
+    base_url = site_info.base_url(datasette, request)
+    tables = await site_info.public_tables(datasette)
+    return Response.html(await datasette.render_template("api.html", {
+        "base_url": base_url,
+        "database": DATABASE,
+        "tables": [{"table": t, "examples": examples(t, base_url)} for t in tables],
+        "settings": datasette.settings_dict(),
+        "site": datasette.metadata() or {},
+    }, request=request))
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/openapi\.json$", openapi_json), (r"^/-/api$", api_page)]
+
+
+@hookimpl
+def menu_links(datasette):
+    return [{"href": datasette.urls.path("/-/api"), "label": "API สำหรับนักพัฒนา / API for developers"}]

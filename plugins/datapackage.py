@@ -1,0 +1,29 @@
+"""/-/datapackage.json: the published data as a Frictionless data package (openbangkok.opendata).
+
+Every resource points at its table's full CSV download on this site, so
+`frictionless validate https://<site>/-/datapackage.json` checks what the site really serves.
+"""
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from openbangkok import site_info
+from openbangkok.opendata import data_package
+
+
+async def datapackage_json(datasette, request):
+    package = data_package(
+        site_info.catalog(datasette),
+        site_info.base_url(datasette, request),
+        await site_info.served_tables(datasette),
+        datasette.metadata() or {},
+        await site_info.built_at(datasette),
+    )
+    response = Response.json(package)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/datapackage\.json$", datapackage_json)]

@@ -1,0 +1,122 @@
+"""What the running site publishes, for the publishing plugins (data package, DCAT, API docs, sitemap).
+
+Everything here asks the live Datasette instance, so it covers whatever tables and views the
+built database holds, whichever datasets exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from .catalog import DEFAULT_DATASETS, Catalog, load_catalog
+from .opendata import ServedTable
+from .site_metadata import DATABASE
+
+CACHE_ATTRIBUTE = "_openbangkok_site_info"
+
+
+def catalog(datasette) -> Catalog:
+    """The catalog the site was started with (openbangkok.serve.make_datasette records its folder)."""
+    cache = _cache(datasette)
+    if "catalog" not in cache:
+        cache["catalog"] = load_catalog(getattr(datasette, "openbangkok_datasets", DEFAULT_DATASETS))
+    return cache["catalog"]
+
+
+def _cache(datasette) -> dict:
+    if not hasattr(datasette, CACHE_ATTRIBUTE):
+        setattr(datasette, CACHE_ATTRIBUTE, {})
+    return getattr(datasette, CACHE_ATTRIBUTE)
+
+
+def base_url(datasette, request) -> str:
+    """The site's absolute URL as the client reached it, without a trailing slash."""
+    prefix = datasette.setting("base_url").rstrip("/")
+    return f"{request.scheme}://{request.host}{prefix}"
+
+
+@dataclass
+class PublicTable:
+    """A table or view of the site, as the API pages and the sitemap list it."""
+
+    name: str
+    title: str
+    description: str
+    is_view: bool
+    count: int | None
+    columns: list[dict] = field(default_factory=list)   # name, sqlite_type, label, description, notnull
+    primary_keys: list[str] = field(default_factory=list)
+    dataset: str | None = None
+    licence: str | None = None
+    licence_url: str | None = None
+    source: str | None = None
+
+
+async def public_tables(datasette) -> list[PublicTable]:
+    """Every table and view that is not hidden, with its metadata, served columns and row count."""
+    cache = _cache(datasette)
+    if "tables" in cache:
+        return cache["tables"]
+    db = datasette.get_database(DATABASE)
+    hidden = set(await db.hidden_table_names())
+    views = await db.view_names()
+    names = [t for t in await db.table_names() if t not in hidden] + list(views)
+    counts = db.cached_table_counts or {}
+    if not counts:
+        try:
+            counts = await db.table_counts(limit=1000)
+        except Exception:  # a count that times out is simply not shown
+            counts = {}
+    sources = {s.name: s for s in catalog(datasette).sources}
+    result = []
+    for name in names:
+        meta = datasette.metadata(database=DATABASE, table=name) or {}
+        response = await datasette.client.get(
+            f"/{DATABASE}/{quote(name)}.json?_size=0&_nocount=1&_nofacet=1&_nosuggest=1")
+        served = response.json().get("columns", []) if response.status_code == 200 else []
+        details = {c.name: c for c in await db.table_column_details(name)}
+        declared = {}
+        if name in sources:
+            declared = {f["name"]: f for f in sources[name].published_schema.get("fields", [])}
+        columns = []
+        for column in served:
+            detail = details.get(column)
+            field_ = declared.get(column, {})
+            columns.append({
+                "name": column,
+                "sqlite_type": "INTEGER" if column == "rowid" else (detail.type if detail else ""),
+                "type": field_.get("type"),
+                "label": field_.get("title") or "",
+                "description": field_.get("description") or (meta.get("columns") or {}).get(column, ""),
+                "notnull": bool(detail and detail.notnull) or column == "rowid",
+            })
+        result.append(PublicTable(
+            name=name,
+            title=meta.get("title") or name,
+            description=(meta.get("description") or "").strip(),
+            is_view=name in views,
+            count=counts.get(name),
+            columns=columns,
+            primary_keys=[] if name in views else (await db.primary_keys(name) or ["rowid"]),
+            dataset=sources[name].dataset if name in sources else None,
+            licence=meta.get("license") or datasette.metadata("license"),
+            licence_url=meta.get("license_url") or datasette.metadata("license_url"),
+            source=meta.get("source") or datasette.metadata("source"),
+        ))
+    cache["tables"] = result
+    return result
+
+
+async def served_tables(datasette) -> dict[str, ServedTable]:
+    return {t.name: ServedTable(t.name, [(c["name"], c["sqlite_type"]) for c in t.columns],
+                                {c["name"]: c["description"] for c in t.columns})
+            for t in await public_tables(datasette) if not t.is_view}
+
+
+async def built_at(datasette) -> str | None:
+    """When the database was built (UTC, ISO 8601), from the build's own record."""
+    db = datasette.get_database(DATABASE)
+    if "build_files" not in await db.table_names():
+        return None
+    return (await db.execute("select max(built_at) from build_files")).first()[0]
