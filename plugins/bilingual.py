@@ -1,0 +1,50 @@
+"""Thai and English on the pages: what the templates in plugins/templates need beyond Datasette's
+context. `column_labels` (the Table Schema `title` of each column, e.g. "รหัสเขต / District code",
+shown under the column name), `table_titles` (each table's title) and, on the home page,
+`catalog_datasets` (the datasets with their Thai/English titles and tables) and `other_tables`.
+"""
+
+from datasette import hookimpl
+
+from openbangkok import site_info
+from openbangkok.site_metadata import DATABASE
+
+
+def _label_from_description(description: str) -> str:
+    """A bilingual label written as the start of a metadata column description: "ชื่อ / Name - ..."."""
+    head = description.split(" - ", 1)[0]
+    return head if " / " in head and len(head) < 80 else ""
+
+
+@hookimpl
+def extra_template_vars(datasette, view_name, table):
+    async def inner():
+        tables_meta = datasette.metadata("tables", database=DATABASE) or {}
+        result = {"database_name": DATABASE, "table_titles": {name: meta.get("title") for name, meta in tables_meta.items() if meta.get("title")}}
+        catalog = site_info.catalog(datasette)
+        if table:
+            sources = {s.name: s for s in catalog.sources}
+            labels = {}
+            if table in sources:
+                labels = {f["name"]: f.get("title", "") for f in sources[table].published_schema.get("fields", [])}
+            for column, description in ((tables_meta.get(table) or {}).get("columns") or {}).items():
+                if not labels.get(column) and isinstance(description, str):
+                    labels[column] = _label_from_description(description)
+            result["column_labels"] = {k: v for k, v in labels.items() if v}
+        if view_name == "index":
+            public = {t.name: t for t in await site_info.public_tables(datasette)}
+            datasets, listed = [], set()
+            for dataset in catalog.datasets:
+                tables = [public[s.name] for s in dataset.sources if s.name in public]
+                derived = [t for t in public.values() if t.dataset is None and t.name.startswith(dataset.name + "_")]
+                if not tables:
+                    continue
+                listed |= {t.name for t in tables + derived}
+                datasets.append({"name": dataset.name, "title": dataset.descriptor.get("title", dataset.name),
+                                 "description": (dataset.descriptor.get("description") or "").strip(),
+                                 "tables": tables + derived})
+            result["catalog_datasets"] = datasets
+            result["other_tables"] = [t for name, t in public.items() if name not in listed]
+        return result
+
+    return inner
