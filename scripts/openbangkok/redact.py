@@ -33,7 +33,9 @@ NATIONAL_ID_RE = re.compile(r"(?<!\d)(\d)([ \-]?)(\d{4})\2(\d{5})\2(\d{2})\2(\d)
 # +66 (0)), each digit optionally after one space or dash or a bracket; _phone_digits() decides.
 PHONE_RE = re.compile(r"(?<![\d+])(?:\+ ?|\(\+?)?\d(?:\)?[ \-]?\(?\d){8,11}(?!\d)")
 PHONE_DOTTED_RE = re.compile(r"(?<![\d.])0(?:[689]\d|2)\.\d{3}\.\d{4}(?!\d|\.\d)")
-DIGIT = re.compile(r"\d")
+# Every pattern above needs nine digits with at most three separator characters between two of
+# them; a text without such a run is returned at once (most texts: house numbers, dates, prices).
+NINE_DIGITS = re.compile(r"\d(?:[ \-.()+]{0,3}\d){8}")
 FIRST_GROUP = re.compile(r"\D*\d+")
 SEPARATORS = re.compile(r"[ \-()+]")
 
@@ -101,7 +103,7 @@ class Redactor:
             return text
         if "@" in text:
             text = EMAIL_RE.sub(self._email, text)
-        if not DIGIT.search(text):
+        if not NINE_DIGITS.search(text):
             return text
         text = NATIONAL_ID_RE.sub(self._national_id, text)
         text = PHONE_DOTTED_RE.sub(self._dotted, text)

@@ -160,7 +160,8 @@ class Parser:
         self.illustrative = int(bool(source.descriptor.get("illustrative", False)))
         sources = source.descriptor.get("sources") or [{}]
         self.source_label = sources[0].get("title", source.descriptor["path"])
-        self._sets: dict[str, str] = {}
+        self._sets: dict[str, tuple[str, list[str]]] = {}
+        self._short: dict[str, str | None] = {}
 
     def json_set(self, text: str) -> tuple[str, list[str]]:
         cached = self._sets.get(text)
@@ -175,8 +176,22 @@ class Parser:
         value = value.strip()
         if not value:
             return None
-        value = thai.clean_text(value)
-        return self.redactor.redact(value)
+        return self.redactor.redact(thai.clean_text(value))
+
+    def short_text(self, value: str) -> str | None:
+        """text() of a value that repeats across rows (district, province ...), cached."""
+        if value not in self._short:
+            if len(self._short) > 100_000:
+                return self.text(value)
+            self._short[value] = self.text(value)
+        return self._short[value]
+
+    def url(self, value: str) -> str | None:
+        """A photo URL as it is; anything else in the column is treated as text."""
+        value = value.strip()
+        if value.startswith(("https://", "http://")) and " " not in value:
+            return value
+        return self.text(value)
 
     def row(self, cells: list[str], number: int) -> dict:
         get = {name: cells[i] for name, i in self.index.items()}
@@ -195,11 +210,11 @@ class Parser:
         elif latitude is None:
             tally.notes["coords-missing"] += 1
 
-        province_written = self.text(get["province"])
+        province_written = self.short_text(get["province"])
         province, province_code, fuzzy = province_of(province_written)
         if fuzzy:
             tally.fuzzy[("province", province_written, province)] += 1
-        district = self.text(get["district"])
+        district = self.short_text(get["district"])
         district_code = None
         if province_code in (None, "10") and district:
             district_code, fuzzy = bangkok_district_code(district)
@@ -241,10 +256,10 @@ class Parser:
             "types": types_json,
             "organizations": organizations_json,
             "comment": self.text(get["comment"]),
-            "photo": self.text(get["photo"]),
-            "photo_after": self.text(get["photo_after"]),
+            "photo": self.url(get["photo"]),
+            "photo_after": self.url(get["photo_after"]),
             "address": self.text(get["address"]),
-            "subdistrict": self.text(get["subdistrict"]),
+            "subdistrict": self.short_text(get["subdistrict"]),
             "district": district,
             "district_code": district_code,
             "province": province,
