@@ -97,13 +97,16 @@ class Redactor:
         self.counts["phone"] += 1
         return PHONE
 
-    def redact(self, text: str | None) -> str | None:
-        """`text` with every phone number, national ID and e-mail replaced by its marker."""
+    def redact(self, text: str | None, numbers: bool = True) -> str | None:
+        """`text` with every phone number, national ID and e-mail replaced by its marker.
+
+        numbers=False leaves digits alone (for machine-made text such as the path of a URL).
+        """
         if not text:
             return text
         if "@" in text:
             text = EMAIL_RE.sub(self._email, text)
-        if not NINE_DIGITS.search(text):
+        if not numbers or not NINE_DIGITS.search(text):
             return text
         text = NATIONAL_ID_RE.sub(self._national_id, text)
         text = PHONE_DOTTED_RE.sub(self._dotted, text)

@@ -187,10 +187,12 @@ class Parser:
         return self._short[value]
 
     def url(self, value: str) -> str | None:
-        """A photo URL as it is; anything else in the column is treated as text."""
+        """A photo URL: e-mails redacted anywhere, numbers only in the query string (the digits of a
+        file name such as 3f0812345678ab.jpg are no phone number); other text like text()."""
         value = value.strip()
         if value.startswith(("https://", "http://")) and " " not in value:
-            return value
+            path, mark, query = value.partition("?")
+            return self.redactor.redact(path, numbers=False) + mark + (self.redactor.redact(query) or "")
         return self.text(value)
 
     def row(self, cells: list[str], number: int) -> dict:
