@@ -1,0 +1,80 @@
+"""`.geojson` for any table, view or query that has latitude/longitude columns (RFC 7946).
+
+    /openbangkok/clinics.geojson
+    /openbangkok/clinics.geojson?services__arraycontains=Pride+clinic&_size=max
+    /openbangkok.geojson?sql=select name_th, latitude, longitude from clinics
+
+A FeatureCollection with one Feature per row: a Point at [longitude, latitude] and every other column
+as a property. A row whose coordinates are empty or out of range keeps its Feature with
+"geometry": null (RFC 7946 section 3.2), so the feature count always equals the row count. The columns
+are found the way datasette-cluster-map finds them (latitude/longitude, lat/lng, ...), so whatever
+shows a map also has a .geojson link. Pages follow Datasette's page size (?_size=max for up to
+1,000 rows); a further page is named in the foreign member "next_url". Served as
+application/geo+json with CORS, for Leaflet, QGIS and geojson.io.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from datasette_cluster_map import location_columns_from_columns
+
+CONTENT_TYPE = "application/geo+json; charset=utf-8"
+
+
+def location_columns(columns) -> tuple[str, str] | None:
+    found = location_columns_from_columns(list(columns or []))
+    return (found[0], found[1]) if found else None
+
+
+def coordinate(value, limit: float) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -limit <= number <= limit else None
+
+
+def property_value(value):
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
+def feature(columns, row, latitude: str, longitude: str) -> dict:
+    values = dict(zip(columns, row))
+    lat, lon = coordinate(values.get(latitude), 90), coordinate(values.get(longitude), 180)
+    geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
+    properties = {k: property_value(v) for k, v in values.items() if k not in (latitude, longitude)}
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def feature_collection(columns, rows, next_url: str | None = None) -> dict:
+    latitude, longitude = location_columns(columns)
+    collection = {"type": "FeatureCollection",
+                  "features": [feature(columns, row, latitude, longitude) for row in rows]}
+    if next_url:
+        collection["next_url"] = next_url
+    return collection
+
+
+def render_geojson(columns, rows, data):
+    if location_columns(columns) is None:
+        return Response.text("this table or query has no latitude/longitude columns", status=400)
+    body = json.dumps(feature_collection(columns, rows, (data or {}).get("next_url")),
+                      ensure_ascii=False, default=str)
+    return Response(body, content_type=CONTENT_TYPE)
+
+
+def can_render_geojson(columns):
+    return location_columns(columns) is not None
+
+
+@hookimpl
+def register_output_renderer(datasette):
+    return {"extension": "geojson", "render": render_geojson, "can_render": can_render_geojson}
