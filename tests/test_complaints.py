@@ -77,7 +77,7 @@ UNSEEN = [
     ticket("2023-BLANKS", state="", star="", count_reopen=""),
     ticket("2023-FISCAL", timestamp="2023-09-30 18:00:00+00", last_activity="2023-10-01 06:00:00.1+00"),
     ticket("2023-OFFSET", timestamp="2023-01-01 07:00:00+07"),
-    ticket("2023-BADTIM", timestamp="yesterday", star="six"),
+    ticket("2023-BADTIM", timestamp="yesterday", star="six", last_activity="โทร 0898765432"),
     ticket("2023-UNKTYP", type="{ถนน,ประเภทใหม่}"),
     ticket("2023-MULTI1", comment="a duplicate submission"),
     ticket("", comment="no ticket id"),
@@ -245,13 +245,13 @@ def test_unseen_dump_no_personal_data_anywhere(unseen_build):
     assert got["2023-EMAIL1"]["address"] == "ส่งเอกสารที่ [อีเมล]"
     assert got["2023-PHONE3"]["photo"].endswith("/3f0812345679ab.jpg")  # a file name, not a phone number
     assert got["2023-PHONE3"]["photo_after"] == "https://example.org/p.jpg?by=[อีเมล]&tel=[โทรศัพท์]"
-    assert "PDPA redaction: 8 phone [โทรศัพท์], 2 national id [เลขบัตรประชาชน], 3 email [อีเมล]" in output
+    assert "PDPA redaction: 9 phone [โทรศัพท์], 2 national id [เลขบัตรประชาชน], 3 email [อีเมล]" in output
 
 
 def test_personal_data_never_reaches_staging(unseen_datasets, tmp_path):
     staged = validate(load_catalog(unseen_datasets), tmp_path / "work", datasets={"reference", "complaints"})
     assert staged.report.ok
-    assert staged.stats["complaints"]["redactions"] == {"phone": 8, "national_id": 2, "email": 3}
+    assert staged.stats["complaints"]["redactions"] == {"phone": 9, "national_id": 2, "email": 3}
     assert_no_personal_data(staged.db_path, PII)
 
 

@@ -233,7 +233,7 @@ class Parser:
         last = parse_time(get["last_activity"])
         for name, moment in (("timestamp", reported), ("last_activity", last)):
             if moment is None and get[name].strip():
-                tally.value(name, get[name].strip()[:40], number)
+                tally.value(name, self.redactor.redact(get[name].strip())[:60], number)
         state = get["state"].strip() or None
         if state is not None and state not in STATES:
             tally.value("state", self.redactor.redact(state), number)
@@ -251,7 +251,7 @@ class Parser:
         reopened = parse_count(get["count_reopen"], 0, None)
         for name, value in (("star", star), ("count_reopen", reopened)):
             if value == "bad":
-                tally.value(name, get[name].strip()[:20], number)
+                tally.value(name, self.redactor.redact(get[name].strip())[:60], number)
         return {
             ROW_COLUMN: number,
             "ticket_id": get["ticket_id"].strip(),
