@@ -17,6 +17,7 @@ Times: `timestamp` and `last_activity` are UTC in the dump; they are published a
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -291,9 +292,31 @@ def raw_record(cells: list[str], redactor: Redactor) -> str:
     return redactor.redact(out.getvalue())
 
 
-def records(path):
-    """(cells, physical line, error) per CSV record; quoted newlines stay inside their cell."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+def scan(path) -> tuple[str, int]:
+    """(encoding, number of lines) in one streamed pass: UTF-8 when every byte decodes as UTF-8,
+    else Windows-874 (TIS-620), the other encoding Thai agencies' files come in."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, utf8 = 0, True
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            lines += block.count(b"\n")
+            if utf8:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return ("utf-8-sig" if utf8 else "cp874"), lines
+
+
+def records(path, encoding: str = "utf-8-sig"):
+    """(cells, physical line, error) per CSV record; quoted newlines stay inside their cell (as
+    \n, whatever the file's line ends)."""
+    with open(path, encoding=encoding, errors="replace", newline=None) as f:
         reader = csv.reader((line.replace("\x00", "") if "\x00" in line else line for line in f))
         while True:
             try:
@@ -325,9 +348,11 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     insert_rejected = f"insert into [{REJECTED}] values ({', '.join('?' * len(REJECTED_COLUMNS))})"
     keys = [ROW_COLUMN, *columns]
 
-    with open(source.path, "rb") as f:
-        total_lines = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
-    stream = records(source.path)
+    encoding, total_lines = scan(source.path)
+    if encoding == "cp874":
+        staged.report.add(Problem(display, None, None, "conversion", "Windows-874 (TIS-620) read as UTF-8",
+                                  "แปลงรหัสอักขระ Windows-874 เป็น UTF-8", "info"))
+    stream = records(source.path, encoding)
     header = next(stream, (None, 0, None))[0]
     if header is None:
         staged.report.add(Problem(display, None, None, "source-error", "the file is empty",
