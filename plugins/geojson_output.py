@@ -46,12 +46,25 @@ def property_value(value):
     return value
 
 
+def properties(values: dict, latitude: str, longitude: str) -> dict:
+    """The other columns; a foreign key expanded by ?_labels=on gives <column> and <column>_label,
+    flat values that QGIS and spreadsheets read as they are."""
+    result = {}
+    for key, value in values.items():
+        if key in (latitude, longitude):
+            continue
+        if isinstance(value, dict) and set(value) == {"value", "label"}:
+            result[key], result[f"{key}_label"] = property_value(value["value"]), value["label"]
+        else:
+            result[key] = property_value(value)
+    return result
+
+
 def feature(columns, row, latitude: str, longitude: str) -> dict:
     values = dict(zip(columns, row))
     lat, lon = coordinate(values.get(latitude), 90), coordinate(values.get(longitude), 180)
     geometry = {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None
-    properties = {k: property_value(v) for k, v in values.items() if k not in (latitude, longitude)}
-    return {"type": "Feature", "geometry": geometry, "properties": properties}
+    return {"type": "Feature", "geometry": geometry, "properties": properties(values, latitude, longitude)}
 
 
 def feature_collection(columns, rows, next_url: str | None = None) -> dict:

@@ -212,7 +212,9 @@ async def test_nearest_with_a_service_and_limit(ds):
 
 
 async def test_nearest_with_empty_parameters_uses_din_daeng(ds):
-    assert await nearest(ds) == await nearest(ds, latitude="13.7650", longitude="100.5520", limit="10")
+    result = await nearest(ds)
+    assert result == await nearest(ds, latitude="13.7650", longitude="100.5520", limit="10")
+    assert (result[0]["from_latitude"], result[0]["from_longitude"]) == DIN_DAENG
 
 
 async def test_nearest_links_each_place_to_the_map(ds):
@@ -259,5 +261,8 @@ async def test_geojson_of_a_filtered_view_and_of_a_query(ds):
 
 
 async def test_geojson_link_only_where_there_are_coordinates(ds):
-    assert "clinics.geojson" in (await ds.client.get(f"/{DATABASE}/clinics")).text
+    assert "clinics.geojson?_labels=on" in (await ds.client.get(f"/{DATABASE}/clinics")).text
+    _, raw = await geojson(ds, "/clinics.geojson", _labels="on", id="hc-04")
+    assert raw["features"][0]["properties"]["district_code"] == "1026"
+    assert raw["features"][0]["properties"]["district_code_label"] == "เขตดินแดง"
     assert "districts.geojson" not in (await ds.client.get(f"/{DATABASE}/districts")).text
