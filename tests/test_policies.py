@@ -1,0 +1,282 @@
+"""Policy progress (issue 4): the descriptors' rules each fail on a broken file with the exact
+FILE:ROW:COLUMN: TYPE, a broken update fails the build, and the sample is honest and reproducible."""
+
+import csv
+import importlib.util
+import shutil
+import sqlite3
+
+import pytest
+
+from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from openbangkok.cli import cli
+from openbangkok.site_metadata import site_metadata
+
+POLICIES = DEFAULT_DATASETS / "policies"
+
+
+@pytest.fixture
+def policies_copy(tmp_path):
+    """A writable copy of the policies dataset and the reference tables it points at (nothing else)."""
+    copy = tmp_path / "datasets"
+    for name in ("reference", "policies"):
+        shutil.copytree(DEFAULT_DATASETS / name, copy / name)
+    return copy
+
+
+def read(path):
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write(path, rows):
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def row_number(rows, **match):
+    """The spreadsheet row number (header = 1) of the first row with these values."""
+    index = next(i for i, row in enumerate(rows) if all(row[k] == v for k, v in match.items()))
+    return index + 2
+
+
+def change(copy, file, match, **values):
+    """Changes the first row of datasets/policies/<file> that matches; returns its row number."""
+    path = copy / "policies" / file
+    rows = read(path)
+    number = row_number(rows, **match)
+    rows[number - 2].update(values)
+    write(path, rows)
+    return number
+
+
+def errors(runner, copy, command="validate"):
+    result = runner.invoke(cli, [command, "--datasets", str(copy)] + (
+        ["--out", str(copy.parent / "out.db")] if command == "build" else []))
+    lines = [line for line in result.output.splitlines()
+             if not line.startswith(("info:", "warning:")) and "/datasets/" in line]
+    return result.exit_code, lines
+
+
+def first_illustrative_update(copy):
+    rows = read(copy / "policies" / "policy_updates.csv")
+    return rows[[r["is_illustrative"] for r in rows].index("1")]
+
+
+def break_progress(copy):
+    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
+                                        progress_percent="120"), "progress_percent", "constraint-error"
+
+
+def break_unknown_policy(copy):
+    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
+                                        policy_id="P999"), "", "foreign-key"
+
+
+def break_unknown_kpi(copy):
+    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
+                                        kpi_id="K9999"), "", "foreign-key"
+
+
+def break_kpi_of_other_policy(copy):
+    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
+                                        policy_id="P003"), "kpi_id", "foreign-key"
+
+
+def break_duplicate_month(copy):
+    path = copy / "policies" / "policy_updates.csv"
+    rows = read(path)
+    rows.append(dict(rows[0], value="12"))
+    write(path, rows)
+    return "policy_updates.csv", len(rows) + 1, "report_month", "unique-error"
+
+
+def break_month_format(copy):
+    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
+                                        report_month="2565-12"), "report_month", "constraint-error"
+
+
+def break_real_figure_on_illustrative_policy(copy):
+    update = first_illustrative_update(copy)
+    return "policy_updates.csv", change(copy, "policy_updates.csv",
+                                        {"kpi_id": update["kpi_id"], "report_month": update["report_month"]},
+                                        is_illustrative="0"), "is_illustrative", "row-constraint"
+
+
+def break_second_lead(copy):
+    return "policy_agencies.csv", change(copy, "policy_agencies.csv", {"policy_id": "P001", "role": "R"},
+                                         role="H"), "role", "unique-error"
+
+
+def break_no_lead(copy):
+    path = copy / "policies" / "policy_agencies.csv"
+    write(path, [r for r in read(path) if r["policy_id"] != "P006"])
+    return "policies.csv", row_number(read(copy / "policies" / "policies.csv"), policy_id="P006"), \
+        "policy_id", "row-constraint"
+
+
+def break_unknown_agency(copy):
+    return "policy_agencies.csv", change(copy, "policy_agencies.csv", {"policy_id": "P001", "role": "H"},
+                                         agency_code="fire-brigade"), "", "foreign-key"
+
+
+def break_unknown_role(copy):
+    return "policy_agencies.csv", change(copy, "policy_agencies.csv", {"policy_id": "P001", "role": "R"},
+                                         role="S"), "role", "constraint-error"
+
+
+def break_unknown_dimension(copy):
+    return "policies.csv", change(copy, "policies.csv", {"policy_id": "P002"}, dimension="wellbeing"), \
+        "", "foreign-key"
+
+
+def break_unknown_status(copy):
+    return "policies.csv", change(copy, "policies.csv", {"policy_id": "P002"}, status="done"), \
+        "status", "constraint-error"
+
+
+def break_kpi_of_unknown_policy(copy):
+    return "policy_kpis.csv", change(copy, "policy_kpis.csv", {"kpi_id": "K0001"}, policy_id="P999"), \
+        "", "foreign-key"
+
+
+def break_missing_source(copy):
+    return "policy_kpis.csv", change(copy, "policy_kpis.csv", {"kpi_id": "K0001"}, source=""), \
+        "source", "constraint-error"
+
+
+BREAKS = [break_progress, break_unknown_policy, break_unknown_kpi, break_kpi_of_other_policy, break_duplicate_month,
+          break_month_format, break_real_figure_on_illustrative_policy, break_second_lead, break_no_lead,
+          break_unknown_agency, break_unknown_role, break_unknown_dimension, break_unknown_status,
+          break_kpi_of_unknown_policy, break_missing_source]
+
+
+def test_policies_are_valid(runner, policies_copy):
+    code, lines = errors(runner, policies_copy)
+    assert code == 0 and lines == []
+
+
+@pytest.mark.parametrize("breaker", BREAKS, ids=[b.__name__[6:] for b in BREAKS])
+def test_each_rule_fails_with_file_row_column_type(runner, policies_copy, breaker):
+    file, row, column, kind = breaker(policies_copy)
+    code, lines = errors(runner, policies_copy)
+    expected = f"{policies_copy}/policies/{file}:{row}:{column}: {kind}: "
+    assert code == 1
+    assert len(lines) == 1 and lines[0].startswith(expected), "\n".join(lines)
+    assert " / " in lines[0], "a Thai message stands beside the English one"
+
+
+def test_broken_update_fails_the_build(runner, policies_copy):
+    """An update pointing at an unknown policy and one at 120 percent: no database, both lines reported."""
+    _, unknown_row, _, _ = break_unknown_policy(policies_copy)
+    over_row = change(policies_copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2023-09"},
+                      progress_percent="120")
+    code, lines = errors(runner, policies_copy, "build")
+    updates = f"{policies_copy}/policies/policy_updates.csv"
+    assert code == 1
+    assert any(line.startswith(f'{updates}:{unknown_row}:: foreign-key: policy_id "P999" is not in the table policies')
+               for line in lines), lines
+    assert any(line.startswith(f"{updates}:{over_row}:progress_percent: constraint-error: expected at most 100")
+               for line in lines), lines
+    assert not (policies_copy.parent / "out.db").exists()
+
+
+def test_sample_is_reproducible(tmp_path):
+    """scripts/generate_policy_sample.py writes exactly the committed CSVs."""
+    spec = importlib.util.spec_from_file_location("generate_policy_sample",
+                                                  PROJECT_ROOT / "scripts" / "generate_policy_sample.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / "policies").mkdir()
+    module.main(tmp_path)
+    written = sorted(p.name for p in (tmp_path / "policies").iterdir())
+    assert written == sorted(p.name for p in POLICIES.glob("*.csv"))
+    for name in written:
+        assert (tmp_path / "policies" / name).read_bytes() == (POLICIES / name).read_bytes(), name
+
+
+# ---------- data honesty, checked on the built database ----------
+
+# Every policy FACTS.md names: (words of its English title, seed file of its source).
+FACTS_POLICIES = [
+    ("BKK Risk Map", "000_"), ("Pride Clinic", "000_"), ("Long COVID", "000_"), ("disability", "000_"),
+    ("Primary-care sandboxes", "000_"), ("One Stop Service", "000_"), ("Zero-based budgeting", "001_"),
+    ("Food Bank", "004_"), ("sanitary pads", "004_"), ("Baan Mankong", "004_"), ("Telemedicine", "001_"),
+    ("Smart OPD", "002_"),
+]
+
+
+@pytest.fixture(scope="module")
+def db(built_db):
+    conn = sqlite3.connect(built_db)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+@pytest.mark.parametrize("title, seed", FACTS_POLICIES)
+def test_every_policy_facts_names_is_a_real_row_with_its_source(db, title, seed):
+    rows = db.execute("select * from policies where title_en like ?", [f"%{title}%"]).fetchall()
+    assert len(rows) == 1, title
+    row = rows[0]
+    assert row["is_illustrative"] == 0
+    assert f"shared/seeds/{seed}" in row["source"]
+    assert row["dimension_basis"] in ("source", "team")
+
+
+def test_illustrative_rows_say_so(db):
+    real = db.execute("select count(*) from policies where is_illustrative = 0").fetchone()[0]
+    assert db.execute("select count(*) from policies").fetchone()[0] == 216
+    assert real == 13
+    assert db.execute("select count(*) from policies where is_illustrative = 1 and (title_th not like '%illustrative%'"
+                      " or dimension_basis != 'illustrative' or source not like 'ILLUSTRATIVE%')").fetchone()[0] == 0
+    # no illustrative KPI or update on a real policy
+    assert db.execute("select count(*) from policy_updates u join policies p using (policy_id)"
+                      " where p.is_illustrative = 0 and u.is_illustrative = 1").fetchone()[0] == 0
+    assert db.execute("select count(*) from policy_kpis k join policies p using (policy_id)"
+                      " where p.is_illustrative = 0 and k.is_illustrative = 1").fetchone()[0] == 0
+
+
+def test_the_banner_agrees_with_the_data(db):
+    tables = site_metadata(load_catalog(DEFAULT_DATASETS))["databases"]["openbangkok"]["tables"]
+    banner = tables["policies"]["description_html"]
+    real = db.execute("select count(*) from policies where is_illustrative = 0").fetchone()[0]
+    total = db.execute("select count(*) from policies").fetchone()[0]
+    assert f"{total - real} of the {total} policies" in banner and f"Only the {real} policies" in banner
+    assert f"นโยบาย {total - real} จาก {total} ข้อ" in banner and f"มีเพียง {real} นโยบาย" in banner
+    kpis = db.execute("select count(*) from policy_kpis where is_illustrative = 0").fetchone()[0]
+    updates = db.execute("select count(*) from policy_updates where is_illustrative = 0").fetchone()[0]
+    assert f"the {kpis} real ones" in tables["policy_kpis"]["description_html"]
+    assert f"the {updates} real rows" in tables["policy_updates"]["description_html"]
+
+
+@pytest.mark.parametrize("kpi, month, value, progress", [
+    ("K0001", "2022-09", 11, 68.75),     # Pride clinics: 11 of 16 planned (000, 001)
+    ("K0001", "2023-09", 24, 100),       # 24 sites in Sept 2023 (FACTS, public reporting)
+    ("K0002", "2022-09", 9, None),       # Long COVID clinics in 9 hospitals
+    ("K0003", "2022-09", 4946, None),    # Saturday clinics served 4,946
+    ("K0004", "2022-09", 16961, None),   # 608 group vaccinated 16,961
+    ("K0005", "2022-12", 9, 81.82),      # one-stop disability centres 9 of 11
+    ("K0009", "2022-12", 9, 81.82),      # telemedicine 9 of 11
+    ("K0010", "2023-09", 11, 100),       # Smart OPD links all 11 hospitals
+])
+def test_real_figures_are_the_published_ones(db, kpi, month, value, progress):
+    row = db.execute("select * from policy_updates where kpi_id = ? and report_month = ?", [kpi, month]).fetchone()
+    assert row["is_illustrative"] == 0 and row["value"] == value and row["progress_percent"] == progress
+    assert "shared/" in row["source"]
+
+
+def test_every_policy_has_exactly_one_lead_and_the_derived_columns(db):
+    assert db.execute("select count(*) from policies where lead_agency_code is null").fetchone()[0] == 0
+    pride = db.execute("select * from policies where policy_id = 'P002'").fetchone()
+    assert (pride["lead_agency_code"], pride["supporting_agencies"], pride["kpi_count"],
+            pride["latest_report_month"], pride["progress_percent"]) == ("health", "สำนักการแพทย์", 1, "2023-09", 100)
+
+
+def test_progress_by_dimension_view(db):
+    rows = db.execute("select * from policy_progress_by_dimension").fetchall()
+    assert [r["dimension_number"] for r in rows] == list(range(1, 10))
+    assert sum(r["policies"] for r in rows) == 216
+    assert all(r["not_started"] + r["in_progress"] + r["achieved"] + r["on_hold"] == r["policies"] for r in rows)
