@@ -150,18 +150,46 @@ def build(datasets, out, max_per_type, full):
 @datasets_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
-def serve(db_path, datasets, host, port):
+@click.option("--inspect-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Precomputed table counts (inspect-data.json, written by `openbkk package`).")
+def serve(db_path, datasets, host, port, inspect_file):
     """Serve the built database with Datasette, read-only.
 
     After a new build, restart the server to serve the new data (the running server keeps the old
     file open and answers from it until then).
     """
+    import json
+
     import uvicorn
 
     try:
-        ds = make_datasette(db_path, datasets)
+        inspect_data = json.loads(inspect_file.read_text()) if inspect_file else None
+        ds = make_datasette(db_path, datasets, inspect_data=inspect_data)
     except FileNotFoundError as e:
         raise click.UsageError(str(e)) from e
     asyncio.run(ds.invoke_startup())
     click.echo(f"Open Bangkok on http://{host}:{port}/")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DB,
+              show_default="build/openbangkok.db")
+@datasets_option
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+def package(db_path, datasets, out):
+    """Write a container build context to OUT: Dockerfile, the immutable database, its precomputed
+    counts (inspect-data.json), the plugins and the descriptors.
+
+    \b
+    Example:
+      openbkk package dist/site && docker build -t openbangkok dist/site
+      docker run -p 8001:8001 openbangkok
+    """
+    from .package import package as write_package
+
+    try:
+        write_package(db_path, out, datasets)
+    except (ValueError, FileExistsError) as e:
+        raise click.UsageError(str(e)) from e
+    click.echo(f"wrote {out}: docker build -t openbangkok {out} && docker run -p 8001:8001 openbangkok")

@@ -145,6 +145,7 @@ def data_package(catalog: Catalog, base_url: str, served: dict[str, ServedTable]
                 continue
             descriptor = source.descriptor
             resource = {
+                "profile": "tabular-data-resource",
                 "name": source.name,
                 "title": descriptor.get("title", source.name),
                 "description": descriptor.get("description", "").strip(),
