@@ -74,8 +74,9 @@ left join policies p on p.dimension = d.dimension_code
 group by d.dimension_code
 order by d.dimension_number;
 
--- Per policy: when it was last reported on, and how many of its unfinished KPIs show no progress in
--- their last three reports (the stalled_policies canned query filters this view).
+-- Per policy: when it was last reported on, how many of its KPIs are unfinished (latest progress below
+-- 100 %, or none) and how many of those show no progress in their last three reports (the
+-- stalled_policies canned query filters this view).
 drop view if exists policy_reporting;
 create view policy_reporting as
 with latest as (select max(report_month) as month from policy_updates)
@@ -91,6 +92,8 @@ select
   (select month from latest) as dataset_latest_month,
   cast(julianday((select month from latest) || '-01') - julianday(p.latest_report_month || '-01') as integer)
     as days_without_report,
+  (select count(*) from policy_kpi_status s
+   where s.policy_id = p.policy_id and coalesce(s.last_progress_percent, 0) < 100) as unfinished_kpis,
   (select count(*) from policy_kpi_status s
    where s.policy_id = p.policy_id and s.no_progress_in_last_3 and coalesce(s.last_progress_percent, 0) < 100)
     as kpis_without_progress_in_last_3,

@@ -1,0 +1,39 @@
+"""Policy charts: on the policies table page, a bar chart of progress by dimension; on a policy's row
+page, its KPIs, a line chart of progress over time per KPI and the full timeline of progress reports.
+
+Drawn in the browser from the site's own JSON API by one dependency-free ES module served from
+plugins/static/policy-charts/ (at /assets/policy-charts/), loaded on those two pages only. No inline
+script and no third-party asset, so both work under the site's strict Content-Security-Policy.
+
+Why not a charting plugin: datasette-plot 0.1 requires Datasette 1.0 alphas and draws only charts a
+visitor configures by hand; datasette-dashboards bundles Vega (which needs 'unsafe-eval') behind inline
+scripts, on pages of its own rather than on table and row pages; datasette-vega dates from 2018.
+"""
+
+from datasette import hookimpl
+
+from openbangkok.site_metadata import DATABASE
+
+TABLE = "policies"
+ASSETS = "/assets/policy-charts/"
+VIEWS = ("table", "row")
+
+
+def chart_view(database, table, view_name) -> str | None:
+    """'table' or 'row' on the policies pages, else None."""
+    if database == DATABASE and table == TABLE and view_name in VIEWS:
+        return view_name
+    return None
+
+
+@hookimpl
+def extra_js_urls(database, table, view_name, datasette):
+    view = chart_view(database, table, view_name)
+    if view:
+        return [{"url": datasette.urls.path(f"{ASSETS}policy-charts.js?view={view}"), "module": True}]
+
+
+@hookimpl
+def extra_css_urls(database, table, view_name, datasette):
+    if chart_view(database, table, view_name):
+        return [datasette.urls.path(ASSETS + "policy-charts.css")]
