@@ -27,8 +27,8 @@ CASES = {
     "components-sum": ("ita_results.csv", 3, "score", "row-constraint"),
     "components-partial": ("ita_results.csv", 3, "iit", "row-constraint"),
     "duplicate-agency-year": ("ita_results.csv", 4, None, "primary-key"),
-    "unknown-agency": ("ita_results.csv", 3, None, "foreign-key"),
-    "unknown-round": ("ita_results.csv", 3, None, "foreign-key"),
+    "unknown-agency": ("ita_results.csv", 3, "agency_code", "foreign-key"),
+    "unknown-round": ("ita_results.csv", 3, "fiscal_year_be", "foreign-key"),
     "level-not-a-level": ("ita_results.csv", 3, "level", "constraint-error"),
     "weights-not-100": ("ita_rounds.csv", 5, "oit_max", "row-constraint"),
 }

@@ -21,7 +21,7 @@ CASES = {
     "extra-cell": (2, None, "extra-cell"),
     "blank-row": (3, None, "blank-row"),
     "primary-key": (3, None, "primary-key"),
-    "foreign-key": (2, None, "foreign-key"),
+    "foreign-key": (2, "kind_code", "foreign-key"),
     "missing-label": (1, "closed_on", "missing-label"),
     "extra-label": (1, "remark", "extra-label"),
     "duplicate-label": (1, "opened_on", "duplicate-label"),

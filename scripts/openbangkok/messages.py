@@ -107,7 +107,8 @@ def describe(error, field=None) -> tuple[str, str]:
 
 
 def from_error(file: str, error, schema) -> Problem:
-    """A Problem from a frictionless error; the column is named for cell and label errors only."""
+    """A Problem from a frictionless error; the column is named for cell and label errors, and for a
+    foreign key of one column (the cell that points nowhere)."""
     field_name = getattr(error, "field_name", None)
     field = None
     if schema is not None and field_name and schema.has_field(field_name):
@@ -119,6 +120,8 @@ def from_error(file: str, error, schema) -> Problem:
     if row is None and hasattr(error, "row_numbers"):
         row = 1  # label errors are in the header row
     column = field_name if error.type not in ("primary-key", "foreign-key", "blank-row") else None
+    if error.type == "foreign-key" and len(getattr(error, "field_names", None) or []) == 1:
+        column = error.field_names[0]
     if error.type in ("extra-label", "duplicate-label", "blank-label", "incorrect-label"):
         column = getattr(error, "label", None) or column
     message, message_th = describe(error, field)
