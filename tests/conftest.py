@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -45,6 +46,23 @@ def datasets_copy(tmp_path) -> Path:
     copy = tmp_path / "datasets"
     shutil.copytree(DEFAULT_DATASETS, copy)
     return copy
+
+
+def copy_datasets(tmp_path: Path, *names: str) -> Path:
+    """A writable copy of only these datasets (a dataset's rule tests need no others: faster)."""
+    copy = tmp_path / "datasets"
+    for name in names:
+        shutil.copytree(DEFAULT_DATASETS / name, copy / name)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def built_conn(built_db):
+    """A read-only sqlite3 connection to the built database, rows as sqlite3.Row."""
+    conn = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
 
 
 def free_port() -> int:

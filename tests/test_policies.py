@@ -3,8 +3,6 @@ FILE:ROW:COLUMN: TYPE, a broken update fails the build, and the sample is honest
 
 import csv
 import importlib.util
-import shutil
-import sqlite3
 
 import pytest
 
@@ -12,16 +10,15 @@ from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
 from openbangkok.cli import cli
 from openbangkok.site_metadata import site_metadata
 
+from .conftest import copy_datasets
+
 POLICIES = DEFAULT_DATASETS / "policies"
 
 
 @pytest.fixture
 def policies_copy(tmp_path):
     """A writable copy of the policies dataset and the reference tables it points at (nothing else)."""
-    copy = tmp_path / "datasets"
-    for name in ("reference", "policies"):
-        shutil.copytree(DEFAULT_DATASETS / name, copy / name)
-    return copy
+    return copy_datasets(tmp_path, "reference", "policies")
 
 
 def read(path):
@@ -60,32 +57,34 @@ def errors(runner, copy, command="validate"):
     return result.exit_code, lines
 
 
-def first_illustrative_update(copy):
-    rows = read(copy / "policies" / "policy_updates.csv")
-    return rows[[r["is_illustrative"] for r in rows].index("1")]
+PRIDE_DEC_2022 = {"kpi_id": "K0001", "report_month": "2022-12"}   # policy_updates.csv row 3
+# case: (file, the row to change, new values, COLUMN, TYPE expected at that row)
+CHANGES = {
+    "progress_over_100": ("policy_updates.csv", PRIDE_DEC_2022, {"progress_percent": "120"},
+                          "progress_percent", "constraint-error"),
+    "unknown_policy": ("policy_updates.csv", PRIDE_DEC_2022, {"policy_id": "P999"}, "policy_id", "foreign-key"),
+    "unknown_kpi": ("policy_updates.csv", PRIDE_DEC_2022, {"kpi_id": "K9999"}, "kpi_id", "foreign-key"),
+    "kpi_of_other_policy": ("policy_updates.csv", PRIDE_DEC_2022, {"policy_id": "P003"}, "kpi_id", "foreign-key"),
+    "month_in_buddhist_era": ("policy_updates.csv", PRIDE_DEC_2022, {"report_month": "2565-12"},
+                              "report_month", "constraint-error"),
+    "second_lead": ("policy_agencies.csv", {"policy_id": "P001", "role": "R"}, {"role": "H"}, "role", "unique-error"),
+    "unknown_agency": ("policy_agencies.csv", {"policy_id": "P001", "role": "H"}, {"agency_code": "fire-brigade"},
+                       "agency_code", "foreign-key"),
+    "unknown_role": ("policy_agencies.csv", {"policy_id": "P001", "role": "R"}, {"role": "S"},
+                     "role", "constraint-error"),
+    "unknown_dimension": ("policies.csv", {"policy_id": "P002"}, {"dimension": "wellbeing"}, "dimension", "foreign-key"),
+    "unknown_status": ("policies.csv", {"policy_id": "P002"}, {"status": "done"}, "status", "constraint-error"),
+    "kpi_of_unknown_policy": ("policy_kpis.csv", {"kpi_id": "K0001"}, {"policy_id": "P999"}, "policy_id", "foreign-key"),
+    "kpi_without_source": ("policy_kpis.csv", {"kpi_id": "K0001"}, {"source": ""}, "source", "constraint-error"),
+}
 
 
-def break_progress(copy):
-    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
-                                        progress_percent="120"), "progress_percent", "constraint-error"
+def apply_change(case):
+    file, match, values, column, kind = CHANGES[case]
+    return lambda copy: (file, change(copy, file, match, **values), column, kind)
 
 
-def break_unknown_policy(copy):
-    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
-                                        policy_id="P999"), "", "foreign-key"
-
-
-def break_unknown_kpi(copy):
-    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
-                                        kpi_id="K9999"), "", "foreign-key"
-
-
-def break_kpi_of_other_policy(copy):
-    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
-                                        policy_id="P003"), "kpi_id", "foreign-key"
-
-
-def break_duplicate_month(copy):
+def duplicate_month(copy):
     path = copy / "policies" / "policy_updates.csv"
     rows = read(path)
     rows.append(dict(rows[0], value="12"))
@@ -93,64 +92,23 @@ def break_duplicate_month(copy):
     return "policy_updates.csv", len(rows) + 1, "report_month", "unique-error"
 
 
-def break_month_format(copy):
-    return "policy_updates.csv", change(copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2022-12"},
-                                        report_month="2565-12"), "report_month", "constraint-error"
+def real_figure_on_illustrative_policy(copy):
+    rows = read(copy / "policies" / "policy_updates.csv")
+    update = rows[[r["is_illustrative"] for r in rows].index("1")]
+    match = {"kpi_id": update["kpi_id"], "report_month": update["report_month"]}
+    return "policy_updates.csv", change(copy, "policy_updates.csv", match, is_illustrative="0"), \
+        "is_illustrative", "row-constraint"
 
 
-def break_real_figure_on_illustrative_policy(copy):
-    update = first_illustrative_update(copy)
-    return "policy_updates.csv", change(copy, "policy_updates.csv",
-                                        {"kpi_id": update["kpi_id"], "report_month": update["report_month"]},
-                                        is_illustrative="0"), "is_illustrative", "row-constraint"
-
-
-def break_second_lead(copy):
-    return "policy_agencies.csv", change(copy, "policy_agencies.csv", {"policy_id": "P001", "role": "R"},
-                                         role="H"), "role", "unique-error"
-
-
-def break_no_lead(copy):
+def no_lead(copy):
     path = copy / "policies" / "policy_agencies.csv"
     write(path, [r for r in read(path) if r["policy_id"] != "P006"])
     return "policies.csv", row_number(read(copy / "policies" / "policies.csv"), policy_id="P006"), \
         "policy_id", "row-constraint"
 
 
-def break_unknown_agency(copy):
-    return "policy_agencies.csv", change(copy, "policy_agencies.csv", {"policy_id": "P001", "role": "H"},
-                                         agency_code="fire-brigade"), "", "foreign-key"
-
-
-def break_unknown_role(copy):
-    return "policy_agencies.csv", change(copy, "policy_agencies.csv", {"policy_id": "P001", "role": "R"},
-                                         role="S"), "role", "constraint-error"
-
-
-def break_unknown_dimension(copy):
-    return "policies.csv", change(copy, "policies.csv", {"policy_id": "P002"}, dimension="wellbeing"), \
-        "", "foreign-key"
-
-
-def break_unknown_status(copy):
-    return "policies.csv", change(copy, "policies.csv", {"policy_id": "P002"}, status="done"), \
-        "status", "constraint-error"
-
-
-def break_kpi_of_unknown_policy(copy):
-    return "policy_kpis.csv", change(copy, "policy_kpis.csv", {"kpi_id": "K0001"}, policy_id="P999"), \
-        "", "foreign-key"
-
-
-def break_missing_source(copy):
-    return "policy_kpis.csv", change(copy, "policy_kpis.csv", {"kpi_id": "K0001"}, source=""), \
-        "source", "constraint-error"
-
-
-BREAKS = [break_progress, break_unknown_policy, break_unknown_kpi, break_kpi_of_other_policy, break_duplicate_month,
-          break_month_format, break_real_figure_on_illustrative_policy, break_second_lead, break_no_lead,
-          break_unknown_agency, break_unknown_role, break_unknown_dimension, break_unknown_status,
-          break_kpi_of_unknown_policy, break_missing_source]
+BREAKS = {**{case: apply_change(case) for case in CHANGES}, "duplicate_month": duplicate_month,
+          "real_figure_on_illustrative_policy": real_figure_on_illustrative_policy, "no_lead": no_lead}
 
 
 def test_policies_are_valid(runner, policies_copy):
@@ -158,9 +116,9 @@ def test_policies_are_valid(runner, policies_copy):
     assert code == 0 and lines == []
 
 
-@pytest.mark.parametrize("breaker", BREAKS, ids=[b.__name__[6:] for b in BREAKS])
-def test_each_rule_fails_with_file_row_column_type(runner, policies_copy, breaker):
-    file, row, column, kind = breaker(policies_copy)
+@pytest.mark.parametrize("case", sorted(BREAKS))
+def test_each_rule_fails_with_file_row_column_type(runner, policies_copy, case):
+    file, row, column, kind = BREAKS[case](policies_copy)
     code, lines = errors(runner, policies_copy)
     expected = f"{policies_copy}/policies/{file}:{row}:{column}: {kind}: "
     assert code == 1
@@ -170,13 +128,13 @@ def test_each_rule_fails_with_file_row_column_type(runner, policies_copy, breake
 
 def test_broken_update_fails_the_build(runner, policies_copy):
     """An update pointing at an unknown policy and one at 120 percent: no database, both lines reported."""
-    _, unknown_row, _, _ = break_unknown_policy(policies_copy)
+    _, unknown_row, _, _ = BREAKS["unknown_policy"](policies_copy)
     over_row = change(policies_copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2023-09"},
                       progress_percent="120")
     code, lines = errors(runner, policies_copy, "build")
     updates = f"{policies_copy}/policies/policy_updates.csv"
     assert code == 1
-    assert any(line.startswith(f'{updates}:{unknown_row}:: foreign-key: policy_id "P999" is not in the table policies')
+    assert any(line.startswith(f'{updates}:{unknown_row}:policy_id: foreign-key: policy_id "P999" is not in the table policies')
                for line in lines), lines
     assert any(line.startswith(f"{updates}:{over_row}:progress_percent: constraint-error: expected at most 100")
                for line in lines), lines
@@ -208,12 +166,9 @@ FACTS_POLICIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def db(built_db):
-    conn = sqlite3.connect(built_db)
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
+@pytest.fixture
+def db(built_conn):
+    return built_conn
 
 
 @pytest.mark.parametrize("title, seed", FACTS_POLICIES)

@@ -85,18 +85,20 @@ async def test_stalled_policies_query(ds):
                or r["kpis_without_progress_in_last_3"] for r in health)
 
 
-def load(page, url):
+def drawn(page, url, selector):
+    """Opens url and waits until the chart element `selector` has finished drawing; returns it and a
+    list that collects the page's script errors and console errors (a CSP refusal is one)."""
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.goto(url)
-    return problems
+    element = page.locator(f"{selector}[aria-busy=false]")
+    element.wait_for(timeout=10_000)
+    return element, problems
 
 
 def test_policies_page_draws_bar_chart(page, live_server):
-    problems = load(page, f"{live_server}/{DATABASE}/policies")
-    chart = page.locator("#policy-dimension-chart[aria-busy=false]")
-    chart.wait_for(timeout=10_000)
+    chart, problems = drawn(page, f"{live_server}/{DATABASE}/policies", "#policy-dimension-chart")
     assert chart.locator("svg rect.policy-bar").count() == 9
     assert chart.locator("g.policy-dimension").count() == 9
     assert chart.get_attribute("data-policies") == "216"
@@ -110,9 +112,7 @@ def test_policies_page_draws_bar_chart(page, live_server):
 
 
 def test_policy_row_page_draws_progress_line(page, live_server):
-    problems = load(page, f"{live_server}/{DATABASE}/policies/P002")
-    section = page.locator("#policy-progress[aria-busy=false]")
-    section.wait_for(timeout=10_000)
+    section, problems = drawn(page, f"{live_server}/{DATABASE}/policies/P002", "#policy-progress")
     assert section.locator("figure.policy-kpi svg path.policy-line").count() == 1
     assert section.locator("figure.policy-kpi svg circle.policy-dot").count() == 3
     assert section.locator("table.policy-timeline tbody tr").count() == 3
@@ -124,9 +124,7 @@ def test_policy_row_page_draws_progress_line(page, live_server):
 
 @pytest.mark.parametrize("policy_id, kpis", [("P001", 0), ("P003", 3)])
 def test_policy_without_kpis_or_with_single_reports(page, live_server, policy_id, kpis):
-    problems = load(page, f"{live_server}/{DATABASE}/policies/{policy_id}")
-    section = page.locator("#policy-progress[aria-busy=false]")
-    section.wait_for(timeout=10_000)
+    section, problems = drawn(page, f"{live_server}/{DATABASE}/policies/{policy_id}", "#policy-progress")
     assert section.get_attribute("data-kpis") == str(kpis)
     assert section.locator("figure.policy-kpi").count() == kpis
     if kpis:
