@@ -40,3 +40,12 @@ def test_clean_text_nfc_and_zero_width():
 @pytest.mark.parametrize("day, year", [(dt.date(2023, 9, 30), 2023), (dt.date(2023, 10, 1), 2024)])
 def test_fiscal_year(day, year):
     assert thai.fiscal_year(day) == year
+
+
+@pytest.mark.parametrize("text", ["2566-09", "2023-09", "9/2566", "09/66", "ก.ย. 66", "กันยายน 2566", "๒๕๖๖-๐๙"])
+def test_year_month_as_agencies_write_it(text):
+    assert thai.parse_year_month(text) == (2023, 9)
+
+
+def test_not_a_month():
+    assert thai.parse_year_month("2566-13") is None and thai.parse_year_month("soon") is None

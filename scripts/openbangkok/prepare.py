@@ -31,6 +31,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 WORKBOOK_SUFFIXES = {".xlsx", ".xls"}
 NUMBER_TYPES = {"integer", "number", "year"}
 DATE_TYPES = {"date"}
+YEAR_MONTH_TYPES = {"yearmonth"}
 MAX_CELL_CHARACTERS = 100_000
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
@@ -133,6 +134,11 @@ def convert_cell(value: str, field_type: str, counts: Counter, column: str) -> s
         if day is not None and day.isoformat() != stripped:
             counts[f"{column}: date written {describe_date(stripped)} -> ISO 8601"] += 1
             return day.isoformat()
+    if field_type in YEAR_MONTH_TYPES:
+        year_month = thai.parse_year_month(stripped)
+        if year_month and f"{year_month[0]:04d}-{year_month[1]:02d}" != stripped:
+            counts[f"{column}: month written {describe_date(stripped)} -> YYYY-MM"] += 1
+            return f"{year_month[0]:04d}-{year_month[1]:02d}"
     return stripped
 
 

@@ -26,6 +26,8 @@ def to_sqlite(value):
         return float(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
+    if isinstance(value, tuple) and hasattr(value, "month"):  # frictionless yearmonth
+        return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -75,6 +75,25 @@ def parse_date(text: str) -> dt.date | None:
     return dt.date(common_era_year(year), month, day)
 
 
+YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{2}|\d{4})$")
+THAI_MONTH_YEAR = re.compile(r"^([\u0e00-\u0e7f.]+?)\s*(\d{2}|\d{4})$")
+
+
+def parse_year_month(text: str) -> tuple[int, int] | None:
+    """(year ค.ศ., month) from '2566-09', '2023-09', '9/2566', 'ก.ย. 66', 'กันยายน 2566'; None if no month."""
+    text = arabic_digits(clean_text(text).strip())
+    if m := YEAR_MONTH.match(text):
+        year, month = int(m.group(1)), int(m.group(2))
+    elif m := MONTH_YEAR.match(text):
+        month, year = int(m.group(1)), int(m.group(2))
+    elif (m := THAI_MONTH_YEAR.match(text)) and m.group(1).replace(".", "") in MONTH_BY_NAME:
+        month, year = MONTH_BY_NAME[m.group(1).replace(".", "")], int(m.group(2))
+    else:
+        return None
+    return (common_era_year(year), month) if 1 <= month <= 12 else None
+
+
 def fiscal_year(day: dt.date) -> int:
     """Thai government fiscal year (ค.ศ.), October to September: 2023-10-01 is in FY 2024."""
     return day.year + 1 if day.month >= 10 else day.year
