@@ -71,3 +71,10 @@ def test_live_server_answers(live_server):
     response = httpx.get(f"{live_server}/{DATABASE}/districts.json?_shape=array&district_code=1006")
     assert response.status_code == 200
     assert response.json()[0]["name_en"] == "Bang Kapi"
+
+
+async def test_home_page_links_each_table_by_its_own_title(ds):
+    response = await ds.client.get("/")
+    assert response.status_code == 200
+    assert '/openbangkok/districts">เขต / Districts</a>' in response.text
+    assert '/openbangkok/agencies">หน่วยงาน / Agencies</a>' in response.text

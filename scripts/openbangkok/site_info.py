@@ -71,7 +71,7 @@ async def public_tables(datasette) -> list[PublicTable]:
     sources = {s.name: s for s in catalog(datasette).sources}
     result = []
     for name in names:
-        meta = datasette.metadata(database=DATABASE, table=name) or {}
+        meta = datasette.metadata(database=DATABASE, table=name, fallback=False) or {}
         response = await datasette.client.get(
             f"/{DATABASE}/{quote(name)}.json?_size=0&_nocount=1&_nofacet=1&_nosuggest=1")
         served = response.json().get("columns", []) if response.status_code == 200 else []
