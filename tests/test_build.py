@@ -19,6 +19,8 @@ def test_build_valid_fixture(runner, tmp_path):
     conn = sqlite3.connect(out)
     rows = conn.execute("select place_id, visitors, opened_on from places order by place_id").fetchall()
     assert rows == [(1, 4946, "2023-09-04"), (2, 1200, "2023-09-04"), (3, 0, "2023-09-04")]
+    assert conn.execute("select phone_code from places where place_id = 3").fetchone() == ("02",), \
+        "Thai digits in a code field become Arabic digits"
     assert "places" in result.output and "3 rows" in result.output
     assert [p[0] for p in conn.execute("select name from pragma_table_info('places') where pk")] == ["place_id"]
 

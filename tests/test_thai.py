@@ -10,11 +10,17 @@ SEPT_4_2023 = dt.date(2023, 9, 4)
 
 
 @pytest.mark.parametrize("text", [
-    "2566-09-04", "2023-09-04", "4/9/2566", "04/09/66", "4 ก.ย. 66", "4 กันยายน 2566",
-    "๔/๙/๒๕๖๖", "4 ก.ย 2566", "04.09.2023",
+    "2566-09-04", "2023-09-04", "4/9/2566", "4 กันยายน 2566", "๔/๙/๒๕๖๖", "4 ก.ย 2566", "04.09.2023",
 ])
 def test_dates_as_agencies_write_them(text):
     assert thai.parse_date(text) == SEPT_4_2023
+
+
+@pytest.mark.parametrize("text", ["04/09/66", "4 ก.ย. 66", "๔/๙/๖๖"])
+def test_two_digit_buddhist_years_where_the_schema_says_so(text):
+    assert thai.parse_date(text, two_digit_years=True) == SEPT_4_2023
+    with pytest.raises(thai.TwoDigitYear):
+        thai.parse_date(text)
 
 
 def test_date_that_does_not_exist():
@@ -44,7 +50,7 @@ def test_fiscal_year(day, year):
 
 @pytest.mark.parametrize("text", ["2566-09", "2023-09", "9/2566", "09/66", "ก.ย. 66", "กันยายน 2566", "๒๕๖๖-๐๙"])
 def test_year_month_as_agencies_write_it(text):
-    assert thai.parse_year_month(text) == (2023, 9)
+    assert thai.parse_year_month(text, two_digit_years=True) == (2023, 9)
 
 
 def test_not_a_month():

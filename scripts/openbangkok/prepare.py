@@ -115,31 +115,60 @@ def check_header(header: list[str], schema: dict) -> None:
                               "คอลัมน์ถูกคั่นด้วยเครื่องหมายอื่นที่ไม่ใช่จุลภาค กรุณาบันทึกเป็น CSV (คั่นด้วยจุลภาค)")
 
 
-def convert_cell(value: str, field_type: str, counts: Counter, column: str) -> str:
+def field_kind(field: dict, keys: set[str]) -> str:
+    """How a cell of this field is converted on input: number, date, yearmonth, code or text.
+
+    Codes (fields with a pattern, or key fields) get Thai digits as Arabic digits; free text keeps
+    its Thai digits. Dates take two-digit Buddhist-era years only where the field says
+    `twoDigitYear: buddhist-era`.
+    """
+    field_type = field.get("type", "string")
+    if field_type in NUMBER_TYPES:
+        return "number"
+    if field_type in DATE_TYPES | YEAR_MONTH_TYPES:
+        return field_type + ("-2" if field.get("twoDigitYear") == "buddhist-era" else "")
+    if field.get("constraints", {}).get("pattern") or field["name"] in keys:
+        return "code"
+    return "text"
+
+
+def field_kinds(schema: dict) -> dict[str, str]:
+    keys = set(schema.get("primaryKey") or [])
+    for foreign_key in schema.get("foreignKeys", []):
+        keys |= set(foreign_key["fields"])
+    return {f["name"]: field_kind(f, keys) for f in schema.get("fields", [])}
+
+
+def convert_cell(value: str, kind: str, counts: Counter, column: str) -> str:
     stripped = value.strip()
     if stripped != value:
         counts[f"{column}: spaces around the value removed"] += 1
-    if not stripped:
+    if not stripped or kind == "text":
         return stripped
-    if field_type in NUMBER_TYPES:
+    if kind == "number":
         converted = thai.plain_number(stripped)
         if converted != stripped:
             counts[f"{column}: Thai digits or thousands separators -> plain number"] += 1
         return converted
-    if field_type in DATE_TYPES:
-        try:
-            day = thai.parse_date(stripped)
-        except ValueError:
-            return stripped  # a date that does not exist: validation reports it
-        if day is not None and day.isoformat() != stripped:
-            counts[f"{column}: date written {describe_date(stripped)} -> ISO 8601"] += 1
-            return day.isoformat()
-    if field_type in YEAR_MONTH_TYPES:
-        year_month = thai.parse_year_month(stripped)
-        if year_month and f"{year_month[0]:04d}-{year_month[1]:02d}" != stripped:
-            counts[f"{column}: month written {describe_date(stripped)} -> YYYY-MM"] += 1
-            return f"{year_month[0]:04d}-{year_month[1]:02d}"
-    return stripped
+    if kind == "code":
+        converted = thai.arabic_digits(stripped)
+        if converted != stripped:
+            counts[f"{column}: Thai digits -> Arabic digits"] += 1
+        return converted
+    two_digit_years = kind.endswith("-2")
+    try:
+        if kind.startswith("date"):
+            day = thai.parse_date(stripped, two_digit_years)
+            converted = day.isoformat() if day else stripped
+        else:
+            year_month = thai.parse_year_month(stripped, two_digit_years)
+            converted = f"{year_month[0]:04d}-{year_month[1]:02d}" if year_month else stripped
+    except ValueError:
+        return stripped  # a date that does not exist, or a year that is not allowed: validation reports it
+    if converted != stripped:
+        what = "date" if kind.startswith("date") else "month"
+        counts[f"{column}: {what} written {describe_date(stripped)} -> ISO 8601"] += 1
+    return converted
 
 
 def describe_date(value: str) -> str:
@@ -166,7 +195,7 @@ def read_records(text: str):
 
 
 def write_clean(text: str, schema: dict, out: Path, prepared: Prepared, letters: bool) -> None:
-    types = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
+    kinds = field_kinds(schema)
     records = list(read_records(text))
     while records and not any(records[-1][1]):
         records.pop()
@@ -187,7 +216,7 @@ def write_clean(text: str, schema: dict, out: Path, prepared: Prepared, letters:
                                   f"{MAX_CELL_CHARACTERS:,}: check for a broken export or pasted file",
                                   f"ช่องนี้มี {len(value):,} ตัวอักษร เกินกว่าที่รับได้ ({MAX_CELL_CHARACTERS:,})")
             writer.writerow([
-                convert_cell(value, types.get(name, "string"), prepared.conversions, name)
+                convert_cell(value, kinds.get(name, "text"), prepared.conversions, name)
                 for name, value in zip(header, record)
             ] + record[len(header):])
 

@@ -44,9 +44,15 @@ def plain_number(text: str) -> str:
     return text.replace(",", "") if THOUSANDS.match(text) else text
 
 
-def common_era_year(year: int) -> int:
-    """A year as agencies write it (พ.ศ. 2566, ค.ศ. 2023, or two-digit พ.ศ. 66) -> ค.ศ."""
+class TwoDigitYear(ValueError):
+    """A two-digit year where the schema does not say it is Buddhist era."""
+
+
+def common_era_year(year: int, two_digit_years: bool = False) -> int:
+    """A year as agencies write it (พ.ศ. 2566, ค.ศ. 2023, or, where allowed, two-digit พ.ศ. 66) -> ค.ศ."""
     if year < 100:
+        if not two_digit_years:
+            raise TwoDigitYear(f"two-digit year {year}")
         year += 2500
     return year - BUDDHIST_ERA_OFFSET if year > 2400 else year
 
@@ -55,12 +61,13 @@ def buddhist_era_year(year: int) -> int:
     return year + BUDDHIST_ERA_OFFSET
 
 
-def parse_date(text: str) -> dt.date | None:
+def parse_date(text: str, two_digit_years: bool = False) -> dt.date | None:
     """Reads a date as Thai agencies write it; None when it is no date we know.
 
-    '2566-09-04', '2023-09-04', '4/9/2566', '04/09/66', '4 ก.ย. 66', '4 กันยายน 2566'.
-    Day first always; a year above 2400 is Buddhist era; a two-digit year is Buddhist era.
-    Raises ValueError for a date that does not exist, such as 31/02/2566.
+    '2566-09-04', '2023-09-04', '4/9/2566', '4 กันยายน 2566', and with two_digit_years (where the
+    schema says so) '04/09/66', '4 ก.ย. 66'. Day first always; a year above 2400 is Buddhist era; a
+    two-digit year is Buddhist era. Raises ValueError for a date that does not exist, such as
+    31/02/2566, and TwoDigitYear for a two-digit year that is not allowed.
     """
     text = arabic_digits(clean_text(text).strip())
     if m := ISO_DATE.match(text):
@@ -72,7 +79,7 @@ def parse_date(text: str) -> dt.date | None:
         month = MONTH_BY_NAME[m.group(2).replace(".", "")]
     else:
         return None
-    return dt.date(common_era_year(year), month, day)
+    return dt.date(common_era_year(year, two_digit_years), month, day)
 
 
 YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -80,8 +87,9 @@ MONTH_YEAR = re.compile(r"^(\d{1,2})/(\d{2}|\d{4})$")
 THAI_MONTH_YEAR = re.compile(r"^([\u0e00-\u0e7f.]+?)\s*(\d{2}|\d{4})$")
 
 
-def parse_year_month(text: str) -> tuple[int, int] | None:
-    """(year ค.ศ., month) from '2566-09', '2023-09', '9/2566', 'ก.ย. 66', 'กันยายน 2566'; None if no month."""
+def parse_year_month(text: str, two_digit_years: bool = False) -> tuple[int, int] | None:
+    """(year ค.ศ., month) from '2566-09', '2023-09', '9/2566', 'กันยายน 2566' (and, with two_digit_years,
+    'ก.ย. 66'); None if no month we know."""
     text = arabic_digits(clean_text(text).strip())
     if m := YEAR_MONTH.match(text):
         year, month = int(m.group(1)), int(m.group(2))
@@ -91,7 +99,7 @@ def parse_year_month(text: str) -> tuple[int, int] | None:
         month, year = MONTH_BY_NAME[m.group(1).replace(".", "")], int(m.group(2))
     else:
         return None
-    return (common_era_year(year), month) if 1 <= month <= 12 else None
+    return (common_era_year(year, two_digit_years), month) if 1 <= month <= 12 else None
 
 
 def fiscal_year(day: dt.date) -> int:

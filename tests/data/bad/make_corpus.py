@@ -52,6 +52,7 @@ CASES = {
     "date-unknown-month-name": ("places.csv", lines(PLACES, GOOD.replace("2023-09-04", "4 ก.ข. 66")), "2:opened_on:type-error"),
     "closed-before-opened": ("places.csv", lines(PLACES, GOOD + "2023-01-01"), "2:closed_on:row-constraint"),
     "coordinates-swapped": ("sites.csv", lines(SITES, "S1,ศาลาว่าการ,100.5017,13.7532,2023-09-04"), "2:latitude:constraint-error"),
+    "two-digit-year-not-declared": ("sites.csv", lines(SITES, "S1,ศาลาว่าการ,13.7532,100.5017,4/9/66"), "2:visited_on:type-error"),
     "coordinate-with-comma-decimal": ("sites.csv", lines(SITES, 'S1,ศาลาว่าการ,"13,7532",100.5017,2023-09-04'), "2:latitude:type-error"),
     "empty-file": ("places.csv", b"", "::source-error"),
     "whitespace-only-file": ("places.csv", b"\n\n  \n", "::source-error"),
