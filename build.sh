@@ -14,7 +14,17 @@ VENV=.venv
 install() {
   local extra=$1 stamp="$VENV/.installed${1:+-$1}"
   if [ ! -x "$VENV/bin/python" ]; then
-    "$PYTHON" -m venv "$VENV"
+    if ! "$PYTHON" -m venv "$VENV"; then
+      # Debian's python3 ships venv separately (python3-venv); install it where we may.
+      rm -rf "$VENV"
+      if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+        "$PYTHON" -m venv "$VENV"
+      else
+        echo "error: '$PYTHON -m venv' failed; install the python3-venv package and run again" >&2
+        exit 1
+      fi
+    fi
   fi
   local want
   want=$(sha256sum pyproject.toml | cut -d' ' -f1)
