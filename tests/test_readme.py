@@ -1,0 +1,27 @@
+"""Every site address the README shows a reader answers 200: the documentation is checked, not trusted."""
+
+import re
+
+from openbangkok.catalog import PROJECT_ROOT
+
+ADDRESS = re.compile(r"(?:http://127\.0\.0\.1:8001)?(/(?:openbangkok|-)[^\s'`\"<>)]*)")
+
+
+def documented_paths() -> list[str]:
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    paths = {m.group(1).rstrip(".,;:") for m in ADDRESS.finditer(text)}
+    # prose fragments such as "/openbangkok/complaints/<ticket_id>" end in a slash or a dash
+    return sorted(p for p in paths if not p.endswith(("/", "-")) and "<" not in p)
+
+
+def test_readme_shows_addresses():
+    assert len(documented_paths()) >= 20
+
+
+async def test_every_documented_address_answers(ds):
+    failures = []
+    for path in documented_paths():
+        response = await ds.client.get(path)
+        if response.status_code != 200:
+            failures.append(f"{path}: {response.status_code}")
+    assert not failures, failures
