@@ -72,3 +72,21 @@ def test_second_build_waits_for_nobody_but_refuses_when_locked(tmp_path, runner)
     assert result.exit_code == 1 and "another build" in result.output
     assert not out.exists()
     lock.close()
+
+
+def test_personal_data_in_free_text_never_reaches_the_database(runner, tmp_path):
+    import shutil
+
+    datasets = tmp_path / "datasets"
+    shutil.copytree(DATA / "valid", datasets)
+    kinds = datasets / "sample" / "kinds.csv"
+    kinds.write_text(kinds.read_text(encoding="utf-8")
+                     + "zoo,สวนสัตว์ ติดต่อ 081-234-5678 หรือ somchai@example.com บัตร 1-1017-00207-53-6\n",
+                     encoding="utf-8")
+    out = tmp_path / "site.db"
+    result = runner.invoke(cli, ["build", "--datasets", str(datasets), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    name = sqlite3.connect(out).execute("select name_th from kinds where kind_code = 'zoo'").fetchone()[0]
+    assert name == "สวนสัตว์ ติดต่อ [โทรศัพท์] หรือ [อีเมล] บัตร [เลขบัตรประชาชน]"
+    assert "name_th: phone replaced by [โทรศัพท์] (PDPA)" in result.output
+    assert "081-234-5678" not in result.output and "somchai" not in result.output

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import thai
 from .problems import Problem
+from .redact import KINDS, Redactor
 
 csv.field_size_limit(sys.maxsize)
 
@@ -119,7 +120,8 @@ def field_kind(field: dict, keys: set[str]) -> str:
     """How a cell of this field is converted on input: number, date, yearmonth, code or text.
 
     Codes (fields with a pattern, or key fields) get Thai digits as Arabic digits; free text keeps
-    its Thai digits. Dates take two-digit Buddhist-era years only where the field says
+    its Thai digits and has personal data (phone numbers, national IDs, e-mails) replaced by a
+    marker (PDPA), except in fields marked `pdpa: public-contact` (an office's published number). Dates take two-digit Buddhist-era years only where the field says
     `twoDigitYear: buddhist-era`.
     """
     field_type = field.get("type", "string")
@@ -129,7 +131,7 @@ def field_kind(field: dict, keys: set[str]) -> str:
         return field_type + ("-2" if field.get("twoDigitYear") == "buddhist-era" else "")
     if field.get("constraints", {}).get("pattern") or field["name"] in keys:
         return "code"
-    return "text"
+    return "contact" if field.get("pdpa") == "public-contact" else "text"
 
 
 def field_kinds(schema: dict) -> dict[str, str]:
@@ -143,7 +145,13 @@ def convert_cell(value: str, kind: str, counts: Counter, column: str) -> str:
     stripped = value.strip()
     if stripped != value:
         counts[f"{column}: spaces around the value removed"] += 1
-    if not stripped or kind == "text":
+    if kind == "text" and stripped:
+        redactor = Redactor()
+        redacted = redactor.redact(stripped)
+        for what, count in redactor.counts.items():
+            counts[f"{column}: {what.replace('_', ' ')} replaced by {KINDS[what]} (PDPA)"] += count
+        return redacted
+    if not stripped or kind in ("text", "contact"):
         return stripped
     if kind == "number":
         converted = thai.plain_number(stripped)
