@@ -1,0 +1,34 @@
+"""Large tables served fast (openbangkok.serving): SQLite reads through mmap, array facets without
+Datasette's row-wide DISTINCT, whole-table facets of the immutable database computed once at
+startup instead of at every request, CSV streams in whole pages and blocks of rows, and the garbage
+collector tuned once the site has started."""
+
+from datasette import hookimpl
+
+from openbangkok import serving
+
+
+@hookimpl
+def prepare_connection(conn):
+    serving.configure_connection(conn)
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    outcome = yield
+    outcome.force_result(serving.replace_facet_classes(outcome.get_result()))
+
+
+@hookimpl
+def startup(datasette):
+    async def warm():
+        await serving.warm_facets(datasette)
+        serving.tune_gc()
+
+    return warm
+
+
+@hookimpl(tryfirst=True)
+def asgi_wrapper(datasette):
+    # tryfirst: applied first, so it sits next to Datasette and the other wrappers see blocks, not rows
+    return lambda app: serving.stream_csv(app, datasette)
