@@ -116,6 +116,17 @@ async def test_html_table_pages_say_no_facet_timed_out(big):
         assert "facets-timed-out" not in response.text, path
 
 
+async def test_a_facet_out_of_time_says_so_in_json_too(big):
+    _, conn = big
+    ds = make_datasette(conn.execute("pragma database_list").fetchone()[2], settings={"facet_time_limit_ms": 1})
+    data = (await ds.client.get(f"/openbangkok/complaints.json?state={WAITING}")).json()
+    timed_out = {name for name, facet in data["facet_results"].items() if facet.get("timed_out")}
+    assert timed_out and timed_out <= FACETS and FACETS <= set(data["facet_results"])
+    assert all(not data["facet_results"][name]["results"] for name in timed_out)
+    page = await ds.client.get(f"/openbangkok/complaints?state={WAITING}")
+    assert "facets-timed-out" in page.text
+
+
 async def test_a_later_page_keeps_the_facets_of_the_first(big):
     ds, _ = big
     path = f"/openbangkok/complaints.json?state={WAITING}"

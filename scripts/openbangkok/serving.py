@@ -14,6 +14,7 @@ benchmarks/results/serve.md); plugins/serving.py wires these into Datasette.
   and answered from memory after that (a small LRU, so ?_facet_size= cannot grow it without bound).
   Filtered facets are always computed; indexes keep them fast (datasets/*/serving_indexes.sql).
 - Facets of a later page (?_next=) are those of the page's filter (filter_sql), as on page 1.
+- A facet that times out anyway stays in the JSON, empty and marked "timed_out": true.
 - Garbage collection (tune_gc): a table page allocates enough to run the collector about ten
   times, and the full collections walked every object of the process, ~50 ms pauses that made the
   p95 of an HTML page three times its p50. What is alive after startup (Datasette, metadata,
@@ -171,11 +172,23 @@ class _SiteFacet:
         return bool(self.table) and not self.params and \
             self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}")
 
+    def keep_timed_out(self, results: list, timed_out: list, argument: str) -> tuple[list, list]:
+        """A facet that ran out of time stays in the answer, empty and marked `timed_out`: Datasette 0.65
+        says so on the HTML page only, and a JSON client could not tell it from a facet with no values."""
+        sources = {(c["config"].get("column") or c["config"].get("simple")): c["source"] for c in self.get_configs()}
+        for column in timed_out:
+            results.append({
+                "name": column, "type": self.type, "results": [], "truncated": False, "timed_out": True,
+                "hideable": sources.get(column) != "metadata",
+                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {argument: column})),
+            })
+        return results, timed_out
+
 
 class SiteColumnFacet(_SiteFacet, ColumnFacet):
     async def facet_results(self):
         await self.prepare()
-        return await super().facet_results()
+        return self.keep_timed_out(*await super().facet_results(), "_facet")
 
 
 class SiteArrayFacet(_SiteFacet, ArrayFacet):
@@ -184,7 +197,7 @@ class SiteArrayFacet(_SiteFacet, ArrayFacet):
     async def facet_results(self):
         await self.prepare()
         if not lever_on("fast_array_facet"):
-            return await super().facet_results()
+            return self.keep_timed_out(*await super().facet_results(), "_facet_array")
         results, timed_out = [], []
         facet_size = self.get_facet_size()
         pairs = self.get_querystring_pairs()
@@ -214,7 +227,7 @@ class SiteArrayFacet(_SiteFacet, ArrayFacet):
                 "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_array": column})),
                 "truncated": len(rows) > facet_size,
             })
-        return results, timed_out
+        return self.keep_timed_out(results, timed_out, "_facet_array")
 
 
 REPLACEMENTS = {ColumnFacet: SiteColumnFacet, ArrayFacet: SiteArrayFacet}
