@@ -36,20 +36,59 @@ TOKENIZE = f"unicode61 remove_diacritics 0 tokenchars '{THAI_MARKS}'"
 TERMS = re.compile(r'\s+|(".*?")')
 
 
+THAI_RUN_SPLIT = re.compile(r"([\u0e01-\u0e4e]+)")
+THAI_DIGIT = re.compile(r"[\u0e50-\u0e59]")
+# The build indexes a million texts: the pieces of a Thai run are remembered (runs repeat: road,
+# subdistrict and district names, common words), and so are whole short texts (types, names).
+RUN_CACHE_SIZE = 100_000
+_run_cache: dict[str, str] = {}
+SHORT_TEXT = 24
+SHORT_CACHE_SIZE = 20_000
+_short_cache: dict[str, str] = {}
+
+
 def _pieces(run: str) -> str:
     if len(run) < 2:
         return f" {run} "
-    return " " + " ".join(run[i:i + 2] for i in range(len(run) - 1)) + f" {run[-1]} "
+    return " " + " ".join(map(str.__add__, run[:-1], run[1:])) + f" {run[-1]} "
+
+
+def _cached_pieces(run: str) -> str:
+    pieces = _run_cache.get(run)
+    if pieces is None:
+        pieces = _pieces(run)
+        if len(_run_cache) < RUN_CACHE_SIZE:
+            _run_cache[run] = pieces
+    return pieces
 
 
 def index_text(text: str | None) -> str | None:
     """The text to put in the FTS table in place of `text`."""
-    if not text:
+    if not text or text.isascii():
         return text
-    text = thai.arabic_digits(unicodedata.normalize("NFC", text))
-    if not THAI_CHAR.search(text):
+    if len(text) <= SHORT_TEXT:
+        cached = _short_cache.get(text)
+        if cached is None:
+            if len(_short_cache) >= SHORT_CACHE_SIZE:
+                _short_cache.clear()
+            cached = _short_cache[text] = _index_text(text)
+        return cached
+    return _index_text(text)
+
+
+def _index_text(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    if THAI_DIGIT.search(text):
+        text = thai.arabic_digits(text)
+    parts = THAI_RUN_SPLIT.split(text)
+    if len(parts) == 1:
         return text
-    return THAI_RUN.sub(lambda m: _pieces(m.group(0)), text)
+    runs = parts[1::2]
+    pieces = list(map(_run_cache.get, runs))
+    if None in pieces:
+        pieces = [p if p is not None else _cached_pieces(r) for p, r in zip(pieces, runs)]
+    parts[1::2] = pieces
+    return "".join(parts)
 
 
 def _term_query(term: str) -> str:
