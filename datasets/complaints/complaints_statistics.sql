@@ -3,7 +3,7 @@
 -- '(ไม่ระบุ / none)'. Tickets outside Bangkok have an empty district_code.
 
 create index if not exists complaints_latitude on complaints (latitude);
-create index if not exists complaints_reported_month on complaints (reported_month);
+-- (reported_month is indexed by serving_indexes.sql: complaints_month_district starts with it)
 
 create table complaints_by_district_month_type (
   district_code text references districts (district_code),
@@ -29,27 +29,19 @@ create table complaints_median_days (
   finished_tickets integer,
   median_days_to_last_activity real
 );
+-- median() is the build's SQL function (openbangkok.sql_functions): the middle value, or the mean
+-- of the two middle values.
 insert into complaints_median_days
-with finished as (
+select district_code, type, count(*), round(median(days), 2)
+from (
   select c.district_code, coalesce(t.value, '(ไม่ระบุ / none)') as type, c.days_to_last_activity as days
   from complaints c left join json_each(c.types) t
   where c.days_to_last_activity is not null
-),
-grouped as (
-  select district_code, type, days from finished
   union all
   select district_code, '(ทุกประเภท / all types)', days_to_last_activity
-  from complaints where days_to_last_activity is not null
-),
-ranked as (
-  select district_code, type, days,
-         row_number() over (partition by district_code, type order by days) as n,
-         count(*) over (partition by district_code, type) as total
-  from grouped
+  from complaints
+  where days_to_last_activity is not null
 )
-select district_code, type, max(total), round(avg(days), 2)
-from ranked
-where n in ((total + 1) / 2, (total + 2) / 2)
 group by district_code, type
 order by district_code, type;
 
@@ -81,11 +73,13 @@ create table complaints_top_districts_by_type (
   share_of_type real,
   primary key (type, rank, district_code)
 );
+-- Counted from complaints_by_district_month_type (a ticket counts once for each of its types
+-- there too), summed over the months: no second pass over the tickets.
 insert into complaints_top_districts_by_type
 with counts as (
-  select t.value as type, c.district_code, count(*) as tickets
-  from complaints c join json_each(c.types) t
-  where c.district_code is not null
+  select type, district_code, sum(tickets) as tickets
+  from complaints_by_district_month_type
+  where district_code is not null and type != '(ไม่ระบุ / none)'
   group by 1, 2
 ),
 ranked as (
