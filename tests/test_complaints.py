@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -217,7 +218,10 @@ def all_text(db: Path, only: set[str] | None = None):
 
 
 def personal_data_in(value: str) -> list[str]:
-    """As redaction sees it: the path of a URL may hold digits (file names), never an e-mail."""
+    """As redaction sees it: the path of a URL may hold digits (file names), never an e-mail; a
+    SHA-256 digest (build_files, build_datasets) is no phone number even when its digits look like one."""
+    if re.fullmatch(r"[0-9a-f]{64}", value):
+        return []
     if value.startswith(("https://", "http://")) and " " not in value:
         path, _, query = value.partition("?")
         return find_personal_data(query) + (["email"] if EMAIL_RE.search(path) else [])

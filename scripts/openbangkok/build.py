@@ -7,6 +7,14 @@ by a lock; stale temporary files from a killed build are removed by the next one
 Builds are incremental (incremental.py): with nothing changed the build ends at once; otherwise the
 new file starts as a copy of the published one and only the changed datasets are validated and
 loaded again. `full=True` rebuilds everything.
+
+Order of work in the new file (finish()): each source is published, then each dataset's *.sql
+files run (derived tables, and indexes of their own), then the automatic indexes on foreign-key,
+facet and sort columns are made where no index starts with the column yet, then build_files and
+build_columns, then ANALYZE. The file needs no rollback journal (journal_mode off, synchronous
+off): it is renamed into place only when complete. Work an adapter left in the background (the
+complaints' search index) is completed last. BuildResult.timings has the seconds, and CPU seconds,
+of each step (`openbkk build --timings`; benchmarks/build.py).
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ class BuildResult:
     report: Report
     tables: dict[str, dict] = field(default_factory=dict)
     rebuilt: set[str] = field(default_factory=set)   # datasets loaded again; empty: up to date
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
     @property
     def ok(self) -> bool:
@@ -102,7 +111,7 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
             "built_at": built_at,
             "size_bytes": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
-            "sha256": previous.hash_of(source.path, source_file),
+            "sha256": stats.get("sha256") or previous.hash_of(source.path, source_file),
             "rows_read": stats.get("rows_read"),
             "rows_published": tables.get(source.name, {}).get("rows"),
             "rows_rejected": stats.get("rows_rejected", 0),
@@ -112,20 +121,49 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
     db[FILES_TABLE].insert_all(rows, pk="table_name", replace=True, alter=True)
 
 
-def publish_source(db: sqlite_utils.Database, source: Source, staged: Staged, facets: dict) -> int:
+def publish_source(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
     adapter = source.adapter and importlib.import_module(f"openbangkok.adapters.{source.adapter}")
-    rows = adapter.publish(db, source, staged) if adapter else load.publish(db, source)
-    fk_columns = [fk["fields"][0] for fk in source.published_schema.get("foreignKeys", [])]
-    load.index_columns(db, source.name, fk_columns + facets.get(source.name, []))
-    return rows
+    return adapter.publish(db, source, staged) if adapter else load.publish(db, source)
+
+
+def index_sources(db: sqlite_utils.Database, sources: list[Source], facets: dict) -> None:
+    """Indexes on the foreign-key, facet and sort columns, unless an index (of a dataset's SQL)
+    already starts with the column."""
+    for source in sources:
+        fk_columns = [fk["fields"][0] for fk in source.published_schema.get("foreignKeys", [])]
+        load.index_columns(db, source.name, fk_columns + facets.get(source.name, []))
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (worker processes), all threads."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+class Timings(dict):
+    """Seconds per step of a build, in order; `cpu`: the CPU seconds of each step."""
+
+    def __init__(self):
+        super().__init__()
+        self.cpu: dict[str, float] = {}
+        self.last, self.last_cpu = time.perf_counter(), cpu_seconds()
+
+    def step(self, name: str) -> None:
+        now, cpu = time.perf_counter(), cpu_seconds()
+        self[name] = self.get(name, 0.0) + now - self.last
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu - self.last_cpu
+        self.last, self.last_cpu = now, cpu
 
 
 def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], previous: Previous,
-           current: dict[str, str]) -> dict[str, dict]:
+           current: dict[str, str], timings: Timings) -> dict[str, dict]:
     """Loads the rebuilt datasets into db_path (a copy of the published file, or a new one)."""
     db = sqlite_utils.Database(db_path)
     register(db.conn)
     db.execute("pragma foreign_keys = off")
+    # The file is renamed over the published one only when complete: no rollback journal needed.
+    db.execute("pragma journal_mode = off")
+    db.execute("pragma synchronous = off")
     for dataset in rebuilt:
         drop_dataset_tables(db, previous.tables.get(dataset, [])) if PROFILE_TABLE in names_in(db) else None
     db.attach(load.STAGING, staged.db_path)
@@ -135,30 +173,40 @@ def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], p
     for source in sources:
         started = time.perf_counter()
         before = names_in(db)
-        rows = publish_source(db, source, staged, facets)
+        rows = publish_source(db, source, staged)
         created[source.dataset] |= names_in(db) - before
         tables[source.name] = {"rows": rows, "seconds": time.perf_counter() - started
                                + staged.stats.get(source.name, {}).get("seconds", 0)}
     db.conn.commit()
     db.execute(f"detach {load.STAGING}")
+    timings.step("publish")
     for dataset in catalog.datasets:
         if dataset.name in rebuilt:
             before = names_in(db)
             for sql_file in dataset.sql_files:
                 db.conn.executescript(sql_file.read_text(encoding="utf-8"))
             created[dataset.name] |= names_in(db) - before
+    timings.step("derived SQL")
+    index_sources(db, sources, facets)
+    db.conn.commit()
+    timings.step("indexes")
     record_files(db, sources, staged, tables, previous)
-    record_profiles(db, [t for names in created.values() for t in sorted(names)
-                         if db[t].exists() and not db[t].schema.lower().startswith("create virtual")])
+    record_profiles(db, [t for names in created.values() for t in sorted(names)])
+    timings.step("profiles")
     state = [{"dataset": name, "fingerprint": current[name], "tables": json.dumps(sorted(created[name]))}
              for name in rebuilt]
     state.append({"dataset": SITE_KEY, "fingerprint": current[SITE_KEY], "tables": "[]"})
     db[STATE_TABLE].insert_all(state, pk="dataset", replace=True)
     db.conn.commit()
+    db.execute("pragma analysis_limit = 1000")  # statistics for the query planner from a sample of each index
     for table in tables:
         db.execute(f"analyze [{table}]")
     db.conn.commit()
     db.close()
+    timings.step("analyze")
+    for work in staged.deferred:
+        work.complete(db_path)
+    timings.step("search index (rest)")
     return tables
 
 
@@ -175,16 +223,20 @@ def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> Bui
         reuse = bool(previous.fingerprints) and rebuilt != {d.name for d in catalog.datasets}
         work = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}.d"
         tmp_db = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}"
+        timings = Timings()
+        staged = None
         try:
             staged = validate(catalog, work, datasets=rebuilt, previous_db=out if reuse else None,
-                              progress=progress)
-            result = BuildResult(out, staged.report, rebuilt=rebuilt)
+                              progress=progress, for_build=True)
+            timings.step("validate and stage")
+            result = BuildResult(out, staged.report, rebuilt=rebuilt, timings=timings)
             if not staged.report.ok:
                 return result
             if reuse:
                 shutil.copyfile(out, tmp_db)
+                timings.step("copy the published database")
             try:
-                result.tables = finish(tmp_db, catalog, staged, rebuilt, previous, current)
+                result.tables = finish(tmp_db, catalog, staged, rebuilt, previous, current, timings)
             except Exception as e:  # a derived-table script or adapter failed: nothing is published
                 result.report.add(Problem(str(catalog.root), None, None, "build-error", str(e),
                                           "การสร้างฐานข้อมูลล้มเหลว"))
@@ -195,7 +247,10 @@ def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> Bui
             directory = os.open(out.parent, os.O_RDONLY)
             os.fsync(directory)
             os.close(directory)
+            timings.step("write to disk and rename")
             return result
         finally:
+            for background in staged.deferred if staged else []:
+                background.wait()
             shutil.rmtree(work, ignore_errors=True)
             tmp_db.unlink(missing_ok=True)

@@ -113,7 +113,8 @@ def validate(datasets, as_json, max_per_type, paths):
               show_default="build/openbangkok.db", help="The database to write.")
 @limit_option
 @click.option("--full", is_flag=True, help="Rebuild every dataset, even those that have not changed.")
-def build(datasets, out, max_per_type, full):
+@click.option("--timings", is_flag=True, help="Print the seconds each step of the build took.")
+def build(datasets, out, max_per_type, full, timings):
     """Validate everything, then write the database atomically.
 
     On any problem nothing is written: an existing OUT stays byte for byte as it was. Only the
@@ -141,6 +142,10 @@ def build(datasets, out, max_per_type, full):
     click.echo(f"rebuilt: {', '.join(sorted(result.rebuilt))}")
     for table, stats in result.tables.items():
         click.echo(f"{table:32} {stats['rows']:>9} rows {stats['seconds']:8.2f} s")
+    if timings:
+        cpu = getattr(result.timings, "cpu", {})
+        for step, seconds in result.timings.items():
+            click.echo(f"step: {step:30} {seconds:8.2f} s  (CPU {cpu.get(step, 0):7.2f} s)")
     click.echo(f"built {out}")
 
 

@@ -40,8 +40,8 @@ def publish(db: sqlite_utils.Database, source: Source) -> int:
 
 
 def index_columns(db: sqlite_utils.Database, table: str, columns) -> None:
-    existing = {tuple(i.columns) for i in db[table].indexes}
-    pk = tuple(db[table].pks)
+    """An index on each column, unless the primary key or an index already starts with it."""
+    leading = {i.columns[0] for i in db[table].indexes if i.columns} | set(db[table].pks[:1])
     for column in dict.fromkeys(columns):
-        if column in db[table].columns_dict and (column,) not in existing and (column,) != pk:
+        if column in db[table].columns_dict and column not in leading:
             db[table].create_index([column], if_not_exists=True)

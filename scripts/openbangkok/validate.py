@@ -42,6 +42,11 @@ class Staged:
     report: Report = field(default_factory=Report)
     stats: dict[str, dict] = field(default_factory=dict)
     progress: Callable[[str, int, int], None] = lambda table, done, total: None  # (table, done, total)
+    for_build: bool = False  # validating for a build: adapters may also stage what only the build needs
+    # Work an adapter leaves running in the background for the build (a search index): objects with
+    # complete(db_path), called once the rest of the database is written, and wait(), called when
+    # the build stops early.
+    deferred: list = field(default_factory=list)
 
 
 def display_path(catalog: Catalog, source: Source) -> str:
@@ -158,7 +163,8 @@ def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
 
 
 def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
-             datasets: set[str] | None = None, previous_db: Path | None = None, progress=None) -> Staged:
+             datasets: set[str] | None = None, previous_db: Path | None = None, progress=None,
+             for_build: bool = False) -> Staged:
     """Checks the resources of the catalog; with `only`, reports the problems of those files only.
 
     `datasets` limits the checks to those datasets (an incremental build); their rules then see the
@@ -166,7 +172,7 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     is staged into the staging database in `work`, which the build publishes from.
     """
     work.mkdir(parents=True, exist_ok=True)
-    staged = Staged(work / "staging.db")
+    staged = Staged(work / "staging.db", for_build=for_build)
     if progress is not None:
         staged.progress = progress
     db = open_staging(staged.db_path)

@@ -1,0 +1,96 @@
+"""The Traffy dump read in pieces by worker processes gives exactly what one pass gives: the same
+staged rows, rejections, reconciliation, warnings and redaction counts, whatever the pieces."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from openbangkok import csv_pieces
+from openbangkok.adapters import traffy_fondue
+from openbangkok.adapters.traffy_fondue import COLUMNS
+from openbangkok.catalog import load_catalog
+from openbangkok.csv_pieces import record_end
+from openbangkok.validate import validate
+
+from .conftest import copy_datasets
+from .test_complaints import GENERATOR, UNSEEN, ticket
+
+STAGED = ("complaints", "complaints_rejected", "complaints_source_rows")
+
+
+def write_dump(path, rows: int, extra: list[list[str]], encoding: str = "utf-8", line_end: str = "\n") -> None:
+    generated = subprocess.run([sys.executable, str(GENERATOR), "--rows", str(rows), "--seed", "11"],
+                               capture_output=True, check=True).stdout.decode("utf-8")
+    records = list(csv.reader(generated.splitlines(keepends=True)))
+    # duplicates far from their first row (other pieces), and the unseen dump's odd rows
+    records[1:1] = UNSEEN[:3]
+    records += [records[5], records[400], records[len(records) // 2], *extra, *UNSEEN]
+    with path.open("w", encoding=encoding, newline="", errors="replace") as f:
+        csv.writer(f, lineterminator=line_end).writerows(records)
+
+
+def staged(datasets, tmp_path, name, workers: int, piece_bytes: int, monkeypatch, one_pass: bool):
+    """The staged tables, read by `workers` processes in pieces of `piece_bytes` (0: in this process);
+    `one_pass`: whether the file must end up read in one pass in this process."""
+    monkeypatch.setenv(traffy_fondue.WORKERS_ENV, str(workers))
+    monkeypatch.setattr(traffy_fondue, "PIECE_BYTES", piece_bytes)
+    passes, pieces = [], []
+    in_process, cut = traffy_fondue.stage_in_process, csv_pieces.file_pieces
+    monkeypatch.setattr(traffy_fondue, "stage_in_process", lambda *a: passes.append(1) or in_process(*a))
+    monkeypatch.setattr(csv_pieces, "file_pieces", lambda *a: (pieces.append(p) or p for p in cut(*a)))
+    result = validate(load_catalog(datasets), tmp_path / name, datasets={"complaints"}, for_build=True)
+    assert bool(passes) == one_pass
+    assert one_pass or len(pieces) > 10
+    conn = sqlite3.connect(result.db_path)
+    tables = {t: conn.execute(f"select rowid, * from [{t}] order by rowid").fetchall() for t in STAGED}
+    conn.close()
+    return result, tables
+
+
+@pytest.mark.parametrize("case", ["utf-8", "windows-874 with CRLF"])
+def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
+    datasets = copy_datasets(tmp_path, "complaints")
+    path = datasets / "complaints" / "traffy_fondue.csv"
+    extra = [ticket("2024-QUOTE1", comment='ป้าย "ห้ามจอด"\n\n"ซ้ำ",\r\nครับ', address='"')]
+    if case == "utf-8":
+        write_dump(path, 2500, extra)
+    else:
+        write_dump(path, 1200, extra, encoding="cp874", line_end="\r\n")
+    one_pass, one_pass_tables = staged(datasets, tmp_path, "one", 0, 0, monkeypatch, one_pass=True)
+    assert one_pass.report.ok and one_pass_tables["complaints"]
+    pieces, pieces_tables = staged(datasets, tmp_path, "pieces", 2, 40_000, monkeypatch, one_pass=False)
+    assert pieces_tables == one_pass_tables
+    assert [p.line() for p in pieces.report.problems] == [p.line() for p in one_pass.report.problems]
+    for stats in (one_pass.stats, pieces.stats):
+        stats["complaints"].pop("seconds")
+    assert pieces.stats["complaints"].pop("sha256") == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert pieces.stats["complaints"] == one_pass.stats["complaints"]
+    rejected = {r[4] for r in pieces_tables["complaints_rejected"]}
+    assert any(reason.startswith("duplicate ticket_id (first in row ") for reason in rejected)
+
+
+def test_stray_quotes_fall_back_to_one_pass(tmp_path, monkeypatch):
+    """A quote inside an unquoted cell makes quote counting cut a record in two: the piece does not
+    end where its last record ends, and the file is read in one pass instead."""
+    datasets = copy_datasets(tmp_path, "complaints")
+    path = datasets / "complaints" / "traffy_fondue.csv"
+    write_dump(path, 600, [])
+    text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    text[300] = text[300].replace(",{", ',stray"quote{', 1)
+    path.write_text("".join(text), encoding="utf-8")
+    one_pass, one_pass_tables = staged(datasets, tmp_path, "one", 0, 0, monkeypatch, one_pass=True)
+    pieces, pieces_tables = staged(datasets, tmp_path, "pieces", 2, 20_000, monkeypatch, one_pass=True)
+    assert pieces_tables == one_pass_tables
+    assert [p.line() for p in pieces.report.problems] == [p.line() for p in one_pass.report.problems]
+
+
+def test_record_end_counts_quotes():
+    assert record_end(b'a,b\nc,"d\ne"\nf') == len(b'a,b\nc,"d\ne"\n')
+    assert record_end(b'a,"b\nc') == 0
+    assert record_end(b'a,"b""\n"\nc,d') == len(b'a,"b""\n"\n')
+    assert COLUMNS[0] == "ticket_id"
