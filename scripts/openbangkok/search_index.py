@@ -21,6 +21,7 @@ cached nothing of the empty index).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import sqlite3
 import threading
@@ -31,12 +32,16 @@ from .sql_functions import register
 
 BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 32 << 20}
 READ_ROWS = 5000  # rows read from staging at a time
+# Lower priority than staging: the index takes the CPU staging leaves, and after staging the core
+# beside the statistics and profiles (the build then waits less for either).
+NICE = 10
 
 
 def build(path: Path, staging: Path, fts: str, create_sql: str, read_sql: str, insert_sql: str,
           staged_rows, results) -> None:
     """The index process: indexes the staged rows up to each number it is told, until None."""
     started = time.perf_counter()
+    os.nice(NICE)
     try:
         path.unlink(missing_ok=True)
         conn = sqlite3.connect(path, isolation_level=None)

@@ -15,14 +15,14 @@ Times: `timestamp` and `last_activity` are UTC in the dump; they are published a
 (UTC+7), where a ticket sent at 23:00 on 30 September belongs to the next fiscal year.
 
 Speed (benchmarks/build.py; a million rows): a large file is cut into pieces of a few megabytes
-that end where a CSV record ends, and worker processes, one per core, parse, check and redact the
-pieces while this process adds them to the staging database, in file order. Each worker hands its
-piece back as a small SQLite database, which SQLite copies in without Python touching a row. A
-ticket_id published by an earlier piece is caught by the staging table's primary key, and that row
-is rejected exactly as a one-pass read would have rejected it. Small files (the committed sample,
-tests) are read in this process, through the same code. The rows are staged as they are
-published, so publishing copies them as they are. The Thai search index is built by a thread
-from each piece as it is staged (openbangkok.search_index), while the build goes on.
+that end where a CSV record ends (openbangkok.csv_pieces), and worker processes (one per core but
+one) parse, check and redact the pieces while this process adds them to the staging database, in
+file order. Each worker hands its piece back as a small SQLite database, which SQLite copies in
+without Python touching a row. A ticket_id published by an earlier piece is caught by the staging
+table's primary key, and that row is rejected exactly as a one-pass read would have rejected it.
+Small files (the committed sample, tests) are read in this process, through the same code. The
+rows are staged as they are published, so publishing copies them as they are. The Thai search
+index is built by a process of its own from the rows as they are staged (openbangkok.search_index).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ BATCH = 5000  # rows per piece when the file is read in this process
 PIECE_BYTES = csv_pieces.PIECE_BYTES
 PARALLEL_MIN_BYTES = 32 << 20      # smaller files are read in this process
 PIECES_AHEAD = 2                   # pieces in flight per worker
-WORKERS_ENV = "OPENBANGKOK_BUILD_WORKERS"  # 0: read in this process; default: one worker per core
+WORKERS_ENV = "OPENBANGKOK_BUILD_WORKERS"  # 0: read in this process; default: worker_count()
 STAGING_CACHE_KIB = 32768          # page cache of the staging database while pieces are added
 
 # Known values; anything else is kept and reported once as a warning (the lists grow over time).
@@ -538,7 +538,9 @@ def worker_count(size: int) -> int:
     configured = os.environ.get(WORKERS_ENV)
     if configured is not None:
         return int(configured)
-    return 0 if size < PARALLEL_MIN_BYTES else min(os.cpu_count() or 1, 8)
+    # one core is left to this process and the search index's (benchmarks/README.md: on 2 cores, a
+    # second worker made no difference to the time and took 70 MB more)
+    return 0 if size < PARALLEL_MIN_BYTES else max(1, min((os.cpu_count() or 1) - 1, 8))
 
 
 # --- staging: pieces added in file order ---------------------------------------------------------
