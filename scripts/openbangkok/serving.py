@@ -35,13 +35,16 @@ for measuring what each one is worth.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import sqlite3
 import sys
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote_plus
 
-from datasette.database import QueryInterrupted
+from datasette.database import QueryInterrupted, Results
 from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
 from datasette.utils.asgi import Request
@@ -51,7 +54,14 @@ MEMO_SIZE = 256          # facet results kept per site
 MEMO_ATTRIBUTE = "_openbangkok_facet_memo"
 STREAM_BLOCK = 64 * 1024  # bytes of CSV per message when streaming
 GC_THRESHOLD = (10_000, 10, 10)   # objects allocated between young collections (CPython's default: 700)
-LEVERS = ("mmap", "fast_array_facet", "facet_memo", "next_page_facets", "stream_csv", "gc")
+LEVERS = ("mmap", "fast_array_facet", "facet_memo", "next_page_facets", "stream_csv", "gc", "search_sql",
+          "precomputed_facets")
+PRECOMPUTED_ATTRIBUTE = "_openbangkok_precomputed"
+COUNTS_SUFFIX, ROWS_SUFFIX = "_facet_counts", "_facet_rows"   # datasets/complaints/serving_precomputed.sql
+# A search page is read newest first along the sort column's index (stopping after one page of matches)
+# when at least 1 row in WALK_FRACTION matches: then about WALK_FRACTION x page size index entries are
+# read. Rarer words: the matches are fetched by rowid and sorted, as Datasette's SQL does.
+WALK_FRACTION = 200
 
 
 def lever_on(name: str) -> bool:
@@ -64,17 +74,18 @@ def configure_connection(conn) -> None:
         conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
 
 
-def array_facet_sql(column: str, sql: str, limit: int, filtered: bool = True) -> str:
+def array_facet_sql(column: str, sql: str, limit: int, filtered: bool = True, weight: str = "count(*)") -> str:
     """Values of the JSON-array `column` over the rows of `sql`, each row counted once per value.
 
     For a filter, `+column` keeps SQLite from grouping in the order of an index on the column: it
     did so rather than use the filter's index, reading the whole table (1.3 s instead of 50 ms for
     the state filter of a million complaints). For the whole table that order is the fast way.
+    `weight`: what one row of `sql` counts for (`sum(n)` over precomputed counts).
     """
     col = escape_sqlite(column)
     group = f"+{col}" if filtered else col
     return f"""select j.value as value, sum(g.n) as count
-from (select {col} as array, count(*) as n from ({sql}) where {group} is not null group by {group}) g
+from (select {col} as array, {weight} as n from ({sql}) where {group} is not null group by {group}) g
 join json_each(g.array) j
 where not exists (select 1 from json_each(g.array) k where k.value = j.value and k.id < j.id)
 group by j.value order by count desc, value limit {limit}"""
@@ -128,6 +139,235 @@ class _Memoised:
         return results
 
 
+# ---------------------------------------------------------------- SQL rewrites (exact, immutable database)
+
+SEARCH_WHERE = re.compile(
+    r"where rowid in \(select rowid from (?P<fts>\S+) where (?P<lhs>\S+) match (?P<match>escape_fts\(:\w+\)|:\w+)\) $")
+COUNT_SQL = re.compile(r"select count\(\*\) from (?P<table>\S+) (?P<where>where .*)?$", re.S)
+PAGE_SQL = re.compile(r"select (?P<columns>.+?) from (?P<table>\S+) (?P<where>where rowid in \(.+\) )"
+                      r"order by (?P<order>\S+)(?: desc)? limit \d+$", re.S)
+COLUMN_FACET_SQL = re.compile(r"\s*select (?P<column>\S+) as value, count\(\*\) as count from \(\s*(?P<sql>.*?)\s*\)\s*"
+                              r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value "
+                              r"limit (?P<limit>\d+)\s*$", re.S)
+
+
+@dataclass
+class Precomputed:
+    """What the site knows of one table of an immutable database, found once at startup."""
+    table: str
+    rows: int                                   # the table's row count
+    fts: str | None = None                      # its FTS table, when every FTS rowid is a row of the table
+    counts: str | None = None                   # <table>_facet_counts: (combo, facet columns..., n)
+    combos: str | None = None                   # <table>_facet_rows: (rowid, combo)
+    columns: tuple[str, ...] = ()               # the facet columns of `counts`
+    walks: dict = field(default_factory=dict)   # order-by column -> whether the +rowid plan walks an index
+
+
+def precomputed(datasette) -> dict:
+    if not hasattr(datasette, PRECOMPUTED_ATTRIBUTE):
+        setattr(datasette, PRECOMPUTED_ATTRIBUTE, {})
+    return getattr(datasette, PRECOMPUTED_ATTRIBUTE)
+
+
+async def find_precomputed(datasette) -> None:
+    """For each table of each immutable database: its row count, its FTS table if every rowid of that
+    is a row of the table (then a search's count is the FTS index's count), its precomputed facet
+    tables. Installs the SQL rewrites on the database (rewriting_execute)."""
+    found = precomputed(datasette)
+    for name, db in datasette.databases.items():
+        if db.is_mutable or name.startswith("_"):
+            continue
+        tables = set(await db.table_names())
+        for table in tables:
+            counts, combos = table + COUNTS_SUFFIX, table + ROWS_SUFFIX
+            meta = datasette.table_metadata(name, table)
+            fts = meta.get("fts_table") or await db.fts_table(table)
+            if meta.get("fts_pk", "rowid") != "rowid":
+                fts = None
+            if not fts and not (counts in tables and combos in tables):
+                continue
+            info = Precomputed(table, (await db.execute(f"select count(*) from {escape_sqlite(table)}")).rows[0][0])
+            if fts and await fts_rowids_are_rows(db, fts, table):
+                info.fts = fts
+            if counts in tables and combos in tables:
+                columns = [c for c in await db.table_columns(counts) if c not in ("combo", "n")]
+                info.counts, info.combos, info.columns = counts, combos, tuple(columns)
+            found[(name, table)] = info
+        if any(key[0] == name for key in found) and not getattr(db, "_openbangkok_rewrites", False):
+            db.execute = rewriting_execute(datasette, name, db.execute)
+            db._openbangkok_rewrites = True
+
+
+async def fts_rowids_are_rows(db, fts: str, table: str) -> bool:
+    """Every rowid of the FTS index is a row of the table: true by construction of the build, checked."""
+    sql = (f"select not exists (select 1 from {escape_sqlite(fts)} "
+           f"where rowid not in (select rowid from {escape_sqlite(table)}))")
+    try:
+        return bool((await db.execute(sql, custom_time_limit=60_000)).rows[0][0])
+    except (sqlite3.DatabaseError, QueryInterrupted):
+        return False
+
+
+def rewriting_execute(datasette, database: str, execute):
+    """Database.execute answering some of Datasette's table SQL with faster SQL of the same result
+    (rewrite()); the original SQL if the rewritten one fails (a filter on a column the precomputed
+    table lacks, say)."""
+
+    async def run(sql, params=None, **kwargs):
+        better = await rewrite(datasette, database, execute, sql, params) if isinstance(sql, str) else None
+        if better is not None:
+            try:
+                return await execute(better, params, **{**kwargs, "log_sql_errors": False})
+            except sqlite3.OperationalError:
+                pass
+        return await execute(sql, params, **kwargs)
+
+    return run
+
+
+def info_for(datasette, database: str, escaped_table: str) -> Precomputed | None:
+    for (name, table), info in precomputed(datasette).items():
+        if name == database and escape_sqlite(table) == escaped_table:
+            return info
+    return None
+
+
+def search_clause(info: Precomputed, where: str):
+    """The match of `where` if it is exactly Datasette's ?_search= clause on the table's FTS index."""
+    m = SEARCH_WHERE.fullmatch(where or "")
+    if m and info.fts and m["fts"] == escape_sqlite(info.fts):
+        return m
+    return None
+
+
+def equality_only(info: Precomputed, where: str) -> bool:
+    """`where` can be answered from the precomputed counts: no rowid, no search (any other column
+    than the counts table's makes the rewritten SQL fail, and the original runs)."""
+    return bool(info.counts) and not re.search(r"\browid\b|\bmatch\b|\bjson_each\b", where or "", re.I)
+
+
+async def rewrite(datasette, database: str, execute, sql: str, params) -> str | None:
+    m = COUNT_SQL.fullmatch(sql)
+    if m:
+        info = info_for(datasette, database, m["table"])
+        if info is None:
+            return None
+        search = search_clause(info, m["where"])
+        if search and lever_on("search_sql"):
+            # every FTS rowid is a row of the table: the index alone counts the matches
+            return f"select count(*) from {search['fts']} where {search['lhs']} match {search['match']}"
+        if m["where"] and equality_only(info, m["where"]) and lever_on("precomputed_facets"):
+            return f"select coalesce(sum(n), 0) from {escape_sqlite(info.counts)} {m['where']}"
+        return None
+    m = PAGE_SQL.fullmatch(sql)
+    if m and lever_on("search_sql"):
+        info = info_for(datasette, database, m["table"])
+        search = search_clause(info, m["where"]) if info else None
+        if search is None:
+            return None
+        walked = m["where"].replace("where rowid in", "where +rowid in", 1)
+        better = sql.replace(m["where"], walked, 1)
+        order = m["order"]
+        if order not in info.walks:   # a property of the schema: does SQLite read the sort's index in order?
+            plan = (await execute(f"explain query plan {better}", params)).rows
+            details = " ".join(str(r[-1]) for r in plan)
+            info.walks[order] = "USING INDEX" in details and "TEMP B-TREE" not in details
+        if not info.walks[order]:
+            return None
+        count = (await execute(f"select count(*) from {search['fts']} where {search['lhs']} match {search['match']}",
+                               params)).rows[0][0]
+        return better if count * WALK_FRACTION >= info.rows else None
+    return None
+
+
+async def precomputed_facets(facet, wanted: tuple) -> dict | None:
+    """All facets `wanted` ((kind, column), kind "column" or "array") of a facet's rows, from the
+    precomputed tables, in one query shared by the page's facet classes; None when they cannot answer.
+    Same values, counts, order and limit as Datasette's facet SQL."""
+    info = precomputed(facet.ds).get((facet.database, facet.table))
+    if info is None or not info.counts or not lever_on("precomputed_facets"):
+        return None
+    source = f" from {escape_sqlite(facet.table)} "
+    if source not in facet.sql:
+        return None
+    where = facet.sql[facet.sql.index(source) + len(source):]
+    counts, combos = escape_sqlite(info.counts), escape_sqlite(info.combos)
+    search = search_clause(info, where)
+    if search:
+        fts = search["fts"]
+        columns = ", ".join(f"c.{escape_sqlite(c)}" for c in info.columns)
+        source_sql = (f"select {columns}, g.n as n from (select r.combo, count(*) as n from {fts} join {combos} r "
+                      f"on r.rowid = {fts}.rowid where {search['lhs']} match {search['match']} group by r.combo) g "
+                      f"join {counts} c on c.combo = g.combo")
+    elif equality_only(info, where):
+        source_sql = f"select * from {counts} {where}"
+    else:
+        return None
+    limit = facet.get_facet_size() + 1
+    parts = []
+    for number, (kind, column) in enumerate(wanted):
+        if column not in info.columns:
+            return None
+        col = escape_sqlite(column)
+        inner = (array_facet_sql(column, "select * from g", limit, True, weight="sum(n)") if kind == "array" else
+                 f"select {col} as value, sum(n) as count from g where {col} is not null "
+                 f"group by {col} order by count desc, value limit {limit}")
+        parts.append(f"select {number} as facet, value, count from ({inner})")
+    sql = f"with g as materialized ({source_sql})\n" + "\nunion all\n".join(parts) + "\norder by facet, count desc, value"
+    key = (sql, tuple(sorted((facet.params or {}).items())))
+    shared = facet.request.scope.setdefault("openbangkok_facets", {})
+    if key not in shared:
+        shared[key] = asyncio.ensure_future(facet.ds.execute(
+            facet.database, sql, facet.params, truncate=False,
+            custom_time_limit=facet.ds.setting("facet_time_limit_ms")))
+    try:
+        rows = (await asyncio.shield(shared[key])).rows
+    except sqlite3.OperationalError:
+        return None
+    results = {item: [] for item in wanted}
+    for row in rows:
+        results[wanted[row["facet"]]].append({"value": row["value"], "count": row["count"]})
+    return results
+
+
+def wanted_facets(facet) -> tuple:
+    """(kind, column) of every column and array facet of the request and of the table's metadata."""
+    wanted = []
+    for item in facet.metadata.get("facets", []):
+        if isinstance(item, str):
+            wanted.append(("column", item))
+        elif isinstance(item, dict):
+            kind, column = next(iter(item.items()))
+            wanted.append(({"simple": "column"}.get(kind, kind), column))
+    wanted += [("column", c) for c in facet.request.args.getlist("_facet")]
+    wanted += [("array", c) for c in facet.request.args.getlist("_facet_array")]
+    return tuple(dict.fromkeys(w for w in wanted if w[0] in ("column", "array")))
+
+
+class _Precomputing:
+    """Datasette as a column facet of a filtered page sees it: its facet SQL answered from
+    precomputed_facets() when they can; everything else is the real Datasette."""
+
+    def __init__(self, datasette, facet):
+        self._datasette = datasette
+        self._facet = facet
+
+    def __getattr__(self, name):
+        return getattr(self._datasette, name)
+
+    async def execute(self, database, sql, params=None, **kwargs):
+        m = COLUMN_FACET_SQL.fullmatch(sql)
+        if m and m["sql"] == self._facet.sql.strip() and int(m["limit"]) == self._facet.get_facet_size() + 1:
+            wanted = wanted_facets(self._facet)
+            column = next((c for kind, c in wanted if kind == "column" and escape_sqlite(c) == m["column"]), None)
+            if column is not None:
+                results = await precomputed_facets(self._facet, wanted)
+                if results is not None:
+                    rows = results[("column", column)]
+                    return Results(rows, False, [("value",), ("count",)])
+        return await self._datasette.execute(database, sql, params, **kwargs)
+
+
 async def filter_sql(datasette, request, database: str, table: str, sql: str) -> tuple[str, dict]:
     """The facets' SQL for the rows the page's filters select, without the ?_next= cursor.
 
@@ -167,6 +407,8 @@ class _SiteFacet:
             self.sql, self.params = await filter_sql(self.ds, self.request, self.database, self.table, self.sql)
         if lever_on("facet_memo") and self.whole_table() and not self.ds.get_database(self.database).is_mutable:
             self.ds = _Memoised(self.ds, warming=self.warming)
+        elif self.table and not self.whole_table():
+            self.ds = _Precomputing(self.ds, self)
 
     def whole_table(self) -> bool:
         return bool(self.table) and not self.params and \
@@ -201,15 +443,20 @@ class SiteArrayFacet(_SiteFacet, ArrayFacet):
         results, timed_out = [], []
         facet_size = self.get_facet_size()
         pairs = self.get_querystring_pairs()
+        wanted = wanted_facets(self) if isinstance(self.ds, _Precomputing) else ()
         for source_and_config in self.get_configs():
             config, source = source_and_config["config"], source_and_config["source"]
             column = config.get("column") or config["simple"]
             try:
-                rows = await self.ds.execute(
-                    self.database, array_facet_sql(column, self.sql, facet_size + 1, not self.whole_table()),
-                    self.params,
-                    truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
+                shared = await precomputed_facets(self, wanted) if ("array", column) in wanted else None
+                if shared is not None:
+                    rows = Results(shared[("array", column)], False, [("value",), ("count",)])
+                else:
+                    rows = await self.ds.execute(
+                        self.database, array_facet_sql(column, self.sql, facet_size + 1, not self.whole_table()),
+                        self.params,
+                        truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                    )
             except QueryInterrupted:
                 timed_out.append(column)
                 continue

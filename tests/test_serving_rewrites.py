@@ -1,0 +1,123 @@
+"""The site's SQL rewrites (openbangkok.serving.rewrite, precomputed_facets) give exactly Datasette's
+answers: every request below is answered twice by the same site, with the rewrites on and off
+(OPENBANGKOK_SERVING_OFF=search_sql,precomputed_facets), and the count, the facets and the rows must
+be the same. The table is tests/test_serving.py's generated one, smaller, with search text that
+makes common, rare and absent words, indexed as the build indexes complaints."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from openbangkok import serving
+from openbangkok.serve import make_datasette
+from openbangkok.thai_search import TOKENIZE, index_text
+
+def _generate():
+    """tests/test_serving.py's generator (the tests are not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("_test_serving", Path(__file__).with_name("test_serving.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.generate
+
+
+generate = _generate()
+
+ROWS = 20_000
+WORDS = ["ไฟดับ", "ขยะล้น", "น้ำท่วมขัง", "ทางเท้าพัง", "สายไฟห้อย"]
+OFF = "search_sql,precomputed_facets"
+
+
+def search_text(conn) -> None:
+    conn.create_function("index_text", 1, index_text)
+    conn.create_function("words", 1, lambda i: " ".join(
+        [WORDS[i % 5], WORDS[(i // 7) % 5]] + (["ต้นไม้ล้ม"] if i % 997 == 0 else [])))
+    conn.execute("drop table complaints_fts")
+    conn.execute(f"""create virtual table complaints_fts using fts5(comment, types, content='',
+                     tokenize="{TOKENIZE}")""")
+    conn.execute("insert into complaints_fts (rowid, comment, types) "
+                 "select rowid, index_text(words(rowid)), index_text(types) from complaints")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rewrites") / "rewrites.db"
+    generate(path, ROWS, prepare=search_text)
+    return make_datasette(path)
+
+
+REQUESTS = [
+    "_search=ไฟ",                  # common: the page walks the newest-first index
+    "_search=ขยะ",
+    "_search=ต้นไม้",               # rare: the page keeps Datasette's SQL
+    "_search=ไม่มีคำนี้",             # nothing
+    "_search=สายไฟ&_facet_size=3",
+    "_search=ไฟ&_facet=types",     # types as a column facet too
+    "_search_comment=ขยะ",
+    "_search=ไฟ&district_code=1001",
+    "district_code=1001",
+    "district_code=1017&state=รอรับเรื่อง",
+    "state=รอรับเรื่อง",
+    "state__in=รอรับเรื่อง,ส่งต่อ",
+    "types__arraycontains=ถนน",
+    "district_code__isnull=1",
+    "state=ไม่มีสถานะนี้",
+]
+
+
+def answer(data: dict) -> tuple:
+    facets = {name: [(r["value"], r["count"], r["label"]) for r in f["results"]] + [f["truncated"]]
+              for name, f in data["facet_results"].items()}
+    return data["filtered_table_rows_count"], facets, data["rows"], data["next"]
+
+
+@pytest.mark.parametrize("query", REQUESTS)
+async def test_rewritten_sql_answers_as_datasette(site, monkeypatch, query):
+    await site.invoke_startup()
+    answers = []
+    for off in ("", OFF):
+        monkeypatch.setenv("OPENBANGKOK_SERVING_OFF", off)
+        response = await site.client.get(f"/openbangkok/complaints.json?{query}")
+        assert response.status_code == 200, response.text
+        answers.append(answer(response.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][1], "facets present"
+
+
+async def test_the_rewrites_are_used(site, monkeypatch):
+    await site.invoke_startup()
+    monkeypatch.setenv("OPENBANGKOK_SERVING_OFF", "")
+    info = serving.precomputed(site)[("openbangkok", "complaints")]
+    assert info.fts == "complaints_fts" and info.counts == "complaints_facet_counts"
+    assert info.columns == ("district_code", "state", "types")
+    db = site.get_database("openbangkok")
+    sql = ("select count(*) from complaints where rowid in "
+           "(select rowid from complaints_fts where complaints_fts match escape_fts(:search)) ")
+    assert "from complaints_fts where" in await serving.rewrite(site, "openbangkok", db.execute, sql, {"search": "ไฟ"})
+    answered = []
+    real = serving.precomputed_facets
+
+    async def spy(facet, wanted):
+        answered.append(await real(facet, wanted) is not None)
+        return answered[-1]
+
+    monkeypatch.setattr(serving, "precomputed_facets", spy)
+    for query in ("_search=ไฟ", "state=รอรับเรื่อง"):
+        answered.clear()
+        await site.client.get(f"/openbangkok/complaints?{query}")
+        assert answered and all(answered), query
+    assert info.walks == {"timestamp": True}   # read along complaints_newest, no sort
+
+
+def test_every_search_index_rowid_is_a_complaint(built_db):
+    """What the count rewrite relies on (the site checks it again at startup)."""
+    conn = sqlite3.connect(built_db)
+    assert conn.execute("select not exists (select 1 from complaints_fts "
+                        "where rowid not in (select rowid from complaints))").fetchone()[0] == 1
+    counts = conn.execute("select sum(n) from complaints_facet_counts").fetchone()[0]
+    assert counts == conn.execute("select count(*) from complaints").fetchone()[0]
+    conn.close()
