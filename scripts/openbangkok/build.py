@@ -26,7 +26,9 @@ import importlib
 import json
 import os
 import shutil
+import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,13 +38,16 @@ from . import load
 from .catalog import Catalog, Source
 from .incremental import SITE_KEY, STATE_TABLE, Previous, datasets_to_build, fingerprints
 from .problems import Problem, Report
-from .profile import PROFILE_TABLE, record_profiles
+from .profile import PROFILE_TABLE, read_aggregates, record_profiles
 from .site_metadata import facet_columns, site_metadata
 from .sql_functions import register
 from .validate import Staged, validate
 
 TEMP_MARK = ".tmp-"
 FILES_TABLE = "build_files"
+# what a statement may do to a table that makes its profile read before the statement stale
+WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE, sqlite3.SQLITE_ALTER_TABLE,
+          sqlite3.SQLITE_DROP_TABLE}
 
 
 class BuildLocked(Exception):
@@ -164,6 +169,8 @@ def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], p
     # The file is renamed over the published one only when complete: no rollback journal needed.
     db.execute("pragma journal_mode = off")
     db.execute("pragma synchronous = off")
+    # SQLite's sorter on every core for CREATE INDEX and GROUP BY (same CPU time, less waiting)
+    db.execute(f"pragma threads = {os.cpu_count() or 1}")
     for dataset in rebuilt:
         drop_dataset_tables(db, previous.tables.get(dataset, [])) if PROFILE_TABLE in names_in(db) else None
     db.attach(load.STAGING, staged.db_path)
@@ -180,18 +187,36 @@ def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], p
     db.conn.commit()
     db.execute(f"detach {load.STAGING}")
     timings.step("publish")
-    for dataset in catalog.datasets:
-        if dataset.name in rebuilt:
-            before = names_in(db)
-            for sql_file in dataset.sql_files:
-                db.conn.executescript(sql_file.read_text(encoding="utf-8"))
-            created[dataset.name] |= names_in(db) - before
-    timings.step("derived SQL")
-    index_sources(db, sources, facets)
-    db.conn.commit()
-    timings.step("indexes")
-    record_files(db, sources, staged, tables, previous)
-    record_profiles(db, [t for names in created.values() for t in sorted(names)])
+    # The published tables are read for their profiles (one pass each: 5 s for a million complaints)
+    # by a thread while this connection writes the derived tables and indexes: WAL lets it read
+    # what is committed meanwhile. A table the datasets' SQL writes to is read again afterwards.
+    db.execute("pragma journal_mode = wal")
+    written: set[str] = set()
+
+    def note_writes(action, table, altered, *_):
+        if action in WRITES:
+            written.add(altered if action == sqlite3.SQLITE_ALTER_TABLE else table)
+        return sqlite3.SQLITE_OK
+
+    db.conn.set_authorizer(note_writes)
+    with ThreadPoolExecutor(1, thread_name_prefix="profiles") as pool:
+        read = read_aggregates(db_path, sorted(set().union(*created.values())), pool)
+        for dataset in catalog.datasets:
+            if dataset.name in rebuilt:
+                before = names_in(db)
+                for sql_file in dataset.sql_files:
+                    db.conn.executescript(sql_file.read_text(encoding="utf-8"))
+                created[dataset.name] |= names_in(db) - before
+        timings.step("derived SQL")
+        index_sources(db, sources, facets)
+        db.conn.commit()
+        db.conn.set_authorizer(None)
+        timings.step("indexes")
+        record_files(db, sources, staged, tables, previous)
+        record_profiles(db, [t for names in created.values() for t in sorted(names)],
+                        {table: future for table, future in read.items() if table not in written})
+    if db.execute("pragma journal_mode = off").fetchone()[0] != "off":
+        raise RuntimeError(f"{db_path}: could not leave WAL mode")
     timings.step("profiles")
     state = [{"dataset": name, "fingerprint": current[name], "tables": json.dumps(sorted(created[name]))}
              for name in rebuilt]
@@ -253,4 +278,5 @@ def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> Bui
             for background in staged.deferred if staged else []:
                 background.wait()
             shutil.rmtree(work, ignore_errors=True)
-            tmp_db.unlink(missing_ok=True)
+            for path in (tmp_db, tmp_db.with_name(f"{tmp_db.name}-wal"), tmp_db.with_name(f"{tmp_db.name}-shm")):
+                path.unlink(missing_ok=True)
