@@ -46,7 +46,7 @@ from urllib.parse import parse_qsl, quote_plus
 
 from datasette.database import QueryInterrupted, Results
 from datasette.facets import ArrayFacet, ColumnFacet
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
+from datasette.utils import CustomRow, escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
 from datasette.utils.asgi import Request
 
 MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in most builds)
@@ -55,13 +55,14 @@ MEMO_ATTRIBUTE = "_openbangkok_facet_memo"
 STREAM_BLOCK = 64 * 1024  # bytes of CSV per message when streaming
 GC_THRESHOLD = (10_000, 10, 10)   # objects allocated between young collections (CPython's default: 700)
 LEVERS = ("mmap", "fast_array_facet", "facet_memo", "next_page_facets", "stream_csv", "gc", "search_sql",
-          "precomputed_facets")
+          "precomputed_facets", "fast_rows")
 PRECOMPUTED_ATTRIBUTE = "_openbangkok_precomputed"
 COUNTS_SUFFIX, ROWS_SUFFIX = "_facet_counts", "_facet_rows"   # datasets/complaints/serving_precomputed.sql
 # A search page is read newest first along the sort column's index (stopping after one page of matches)
 # when at least 1 row in WALK_FRACTION matches: then about WALK_FRACTION x page size index entries are
 # read. Rarer words: the matches are fetched by rowid and sorted, as Datasette's SQL does.
 WALK_FRACTION = 200
+WALK_TIME_LIMIT_MS = 40
 
 
 def lever_on(name: str) -> bool:
@@ -215,6 +216,12 @@ def rewriting_execute(datasette, database: str, execute):
 
     async def run(sql, params=None, **kwargs):
         better = await rewrite(datasette, database, execute, sql, params) if isinstance(sql, str) else None
+        if isinstance(better, Walk):
+            try:   # the fastest form, if the matches come soon enough in the index's order
+                return await execute(better.exists, params,
+                                     **{**kwargs, "custom_time_limit": WALK_TIME_LIMIT_MS, "log_sql_errors": False})
+            except (QueryInterrupted, sqlite3.OperationalError):
+                better = better.listed
         if better is not None:
             try:
                 return await execute(better, params, **{**kwargs, "log_sql_errors": False})
@@ -267,6 +274,9 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
             return None
         walked = m["where"].replace("where rowid in", "where +rowid in", 1)
         better = sql.replace(m["where"], walked, 1)
+        fts = search["fts"]
+        exists = sql.replace(m["where"], f"where exists (select 1 from {fts} where {search['lhs']} match {search['match']} "
+                                         f"and {fts}.rowid = {m['table']}.rowid) ", 1)
         order = m["order"]
         if order not in info.walks:   # a property of the schema: does SQLite read the sort's index in order?
             plan = (await execute(f"explain query plan {better}", params)).rows
@@ -276,8 +286,18 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
             return None
         count = (await execute(f"select count(*) from {search['fts']} where {search['lhs']} match {search['match']}",
                                params)).rows[0][0]
-        return better if count * WALK_FRACTION >= info.rows else None
+        return Walk(exists, better) if count * WALK_FRACTION >= info.rows else None
     return None
+
+
+@dataclass
+class Walk:
+    """A search page read along the sort's index: `exists` asks the search index about each row in turn
+    (about 2 ms for a page of a common word), `listed` checks each row against the list of all
+    matches (about 18 ms: the list is made first), bounded however late in the order the matches
+    come; `exists` is tried under WALK_TIME_LIMIT_MS first."""
+    exists: str
+    listed: str
 
 
 async def precomputed_facets(facet, wanted: tuple) -> dict | None:
@@ -574,3 +594,16 @@ def tune_gc() -> None:
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLD)
+
+
+def _custom_row_values(row):
+    """The values of a datasette.utils.CustomRow in column order, as its own __iter__ yields them, but
+    looked up by C (a generator calling the Python __getitem__ for every cell cost about 10 ms of a
+    1,000-row JSON page with labels: the map's request)."""
+    return map(super(CustomRow, row).__getitem__, row.columns)
+
+
+def fast_rows() -> None:
+    """Rows with expanded labels (?_labels=on) iterate their values without Python per cell."""
+    if lever_on("fast_rows") and CustomRow.__iter__ is not _custom_row_values:
+        CustomRow.__iter__ = _custom_row_values
