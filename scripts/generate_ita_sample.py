@@ -101,7 +101,12 @@ def generate(datasets: Path) -> list[dict]:
                 **{name: f"{value / 100:.2f}" for name, value in parts.items()},
                 "level": ita_level(score / 100), "is_illustrative": "1", "source": SOURCE,
             })
-        order = sorted(this_year, key=this_year.get, reverse=True)  # real rows count for next year too
+        # the sample's own order goes on to next year; a real row does not lift its district in the
+        # sample (the sample must not rank a real district first in a year nobody published)
+        previous = order
+        order = sorted((code for code in this_year if code not in known), key=this_year.get, reverse=True)
+        for code in sorted(known, key=previous.index):
+            order.insert(previous.index(code), code)
     rows.sort(key=lambda r: (int(r["fiscal_year_be"]), r["is_illustrative"], r["agency_code"]))
     return rows
 
