@@ -538,9 +538,10 @@ def worker_count(size: int) -> int:
     configured = os.environ.get(WORKERS_ENV)
     if configured is not None:
         return int(configured)
-    # one core is left to this process and the search index's (benchmarks/README.md: on 2 cores, a
-    # second worker made no difference to the time and took 70 MB more)
-    return 0 if size < PARALLEL_MIN_BYTES else max(1, min((os.cpu_count() or 1) - 1, 8))
+    # one per core: this process (adding pieces) and the search index's (niced) take what the
+    # workers leave; on 2 cores two workers staged a million rows in 24 s instead of 36 s
+    # (benchmarks/README.md, results/build.md) for about 60 MB more
+    return 0 if size < PARALLEL_MIN_BYTES else max(1, min(os.cpu_count() or 1, 8))
 
 
 # --- staging: pieces added in file order ---------------------------------------------------------
@@ -778,6 +779,9 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     if staged.for_build:
         db.conn.commit()
         db.conn.execute("pragma journal_mode = wal")  # the search index reads while rows are staged
+        # the staging database is thrown away after the build: no need to copy its write-ahead log
+        # back into it every 1,000 pages (SQLite's default), writing every row twice
+        db.conn.execute("pragma wal_autocheckpoint = 0")
     while True:
         index = search_index(source, staged)
         stager = Stager(db, source, header, index)
