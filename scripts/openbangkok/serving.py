@@ -29,6 +29,15 @@ benchmarks/results/serve.md); plugins/serving.py wires these into Datasette.
   OR that SQLite cannot seek, so every 1,000 rows re-scanned the index from the top (quadratic:
   10 MB/s instead of 23 MB/s for the million complaints).
 
+- SQL rewrites (rewrite(), installed on each immutable database at startup by find_precomputed):
+  Datasette's SQL for a search's count and first page, and for the count and facets of a search
+  or of equality filters, is answered by SQL with exactly the same result on the immutable file:
+  the count from the FTS index alone (every FTS rowid is a row: checked at startup), the page
+  along the sort's index (Walk), the facets from precomputed combinations (precomputed_facets;
+  datasets/complaints/serving_precomputed.sql), all in one query shared by the page's facets.
+  A rewritten statement that fails falls back to Datasette's own.
+- Rows with labels iterate their values in C (fast_rows).
+
 Set OPENBANGKOK_SERVING_OFF to a comma-separated list of lever names (LEVERS) to switch levers off,
 for measuring what each one is worth.
 """
