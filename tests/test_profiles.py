@@ -33,3 +33,39 @@ def test_large_table_distinct_values_are_estimated_and_labelled(monkeypatch):
     assert rows["note"]["distinct_values"] == 1 and rows["note"]["blanks"] == 5000 - 1667
     assert (rows["unique_text"]["min_value"], rows["unique_text"]["max_length"]) == ("text 0", 9)
     assert not db["build_profile_sample"].exists()
+
+
+def test_profiles_read_during_the_derived_sql_see_what_it_wrote(tmp_path, monkeypatch):
+    """The build reads the published tables' profiles in a thread while the datasets' SQL runs; a
+    table that SQL changes is profiled as it is at the end, and the file leaves WAL mode."""
+    import shutil
+    import sqlite3
+
+    from openbangkok import build as build_module
+    from openbangkok.build import build
+    from openbangkok.catalog import load_catalog
+
+    def read_first(*args):  # the thread reads before the SQL runs (as it does with large tables)
+        read = profile.read_aggregates(*args)
+        for future in read.values():
+            future.result()
+        return read
+
+    monkeypatch.setattr(build_module, "read_aggregates", read_first)
+    from .conftest import DATA
+
+    datasets = tmp_path / "datasets"
+    shutil.copytree(DATA / "valid", datasets)
+    (datasets / "sample" / "zz_change.sql").write_text(
+        "update places set visitors = 987654 where place_id = 1;\n"
+        "alter table kinds add column note text;\n", encoding="utf-8")
+    out = tmp_path / "site.db"
+    assert build(load_catalog(datasets), out).ok
+    conn = sqlite3.connect(out)
+    profiles = {r[:2]: r[2:] for r in conn.execute(
+        "select table_name, column_name, max_value, rows from build_columns where table_name in ('places', 'kinds')")}
+    assert profiles["places", "visitors"] == ("987654", 3)
+    assert profiles["kinds", "note"][0] is None
+    assert conn.execute("pragma journal_mode").fetchone()[0] != "wal"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.db")
+                and not p.name.endswith(".lock")]
