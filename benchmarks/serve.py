@@ -830,10 +830,13 @@ CHOICES = """
     datasets/complaints/serving_precomputed.sql (about 2 s of build time): a search groups its
     matches by combination in one pass over the narrow table, a filter sums the precomputed counts
     of its combinations, and all the page's facets come from that one query (Datasette: one pass
-    over the 1.9 GB table per facet). 'ไฟ': three facets 550-600 ms -> about 160 ms; the state filter
-    รอรับเรื่อง 100 ms -> 45 ms; a filter's count is a sum over its combinations too.
+    over the 1.9 GB table per facet). A search counts in two halves of the rowids at once (two SQL
+    threads, one per core; the halves' counts are added up and ordered as SQLite orders them).
+    'ไฟ': three facets 550-600 ms -> about 155 ms in one query, about 85 ms in two halves at once;
+    the state filter รอรับเรื่อง 100 ms -> 45 ms; a filter's count is a sum over its combinations too.
   Together a Thai search of a common word costs its page ~2 ms, its count ~5 ms and its facets
-  ~160 ms of SQL instead of 800-1,100 ms. Tried and dropped: the same facets summed in Python from
+  ~85-100 ms instead of 800-1,100 ms of SQL (in-process JSON of 'ไฟ': 820 ms -> 125 ms). Tried and
+  dropped: the same facets summed in Python from
   the combinations kept in memory (180 ms against 155 ms in SQL); cache_size, temp_store and
   `pragma threads` for the grouping (no gain); a table of each array's distinct items instead of
   json_each (no gain).

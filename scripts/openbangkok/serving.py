@@ -49,7 +49,7 @@ import os
 import re
 import sqlite3
 import sys
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote_plus
 
@@ -72,6 +72,7 @@ COUNTS_SUFFIX, ROWS_SUFFIX = "_facet_counts", "_facet_rows"   # datasets/complai
 # read. Rarer words: the matches are fetched by rowid and sorted, as Datasette's SQL does.
 WALK_FRACTION = 200
 WALK_TIME_LIMIT_MS = 40
+SEARCH_PARTS = 2          # rowid ranges a search's facets are counted in at once (one per core)
 
 
 def lever_on(name: str) -> bool:
@@ -166,6 +167,8 @@ class Precomputed:
     """What the site knows of one table of an immutable database, found once at startup."""
     table: str
     rows: int                                   # the table's row count
+    first_rowid: int = 0                        # its smallest and largest rowid
+    last_rowid: int = 0
     fts: str | None = None                      # its FTS table, when every FTS rowid is a row of the table
     counts: str | None = None                   # <table>_facet_counts: (combo, facet columns..., n)
     combos: str | None = None                   # <table>_facet_rows: (rowid, combo)
@@ -196,7 +199,8 @@ async def find_precomputed(datasette) -> None:
                 fts = None
             if not fts and not (counts in tables and combos in tables):
                 continue
-            info = Precomputed(table, (await db.execute(f"select count(*) from {escape_sqlite(table)}")).rows[0][0])
+            info = Precomputed(table, *(await db.execute(
+                f"select count(*), coalesce(min(rowid), 0), coalesce(max(rowid), 0) from {escape_sqlite(table)}")).rows[0])
             if fts and await fts_rowids_are_rows(db, fts, table):
                 info.fts = fts
             if counts in tables and combos in tables:
@@ -311,52 +315,72 @@ class Walk:
 
 async def precomputed_facets(facet, wanted: tuple) -> dict | None:
     """All facets `wanted` ((kind, column), kind "column" or "array") of a facet's rows, from the
-    precomputed tables, in one query shared by the page's facet classes; None when they cannot answer.
-    Same values, counts, order and limit as Datasette's facet SQL."""
+    precomputed tables, computed once per request for the page's facet classes; None when they
+    cannot answer. Same values, counts, order and limit as Datasette's facet SQL.
+
+    A search counts its matches per combination in SEARCH_PARTS ranges of rowids at once (SQL
+    threads on more than one core), each range giving every value's count; the counts are added up,
+    ordered as SQLite orders them (count desc, value) and cut at the facet size + 1."""
     info = precomputed(facet.ds).get((facet.database, facet.table))
     if info is None or not info.counts or not lever_on("precomputed_facets"):
         return None
     source = f" from {escape_sqlite(facet.table)} "
-    if source not in facet.sql:
+    if source not in facet.sql or any(column not in info.columns for _, column in wanted):
         return None
     where = facet.sql[facet.sql.index(source) + len(source):]
     counts, combos = escape_sqlite(info.counts), escape_sqlite(info.combos)
     search = search_clause(info, where)
+    params = dict(facet.params or {})
     if search:
         fts = search["fts"]
         columns = ", ".join(f"c.{escape_sqlite(c)}" for c in info.columns)
         source_sql = (f"select {columns}, g.n as n from (select r.combo, count(*) as n from {fts} join {combos} r "
-                      f"on r.rowid = {fts}.rowid where {search['lhs']} match {search['match']} group by r.combo) g "
+                      f"on r.rowid = {fts}.rowid where {search['lhs']} match {search['match']} "
+                      f"and {fts}.rowid >= :openbangkok_from and {fts}.rowid < :openbangkok_to group by r.combo) g "
                       f"join {counts} c on c.combo = g.combo")
+        step = (info.last_rowid + 1 - info.first_rowid) // SEARCH_PARTS + 1
+        parts = [{**params, "openbangkok_from": info.first_rowid + i * step,
+                  "openbangkok_to": info.first_rowid + (i + 1) * step if i < SEARCH_PARTS - 1 else info.last_rowid + 1}
+                 for i in range(SEARCH_PARTS)]
     elif equality_only(info, where):
         source_sql = f"select * from {counts} {where}"
+        parts = [params]
     else:
         return None
-    limit = facet.get_facet_size() + 1
-    parts = []
+    selects = []
     for number, (kind, column) in enumerate(wanted):
-        if column not in info.columns:
-            return None
         col = escape_sqlite(column)
-        inner = (array_facet_sql(column, "select * from g", limit, True, weight="sum(n)") if kind == "array" else
-                 f"select {col} as value, sum(n) as count from g where {col} is not null "
-                 f"group by {col} order by count desc, value limit {limit}")
-        parts.append(f"select {number} as facet, value, count from ({inner})")
-    sql = f"with g as materialized ({source_sql})\n" + "\nunion all\n".join(parts) + "\norder by facet, count desc, value"
-    key = (sql, tuple(sorted((facet.params or {}).items())))
+        inner = (array_facet_sql(column, "select * from g", -1, True, weight="sum(n)") if kind == "array" else
+                 f"select {col} as value, sum(n) as count from g where {col} is not null group by {col}")
+        selects.append(f"select {number} as facet, value, count from ({inner})")
+    sql = f"with g as materialized ({source_sql})\n" + "\nunion all\n".join(selects)
+    limit = facet.get_facet_size() + 1
+    key = (sql, tuple(sorted(params.items())), limit, wanted)
     shared = facet.request.scope.setdefault("openbangkok_facets", {})
     if key not in shared:
-        shared[key] = asyncio.ensure_future(facet.ds.execute(
-            facet.database, sql, facet.params, truncate=False,
-            custom_time_limit=facet.ds.setting("facet_time_limit_ms")))
+        shared[key] = asyncio.ensure_future(_facet_parts(facet, sql, parts, wanted, limit))
+    return await asyncio.shield(shared[key])
+
+
+async def _facet_parts(facet, sql: str, parts: list[dict], wanted: tuple, limit: int) -> dict | None:
     try:
-        rows = (await asyncio.shield(shared[key])).rows
+        answers = await asyncio.gather(*(facet.ds.execute(
+            facet.database, sql, params, truncate=False, custom_time_limit=facet.ds.setting("facet_time_limit_ms"))
+            for params in parts))
     except sqlite3.OperationalError:
         return None
-    results = {item: [] for item in wanted}
-    for row in rows:
-        results[wanted[row["facet"]]].append({"value": row["value"], "count": row["count"]})
-    return results
+    sums: list[dict] = [defaultdict(int) for _ in wanted]
+    for answer in answers:
+        for row in answer.rows:
+            sums[row["facet"]][row["value"]] += row["count"]
+    return {item: [{"value": value, "count": n}
+                   for value, n in sorted(sums[i].items(), key=lambda kv: (-kv[1], sqlite_order(kv[0])))[:limit]]
+            for i, item in enumerate(wanted)}
+
+
+def sqlite_order(value):
+    """Sort key of a value as SQLite orders values of a column (numbers, then text, then blobs)."""
+    return (0 if isinstance(value, (int, float)) else 1 if isinstance(value, str) else 2, value)
 
 
 def wanted_facets(facet) -> tuple:
