@@ -20,6 +20,7 @@ cached nothing of the empty index).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -32,8 +33,10 @@ from .sql_functions import register
 
 BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 32 << 20}
 READ_ROWS = 5000  # rows read from staging at a time
-# Lower priority than staging: the index takes the CPU staging leaves, and after staging the core
-# beside the statistics and profiles (the build then waits less for either).
+# Lower priority than staging while the rows are staged: the index takes the CPU staging leaves.
+# Once every row is staged it is back at the build's priority: what is left of it (its merge is
+# one thread) would otherwise wait for the derived tables, indexes and profiles (several threads)
+# and be built alone at the end.
 NICE = 10
 
 
@@ -95,8 +98,10 @@ class SearchIndex:
         self.staged_rows.put(rows)
 
     def finish_input(self) -> None:
-        """Every row is staged: finish and optimize the index."""
+        """Every row is staged: finish and optimize the index, at the build's priority."""
         self.staged_rows.put(None)
+        with contextlib.suppress(OSError):  # lowering a nice value may need privileges
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, os.getpriority(os.PRIO_PROCESS, 0))
 
     def wait(self) -> None:
         """Stops building the index if it still runs (the build stopped early)."""
