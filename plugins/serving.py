@@ -25,7 +25,6 @@ def startup(datasette):
     async def warm():
         await serving.find_precomputed(datasette)
         await serving.warm_facets(datasette)
-        serving.fast_rows()
         serving.tune_gc()
 
     return warm

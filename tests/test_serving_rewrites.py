@@ -123,16 +123,6 @@ def test_every_search_index_rowid_is_a_complaint(built_db):
     conn.close()
 
 
-def test_custom_rows_iterate_as_datasettes():
-    from datasette.utils import CustomRow
-
-    row = CustomRow(["b", "a", "c"], {"a": 1, "b": 2.5, "c": None})
-    plain = list(row.columns and (dict.__getitem__(row, c) for c in row.columns))
-    serving.fast_rows()
-    assert list(row) == plain == [2.5, 1, None]
-    assert row[0] == 2.5 and row["a"] == 1 and dict(zip(row.columns, row)) == {"b": 2.5, "a": 1, "c": None}
-
-
 async def test_a_search_page_walk_out_of_time_falls_back_to_the_list_of_matches(site, monkeypatch):
     await site.invoke_startup()
     monkeypatch.setattr(serving, "WALK_TIME_LIMIT_MS", 1)

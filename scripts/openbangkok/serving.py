@@ -36,7 +36,6 @@ benchmarks/results/serve.md); plugins/serving.py wires these into Datasette.
   along the sort's index (Walk), the facets from precomputed combinations (precomputed_facets;
   datasets/complaints/serving_precomputed.sql), all in one query shared by the page's facets.
   A rewritten statement that fails falls back to Datasette's own.
-- Rows with labels iterate their values in C (fast_rows).
 
 Set OPENBANGKOK_SERVING_OFF to a comma-separated list of lever names (LEVERS) to switch levers off,
 for measuring what each one is worth.
@@ -55,7 +54,7 @@ from urllib.parse import parse_qsl, quote_plus
 
 from datasette.database import QueryInterrupted, Results
 from datasette.facets import ArrayFacet, ColumnFacet
-from datasette.utils import CustomRow, escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
 from datasette.utils.asgi import Request
 
 MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in most builds)
@@ -64,7 +63,7 @@ MEMO_ATTRIBUTE = "_openbangkok_facet_memo"
 STREAM_BLOCK = 64 * 1024  # bytes of CSV per message when streaming
 GC_THRESHOLD = (10_000, 10, 10)   # objects allocated between young collections (CPython's default: 700)
 LEVERS = ("mmap", "fast_array_facet", "facet_memo", "next_page_facets", "stream_csv", "gc", "search_sql",
-          "precomputed_facets", "fast_rows")
+          "precomputed_facets")
 PRECOMPUTED_ATTRIBUTE = "_openbangkok_precomputed"
 COUNTS_SUFFIX, ROWS_SUFFIX = "_facet_counts", "_facet_rows"   # datasets/complaints/serving_precomputed.sql
 # A search page is read newest first along the sort column's index (stopping after one page of matches)
@@ -627,16 +626,3 @@ def tune_gc() -> None:
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLD)
-
-
-def _custom_row_values(row):
-    """The values of a datasette.utils.CustomRow in column order, as its own __iter__ yields them, but
-    looked up by C (a generator calling the Python __getitem__ for every cell cost about 10 ms of a
-    1,000-row JSON page with labels: the map's request)."""
-    return map(super(CustomRow, row).__getitem__, row.columns)
-
-
-def fast_rows() -> None:
-    """Rows with expanded labels (?_labels=on) iterate their values without Python per cell."""
-    if lever_on("fast_rows") and CustomRow.__iter__ is not _custom_row_values:
-        CustomRow.__iter__ = _custom_row_values
