@@ -735,6 +735,11 @@ def report(args, db: Path, s: Sample, results: list[Result], exports: dict, soak
                       "runs for the request, in SQLite alone; \"floor + minimal request\" adds what the cheapest answer "
                       "of the same server costs (HTTP, ASGI wrappers, JSON), for comparison only: the targets above are "
                       "judged as the issue words them, against the floor alone."]
+    verdicts = [(r.endpoint.name, verdict(r)) for r in results]
+    met = [name for name, (text, _) in verdicts if text == "met"]
+    missed = [f"{name} ({', '.join(problems)})" for name, (text, problems) in verdicts if text != "met"]
+    lines += ["", f"Targets as the issue words them (concurrency 1): met: {', '.join(met) or 'none'}; "
+                  f"**NOT met**: {'; '.join(missed) or 'none'}."]
     lines += ["", "Notes per endpoint:", ""]
     for r in results:
         errors = {k: v for st in r.site.values() for k, v in st.errors.items()}
