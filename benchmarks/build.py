@@ -62,7 +62,7 @@ SMALL_DATASET = "policies"           # changed for the incremental check (nothin
 LOAD_STEPS = ("validate and stage", "publish")
 # Levers that can be switched off at run time (the others are measured in benchmarks/README.md).
 LEVERS = {"no worker process (the file parsed in the build's own process)": {"OPENBANGKOK_BUILD_WORKERS": "0"},
-          "two worker processes (one per core)": {"OPENBANGKOK_BUILD_WORKERS": "2"}}
+          "one worker process (the default is one per core)": {"OPENBANGKOK_BUILD_WORKERS": "1"}}
 TARGET_LOAD_X_FLOOR = 3.0
 TARGET_SPEEDUP = 3.0
 TARGET_PEAK_MB = 400
