@@ -31,9 +31,10 @@ class NotUtf8(Exception):
     """A piece of the file is not UTF-8: the file is read again as Windows-874."""
 
 
-def iter_records(text: str):
-    """(cells, line, error) of CSV text whose line ends are \n, one at a time; lines counted from 1."""
-    reader = csv.reader(io.StringIO(text))
+def iter_records(lines):
+    """(cells, line, error) of the CSV records of `lines` (a text file, or io.StringIO), one at a
+    time; lines counted from 1; a record csv cannot read is ([], line, error) and reading goes on."""
+    reader = csv.reader(lines)
     while True:
         try:
             for cells in reader:
@@ -44,17 +45,8 @@ def iter_records(text: str):
 
 
 def text_records(text: str) -> list[tuple[list[str], int, str | None]]:
-    """(cells, line, error) of CSV text whose line ends are \n; lines counted from 1."""
-    reader = csv.reader(io.StringIO(text))
-    found: list = []
-    add = found.append
-    while True:
-        try:
-            for cells in reader:
-                add((cells, reader.line_num, None))
-            return found
-        except csv.Error as e:
-            add(([], reader.line_num, str(e)))
+    """iter_records() of CSV text whose line ends are \n, as a list."""
+    return list(iter_records(io.StringIO(text)))
 
 
 def piece_text(data: bytes, encoding: str, first: bool) -> str:

@@ -15,8 +15,8 @@ Times: `timestamp` and `last_activity` are UTC in the dump; they are published a
 (UTC+7), where a ticket sent at 23:00 on 30 September belongs to the next fiscal year.
 
 Speed (benchmarks/build.py; a million rows): a large file is cut into pieces of a few megabytes
-that end where a CSV record ends (openbangkok.csv_pieces), and worker processes (one per core but
-one) parse, check and redact the pieces while this process adds them to the staging database, in
+that end where a CSV record ends (openbangkok.csv_pieces), and worker processes (one per core)
+parse, check and redact the pieces while this process adds them to the staging database, in
 file order. Each worker hands its piece back as a small SQLite database, which SQLite copies in
 without Python touching a row. A ticket_id published by an earlier piece is caught by the staging
 table's primary key, and that row is rejected exactly as a one-pass read would have rejected it.
@@ -445,16 +445,7 @@ def records(path, encoding: str = "utf-8-sig"):
     """(cells, physical line, error) per CSV record; quoted newlines stay inside their cell (as
     \n, whatever the file's line ends)."""
     with open(path, encoding=encoding, errors="replace", newline=None) as f:
-        reader = csv.reader((line.replace("\x00", "") if "\x00" in line else line for line in f))
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                yield [], reader.line_num, str(e)
-                continue
-            yield cells, reader.line_num, None
+        yield from csv_pieces.iter_records(line.replace("\x00", "") if "\x00" in line else line for line in f)
 
 
 def published_columns(source: Source) -> list[str]:
@@ -732,7 +723,7 @@ def add_piece(stager: Stager, item, encoding: str, progress) -> None:
     piece, lines = future.result()
 
     def cells_of(wanted):  # read again as far as needed (the worker checked the piece)
-        records = csv_pieces.iter_records(csv_pieces.piece_text(data, encoding, first))
+        records = csv_pieces.iter_records(io.StringIO(csv_pieces.piece_text(data, encoding, first)))
         if first:
             next(records)  # the header
         return rows_of(records, wanted)
