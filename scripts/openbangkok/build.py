@@ -38,7 +38,7 @@ from . import load
 from .catalog import Catalog, Source
 from .incremental import SITE_KEY, STATE_TABLE, Previous, datasets_to_build, fingerprints
 from .problems import Problem, Report
-from .profile import PROFILE_TABLE, read_aggregates, record_profiles
+from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
 from .site_metadata import facet_columns, site_metadata
 from .sql_functions import register
 from .validate import Staged, validate
@@ -198,7 +198,7 @@ def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], p
 
     db.conn.set_authorizer(note_writes)
     with ThreadPoolExecutor(1, thread_name_prefix="profiles") as pool:
-        read = read_aggregates(db_path, sorted(set().union(*created.values())), pool)
+        read = read_aggregates(db_path, profiled_tables(db, sorted(set().union(*created.values()))), pool)
         for dataset in catalog.datasets:
             if dataset.name in rebuilt:
                 before = names_in(db)

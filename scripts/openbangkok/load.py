@@ -39,9 +39,16 @@ def publish(db: sqlite_utils.Database, source: Source) -> int:
     return db[source.name].count
 
 
+def leading_columns(db: sqlite_utils.Database, table: str) -> set[str]:
+    """Columns that an index (or the primary key) of the table starts with; none for a view."""
+    if table in db.view_names():
+        return set()
+    return {i.columns[0] for i in db[table].indexes if i.columns} | set(db[table].pks[:1]) - {"rowid"}
+
+
 def index_columns(db: sqlite_utils.Database, table: str, columns) -> None:
     """An index on each column, unless the primary key or an index already starts with it."""
-    leading = {i.columns[0] for i in db[table].indexes if i.columns} | set(db[table].pks[:1])
+    leading = leading_columns(db, table)
     for column in dict.fromkeys(columns):
         if column in db[table].columns_dict and column not in leading:
             db[table].create_index([column], if_not_exists=True)

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from .load import leading_columns
+
 PROFILE_TABLE = "build_columns"
 LARGE_TABLE = 200_000
 SAMPLE_ROWS = 30_000
@@ -35,13 +37,6 @@ def profiled_tables(db: sqlite_utils.Database, tables) -> list[str]:
     """The tables and views among `tables`, without virtual tables and their shadow tables."""
     kinds = dict(db.execute("select name, type from pragma_table_list where schema = 'main'").fetchall())
     return [t for t in tables if kinds.get(t) in ("table", "view")]
-
-
-def leading_columns(db: sqlite_utils.Database, table: str) -> set[str]:
-    """Columns that an index (or the primary key) of the table starts with."""
-    if table in db.view_names():
-        return set()
-    return {i.columns[0] for i in db[table].indexes if i.columns} | set(db[table].pks[:1]) - {"rowid"}
 
 
 def has_rowid(db: sqlite_utils.Database, table: str) -> bool:

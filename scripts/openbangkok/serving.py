@@ -176,6 +176,7 @@ class Precomputed:
 
 
 def precomputed(datasette) -> dict:
+    """Also through the wrappers facets see Datasette as (_Memoised, _Precomputing: getattr passes through)."""
     if not hasattr(datasette, PRECOMPUTED_ATTRIBUTE):
         setattr(datasette, PRECOMPUTED_ATTRIBUTE, {})
     return getattr(datasette, PRECOMPUTED_ATTRIBUTE)
