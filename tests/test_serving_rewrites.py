@@ -102,8 +102,9 @@ async def test_the_rewrites_are_used(site, monkeypatch):
     real = serving.precomputed_facets
 
     async def spy(facet, wanted):
-        answered.append(await real(facet, wanted) is not None)
-        return answered[-1]
+        result = await real(facet, wanted)
+        answered.append(result is not None)
+        return result
 
     monkeypatch.setattr(serving, "precomputed_facets", spy)
     for query in ("_search=ไฟ", "state=รอรับเรื่อง"):
