@@ -6,7 +6,7 @@ collector tuned once the site has started."""
 
 from datasette import hookimpl
 
-from openbangkok import serving
+from openbangkok import serving, table_permissions
 
 
 @hookimpl
@@ -25,6 +25,8 @@ def startup(datasette):
     async def warm():
         await serving.find_precomputed(datasette)
         await serving.warm_facets(datasette)
+        if serving.lever_on("permission_memo"):
+            table_permissions.memoise(datasette)
         serving.tune_gc()
 
     return warm

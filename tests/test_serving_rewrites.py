@@ -60,6 +60,8 @@ REQUESTS = [
     "_search_comment=ขยะ",
     "_search=ไฟ&district_code=1001",
     "district_code=1001",
+    "district_code=1001&_facet=types",   # types as a column facet: not among the one-value facets
+    "state=เสร็จสิ้น&_facet_size=2",
     "district_code=1017&state=รอรับเรื่อง",
     "state=รอรับเรื่อง",
     "state__in=รอรับเรื่อง,ส่งต่อ",
@@ -111,6 +113,19 @@ async def test_the_rewrites_are_used(site, monkeypatch):
         answered.clear()
         await site.client.get(f"/openbangkok/complaints?{query}")
         assert answered and all(answered), query
+    assert info.array_columns == {"types"} and info.by_value_filters == {"district_code", "state"}
+    assert info.by_value_facets == {("column", "district_code"), ("column", "state"), ("array", "types")}
+    ways = []
+    for name in ("by_value_facets", "combination_facets"):
+        real_way = getattr(serving, name)
+        monkeypatch.setattr(serving, name, lambda *a, real_way=real_way, name=name: ways.append(
+            (name, real_way(*a) is not None)) or real_way(*a))
+    for query, way in (("district_code=1001", "by_value_facets"), ("state=ส่งต่อ", "by_value_facets"),
+                       ("district_code=1017&state=รอรับเรื่อง", "combination_facets"),
+                       ("_search=ขยะ", "combination_facets")):
+        ways.clear()
+        await site.client.get(f"/openbangkok/complaints.json?{query}")
+        assert (way, True) in ways, (query, ways)
     assert info.walks == {"timestamp": True}   # read along complaints_newest, no sort
 
 

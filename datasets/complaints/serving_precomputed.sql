@@ -9,9 +9,17 @@
 -- complaints_facet_rows: each ticket's combination (rowid -> combo, 12 MB). A search page counts its
 -- facets by combination in one pass over this narrow table (instead of three passes over the
 -- 1.9 GB table), then sums them per district, state and type.
+-- complaints_facet_values: the distinct items of each combination's JSON array columns (types), so
+-- that an array facet is a join and a sum instead of splitting and de-duplicating every array of
+-- the page's combinations at each request (one district: 6.8 -> 1 ms).
+-- complaints_facet_by_value: the district, state and types facets of every page filtered on one
+-- district or one state (the facet a reader clicks), summed once here: a few dozen rows to read
+-- instead of summing the value's thousands of combinations at each request.
 -- Both are hidden on the site (metadata.yml) and rebuilt from complaints at every build, so they
 -- always agree with it; tests/test_serving_rewrites.py checks that every answer is Datasette's own.
 
+drop table if exists complaints_facet_by_value;
+drop table if exists complaints_facet_values;
 drop table if exists complaints_facet_rows;
 drop table if exists complaints_facet_counts;
 create table complaints_facet_counts (
@@ -27,3 +35,32 @@ insert into complaints_facet_rows
   join complaints_facet_counts f
     on f.district_code is c.district_code and f.state is c.state and f.types is c.types
   order by c.rowid;
+create table complaints_facet_values (column_name text not null, combo integer not null, value);
+insert into complaints_facet_values
+  select distinct 'types', c.combo, j.value from complaints_facet_counts c join json_each(c.types) j order by 1, 2, 3;
+create index complaints_facet_values_combo on complaints_facet_values (column_name, combo, value);
+create table complaints_facet_by_value (
+  filter_column text not null, filter_value, facet_kind text not null, facet_column text not null, value,
+  n integer not null);
+insert into complaints_facet_by_value
+  select 'district_code', district_code, 'column', 'district_code', district_code, sum(n)
+  from complaints_facet_counts where district_code is not null group by district_code
+  union all
+  select 'district_code', district_code, 'column', 'state', state, sum(n)
+  from complaints_facet_counts where district_code is not null and state is not null group by district_code, state
+  union all
+  select 'district_code', c.district_code, 'array', 'types', v.value, sum(c.n)
+  from complaints_facet_counts c join complaints_facet_values v on v.column_name = 'types' and v.combo = c.combo
+  where c.district_code is not null group by c.district_code, v.value
+  union all
+  select 'state', state, 'column', 'district_code', district_code, sum(n)
+  from complaints_facet_counts where state is not null and district_code is not null group by state, district_code
+  union all
+  select 'state', state, 'column', 'state', state, sum(n)
+  from complaints_facet_counts where state is not null group by state
+  union all
+  select 'state', c.state, 'array', 'types', v.value, sum(c.n)
+  from complaints_facet_counts c join complaints_facet_values v on v.column_name = 'types' and v.combo = c.combo
+  where c.state is not null group by c.state, v.value;
+create index complaints_facet_by_value_filter
+  on complaints_facet_by_value (filter_column, filter_value, facet_kind, facet_column, value, n);

@@ -63,9 +63,10 @@ MEMO_ATTRIBUTE = "_openbangkok_facet_memo"
 STREAM_BLOCK = 64 * 1024  # bytes of CSV per message when streaming
 GC_THRESHOLD = (10_000, 10, 10)   # objects allocated between young collections (CPython's default: 700)
 LEVERS = ("mmap", "fast_array_facet", "facet_memo", "next_page_facets", "stream_csv", "gc", "search_sql",
-          "precomputed_facets")
+          "precomputed_facets", "permission_memo")
 PRECOMPUTED_ATTRIBUTE = "_openbangkok_precomputed"
-COUNTS_SUFFIX, ROWS_SUFFIX = "_facet_counts", "_facet_rows"   # datasets/complaints/serving_precomputed.sql
+COUNTS_SUFFIX, ROWS_SUFFIX, VALUES_SUFFIX = "_facet_counts", "_facet_rows", "_facet_values"  # serving_precomputed.sql
+BY_VALUE_SUFFIX = "_facet_by_value"
 # A search page is read newest first along the sort column's index (stopping after one page of matches)
 # when at least 1 row in WALK_FRACTION matches: then about WALK_FRACTION x page size index entries are
 # read. Rarer words: the matches are fetched by rowid and sorted, as Datasette's SQL does.
@@ -172,6 +173,11 @@ class Precomputed:
     counts: str | None = None                   # <table>_facet_counts: (combo, facet columns..., n)
     combos: str | None = None                   # <table>_facet_rows: (rowid, combo)
     columns: tuple[str, ...] = ()               # the facet columns of `counts`
+    values: str | None = None                   # <table>_facet_values: (column_name, combo, value)
+    array_columns: frozenset = frozenset()      # the array columns `values` has the items of
+    by_value: str | None = None                 # <table>_facet_by_value: the facets of one-value filters
+    by_value_filters: frozenset = frozenset()   # its filter columns (text columns: = compares as text)
+    by_value_facets: frozenset = frozenset()    # its (kind, column) facets
     walks: dict = field(default_factory=dict)   # order-by column -> whether the +rowid plan walks an index
 
 
@@ -206,6 +212,12 @@ async def find_precomputed(datasette) -> None:
             if counts in tables and combos in tables:
                 columns = [c for c in await db.table_columns(counts) if c not in ("combo", "n")]
                 info.counts, info.combos, info.columns = counts, combos, tuple(columns)
+                if table + VALUES_SUFFIX in tables:
+                    info.values = table + VALUES_SUFFIX
+                    info.array_columns = frozenset(r[0] for r in (await db.execute(
+                        f"select distinct column_name from {escape_sqlite(info.values)}")).rows)
+                if table + BY_VALUE_SUFFIX in tables:
+                    await find_by_value(db, info, table + BY_VALUE_SUFFIX)
             found[(name, table)] = info
         if any(key[0] == name for key in found) and not getattr(db, "_openbangkok_rewrites", False):
             db.execute = rewriting_execute(datasette, name, db.execute)
@@ -258,6 +270,40 @@ def search_clause(info: Precomputed, where: str):
     if m and info.fts and m["fts"] == escape_sqlite(info.fts):
         return m
     return None
+
+
+ONE_EQUALITY = re.compile(r'\s*where (?P<column>"[^"]+"|\[[^\]]+\]|\w+) = :(?P<param>\w+)\s*')
+
+
+async def find_by_value(db, info: Precomputed, by_value: str) -> None:
+    """The one-value filters and the facets `by_value` answers; a filter column must compare as
+    text, as the table's filter does (`= :p0` with a text parameter)."""
+    details = {c.name: c.type.upper() for c in await db.table_column_details(info.table)}
+    filters = [r[0] for r in (await db.execute(f"select distinct filter_column from {escape_sqlite(by_value)}")).rows]
+    info.by_value = by_value
+    info.by_value_filters = frozenset(c for c in filters if "CHAR" in details.get(c, "") or "TEXT" in details.get(c, ""))
+    info.by_value_facets = frozenset(tuple(r) for r in (await db.execute(
+        f"select distinct facet_kind, facet_column from {escape_sqlite(by_value)}")).rows)
+
+
+def by_value_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, list[dict]] | None:
+    """(SQL, its parameters) of the `wanted` facets of a page filtered on exactly one value of one
+    column, read from the precomputed facets of that value; None when they are not all there."""
+    m = ONE_EQUALITY.fullmatch(where or "")
+    if not m or not info.by_value or not set(wanted) <= info.by_value_facets:
+        return None
+    column = m["column"][1:-1] if m["column"][0] in '"[' else m["column"]
+    if column not in info.by_value_filters:
+        return None
+    table = escape_sqlite(info.by_value)
+    extra = {"openbangkok_filter_column": column}
+    selects = []
+    for number, (kind, facet_column) in enumerate(wanted):
+        extra[f"openbangkok_kind_{number}"], extra[f"openbangkok_facet_{number}"] = kind, facet_column
+        selects.append(f"select {number} as facet, value, n as count from {table} "
+                       f"where filter_column = :openbangkok_filter_column and filter_value = :{m['param']} "
+                       f"and facet_kind = :openbangkok_kind_{number} and facet_column = :openbangkok_facet_{number}")
+    return "\nunion all\n".join(selects), [extra]
 
 
 def equality_only(info: Precomputed, where: str) -> bool:
@@ -318,6 +364,8 @@ async def precomputed_facets(facet, wanted: tuple) -> dict | None:
     precomputed tables, computed once per request for the page's facet classes; None when they
     cannot answer. Same values, counts, order and limit as Datasette's facet SQL.
 
+    A page filtered on one value of one column reads that value's facets (by_value_facets); other
+    filters on the combination columns, and searches, sum the combinations (combination_facets).
     A search counts its matches per combination in SEARCH_PARTS ranges of rowids at once (SQL
     threads on more than one core), each range giving every value's count; the counts are added up,
     ordered as SQLite orders them (count desc, value) and cut at the facet size + 1."""
@@ -328,38 +376,55 @@ async def precomputed_facets(facet, wanted: tuple) -> dict | None:
     if source not in facet.sql or any(column not in info.columns for _, column in wanted):
         return None
     where = facet.sql[facet.sql.index(source) + len(source):]
-    counts, combos = escape_sqlite(info.counts), escape_sqlite(info.combos)
-    search = search_clause(info, where)
     params = dict(facet.params or {})
-    if search:
-        fts = search["fts"]
-        columns = ", ".join(f"c.{escape_sqlite(c)}" for c in info.columns)
-        source_sql = (f"select {columns}, g.n as n from (select r.combo, count(*) as n from {fts} join {combos} r "
-                      f"on r.rowid = {fts}.rowid where {search['lhs']} match {search['match']} "
-                      f"and {fts}.rowid >= :openbangkok_from and {fts}.rowid < :openbangkok_to group by r.combo) g "
-                      f"join {counts} c on c.combo = g.combo")
-        step = (info.last_rowid + 1 - info.first_rowid) // SEARCH_PARTS + 1
-        parts = [{**params, "openbangkok_from": info.first_rowid + i * step,
-                  "openbangkok_to": info.first_rowid + (i + 1) * step if i < SEARCH_PARTS - 1 else info.last_rowid + 1}
-                 for i in range(SEARCH_PARTS)]
-    elif equality_only(info, where):
-        source_sql = f"select * from {counts} {where}"
-        parts = [params]
-    else:
+    found = by_value_facets(info, where, wanted) or combination_facets(info, where, wanted)
+    if found is None:
         return None
-    selects = []
-    for number, (kind, column) in enumerate(wanted):
-        col = escape_sqlite(column)
-        inner = (array_facet_sql(column, "select * from g", -1, True, weight="sum(n)") if kind == "array" else
-                 f"select {col} as value, sum(n) as count from g where {col} is not null group by {col}")
-        selects.append(f"select {number} as facet, value, count from ({inner})")
-    sql = f"with g as materialized ({source_sql})\n" + "\nunion all\n".join(selects)
+    sql, extra = found
+    parts = [{**params, **part} for part in extra]
     limit = facet.get_facet_size() + 1
     key = (sql, tuple(sorted(params.items())), limit, wanted)
     shared = facet.request.scope.setdefault("openbangkok_facets", {})
     if key not in shared:
         shared[key] = asyncio.ensure_future(_facet_parts(facet, sql, parts, wanted, limit))
     return await asyncio.shield(shared[key])
+
+
+def combination_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, list[dict]] | None:
+    """(SQL, the extra parameters of each of its runs) of the `wanted` facets of a search or of
+    filters on the combination columns, summed over the precomputed combinations; None otherwise.
+    A search runs once per range of rowids (SEARCH_PARTS)."""
+    counts, combos = escape_sqlite(info.counts), escape_sqlite(info.combos)
+    search = search_clause(info, where)
+    if search:
+        fts = search["fts"]
+        columns = ", ".join(f"c.{escape_sqlite(c)}" for c in info.columns)
+        source_sql = (f"select c.combo, {columns}, g.n as n from (select r.combo, count(*) as n from {fts} join {combos} r "
+                      f"on r.rowid = {fts}.rowid where {search['lhs']} match {search['match']} "
+                      f"and {fts}.rowid >= :openbangkok_from and {fts}.rowid < :openbangkok_to group by r.combo) g "
+                      f"join {counts} c on c.combo = g.combo")
+        step = (info.last_rowid + 1 - info.first_rowid) // SEARCH_PARTS + 1
+        parts = [{"openbangkok_from": info.first_rowid + i * step,
+                  "openbangkok_to": info.first_rowid + (i + 1) * step if i < SEARCH_PARTS - 1 else info.last_rowid + 1}
+                 for i in range(SEARCH_PARTS)]
+    elif equality_only(info, where):
+        source_sql = f"select * from {counts} {where}"
+        parts = [{}]
+    else:
+        return None
+    selects = []
+    for number, (kind, column) in enumerate(wanted):
+        col = escape_sqlite(column)
+        if kind == "array" and column in info.array_columns:
+            inner = (f"select v.value as value, sum(g.n) as count from g cross join {escape_sqlite(info.values)} v "
+                     f"on v.column_name = :openbangkok_column_{number} and v.combo = g.combo group by v.value")
+            parts = [{**part, f"openbangkok_column_{number}": column} for part in parts]
+        elif kind == "array":
+            inner = array_facet_sql(column, "select * from g", -1, True, weight="sum(n)")
+        else:
+            inner = f"select {col} as value, sum(n) as count from g where {col} is not null group by {col}"
+        selects.append(f"select {number} as facet, value, count from ({inner})")
+    return f"with g as materialized ({source_sql})\n" + "\nunion all\n".join(selects), parts
 
 
 async def _facet_parts(facet, sql: str, parts: list[dict], wanted: tuple, limit: int) -> dict | None:
