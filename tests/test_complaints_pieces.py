@@ -34,11 +34,14 @@ def write_dump(path, rows: int, extra: list[list[str]], encoding: str = "utf-8",
         csv.writer(f, lineterminator=line_end).writerows(records)
 
 
-def staged(datasets, tmp_path, name, workers: int, piece_bytes: int, monkeypatch, one_pass: bool):
-    """The staged tables, read by `workers` processes in pieces of `piece_bytes` (0: in this process);
-    `one_pass`: whether the file must end up read in one pass in this process."""
+def staged(datasets, tmp_path, name, workers: int, piece_bytes: int, monkeypatch, one_pass: bool,
+           commit_rows: int = traffy_fondue.COMMIT_ROWS):
+    """The staged tables, read by `workers` processes in pieces of `piece_bytes` (0: in this process)
+    and committed every `commit_rows` rows; `one_pass`: whether the file must end up read in one pass
+    in this process."""
     monkeypatch.setenv(traffy_fondue.WORKERS_ENV, str(workers))
     monkeypatch.setattr(traffy_fondue, "PIECE_BYTES", piece_bytes)
+    monkeypatch.setattr(traffy_fondue, "COMMIT_ROWS", commit_rows)
     passes, pieces = [], []
     in_process, cut = traffy_fondue.stage_in_process, csv_pieces.file_pieces
     monkeypatch.setattr(traffy_fondue, "stage_in_process", lambda *a: passes.append(1) or in_process(*a))
@@ -63,8 +66,17 @@ def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
         write_dump(path, 1200, extra, encoding="cp874", line_end="\r\n")
     one_pass, one_pass_tables = staged(datasets, tmp_path, "one", 0, 0, monkeypatch, one_pass=True)
     assert one_pass.report.ok and one_pass_tables["complaints"]
-    pieces, pieces_tables = staged(datasets, tmp_path, "pieces", 2, 40_000, monkeypatch, one_pass=False)
+    pieces, pieces_tables = staged(datasets, tmp_path, "pieces", 2, 40_000, monkeypatch, one_pass=False,
+                                   commit_rows=300)
     assert pieces_tables == one_pass_tables
+    # the search index, told of the rows a commit at a time, has every staged row
+    index_db = tmp_path / "index.db"
+    with sqlite3.connect(index_db) as conn:
+        conn.execute(traffy_fondue.fts_sql("complaints_fts"))
+    pieces.deferred[0].complete(index_db)
+    with sqlite3.connect(index_db) as conn:
+        indexed = [r[0] for r in conn.execute("select id from complaints_fts_docsize order by id")]
+    assert indexed == [r[0] for r in pieces_tables["complaints"]]
     assert [p.line() for p in pieces.report.problems] == [p.line() for p in one_pass.report.problems]
     for stats in (one_pass.stats, pieces.stats):
         stats["complaints"].pop("seconds")
