@@ -49,7 +49,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 try:
     import httpx
-    from openbangkok import serving
+    from openbangkok import serving, sql_rewrites
     from openbangkok.thai_search import search_escape
 except ImportError:  # `python benchmarks/serve.py` outside the project's virtualenv
     if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
@@ -167,7 +167,7 @@ def table_request(cols: str, where: str = "", params: dict | None = None, size: 
         (f"select count(*) from {TABLE} {filter_sql}", params),
         (column_facet("district_code", inner), params),
         (column_facet("state", inner), params),
-        (serving.array_facet_sql("types", inner, 31, filtered=bool(filter_where)), params),
+        (sql_rewrites.array_facet_sql("types", inner, 31, filtered=bool(filter_where)), params),
         ("select district_code, name_th from districts where district_code in "
          "(select district_code from districts limit 50)", {}),
     ]
@@ -817,7 +817,7 @@ CHOICES = """
 - **Indexes** (datasets/complaints/serving_indexes.sql): the newest-first order with the primary
   key for keyset pagination, and one covering index per filter column (district, state) carrying
   the other facet columns, one by month for the district league.
-- **Exact SQL rewrites** (openbangkok.serving.rewrite, on the immutable database only; each
+- **Exact SQL rewrites** (openbangkok.sql_rewrites.rewrite, on the immutable database only; each
   falls back to Datasette's own SQL if it fails; tests/test_serving_rewrites.py compares every
   answer with Datasette's for searches, filters and their combinations):
   - a search's count is the FTS index's own count (`select count(*) from complaints_fts where

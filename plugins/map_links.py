@@ -4,7 +4,7 @@ Only site-relative paths of this database are linked, and both the path and the 
 """
 
 from datasette import hookimpl
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 LABEL = "แผนที่ / map"
 

@@ -16,7 +16,6 @@ Datasette's no-referrer, because OpenStreetMap's tile servers refuse requests wi
 
 import base64
 import hashlib
-import re
 from urllib.parse import urlsplit
 
 from datasette import hookimpl

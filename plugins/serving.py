@@ -6,7 +6,8 @@ collector tuned once the site has started."""
 
 from datasette import hookimpl
 
-from openbangkok import serving, table_permissions
+from openbangkok import serving, sql_rewrites, table_permissions
+from openbangkok.levers import lever_on
 
 
 @hookimpl
@@ -23,9 +24,9 @@ def register_facet_classes():
 @hookimpl
 def startup(datasette):
     async def warm():
-        await serving.find_precomputed(datasette)
+        await sql_rewrites.find_precomputed(datasette)
         await serving.warm_facets(datasette)
-        if serving.lever_on("permission_memo"):
+        if lever_on("permission_memo"):
             table_permissions.memoise(datasette)
         serving.tune_gc()
 

@@ -12,7 +12,6 @@ import sys
 import pytest
 from openbangkok import csv_pieces
 from openbangkok.adapters import traffy_fondue
-from openbangkok.adapters.traffy_fondue import COLUMNS
 from openbangkok.catalog import load_catalog
 from openbangkok.csv_pieces import record_end
 from openbangkok.validate import validate
@@ -105,4 +104,3 @@ def test_record_end_counts_quotes():
     assert record_end(b'a,b\nc,"d\ne"\nf') == len(b'a,b\nc,"d\ne"\n')
     assert record_end(b'a,"b\nc') == 0
     assert record_end(b'a,"b""\n"\nc,d') == len(b'a,"b""\n"\n')
-    assert COLUMNS[0] == "ticket_id"

@@ -1,4 +1,4 @@
-"""The site's SQL rewrites (openbangkok.serving.rewrite, precomputed_facets) give exactly Datasette's
+"""The site's SQL rewrites (openbangkok.sql_rewrites: rewrite, precomputed_facets) give exactly Datasette's
 answers: every request below is answered twice by the same site, with the rewrites on and off
 (OPENBANGKOK_SERVING_OFF=search_sql,precomputed_facets), and the count, the facets and the rows must
 be the same. The table is tests/test_serving.py's generated one, smaller, with search text that
@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from openbangkok import serving
+from openbangkok import sql_rewrites
 from openbangkok.serve import make_datasette
 from openbangkok.thai_search import TOKENIZE, index_text
 
@@ -93,22 +93,22 @@ async def test_rewritten_sql_answers_as_datasette(site, monkeypatch, query):
 async def test_the_rewrites_are_used(site, monkeypatch):
     await site.invoke_startup()
     monkeypatch.setenv("OPENBANGKOK_SERVING_OFF", "")
-    info = serving.precomputed(site)[("openbangkok", "complaints")]
+    info = sql_rewrites.precomputed(site)[("openbangkok", "complaints")]
     assert info.fts == "complaints_fts" and info.counts == "complaints_facet_counts"
     assert info.columns == ("district_code", "state", "types")
     db = site.get_database("openbangkok")
     sql = ("select count(*) from complaints where rowid in "
            "(select rowid from complaints_fts where complaints_fts match escape_fts(:search)) ")
-    assert "from complaints_fts where" in await serving.rewrite(site, "openbangkok", db.execute, sql, {"search": "ไฟ"})
+    assert "from complaints_fts where" in await sql_rewrites.rewrite(site, "openbangkok", db.execute, sql, {"search": "ไฟ"})
     answered = []
-    real = serving.precomputed_facets
+    real = sql_rewrites.precomputed_facets
 
     async def spy(facet, wanted):
         result = await real(facet, wanted)
         answered.append(result is not None)
         return result
 
-    monkeypatch.setattr(serving, "precomputed_facets", spy)
+    monkeypatch.setattr(sql_rewrites, "precomputed_facets", spy)
     for query in ("_search=ไฟ", "state=รอรับเรื่อง"):
         answered.clear()
         await site.client.get(f"/openbangkok/complaints?{query}")
@@ -117,8 +117,8 @@ async def test_the_rewrites_are_used(site, monkeypatch):
     assert info.by_value_facets == {("column", "district_code"), ("column", "state"), ("array", "types")}
     ways = []
     for name in ("by_value_facets", "combination_facets"):
-        real_way = getattr(serving, name)
-        monkeypatch.setattr(serving, name, lambda *a, real_way=real_way, name=name: ways.append(
+        real_way = getattr(sql_rewrites, name)
+        monkeypatch.setattr(sql_rewrites, name, lambda *a, real_way=real_way, name=name: ways.append(
             (name, real_way(*a) is not None)) or real_way(*a))
     for query, way in (("district_code=1001", "by_value_facets"), ("state=ส่งต่อ", "by_value_facets"),
                        ("district_code=1017&state=รอรับเรื่อง", "combination_facets"),
@@ -141,7 +141,7 @@ def test_every_search_index_rowid_is_a_complaint(built_db):
 
 async def test_a_search_page_walk_out_of_time_falls_back_to_the_list_of_matches(site, monkeypatch):
     await site.invoke_startup()
-    monkeypatch.setattr(serving, "WALK_TIME_LIMIT_MS", 1)
+    monkeypatch.setattr(sql_rewrites, "WALK_TIME_LIMIT_MS", 1)
     rows = []
     for off in ("", OFF):
         monkeypatch.setenv("OPENBANGKOK_SERVING_OFF", off)
