@@ -58,7 +58,12 @@ REQUESTS = [
     "_search=สายไฟ&_facet_size=3",
     "_search=ไฟ&_facet=types",     # types as a column facet too
     "_search_comment=ขยะ",
-    "_search=ไฟ&district_code=1001",
+    "_search=ไฟ&district_code=1001",     # search and filters: the matches of the filters' combinations
+    "_search=ขยะ&state=รอรับเรื่อง",
+    "_search=ไฟ&district_code=1017&state=รอรับเรื่อง",
+    "_search=ต้นไม้&district_code=1001",   # rare
+    "_search=ไฟ&district_code__isnull=1",
+    "_search=ไฟ&province_code=10",        # a column the combinations lack: Datasette's SQL
     "district_code=1001",
     "district_code=1001&_facet=types",   # types as a column facet: not among the one-value facets
     "state=เสร็จสิ้น&_facet_size=2",
@@ -100,6 +105,9 @@ async def test_the_rewrites_are_used(site, monkeypatch):
     sql = ("select count(*) from complaints where rowid in "
            "(select rowid from complaints_fts where complaints_fts match escape_fts(:search)) ")
     assert "from complaints_fts where" in await sql_rewrites.rewrite(site, "openbangkok", db.execute, sql, {"search": "ไฟ"})
+    filtered = sql.replace("where rowid in", 'where "district_code" = :p0 and rowid in')
+    assert "r.combo in (select combo from complaints_facet_counts where" in await sql_rewrites.rewrite(
+        site, "openbangkok", db.execute, filtered, {"search": "ไฟ", "p0": "1001"})
     answered = []
     real = sql_rewrites.precomputed_facets
 
@@ -122,11 +130,13 @@ async def test_the_rewrites_are_used(site, monkeypatch):
             (name, real_way(*a) is not None)) or real_way(*a))
     for query, way in (("district_code=1001", "by_value_facets"), ("state=ส่งต่อ", "by_value_facets"),
                        ("district_code=1017&state=รอรับเรื่อง", "combination_facets"),
-                       ("_search=ขยะ", "combination_facets")):
+                       ("_search=ขยะ", "combination_facets"),
+                       ("_search=ไฟ&district_code=1001", "combination_facets")):
         ways.clear()
         await site.client.get(f"/openbangkok/complaints.json?{query}")
         assert (way, True) in ways, (query, ways)
-    assert info.walks == {"timestamp": True}   # read along complaints_newest, no sort
+    assert info.walks[("timestamp", "")] is True   # read along complaints_newest, no sort
+    assert info.walks[("timestamp", '"district_code" = :p0')] is True   # along complaints_district_newest
 
 
 def test_every_search_index_rowid_is_a_complaint(built_db):

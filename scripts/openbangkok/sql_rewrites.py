@@ -57,10 +57,12 @@ where not exists (select 1 from json_each(g.array) k where k.value = j.value and
 group by j.value order by count desc, value limit {limit}"""
 
 
+# Datasette's where clause of a search: the page's filters first, then the search (filters_from_request)
 SEARCH_WHERE = re.compile(
-    r"where rowid in \(select rowid from (?P<fts>\S+) where (?P<lhs>\S+) match (?P<match>escape_fts\(:\w+\)|:\w+)\) $")
+    r"where (?:(?P<filters>.+) and )?(?P<clause>rowid in \(select rowid from (?P<fts>\S+) where (?P<lhs>\S+) "
+    r"match (?P<match>escape_fts\(:\w+\)|:\w+)\)) $", re.S)
 COUNT_SQL = re.compile(r"select count\(\*\) from (?P<table>\S+) (?P<where>where .*)?$", re.S)
-PAGE_SQL = re.compile(r"select (?P<columns>.+?) from (?P<table>\S+) (?P<where>where rowid in \(.+\) )"
+PAGE_SQL = re.compile(r"select (?P<columns>.+?) from (?P<table>\S+) (?P<where>where .+ )"
                       r"order by (?P<order>\S+)(?: desc)? limit \d+$", re.S)
 COLUMN_FACET_SQL = re.compile(r"\s*select (?P<column>\S+) as value, count\(\*\) as count from \(\s*(?P<sql>.*?)\s*\)\s*"
                               r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value "
@@ -83,7 +85,7 @@ class Precomputed:
     by_value: str | None = None                 # <table>_facet_by_value: the facets of one-value filters
     by_value_filters: frozenset = frozenset()   # its filter columns (text columns: = compares as text)
     by_value_facets: frozenset = frozenset()    # its (kind, column) facets
-    walks: dict = field(default_factory=dict)   # order-by column -> whether the +rowid plan walks an index
+    walks: dict = field(default_factory=dict)   # (order-by column, filters) -> whether the +rowid plan walks an index
 
 
 def precomputed(datasette) -> dict:
@@ -170,11 +172,25 @@ def info_for(datasette, database: str, escaped_table: str) -> Precomputed | None
 
 
 def search_clause(info: Precomputed, where: str):
-    """The match of `where` if it is exactly Datasette's ?_search= clause on the table's FTS index."""
+    """The match of `where` if it is exactly Datasette's ?_search= clause on the table's FTS index,
+    alone or after filters on the precomputed combinations' columns (m["filters"])."""
     m = SEARCH_WHERE.fullmatch(where or "")
-    if m and info.fts and m["fts"] == escape_sqlite(info.fts):
-        return m
-    return None
+    if not m or not info.fts or m["fts"] != escape_sqlite(info.fts):
+        return None
+    if m["filters"] and not equality_only(info, f"where {m['filters']}"):
+        return None
+    return m
+
+
+def search_matches(info: Precomputed, search) -> str:
+    """The FTS rows a search matches (`fts.rowid`) with their combinations (`r.combo`), only those
+    of combinations that pass the search's filters (any column but the combinations' makes it fail)."""
+    fts = search["fts"]
+    sql = (f"from {fts} join {escape_sqlite(info.combos)} r on r.rowid = {fts}.rowid "
+           f"where {search['lhs']} match {search['match']}")
+    if search["filters"]:
+        sql += f" and r.combo in (select combo from {escape_sqlite(info.counts)} where {search['filters']})"
+    return sql
 
 
 ONE_EQUALITY = re.compile(r'\s*where (?P<column>"[^"]+"|\[[^\]]+\]|\w+) = :(?P<param>\w+)\s*')
@@ -224,9 +240,12 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
         if info is None:
             return None
         search = search_clause(info, m["where"])
-        if search and lever_on("search_sql"):
+        if search and not search["filters"] and lever_on("search_sql"):
             # every FTS rowid is a row of the table: the index alone counts the matches
             return f"select count(*) from {search['fts']} where {search['lhs']} match {search['match']}"
+        if search and lever_on("search_sql") and lever_on("precomputed_facets"):
+            # a search and filters: the matches whose combination passes the filters
+            return f"select count(*) {search_matches(info, search)}"
         if m["where"] and equality_only(info, m["where"]) and lever_on("precomputed_facets"):
             return f"select coalesce(sum(n), 0) from {escape_sqlite(info.counts)} {m['where']}"
         return None
@@ -236,17 +255,18 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
         search = search_clause(info, m["where"]) if info else None
         if search is None:
             return None
-        walked = m["where"].replace("where rowid in", "where +rowid in", 1)
-        better = sql.replace(m["where"], walked, 1)
-        fts = search["fts"]
-        exists = sql.replace(m["where"], f"where exists (select 1 from {fts} where {search['lhs']} match {search['match']} "
-                                         f"and {fts}.rowid = {m['table']}.rowid) ", 1)
-        order = m["order"]
-        if order not in info.walks:   # a property of the schema: does SQLite read the sort's index in order?
+        clause, fts = search["clause"], search["fts"]
+        better = sql.replace(m["where"], m["where"].replace(clause, f"+{clause}", 1), 1)
+        exists = sql.replace(m["where"], m["where"].replace(clause, (
+            f"exists (select 1 from {fts} where {search['lhs']} match {search['match']} "
+            f"and {fts}.rowid = {m['table']}.rowid)"), 1), 1)
+        # a property of the schema and of the filters' columns: does SQLite read an index in the sort's order?
+        shape = (m["order"], search["filters"] or "")
+        if shape not in info.walks:
             plan = (await execute(f"explain query plan {better}", params)).rows
             details = " ".join(str(r[-1]) for r in plan)
-            info.walks[order] = "USING INDEX" in details and "TEMP B-TREE" not in details
-        if not info.walks[order]:
+            info.walks[shape] = "USING INDEX" in details and "TEMP B-TREE" not in details
+        if not info.walks[shape]:
             return None
         count = (await execute(f"select count(*) from {search['fts']} where {search['lhs']} match {search['match']}",
                                params)).rows[0][0]
@@ -299,13 +319,12 @@ def combination_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[st
     """(SQL, the extra parameters of each of its runs) of the `wanted` facets of a search or of
     filters on the combination columns, summed over the precomputed combinations; None otherwise.
     A search runs once per range of rowids (SEARCH_PARTS)."""
-    counts, combos = escape_sqlite(info.counts), escape_sqlite(info.combos)
+    counts = escape_sqlite(info.counts)
     search = search_clause(info, where)
     if search:
         fts = search["fts"]
         columns = ", ".join(f"c.{escape_sqlite(c)}" for c in info.columns)
-        source_sql = (f"select c.combo, {columns}, g.n as n from (select r.combo, count(*) as n from {fts} join {combos} r "
-                      f"on r.rowid = {fts}.rowid where {search['lhs']} match {search['match']} "
+        source_sql = (f"select c.combo, {columns}, g.n as n from (select r.combo, count(*) as n {search_matches(info, search)} "
                       f"and {fts}.rowid >= :openbangkok_from and {fts}.rowid < :openbangkok_to group by r.combo) g "
                       f"join {counts} c on c.combo = g.combo")
         step = (info.last_rowid + 1 - info.first_rowid) // SEARCH_PARTS + 1
