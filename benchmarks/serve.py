@@ -586,6 +586,7 @@ LEVER_ENDPOINTS = {
     "search_sql": ["search ไฟ", "search ขยะ"],
     "precomputed_facets": ["search ไฟ", "filtered: one district (JSON)", "filtered: state รอรับเรื่อง (JSON)"],
     "permission_memo": ["filtered: one district", "filtered: one district (JSON)", "row page"],
+    "fast_rows": ["map data (cluster map's request)"],
 }
 LEVER_NOTES = {
     "mmap": "SQLite reads the file through mmap (pragma mmap_size)",
@@ -598,9 +599,10 @@ LEVER_NOTES = {
     "search_sql": "a search's count from the FTS index alone; its page read newest first along complaints_newest, stopping after a page of matches (when 1 row in 200 or more matches)",
     "precomputed_facets": "facets (and the count) of a search or of equality filters from serving_precomputed.sql: one value's facets read as they are, other filters and searches summed per (district, state, types) combination, one query for all three",
     "permission_memo": "view-table permission answered from memory (Datasette 0.65.5 deep-copies the whole metadata for each check, twice a page)",
+    "fast_rows": "rows with labels (CustomRow) iterated by the dictionary's C lookup instead of a Python generator",
 }
 ENV_LEVERS = ["mmap", "fast_array_facet", "facet_memo", "next_page_facets", "gc", "stream_csv", "search_sql",
-              "precomputed_facets", "permission_memo"]
+              "precomputed_facets", "permission_memo", "fast_rows"]
 SERVING_INDEXES = ["complaints_newest", "complaints_district_newest", "complaints_state_newest",
                    "complaints_month_district"]
 # what the build and complaints_statistics.sql index without them: the facet, sort and foreign-key columns, the month

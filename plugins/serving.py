@@ -28,6 +28,7 @@ def startup(datasette):
         await serving.warm_facets(datasette)
         if lever_on("permission_memo"):
             table_permissions.memoise(datasette)
+        serving.iterate_rows_in_c()
         serving.tune_gc()
 
     return warm

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 LEVERS = ("mmap", "fast_array_facet", "facet_memo", "next_page_facets", "stream_csv", "gc", "search_sql",
-          "precomputed_facets", "permission_memo")
+          "precomputed_facets", "permission_memo", "fast_rows")
 
 
 def lever_on(name: str) -> bool:

@@ -15,6 +15,8 @@ benchmarks/results/serve.md); plugins/serving.py wires these into Datasette.
   Filtered facets are always computed; indexes keep them fast (datasets/*/serving_indexes.sql).
 - Facets of a later page (?_next=) are those of the page's filter (filter_sql), as on page 1.
 - A facet that times out anyway stays in the JSON, empty and marked "timed_out": true.
+- Rows with labels (iterate_rows_in_c): iterated by the dictionary's C lookup rather than a
+  Python generator; the map's request 63 -> 43 ms in-process.
 - Garbage collection (tune_gc): a table page allocates enough to run the collector about ten
   times, and the full collections walked every object of the process, ~50 ms pauses that made the
   p95 of an HTML page three times its p50. What is alive after startup (Datasette, metadata,
@@ -307,6 +309,28 @@ def stream_csv(app, datasette):
         await app(scope, receive, send_in_blocks)
 
     return streaming
+
+
+def iterate_rows_in_c() -> bool:
+    """Rows with labels (`?_labels=on`: the map's 1,000-row request, and any page that expands
+    foreign keys) are Datasette's CustomRow, an OrderedDict whose __iter__ is a Python generator
+    calling a Python __getitem__ for every cell: about a third of the map's request (1,000 rows of
+    29 columns iterated several times: JSON, infinities check). Its values are given by the
+    dictionary's own (C) lookup over the columns instead: the same values in the same order.
+    Returns whether it changed anything (False when Datasette's class no longer looks like that)."""
+    from datasette.utils import CustomRow
+
+    if not lever_on("fast_rows") or getattr(CustomRow.__iter__, "in_c", False) or \
+            not issubclass(CustomRow, OrderedDict):
+        return False
+
+    def values_in_c(row):
+        return map(OrderedDict.__getitem__.__get__(row), row.columns)
+
+    values_in_c.in_c = True
+    values_in_c.original = CustomRow.__iter__
+    CustomRow.__iter__ = values_in_c
+    return True
 
 
 def tune_gc() -> None:
