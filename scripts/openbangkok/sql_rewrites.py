@@ -63,7 +63,8 @@ SEARCH_WHERE = re.compile(
     r"match (?P<match>escape_fts\(:\w+\)|:\w+)\)) $", re.S)
 COUNT_SQL = re.compile(r"select count\(\*\) from (?P<table>\S+) (?P<where>where .*)?$", re.S)
 PAGE_SQL = re.compile(r"select (?P<columns>.+?) from (?P<table>\S+) (?P<where>where .+ )"
-                      r"order by (?P<order>\S+)(?: desc)? limit \d+$", re.S)
+                      r"order by (?P<order>\S+)(?P<direction> desc)? limit \d+$", re.S)
+INDEX_IN_PLAN = re.compile(r"USING (?:COVERING )?INDEX (?P<index>\S+)(?: \((?P<bound>[^)]*)\))?")
 COLUMN_FACET_SQL = re.compile(r"\s*select (?P<column>\S+) as value, count\(\*\) as count from \(\s*(?P<sql>.*?)\s*\)\s*"
                               r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value "
                               r"limit (?P<limit>\d+)\s*$", re.S)
@@ -227,10 +228,25 @@ def by_value_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, 
     return "\nunion all\n".join(selects), [extra]
 
 
+# One of Datasette's filters (?col=, __not, __gt, __like, __in, __notin, __isnull, ...) as its table
+# view writes it, the column quoted or not; parts joined by " and ".
+FILTER_PART = re.compile(r'(?:"(?P<quoted>[^"]+)"|\[(?P<bracketed>[^\]]+)\]|(?P<bare>\w+)) '
+                         r'(?:(?:=|!=|<|<=|>|>=|like|not like|glob) :p\d+|is null|is not null'
+                         r'|(?:not )?in \(:p\d+(?:, :p\d+)*\))')
+
+
 def equality_only(info: Precomputed, where: str) -> bool:
-    """`where` can be answered from the precomputed counts: no rowid, no search (any other column
-    than the counts table's makes the rewritten SQL fail, and the original runs)."""
-    return bool(info.counts) and not re.search(r"\browid\b|\bmatch\b|\bjson_each\b", where or "", re.I)
+    """`where` is only Datasette's own filters on the precomputed combinations' columns, so the
+    counts table answers it exactly. Anything else (`_where=` text, rowid, oid, a function of a
+    column, a blank test) is left to Datasette's SQL."""
+    body = (where or "").strip()
+    if not info.counts or not body.startswith("where "):
+        return False
+    for part in body[len("where "):].split(" and "):
+        m = FILTER_PART.fullmatch(part)
+        if not m or (m["quoted"] or m["bracketed"] or m["bare"]) not in info.columns:
+            return False
+    return True
 
 
 async def rewrite(datasette, database: str, execute, sql: str, params) -> str | None:
@@ -247,7 +263,7 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
             # a search and filters: the matches whose combination passes the filters
             return f"select count(*) {search_matches(info, search)}"
         if m["where"] and equality_only(info, m["where"]) and lever_on("precomputed_facets"):
-            return f"select coalesce(sum(n), 0) from {escape_sqlite(info.counts)} {m['where']}"
+            return f'select coalesce(sum(n), 0) as "count(*)" from {escape_sqlite(info.counts)} {m["where"]}'
         return None
     m = PAGE_SQL.fullmatch(sql)
     if m and lever_on("search_sql"):
@@ -261,17 +277,36 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
             f"exists (select 1 from {fts} where {search['lhs']} match {search['match']} "
             f"and {fts}.rowid = {m['table']}.rowid)"), 1), 1)
         # a property of the schema and of the filters' columns: does SQLite read an index in the sort's order?
-        shape = (m["order"], search["filters"] or "")
+        shape = (m["order"], m["direction"] or "", search["filters"] or "")
         if shape not in info.walks:
-            plan = (await execute(f"explain query plan {better}", params)).rows
-            details = " ".join(str(r[-1]) for r in plan)
-            info.walks[shape] = "USING INDEX" in details and "TEMP B-TREE" not in details
+            info.walks[shape] = await walks_in_key_order(execute, better, params, m["table"], m["order"],
+                                                         bool(m["direction"]))
         if not info.walks[shape]:
             return None
         count = (await execute(f"select count(*) from {search['fts']} where {search['lhs']} match {search['match']}",
                                params)).rows[0][0]
         return Walk(exists, better) if count * WALK_FRACTION >= info.rows else None
     return None
+
+
+async def walks_in_key_order(execute, sql: str, params, table: str, order: str, descending: bool) -> bool:
+    """Whether SQLite reads `sql` (a page with the search as `+rowid in (...)`) along an index, with no
+    sort of its own, that gives rows of equal `order` in ascending primary-key order: the order
+    Datasette's next-page links assume (`... or (col = :v and pk > :p)`). Only then is the page
+    walked; Datasette's own plan (the matches sorted) is used otherwise."""
+    plan = " ".join(str(r[-1]) for r in (await execute(f"explain query plan {sql}", params)).rows)
+    found = INDEX_IN_PLAN.search(plan)
+    if not found or "TEMP B-TREE" in plan:
+        return False
+    name = found["index"].strip('"[]')
+    keys = [(r[2], r[3]) for r in (await execute("select * from pragma_index_xinfo(?)", [name])).rows if r[5]]
+    pk = [r[0] for r in (await execute("select name from pragma_table_info(?) where pk > 0 order by pk",
+                                       [table.strip('"[]')])).rows]
+    bound = found["bound"].count("=") if found["bound"] else 0
+    if len(pk) != 1 or len(keys) < bound + 2 or keys[bound][0] != order.strip('"[]') or keys[bound + 1][0] != pk[0]:
+        return False
+    reverse = bool(keys[bound][1]) != descending        # the index read backwards for this direction
+    return bool(keys[bound + 1][1]) == reverse          # then its primary key comes ascending
 
 
 @dataclass
