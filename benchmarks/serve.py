@@ -852,26 +852,27 @@ CHOICES = """
   ~85-100 ms instead of 800-1,100 ms of SQL (in-process JSON of 'ไฟ': 820 ms -> 125 ms). Tried and
   dropped: the same facets summed in Python from
   the combinations kept in memory (180 ms against 155 ms in SQL); cache_size, temp_store and
-  `pragma threads` for the grouping (no gain); a table of each array's distinct items instead of
-  json_each (no gain).
-- **Tried and dropped, rows with labels**: Datasette iterates a `?_labels=on` row with a Python
-  generator per cell; replacing that with a C-level map saved 8-10 ms of the map's request inside
-  the server (about 50 ms) but nothing measurable over HTTP (p50 72.0 ms with it, 71.3 without,
-  in the --levers run), so Datasette's class is left alone.
+  `pragma threads` for the grouping (no gain); a table of each array's distinct items (no gain
+  until it was joined with `cross join`: complaints_facet_values).
+- **Rows with labels iterated in C** (`fast_rows`): Datasette iterates a `?_labels=on` row with a
+  Python generator per cell; serving.iterate_rows_in_c gives the same values through the
+  dictionary's C lookup. An earlier --levers run measured nothing over HTTP (p50 72.0 ms with it,
+  71.3 without) and it was dropped; the --levers run of 18:30 UTC, back to back, measured the map
+  at p50 57.3 ms with it and 65.3 without (p95 60.1 and 72.8), so it is kept.
 - **The floor, and what is not met**: the floor is the SQL stock Datasette runs for the request,
   in SQLite alone, with no cache across requests. The site now runs faster SQL than that for
   searches and filtered facets, so for those the site / floor ratio compares against stock
   Datasette's SQL, not against the site's own. "floor + minimal request" adds what the cheapest
   answer of the same server costs (`/-/versions.json`: HTTP, ASGI wrappers), for comparison only;
-  the verdicts use the issue's wording, the floor alone. What stays NOT met: the **row page**
-  (a primary-key lookup of 0.05 ms, so no web page is within 1.5x of it; its p95 against floor +
-  minimal request is in the table); **HTML pages of a filter** whose SQL takes 10-20 ms: the
-  templates and render_cell hooks of the page cost 20-30 ms more than its JSON (profiled: about
-  35 % Jinja templates under plugins/templates, 25 % Datasette's display_columns_and_rows with
-  the render_cell hooks of plugins/thai_dates.py, map_links.py and policy_row_labels.py, called
-  for every cell), which is the publishing side's code, not the serving layer's; the **map's
-  request** when its p95 is over 100 ms: 1,000 rows with labels are about 50 ms of Datasette's
-  Python inside the server plus the HTTP transfer of about 1 MB; its p50 is 70-80 ms.
+  the verdicts use the issue's wording, the floor alone. What stays NOT met, or
+  near the limit: the **row page** (a primary-key lookup of 0.05 ms, so no web page is within 1.5x
+  of it; its p95 against floor + minimal request is in the table); the **canned query** (a 32 ms
+  query and 8-13 ms of Datasette's page around it: 1.05-1.51x across runs); **HTML pages of a
+  filter** whose SQL takes 15-20 ms (1.15-1.34x at p95, up to 1.9x at p50): Datasette's
+  display_columns_and_rows (about 8 ms for 1,400 cells, with the render_cell hooks of
+  plugins/thai_dates.py, map_links.py and policy_row_labels.py) and the Jinja templates (about
+  7 ms); the **map's request** (p95 83-111 ms across runs): 1,000 rows with labels and their JSON
+  inside the server plus the HTTP transfer of about 2 MB.
 """
 
 

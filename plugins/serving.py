@@ -1,13 +1,13 @@
 """Large tables served fast (openbangkok.serving): SQLite reads through mmap, array facets without
 Datasette's row-wide DISTINCT, whole-table facets of the immutable database computed once at
 startup instead of at every request, searches and filtered pages answered with exactly equivalent
-faster SQL (counts from the search index, precomputed facet counts), CSV streams in whole pages and blocks of rows, and the garbage
-collector tuned once the site has started."""
+faster SQL (openbangkok.sql_rewrites), table permissions and rows with labels without Datasette's
+per-request Python (openbangkok.table_permissions, serving.iterate_rows_in_c), CSV streams in
+whole pages and blocks of rows, and the garbage collector tuned once the site has started."""
 
 from datasette import hookimpl
 
 from openbangkok import serving, sql_rewrites, table_permissions
-from openbangkok.levers import lever_on
 
 
 @hookimpl
@@ -26,8 +26,7 @@ def startup(datasette):
     async def warm():
         await sql_rewrites.find_precomputed(datasette)
         await serving.warm_facets(datasette)
-        if lever_on("permission_memo"):
-            table_permissions.memoise(datasette)
+        table_permissions.memoise(datasette)
         serving.iterate_rows_in_c()
         serving.tune_gc()
 

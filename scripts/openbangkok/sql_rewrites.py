@@ -178,7 +178,7 @@ def search_clause(info: Precomputed, where: str):
     m = SEARCH_WHERE.fullmatch(where or "")
     if not m or not info.fts or m["fts"] != escape_sqlite(info.fts):
         return None
-    if m["filters"] and not equality_only(info, f"where {m['filters']}"):
+    if m["filters"] and not combination_filters(info, f"where {m['filters']}"):
         return None
     return m
 
@@ -192,9 +192,6 @@ def search_matches(info: Precomputed, search) -> str:
     if search["filters"]:
         sql += f" and r.combo in (select combo from {escape_sqlite(info.counts)} where {search['filters']})"
     return sql
-
-
-ONE_EQUALITY = re.compile(r'\s*where (?P<column>"[^"]+"|\[[^\]]+\]|\w+) = :(?P<param>\w+)\s*')
 
 
 async def find_by_value(db, info: Precomputed, by_value: str) -> None:
@@ -211,10 +208,12 @@ async def find_by_value(db, info: Precomputed, by_value: str) -> None:
 def by_value_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, list[dict]] | None:
     """(SQL, its parameters) of the `wanted` facets of a page filtered on exactly one value of one
     column, read from the precomputed facets of that value; None when they are not all there."""
-    m = ONE_EQUALITY.fullmatch(where or "")
-    if not m or not info.by_value or not set(wanted) <= info.by_value_facets:
+    filters = datasette_filters(where)
+    if not filters or len(filters) != 1 or filters[0]["op"] != "=" or not info.by_value \
+            or not set(wanted) <= info.by_value_facets:
         return None
-    column = m["column"][1:-1] if m["column"][0] in '"[' else m["column"]
+    m = filters[0]
+    column = unquoted(m["column"])
     if column not in info.by_value_filters:
         return None
     table = escape_sqlite(info.by_value)
@@ -230,23 +229,30 @@ def by_value_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, 
 
 # One of Datasette's filters (?col=, __not, __gt, __like, __in, __notin, __isnull, ...) as its table
 # view writes it, the column quoted or not; parts joined by " and ".
-FILTER_PART = re.compile(r'(?:"(?P<quoted>[^"]+)"|\[(?P<bracketed>[^\]]+)\]|(?P<bare>\w+)) '
-                         r'(?:(?:=|!=|<|<=|>|>=|like|not like|glob) :p\d+|is null|is not null'
+FILTER_PART = re.compile(r'(?P<column>"[^"]+"|\[[^\]]+\]|\w+) '
+                         r'(?:(?P<op>=|!=|<|<=|>|>=|like|not like|glob) :(?P<param>p\d+)|is null|is not null'
                          r'|(?:not )?in \(:p\d+(?:, :p\d+)*\))')
 
 
-def equality_only(info: Precomputed, where: str) -> bool:
-    """`where` is only Datasette's own filters on the precomputed combinations' columns, so the
-    counts table answers it exactly. Anything else (`_where=` text, rowid, oid, a function of a
-    column, a blank test) is left to Datasette's SQL."""
+def unquoted(column: str) -> str:
+    return column[1:-1] if column[0] in '"[' else column
+
+
+def datasette_filters(where: str | None) -> list[re.Match] | None:
+    """The clauses of `where` if it is only Datasette's own filter clauses, else None: `_where=` text,
+    rowid or oid, a function of a column or a blank test are not."""
     body = (where or "").strip()
-    if not info.counts or not body.startswith("where "):
-        return False
-    for part in body[len("where "):].split(" and "):
-        m = FILTER_PART.fullmatch(part)
-        if not m or (m["quoted"] or m["bracketed"] or m["bare"]) not in info.columns:
-            return False
-    return True
+    if not body.startswith("where "):
+        return None
+    parts = [FILTER_PART.fullmatch(part) for part in body[len("where "):].split(" and ")]
+    return None if None in parts else parts
+
+
+def combination_filters(info: Precomputed, where: str) -> bool:
+    """`where` is only Datasette's own filters on the precomputed combinations' columns, so the
+    counts table answers it exactly; anything else is left to Datasette's SQL."""
+    filters = datasette_filters(where)
+    return bool(info.counts) and filters is not None and all(unquoted(m["column"]) in info.columns for m in filters)
 
 
 async def rewrite(datasette, database: str, execute, sql: str, params) -> str | None:
@@ -262,7 +268,7 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
         if search and lever_on("search_sql") and lever_on("precomputed_facets"):
             # a search and filters: the matches whose combination passes the filters
             return f"select count(*) {search_matches(info, search)}"
-        if m["where"] and equality_only(info, m["where"]) and lever_on("precomputed_facets"):
+        if m["where"] and combination_filters(info, m["where"]) and lever_on("precomputed_facets"):
             return f'select coalesce(sum(n), 0) as "count(*)" from {escape_sqlite(info.counts)} {m["where"]}'
         return None
     m = PAGE_SQL.fullmatch(sql)
@@ -366,7 +372,7 @@ def combination_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[st
         parts = [{"openbangkok_from": info.first_rowid + i * step,
                   "openbangkok_to": info.first_rowid + (i + 1) * step if i < SEARCH_PARTS - 1 else info.last_rowid + 1}
                  for i in range(SEARCH_PARTS)]
-    elif equality_only(info, where):
+    elif combination_filters(info, where):
         source_sql = f"select * from {counts} {where}"
         parts = [{}]
     else:

@@ -8,15 +8,17 @@ the metadata, which does not change while the site runs (no plugin here implemen
 the metadata is given once, to the Datasette constructor). So it is computed once per table and
 kept in a bounded LRU (table names come from URLs), forgotten if the metadata object is replaced.
 
-If Datasette no longer has that method, or a plugin supplies metadata at run time
-(get_metadata), nothing is changed. tests/test_table_permissions.py checks that every table gets
-Datasette's own answer and that an `allow` block still refuses.
+If Datasette no longer has that method, a plugin supplies metadata at run time, or the lever
+permission_memo is off (openbangkok.levers), nothing is changed. tests/test_table_permissions.py
+checks that every table gets Datasette's own answer and that an `allow` block still refuses.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+
+from .levers import lever_on
 
 MEMO_SIZE = 1024
 METHOD = "_table_permission_allows"
@@ -27,7 +29,8 @@ def memoise(datasette) -> bool:
     from datasette.plugins import pm
 
     original = getattr(datasette, METHOD, None)
-    if original is None or getattr(original, "memoised", False) or pm.hook.get_metadata.get_hookimpls():
+    if not lever_on("permission_memo") or original is None or getattr(original, "memoised", False) \
+            or pm.hook.get_metadata.get_hookimpls():
         return False
 
     @functools.lru_cache(maxsize=MEMO_SIZE)
