@@ -925,9 +925,12 @@ def search_index(source: Source, staged: Staged) -> SearchIndex | None:
     if not staged.for_build:
         return None
     fts = f"{source.name}{FTS_SUFFIX}"
-    # the text the index takes for each row: thai_search.index_text (Thai runs as bigrams)
+    # the text the index takes for each row: thai_search.index_text (Thai runs as bigrams). The
+    # types are indexed as their JSON text: its brackets, quotes and commas separate tokens as the
+    # spaces between the items would, unless an item holds an escape (\", \n...), rare enough to
+    # be read out of the JSON then.
     return SearchIndex(
         staged.db_path.parent / f"{fts}.db", staged.db_path, fts, fts_sql(fts),
         f"select rowid, comment, address, types from [{source.name}] where rowid > ? and rowid <= ? order by rowid",
-        f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) values (?, thai_index_text(?), thai_index_text(?), "
-        f"thai_index_text((select group_concat(value, ' ') from json_each(?))))")
+        f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) values (?1, thai_index_text(?2), thai_index_text(?3), "
+        f"thai_index_text(iif(instr(?4, '\\'), (select group_concat(value, ' ') from json_each(?4)), ?4)))")
