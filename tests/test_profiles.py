@@ -35,9 +35,9 @@ def test_large_table_distinct_values_are_estimated_and_labelled(monkeypatch):
     assert not db["build_profile_sample"].exists()
 
 
-def test_profiles_read_during_the_derived_sql_see_what_it_wrote(tmp_path, monkeypatch):
-    """The build reads the published tables' profiles in a thread while the datasets' SQL runs; a
-    table that SQL changes is profiled as it is at the end, and the file leaves WAL mode."""
+def test_profiles_see_what_the_derived_sql_wrote(tmp_path, monkeypatch):
+    """A table the datasets' SQL changes is profiled as it is at the end; the file is never in WAL
+    mode."""
     import shutil
     import sqlite3
 
@@ -69,3 +69,47 @@ def test_profiles_read_during_the_derived_sql_see_what_it_wrote(tmp_path, monkey
     assert conn.execute("pragma journal_mode").fetchone()[0] != "wal"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.db")
                 and not p.name.endswith(".lock")]
+
+
+def test_profile_read_from_staging_during_the_derived_sql(tmp_path, monkeypatch):
+    """The complaints are profiled from the staging file's copy, in a thread, while the datasets'
+    SQL runs: the profile is the published table's, and a change that SQL makes is seen."""
+    import sqlite3
+
+    from openbangkok import build as build_module
+    from openbangkok.build import build
+    from openbangkok.catalog import load_catalog
+
+    from .conftest import copy_datasets
+
+    read_from = {}
+
+    def read_first(path, tables, pool):  # the thread reads before the SQL runs (as with large tables)
+        read = profile.read_aggregates(path, tables, pool)
+        read_from.update({table: (path, future.result()) for table, future in read.items()})
+        return read
+
+    monkeypatch.setattr(build_module, "read_aggregates", read_first)
+    datasets = copy_datasets(tmp_path, "complaints", "reference")
+    (datasets / "complaints" / "zz_change.sql").write_text(
+        "update complaints set count_reopen = 987654 where rowid = 1;\n", encoding="utf-8")
+    out = tmp_path / "site.db"
+    assert build(load_catalog(datasets), out).ok
+    assert set(read_from) == {"complaints"} and read_from["complaints"][0].name != out.name
+    conn = sqlite3.connect(out)
+    total, *values = profile.aggregates(conn, "complaints")
+    columns = [r[1] for r in conn.execute("select * from pragma_table_info('complaints')")]
+    profiles = {r[0]: r[1:] for r in conn.execute(
+        "select column_name, rows, blanks, min_value, max_value, max_length from build_columns "
+        "where table_name = 'complaints'")}
+    assert profiles["count_reopen"][3] == "987654"
+    assert total > 100 and set(profiles) == set(columns)
+    staged_total, *staged_values = read_from["complaints"][1]  # the staging copy: the same rows
+    changed = columns.index("count_reopen")
+    assert staged_total == total and [v for i, v in enumerate(staged_values) if i // 5 != changed] == \
+        [v for i, v in enumerate(values) if i // 5 != changed]
+    for i, column in enumerate(columns):
+        blanks, _, lowest, highest, longest = values[5 * i:5 * i + 5]
+        expected = (total, blanks, lowest, highest, longest)
+        assert [None if v is None else str(v) for v in profiles[column]] == \
+            [None if v is None else str(v) for v in expected], column

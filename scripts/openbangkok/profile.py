@@ -11,8 +11,8 @@ are not: they are the search index, not data.
 
 The one pass is most of the time (about 5 s for a million complaints: five aggregates of 28
 columns), and it only reads: read_aggregates() runs it on a connection of its own in a thread
-(SQLite lets go of the interpreter lock while it runs), so the build makes the derived tables and
-indexes on the other core meanwhile (the database in WAL mode, build.py).
+(SQLite lets go of the interpreter lock while it runs), over the staging file's copy of the table,
+so the build makes the derived tables and indexes on the other core meanwhile (build.py).
 """
 
 from __future__ import annotations
@@ -83,8 +83,9 @@ def aggregates(conn, table: str) -> tuple | None:
 
 
 def read_aggregates(db_path: Path, tables, pool: ThreadPoolExecutor) -> dict[str, Future]:
-    """The one pass of each table (as committed in db_path: tables no one writes meanwhile), read
-    in the background by a connection of its own: {table: future aggregates()}."""
+    """The one pass of each table, read in the background from db_path (where the same rows are
+    committed, and no one writes them meanwhile) by a connection of its own: {table: future
+    aggregates()}."""
     def read(table: str):
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:

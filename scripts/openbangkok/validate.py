@@ -47,6 +47,9 @@ class Staged:
     # complete(db_path), called once the rest of the database is written, and wait(), called when
     # the build stops early.
     deferred: list = field(default_factory=list)
+    # Staged tables an adapter publishes record for record (insert ... select *): the build reads
+    # their column profiles from here, in the background, while it writes the published file.
+    as_published: set[str] = field(default_factory=set)
 
 
 def display_path(catalog: Catalog, source: Source) -> str:

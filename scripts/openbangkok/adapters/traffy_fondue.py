@@ -809,6 +809,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
         if index is not None:
             index.wait()  # read again from the start: a new index
     stager.finish()
+    staged.as_published.add(source.name)  # publish() copies the staged records as they are
     if index is not None:
         index.finish_input()
         staged.deferred.append(index)
