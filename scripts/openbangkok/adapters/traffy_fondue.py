@@ -49,6 +49,7 @@ import sqlite_utils
 
 from .. import csv_pieces, load, thai
 from ..catalog import Catalog, Source
+from ..freed_memory import keep_freed_memory
 from ..places import bangkok_district_code, province_of
 from ..problems import Problem
 from ..redact import KINDS, Redactor
@@ -523,6 +524,7 @@ def _start_worker(source: Source, header: list[str]) -> None:
     # A worker makes millions of lists and tuples and no reference cycles: the cyclic garbage
     # collector would only walk them (it doubled the time of reading records).
     gc.disable()
+    keep_freed_memory()  # each piece allocates and frees the same few megabytes
     _worker = Parser(source, header)
 
 
