@@ -2,9 +2,9 @@
 
 Datasette matches `?_search=` with the SQL function escape_fts(); this plugin registers, after
 Datasette's own, a version that turns Thai words into the bigram phrases of tables indexed with
-openbangkok.thai_search.index_text (complaints_fts). Queries without Thai are escaped exactly as
-Datasette escapes them, and a Thai term also matches the way it did before, so other FTS tables
-find what they found without this plugin.
+openbangkok.thai_search.index_text (complaints_fts). Queries of ASCII only are escaped exactly as
+Datasette escapes them (others are also folded as the index text is), and a Thai term also matches
+the way it did before.
 """
 
 from datasette import hookimpl

@@ -1,6 +1,7 @@
 """keep_freed_memory(): freed blocks stay in the process, so allocating them again faults in no
 new pages (what a build's worker does for every piece of the dump)."""
 
+import os
 import platform
 import subprocess
 import sys
@@ -27,7 +28,11 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 
 def faults(mode: str) -> int:
-    result = subprocess.run([sys.executable, "-c", PROGRAM, mode], capture_output=True, text=True, check=True)
+    # glibc's defaults: no malloc settings or other allocator from the environment
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MALLOC_") and k not in ("GLIBC_TUNABLES", "LD_PRELOAD")}
+    result = subprocess.run([sys.executable, "-c", PROGRAM, mode], capture_output=True, text=True, check=True,
+                            env=env)
     return int(result.stdout)
 
 

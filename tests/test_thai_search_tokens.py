@@ -1,6 +1,8 @@
-"""The complaints' search index uses FTS5's ascii tokenizer (faster) on folded text: it must give the
-tokens unicode61 (diacritics kept, the Thai marks as token characters: the tokenizer it replaced)
-gives, and answer every query the same way, whatever script or symbol the text holds."""
+"""The complaints' search index uses FTS5's ascii tokenizer (faster) on folded text: on the index
+text it must give the tokens unicode61 (diacritics kept, the Thai marks as token characters: the
+tokenizer it replaced) gives, and answer every query the same way, whatever script or symbol the
+text holds; and a query must find what it names however it is typed (Thai digits, the baht sign,
+decomposed accents)."""
 
 import sqlite3
 import unicodedata
@@ -21,7 +23,8 @@ TEXTS = [
     "PM2.5 ฝุ่น_ละออง co-op O'Brien",
 ]
 QUERIES = ["ไฟ", "ไฟดับ", "café", "CAFÉ", "école", "ขยะล้น…", "ราคา", "100", "straße", "σοφια", "ΣΟΦΙΑ",
-           "北京", "ทางเท้า straße", "ǆ", "“ไฟดับ”", "ฝุ่น", "co-op", "ท่วม ขัง", "ๆ", "ä", "pm2.5"]
+           "北京", "ทางเท้า straße", "ǆ", "“ไฟดับ”", "ฝุ่น", "co-op", "ท่วม ขัง", "ๆ", "ä", "pm2.5",
+           "฿๑๐๐", "๑๒", "฿100", "cafe\u0301"]
 
 
 def tokens(conn, table: str) -> list[tuple]:

@@ -3,8 +3,9 @@
 By default glibc's malloc hands freed memory back to the kernel: it trims the top of the heap once
 more than a threshold is free there (128 KiB, raised as large blocks are freed) and serves large
 blocks with mmap. A worker allocates and frees the same megabytes for every piece of the dump (the
-piece, its records, the piece's database and its serialized copy), so every piece faulted in new
-pages: 1.85 million page faults in the workers for a million complaints. On a virtual machine that
+piece's bytes and text, the pages of the piece's SQLite database and its serialized copy; Python's
+small objects live in CPython's own arenas, which this does not touch), so every piece faulted in
+new pages: 1.85 million page faults in the workers for a million complaints. On a virtual machine that
 gives freed memory back to its host (free page reporting, as on the machines this project is built
 and measured on) each of those is a fault on the host too.
 

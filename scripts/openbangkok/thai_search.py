@@ -17,13 +17,17 @@ one phrase. Latin words and numbers are left to the tokenizer, as usual.
 The FTS table must use TOKENIZE (below): FTS5's `ascii` tokenizer, which splits only at ASCII
 spaces and punctuation and keeps every other character in its token. It indexes a million
 complaints in two thirds of the time unicode61 takes (unicode61 looks up the Unicode class of every
-character, and the bigram text is 2.7 times as long as the complaint). So that it finds exactly
-what unicode61 (case folded, diacritics kept, the Thai marks as token characters) would find, the
-text and the queries are first folded as unicode61 reads them (fold()): outside the Thai runs,
-letters and digits of other scripts are lower-cased and every other character is a space.
+character, and the bigram text is 2.7 times as long as the complaint). So that it splits words as
+unicode61 (case folded, diacritics kept, the Thai marks as token characters) would, the text and
+the queries are first folded the same way (fold()): outside the Thai runs, letters and digits of
+other scripts are lower-cased and every other character is a space. That is unicode61's reading
+for the text the complaints hold, not for every character: a combining mark inside a Latin word
+separates it here (unicode61 keeps some in the word), and Python's lower-casing and Unicode tables
+are not SQLite's. Text and queries are folded alike, so none of these makes a search miss.
 Datasette's `?_search=` goes through escape_fts(); plugins/thai_search.py replaces that SQL
 function on the site with search_escape(), which equals Datasette's own for text with no Thai and
-nothing but ASCII in it (other text only folded, which changes nothing for a unicode61 table).
+nothing but ASCII in it (other text composed, folded and its Thai digits read as 0-9, as the index
+text is).
 """
 
 from __future__ import annotations
@@ -157,9 +161,11 @@ def search_escape(query: str | None) -> str:
     """
     from datasette.utils import escape_fts
 
-    if not query or not THAI_CHAR.search(query):
-        return fold(escape_fts(query)) if query else query
-    query = unicodedata.normalize("NFC", query)
+    if not query:
+        return query
+    query = unicodedata.normalize("NFC", query)  # as the index text: composed, Thai digits as 0-9
+    if not THAI_CHAR.search(query):
+        return fold(escape_fts(thai.arabic_digits(query)))
     if query.count('"') % 2:
         query += '"'
     terms = [t for t in TERMS.split(query) if t and t.strip('"').strip()]
