@@ -101,11 +101,14 @@ def index_text(text: str | None) -> str | None:
     return _index_text(text)
 
 
-def _index_text(text: str) -> str:
+def _as_indexed(text: str) -> str:
+    """`text` composed (NFC) and with Thai digits as 0-9, as the index and the queries read it."""
     text = unicodedata.normalize("NFC", text)
-    if THAI_DIGIT.search(text):
-        text = thai.arabic_digits(text)
-    text = fold(text)
+    return thai.arabic_digits(text) if THAI_DIGIT.search(text) else text
+
+
+def _index_text(text: str) -> str:
+    text = fold(_as_indexed(text))
     parts = THAI_RUN_SPLIT.split(text)
     if len(parts) == 1:
         return text
@@ -145,7 +148,7 @@ def fts_query(query: str | None) -> str:
     """An FTS5 MATCH expression for what a person typed: terms ANDed, "quoted text" one phrase."""
     if not query:
         return query or ""
-    query = thai.arabic_digits(unicodedata.normalize("NFC", query))
+    query = _as_indexed(query)
     if query.count('"') % 2:
         query += '"'
     terms = [t for t in TERMS.split(query) if t and t.strip('"').strip()]
@@ -161,11 +164,9 @@ def search_escape(query: str | None) -> str:
     """
     from datasette.utils import escape_fts
 
-    if not query:
-        return query
-    query = unicodedata.normalize("NFC", query)  # as the index text: composed, Thai digits as 0-9
-    if not THAI_CHAR.search(query):
-        return fold(escape_fts(thai.arabic_digits(query)))
+    if not query or not THAI_CHAR.search(query):  # (NFC adds or removes no Thai letter)
+        return fold(escape_fts(_as_indexed(query))) if query else query
+    query = unicodedata.normalize("NFC", query)
     if query.count('"') % 2:
         query += '"'
     terms = [t for t in TERMS.split(query) if t and t.strip('"').strip()]
