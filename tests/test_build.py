@@ -3,6 +3,7 @@
 import hashlib
 import sqlite3
 
+from openbangkok.catalog import DEFAULT_DATASETS
 from openbangkok.cli import cli
 
 from .conftest import DATA
@@ -60,6 +61,25 @@ def test_build_records_source_files(built_db):
         "select rows_read, rows_published, size_bytes, length(sha256) from build_files where table_name='districts'"
     ).fetchone()
     assert row[0] == row[1] == 50 and row[2] > 0 and row[3] == 64
+    # every source file's SHA-256 is that of its bytes (hashed once, for the fingerprints)
+    recorded = dict(conn.execute("select source_file, sha256 from build_files"))
+    assert len(recorded) >= 10
+    for source_file, sha256 in recorded.items():
+        assert sha256 == digest(DEFAULT_DATASETS / source_file), source_file
+
+
+def test_a_file_is_hashed_once_per_build(tmp_path, monkeypatch):
+    from openbangkok import incremental
+
+    path = tmp_path / "dump.csv"
+    path.write_text("ticket_id\n2024-A\n", encoding="utf-8")
+    reads = []
+    monkeypatch.setattr(incremental, "file_digest", lambda p: reads.append(p) or digest(p))
+    previous = incremental.Previous()
+    assert previous.hash_of(path, "complaints/dump.csv") == previous.hash_of(path, "complaints/dump.csv") == digest(path)
+    assert reads == [path]
+    path.write_text("ticket_id\n2024-A\n2024-B\n", encoding="utf-8")  # changed: hashed again
+    assert previous.hash_of(path, "complaints/dump.csv") == digest(path) and len(reads) == 2
 
 
 def test_second_build_waits_for_nobody_but_refuses_when_locked(tmp_path, runner):

@@ -79,7 +79,6 @@ def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
     assert [p.line() for p in pieces.report.problems] == [p.line() for p in one_pass.report.problems]
     for stats in (one_pass.stats, pieces.stats):
         stats["complaints"].pop("seconds")
-    assert pieces.stats["complaints"].pop("sha256") == hashlib.sha256(path.read_bytes()).hexdigest()
     assert pieces.stats["complaints"] == one_pass.stats["complaints"]
     rejected = {r[4] for r in pieces_tables["complaints_rejected"]}
     assert any(reason.startswith("duplicate ticket_id (first in row ") for reason in rejected)

@@ -32,6 +32,7 @@ def test_large_table_distinct_values_are_estimated_and_labelled(monkeypatch):
     assert 4000 <= rows["unique_text"]["distinct_values"] <= 5000  # all different: estimated close to the rows
     assert rows["note"]["distinct_values"] == 1 and rows["note"]["blanks"] == 5000 - 1667
     assert (rows["unique_text"]["min_value"], rows["unique_text"]["max_length"]) == ("text 0", 9)
+    assert str(rows["id"]["max_value"]) == "4999" and rows["id"]["max_length"] is None  # of text only, as csvstat
     assert not db["build_profile_sample"].exists()
 
 

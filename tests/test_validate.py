@@ -101,3 +101,15 @@ def test_missing_datasets_folder_is_a_usage_error(runner, tmp_path):
 def test_conversions_are_reported_as_information(runner):
     result = runner.invoke(cli, ["validate", "--datasets", str(DATA / "valid")])
     assert "info: " in result.output and "visitors: Thai digits" in result.output
+
+
+def test_a_descriptor_read_again_is_a_copy_of_its_own_and_follows_the_file(tmp_path):
+    from openbangkok.catalog import read_descriptor
+
+    path = tmp_path / "things.schema.yaml"
+    path.write_text("fields:\n  - {name: id, type: integer}\n", encoding="utf-8")
+    first = read_descriptor(path)
+    first["fields"].append({"name": "changed by a caller"})
+    assert read_descriptor(path) == {"fields": [{"name": "id", "type": "integer"}]}
+    path.write_text("fields:\n  - {name: id, type: string}\n", encoding="utf-8")  # same size
+    assert read_descriptor(path) == {"fields": [{"name": "id", "type": "string"}]}

@@ -116,7 +116,7 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
             "built_at": built_at,
             "size_bytes": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
-            "sha256": stats.get("sha256") or previous.hash_of(source.path, source_file),
+            "sha256": previous.hash_of(source.path, source_file),
             "rows_read": stats.get("rows_read"),
             "rows_published": tables.get(source.name, {}).get("rows"),
             "rows_rejected": stats.get("rows_rejected", 0),
@@ -240,6 +240,7 @@ def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> Bui
     with build_lock(out):
         remove_stale(out)
         previous = Previous() if full else Previous.read(out)
+        # every file is hashed here, once (Previous.hash_of remembers it for build_files)
         current = fingerprints(catalog, previous)
         rebuilt = datasets_to_build(catalog, current, previous)
         if not rebuilt:

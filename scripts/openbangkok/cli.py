@@ -11,8 +11,7 @@ import click
 
 from . import problems as problem_output
 from .build import BuildLocked, build as run_build
-from .catalog import DEFAULT_DATASETS, CatalogError, load_catalog
-from .serve import DEFAULT_DB, make_datasette
+from .catalog import DEFAULT_DATASETS, DEFAULT_DB, CatalogError, load_catalog
 from .validate import validate as run_validate
 
 datasets_option = click.option(
@@ -166,6 +165,8 @@ def serve(db_path, datasets, host, port, inspect_file):
     import json
 
     import uvicorn
+
+    from .serve import make_datasette  # Datasette is imported by the commands that serve, not by build
 
     try:
         inspect_data = json.loads(inspect_file.read_text()) if inspect_file else None

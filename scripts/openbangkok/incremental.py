@@ -24,11 +24,8 @@ SITE_KEY = "(site)"
 
 
 def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @dataclass
@@ -57,9 +54,14 @@ class Previous:
         )
 
     def hash_of(self, path: Path, key: str) -> str:
-        """sha256 of a file, taken from the last build when its size and modification time are the same."""
+        """sha256 of a file, taken from the last build (or an earlier call) when its size and
+        modification time are the same: a file is read for it once per build."""
         stat = path.stat()
-        return self.file_hashes.get((key, stat.st_size, stat.st_mtime_ns)) or file_digest(path)
+        known = (key, stat.st_size, stat.st_mtime_ns)
+        digest = self.file_hashes.get(known)
+        if digest is None:
+            digest = self.file_hashes[known] = file_digest(path)
+        return digest
 
 
 def site_fingerprint() -> str:

@@ -7,10 +7,9 @@ from pathlib import Path
 from datasette.app import Datasette
 from datasette.database import Database
 
-from .catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from .catalog import DEFAULT_DATASETS, DEFAULT_DB, PROJECT_ROOT, load_catalog
 from .site_metadata import DATABASE, site_metadata
 
-DEFAULT_DB = PROJECT_ROOT / "build" / "openbangkok.db"
 PLUGINS = PROJECT_ROOT / "plugins"
 
 # Public-site settings; each is a Datasette --setting.

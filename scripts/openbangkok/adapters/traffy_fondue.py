@@ -31,7 +31,6 @@ import codecs
 import csv
 import datetime as dt
 import gc
-import hashlib
 import io
 import json
 import multiprocessing
@@ -709,17 +708,14 @@ def _stage_in_process(source: Source, stager: Stager, encoding: str, progress) -
     stager.add(parse_records(parser, batch), None, lambda wanted, b=batch: rows_of(b, wanted))
 
 
-def stage_in_parallel(source: Source, stager: Stager, workers: int, encoding: str, progress) -> str:
-    """The file cut into pieces that worker processes parse while this process adds them; returns
-    the file's SHA-256 (taken from the pieces on the way, for build_files)."""
+def stage_in_parallel(source: Source, stager: Stager, workers: int, encoding: str, progress) -> None:
+    """The file cut into pieces that worker processes parse while this process adds them."""
     context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
     pending: deque = deque()
-    digest = hashlib.sha256()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(source, stager.header)) as pool:
         try:
             for offset, data in csv_pieces.file_pieces(source.path, PIECE_BYTES):
-                digest.update(data)
                 first = offset == 0
                 pending.append((offset, data, first, pool.submit(_parse_piece, data, encoding, first)))
                 if len(pending) >= workers * PIECES_AHEAD:
@@ -730,7 +726,6 @@ def stage_in_parallel(source: Source, stager: Stager, workers: int, encoding: st
             for *_, future in pending:
                 future.cancel()
             raise
-    return digest.hexdigest()
 
 
 def add_piece(stager: Stager, item, encoding: str, progress) -> None:
@@ -781,7 +776,6 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     def progress(done: int, total: int = size) -> None:
         staged.progress(source.name, done, total)
 
-    sha256 = None
     if staged.for_build:
         db.conn.commit()
         db.conn.execute("pragma journal_mode = wal")  # the search index reads while rows are staged
@@ -793,7 +787,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
         stager = Stager(db, source, header, index)
         try:
             if workers:
-                sha256 = stage_in_parallel(source, stager, workers, encoding, progress)
+                stage_in_parallel(source, stager, workers, encoding, progress)
                 progress(size)
             else:
                 stage_in_process(source, stager, encoding, lambda line, lines=total_lines: progress(line, lines))
@@ -827,8 +821,6 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
         "redactions": {k: n for k, n in stager.totals.redactions.items() if n},
         "seconds": time.perf_counter() - started,
     }
-    if sha256:
-        staged.stats[source.name]["sha256"] = sha256
 
 
 def report(display: str, staged: Staged, totals: Totals, rows_read: int, rows_rejected: int,
