@@ -7,11 +7,12 @@ after the rows are loaded, and hold up everything the build writes after it. So 
 a SearchIndex when it starts staging: a process that builds the FTS table in `<work>/<fts>.db`
 from the staged rows, reading them as they are committed (the staging database is in WAL mode so
 it can read while the adapter writes) whenever add() says how far staging got. It writes the
-index in one transaction, so FTS5 writes a segment only when its 32 MiB hash is full, and never
-merges segments (automerge 0, crisismerge 64): a million complaints make 13 segments. They are not
-merged into one ('optimize'): that took 3.8 s of CPU and wrote the 450 MB index a second time, and
-matching a query in 13 segments took 0-10 % longer than in one, a millisecond or two for common
-words (benchmarks/README.md). Those settings are not copied.
+index in one transaction, so FTS5 writes a segment only when its 32 MiB hash is full, and merges
+segments only at the end (automerge 0, crisismerge 64): one 'optimize' then writes the index as a
+single b-tree, as one bulk insert followed by 'optimize' would. Those settings are not copied.
+The 'optimize' costs 3.8 s of CPU for a million complaints, and is worth it: with the 13 segments
+left unmerged, search pages took 8-53 % longer (a page is read newest first with a MATCH for each
+candidate row, and such a lookup searches every segment; benchmarks/README.md).
 
 The adapter's publish() creates the same FTS table, empty, in the published database; the build
 calls complete() once the rest is written: it waits for the process and fills the published
@@ -36,9 +37,9 @@ from .sql_functions import register
 BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 32 << 20}
 READ_ROWS = 5000  # rows read from staging at a time
 # Lower priority than staging while the rows are staged: the index takes the CPU staging leaves.
-# Once every row is staged it is back at the build's priority: what is left of it (one thread)
-# would otherwise wait for the derived tables, indexes and profiles (several threads) and be built
-# alone at the end.
+# Once every row is staged it is back at the build's priority: what is left of it (its merge is
+# one thread) would otherwise wait for the derived tables, indexes and profiles (several threads)
+# and be built alone at the end.
 NICE = 10
 
 
@@ -67,6 +68,7 @@ def build(path: Path, staging: Path, fts: str, create_sql: str, read_sql: str, i
                 conn.executemany(insert_sql, rows)
                 done = min(upto, done + READ_ROWS)
         source.close()
+        conn.execute(f"insert into [{fts}] ([{fts}]) values ('optimize')")
         conn.execute(f"delete from [{fts}_config] where k in ({', '.join('?' * len(BUILD_SETTINGS))})",
                      list(BUILD_SETTINGS))
         conn.execute("commit")
@@ -99,7 +101,7 @@ class SearchIndex:
         self.staged_rows.put(rows)
 
     def finish_input(self) -> None:
-        """Every row is staged: finish the index, at the build's priority."""
+        """Every row is staged: finish and optimize the index, at the build's priority."""
         self.staged_rows.put(None)
         with contextlib.suppress(OSError):  # lowering a nice value may need privileges
             os.setpriority(os.PRIO_PROCESS, self.process.pid, os.getpriority(os.PRIO_PROCESS, 0))
