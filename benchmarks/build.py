@@ -11,8 +11,9 @@ obvious tools on the same file, in one run.
    benchmarks/work/ (gitignored) and reused while the generator is unchanged. The project's
    datasets are copied to benchmarks/work/build_datasets_N/ with that file as the complaints.
 2. Timed, one after the other, each in its own process, bounded by --timeout:
-   - `sqlite3 FILE ".import --csv ..."`: Debian's sqlite3 shell, no checks at all: the floor
-     (apt-get install sqlite3; without it the floor is left out and the report says so);
+   - `sqlite3 FILE ".import --csv ..."`: Debian's sqlite3 shell, no checks at all: the floor, the
+     fastest of three runs (apt-get install sqlite3; without it the floor is left out and the
+     report says so);
    - `frictionless validate` of the raw file (schema inferred, every error collected);
    - `sqlite-utils insert --csv`, with type detection (the default) and with --no-detect-types;
    - `openbkk build --full --timings`: validation, normalisation, PDPA redaction, load, indexes,
@@ -63,6 +64,7 @@ LOAD_STEPS = ("validate and stage", "publish")
 # Levers that can be switched off at run time (the others are measured in benchmarks/README.md).
 LEVERS = {"no worker process (the file parsed in the build's own process)": {"OPENBANGKOK_BUILD_WORKERS": "0"},
           "one worker process (the default is one per core)": {"OPENBANGKOK_BUILD_WORKERS": "1"}}
+FLOOR_RUNS = 3                       # the floor is the fastest of these runs
 TARGET_LOAD_X_FLOOR = 3.0
 TARGET_SPEEDUP = 3.0
 TARGET_PEAK_MB = 400
@@ -83,6 +85,7 @@ class Run:
     returncode: int | None = None
     output: str = ""
     note: str = ""
+    detail: str = ""  # shown beside the seconds, e.g. the runs a fastest run was taken from
 
     @property
     def ok(self) -> bool:
@@ -232,6 +235,20 @@ def steps_of(output: str) -> dict[str, tuple[float, float]]:
             for m in re.finditer(r"^step: (.+?)\s+([\d.]+) s\s+\(CPU\s+([\d.]+) s\)$", output, re.MULTILINE)}
 
 
+def fastest_floor(sqlite3_shell: str, db: Path, source: Path, timeout: float) -> Run:
+    """The floor, timed FLOOR_RUNS times: the fastest run (one run of it took 5.9, 6.8 and 8.2 s on
+    three runs of this benchmark in one day, and a slow floor would make the load look better)."""
+    runs = []
+    for _ in range(FLOOR_RUNS):
+        db.unlink(missing_ok=True)
+        runs.append(measure("sqlite3 .import --csv (floor)", [sqlite3_shell, str(db), f".import --csv {source} traffy"],
+                            timeout))
+    timed = [run for run in runs if run.ok]
+    fastest = min(timed, key=lambda run: run.seconds) if timed else runs[0]
+    fastest.detail = f"(fastest of {', '.join(fmt(run.seconds) for run in runs)})"
+    return fastest
+
+
 def run_all(args) -> Report:
     source = dump(args.rows, args.seed, args.timeout)
     report = Report(args.rows, source.stat().st_size / 1e6)
@@ -242,8 +259,7 @@ def run_all(args) -> Report:
     if not args.skip_baselines:
         sqlite3_shell = shutil.which("sqlite3")
         if sqlite3_shell:
-            report.runs["floor"] = measure("sqlite3 .import --csv (floor)", [
-                sqlite3_shell, str(scratch / "floor.db"), f".import --csv {source} traffy"], args.timeout)
+            report.runs["floor"] = fastest_floor(sqlite3_shell, scratch / "floor.db", source, args.timeout)
         else:
             report.sqlite3_missing = True
             print("sqlite3 shell not found: the floor is left out. Install it: apt-get install sqlite3",
@@ -341,7 +357,7 @@ def markdown(report: Report, args) -> str:
     for key, label in order:
         run = runs.get(key)
         if run:
-            lines.append(f"| {label} | {fmt(run.seconds)} {run.note} | {fmt(run.cpu_seconds)} | "
+            lines.append(f"| {label} | {fmt(run.seconds)} {run.note or run.detail} | {fmt(run.cpu_seconds)} | "
                          f"{x_floor(run.seconds)} | {run.peak_pss_mb:,.0f} / {run.peak_rss_mb:,.0f} |")
     for label, seconds in baselines.items():
         lines.append(f"| frictionless validate + sqlite-utils insert ({label}) | {fmt(seconds)} | | "
