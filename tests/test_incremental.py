@@ -97,3 +97,37 @@ def test_full_rebuild_on_request(tmp_path, datasets):
     out = tmp_path / "site.db"
     build(load_catalog(datasets), out)
     assert build(load_catalog(datasets), out, full=True).rebuilt == {"sample", "extra"}
+
+
+def test_files_hashed_by_a_child_process_give_the_same_fingerprints(tmp_path, datasets):
+    """A first build of large files hashes them in a child process while it checks them; the
+    fingerprints and build_files' digests are those of hashing in the build's own process. Run in
+    a process of its own: the background is used only where no other thread runs."""
+    import json
+    import subprocess
+    import sys
+
+    from openbangkok.incremental import Previous, fingerprints
+
+    out = tmp_path / "site.db"
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from openbangkok import incremental\n"
+        "from openbangkok.build import build\n"
+        "from openbangkok.catalog import load_catalog\n"
+        "incremental.BACKGROUND_MIN_BYTES = 0\n"
+        "started = []\n"
+        "start = incremental.BackgroundFingerprints.start\n"
+        "incremental.BackgroundFingerprints.start = lambda *a: started.append(start(*a)) or started[-1]\n"
+        "result = build(load_catalog(Path(sys.argv[1])), Path(sys.argv[2]))\n"
+        "print(json.dumps({'ok': result.ok, 'background': started[0] is not None}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(datasets), str(out)], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"ok": True, "background": True}
+    conn = sqlite3.connect(out)
+    recorded = dict(conn.execute("select dataset, fingerprint from build_datasets"))
+    assert recorded == fingerprints(load_catalog(datasets), Previous())
+    for source_file, sha256 in conn.execute("select source_file, sha256 from build_files"):
+        assert sha256 == digest(datasets / source_file), source_file

@@ -36,7 +36,7 @@ import sqlite_utils
 
 from . import load
 from .catalog import Catalog, Source
-from .incremental import SITE_KEY, STATE_TABLE, Previous, datasets_to_build, fingerprints
+from .incremental import SITE_KEY, STATE_TABLE, BackgroundFingerprints, Previous, datasets_to_build, fingerprints
 from .problems import Problem, Report
 from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
 from .site_metadata import facet_columns, site_metadata
@@ -240,9 +240,11 @@ def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> Bui
     with build_lock(out):
         remove_stale(out)
         previous = Previous() if full else Previous.read(out)
-        # every file is hashed here, once (Previous.hash_of remembers it for build_files)
-        current = fingerprints(catalog, previous)
-        rebuilt = datasets_to_build(catalog, current, previous)
+        # every file is hashed once (Previous.hash_of remembers it for build_files), by a child
+        # process while the files are checked when everything is built anyway
+        hashing = BackgroundFingerprints.start(catalog, previous)
+        current = None if hashing else fingerprints(catalog, previous)
+        rebuilt = {d.name for d in catalog.datasets} if hashing else datasets_to_build(catalog, current, previous)
         if not rebuilt:
             return BuildResult(out, Report())
         reuse = bool(previous.fingerprints) and rebuilt != {d.name for d in catalog.datasets}
@@ -261,6 +263,7 @@ def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> Bui
                 shutil.copyfile(out, tmp_db)
                 timings.step("copy the published database")
             try:
+                current = hashing.result() if hashing else current
                 result.tables = finish(tmp_db, catalog, staged, rebuilt, previous, current, timings)
             except Exception as e:  # a derived-table script or adapter failed: nothing is published
                 result.report.add(Problem(str(catalog.root), None, None, "build-error", str(e),
@@ -275,6 +278,8 @@ def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> Bui
             timings.step("write to disk and rename")
             return result
         finally:
+            if hashing:
+                hashing.close()
             for background in staged.deferred if staged else []:
                 background.wait()
             shutil.rmtree(work, ignore_errors=True)
