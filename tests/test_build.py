@@ -110,3 +110,19 @@ def test_personal_data_in_free_text_never_reaches_the_database(runner, tmp_path)
     assert name == "สวนสัตว์ ติดต่อ [โทรศัพท์] หรือ [อีเมล] บัตร [เลขบัตรประชาชน]"
     assert "name_th: phone replaced by [โทรศัพท์] (PDPA)" in result.output
     assert "081-234-5678" not in result.output and "somchai" not in result.output
+
+
+def test_a_full_build_hashes_each_source_file_once(tmp_path, monkeypatch):
+    """The fingerprints' digests are the ones build_files records: no file is read twice for them."""
+    import collections
+
+    from openbangkok import incremental
+    from openbangkok.build import build
+    from openbangkok.catalog import load_catalog
+
+    reads = collections.Counter()
+    real = incremental.file_digest
+    monkeypatch.setattr(incremental, "file_digest", lambda path: reads.update([path]) or real(path))
+    assert build(load_catalog(DEFAULT_DATASETS), tmp_path / "openbangkok.db", full=True).ok
+    sources = [p for p in reads if p.suffix == ".csv"]
+    assert len(sources) >= 10 and {reads[p] for p in sources} == {1}, reads

@@ -4,7 +4,6 @@ staged rows, rejections, reconciliation, warnings and redaction counts, whatever
 from __future__ import annotations
 
 import csv
-import hashlib
 import sqlite3
 import subprocess
 import sys

@@ -114,3 +114,17 @@ def test_profile_read_from_staging_during_the_derived_sql(tmp_path, monkeypatch)
         expected = (total, blanks, lowest, highest, longest)
         assert [None if v is None else str(v) for v in profiles[column]] == \
             [None if v is None else str(v) for v in expected], column
+
+
+def test_the_longest_value_is_that_of_text_in_views_too():
+    """A view's expression columns have no declared type: their numbers get no longest value (as
+    csvstat), their text does."""
+    db = sqlite_utils.Database(memory=True)
+    db["t"].insert_all(({"id": i, "code": f"c{i}"} for i in range(1, 120)), pk="id")
+    db.create_view("v", "select id * 100 as hundreds, code || '-x' as tagged, "
+                        "case when id % 2 then id else 'even ' || id end as mixed from t")
+    profile.record_profiles(db, ["v"])
+    rows = {r["column_name"]: r for r in db[profile.PROFILE_TABLE].rows}
+    assert rows["hundreds"]["max_length"] is None and str(rows["hundreds"]["max_value"]) == "11900"
+    assert rows["tagged"]["max_length"] == len("c119-x")
+    assert rows["mixed"]["max_length"] == len("even 118")  # the text among the numbers

@@ -1,6 +1,7 @@
 """openbkk validate: each kind of broken file is reported as the exact FILE:ROW:COLUMN: TYPE."""
 
 import json
+import os
 import shutil
 
 import pytest
@@ -111,5 +112,8 @@ def test_a_descriptor_read_again_is_a_copy_of_its_own_and_follows_the_file(tmp_p
     first = read_descriptor(path)
     first["fields"].append({"name": "changed by a caller"})
     assert read_descriptor(path) == {"fields": [{"name": "id", "type": "integer"}]}
-    path.write_text("fields:\n  - {name: id, type: string}\n", encoding="utf-8")  # same size
-    assert read_descriptor(path) == {"fields": [{"name": "id", "type": "string"}]}
+    written = path.stat()
+    path.write_text("fields:\n  - {name: id, type: boolean}\n", encoding="utf-8")  # same size and time
+    os.utime(path, ns=(written.st_atime_ns, written.st_mtime_ns))
+    assert path.stat().st_size == written.st_size
+    assert read_descriptor(path) == {"fields": [{"name": "id", "type": "boolean"}]}

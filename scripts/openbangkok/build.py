@@ -36,7 +36,8 @@ import sqlite_utils
 
 from . import load
 from .catalog import Catalog, Source
-from .incremental import SITE_KEY, STATE_TABLE, BackgroundFingerprints, Previous, datasets_to_build, fingerprints
+from .incremental import (SITE_KEY, STATE_TABLE, BackgroundFingerprints, Previous, datasets_to_build, file_key,
+                          fingerprints)
 from .problems import Problem, Report
 from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
 from .site_metadata import facet_columns, site_metadata
@@ -108,7 +109,7 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
         stats = staged.stats.get(source.name, {})
         notes = [p for p in staged.report.problems if p.file == stats.get("file") and p.severity != "error"]
         stat = source.path.stat()
-        source_file = f"{source.dataset}/{source.descriptor['path']}"
+        source_file = file_key(source.dataset, source.folder, source.path)
         rows.append({
             "table_name": source.name,
             "dataset": source.dataset,

@@ -75,10 +75,19 @@ def site_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def file_key(dataset_name: str, folder: Path, path: Path) -> str:
+    """How build_files and the fingerprints name a file: dataset/path in its folder ('./' dropped;
+    a file outside the folder by its path as written)."""
+    try:
+        return f"{dataset_name}/{path.relative_to(folder).as_posix()}"
+    except ValueError:
+        return f"{dataset_name}/{path.as_posix()}"
+
+
 def dataset_fingerprint(dataset: Dataset, previous: Previous) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in dataset.folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-        key = f"{dataset.name}/{path.relative_to(dataset.folder)}"
+        key = file_key(dataset.name, dataset.folder, path)
         digest.update(key.encode() + previous.hash_of(path, key).encode())
     return digest.hexdigest()
 
