@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import sqlite3
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog, Dataset
+from .processes import process_context
 from .site_metadata import METADATA_FILE
 
 PACKAGE = Path(__file__).resolve().parent
@@ -102,14 +101,14 @@ class BackgroundFingerprints:
     """fingerprints() worked out by a child process while the build checks the files.
 
     Only for a build that loads every dataset whatever the fingerprints say (nothing built before)
-    and only when the files are large (a gigabyte of complaints: 0.6 s of hashing, on the core the
-    start of the build leaves idle). A process, not a thread: the build forks its workers only
-    when it runs no other thread. result() gives the fingerprints and tells `previous` the files'
-    digests, so that they are not hashed again for build_files.
+    and only when the files are large (804 MB of complaints: 0.6 s of hashing, on the core the
+    start of the build leaves idle). A process, not a thread, and only where it can be forked
+    (processes.process_context): the build forks its workers only when it runs no other thread.
+    result() gives the fingerprints and tells `previous` the files' digests, so that they are not
+    hashed again for build_files.
     """
 
-    def __init__(self, catalog: Catalog, previous: Previous):
-        context = multiprocessing.get_context("fork")
+    def __init__(self, catalog: Catalog, previous: Previous, context):
         self._answer, sender = context.Pipe(duplex=False)
         self._process = context.Process(target=_send_fingerprints, args=(catalog, previous, sender),
                                         name="fingerprints", daemon=True)
@@ -120,10 +119,11 @@ class BackgroundFingerprints:
     @classmethod
     def start(cls, catalog: Catalog, previous: Previous) -> "BackgroundFingerprints | None":
         """One, when it is worth it and safe to fork; else None (call fingerprints() then)."""
-        if previous.fingerprints or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        context = process_context()
+        if previous.fingerprints or context.get_start_method() != "fork":
             return None
         size = sum(p.stat().st_size for d in catalog.datasets for p in d.folder.rglob("*") if p.is_file())
-        return cls(catalog, previous) if size >= BACKGROUND_MIN_BYTES else None
+        return cls(catalog, previous, context) if size >= BACKGROUND_MIN_BYTES else None
 
     def result(self) -> dict[str, str]:
         try:

@@ -24,14 +24,13 @@ cached nothing of the empty index).
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import queue
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
+from .processes import process_context
 from .sql_functions import register
 
 BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 32 << 20}
@@ -87,7 +86,7 @@ class SearchIndex:
 
     def __init__(self, path: Path, staging: Path, fts: str, create_sql: str, read_sql: str, insert_sql: str):
         self.path, self.fts = path, fts
-        context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+        context = process_context()
         self.staged_rows = context.Queue()
         self.results = context.Queue()
         self.process = context.Process(

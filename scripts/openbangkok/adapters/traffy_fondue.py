@@ -33,12 +33,10 @@ import datetime as dt
 import gc
 import io
 import json
-import multiprocessing
 import operator
 import os
 import sqlite3
 import sys
-import threading
 import time
 from collections import Counter, deque
 from concurrent.futures import ProcessPoolExecutor
@@ -51,6 +49,7 @@ from ..catalog import Catalog, Source
 from ..freed_memory import keep_freed_memory
 from ..places import bangkok_district_code, province_of
 from ..problems import Problem
+from ..processes import process_context
 from ..redact import KINDS, Redactor
 from ..search_index import SearchIndex
 from ..thai_search import TOKENIZE
@@ -710,7 +709,7 @@ def _stage_in_process(source: Source, stager: Stager, encoding: str, progress) -
 
 def stage_in_parallel(source: Source, stager: Stager, workers: int, encoding: str, progress) -> None:
     """The file cut into pieces that worker processes parse while this process adds them."""
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    context = process_context()
     pending: deque = deque()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(source, stager.header)) as pool:
