@@ -82,7 +82,18 @@ REQUESTS = [
     "district_code=1017&state=รอรับเรื่อง",
     "state=รอรับเรื่อง",
     "state__in=รอรับเรื่อง,ส่งต่อ",
-    "types__arraycontains=ถนน",
+    "types__arraycontains=ถนน",          # one type: its precomputed facets, its combinations' count
+    "types__arraycontains=ถนน&_facet_size=3",
+    "types__arraycontains=ไม่มีประเภทนี้",   # no ticket: an empty page without reading every array
+    "types__arraycontains=ถนน&district_code=1001",   # with other filters: the combinations
+    "types__arraycontains=ถนน&state=รอรับเรื่อง&_facet=types",
+    "types__arraycontains=ไม่มีประเภทนี้&district_code=1001",
+    "types__arraycontains=ถนน&types__arraycontains=ทางเท้า",
+    "_search=ไฟ&types__arraycontains=ถนน",
+    "_search=ไฟ&types__arraycontains=ไม่มีประเภทนี้",
+    "types__arraynotcontains=ถนน",       # not among the combinations' filters: Datasette's SQL
+    "types__arraycontains=ถนน&province_code=10",
+    "types__arraycontains=ถนน&_sort=latitude",
     "district_code__isnull=1",
     "state=ไม่มีสถานะนี้",
 ]
@@ -133,7 +144,8 @@ async def test_the_rewrites_are_used(site, monkeypatch):
         answered.clear()
         await site.client.get(f"/openbangkok/complaints?{query}")
         assert answered and all(answered), query
-    assert info.array_columns == {"types"} and info.by_value_filters == {"district_code", "state"}
+    assert info.array_columns == {"types"}
+    assert info.by_value_filters == {("column", "district_code"), ("column", "state"), ("array", "types")}
     assert info.by_value_facets == {("column", "district_code"), ("column", "state"), ("array", "types")}
     ways = []
     for name in ("by_value_facets", "combination_facets"):
@@ -143,10 +155,21 @@ async def test_the_rewrites_are_used(site, monkeypatch):
     for query, way in (("district_code=1001", "by_value_facets"), ("state=ส่งต่อ", "by_value_facets"),
                        ("district_code=1017&state=รอรับเรื่อง", "combination_facets"),
                        ("_search=ขยะ", "combination_facets"),
-                       ("_search=ไฟ&district_code=1001", "combination_facets")):
+                       ("_search=ไฟ&district_code=1001", "combination_facets"),
+                       ("types__arraycontains=ถนน", "by_value_facets"),
+                       ("types__arraycontains=ถนน&district_code=1001", "combination_facets"),
+                       ("_search=ไฟ&types__arraycontains=ถนน", "combination_facets")):
         ways.clear()
         await site.client.get(f"/openbangkok/complaints.json?{query}")
         assert (way, True) in ways, (query, ways)
+    contains = ':p0 in (select value from json_each("complaints"."types"))'
+    count = await sql_rewrites.rewrite(site, "openbangkok", db.execute,
+                                       f"select count(*) from complaints where {contains}", {"p0": "ถนน"})
+    assert "from complaints_facet_counts where combo in (select combo from complaints_facet_values" in count
+    page = f"select * from complaints where {contains} order by timestamp desc limit 51"
+    assert await sql_rewrites.rewrite(site, "openbangkok", db.execute, page, {"p0": "ไม่มีประเภทนี้"}) == \
+        "select * from complaints where 0 order by timestamp desc limit 51"
+    assert await sql_rewrites.rewrite(site, "openbangkok", db.execute, page, {"p0": "ถนน"}) is None
     assert info.walks[("timestamp", " desc", "")] is True   # read along complaints_newest, no sort
     # along complaints_district_newest: equal timestamps in ticket_id order, as the next page assumes
     assert info.walks[("timestamp", " desc", '"district_code" = :p0')] is True

@@ -2,15 +2,19 @@
 
 Installed on each immutable database at startup by find_precomputed() (plugins/serving.py):
 rewrite() answers Datasette's SQL for a search's count and first page, and for the count of
-equality filters; precomputed_facets() answers the facets of a search or of filters. Measured on
-a 1,000,000-row complaints table (benchmarks/serve.py, benchmarks/README.md):
+filters on the precomputed columns (equalities, and `?types__arraycontains=` on an array column);
+precomputed_facets() answers the facets of a search or of filters. Measured on a 1,000,000-row
+complaints table (benchmarks/serve.py, benchmarks/README.md):
 
 - a search's count from the FTS index alone (every FTS rowid is a row: checked at startup);
 - a search's page along the sort's index (Walk), stopping after a page of matches;
 - facets from datasets/complaints/serving_precomputed.sql: a page filtered on one value of one
-  column reads that value's facets (by_value_facets); other filters on the combination columns
-  and searches sum the precomputed (district, state, types) combinations (combination_facets);
-  all of a page's facets in one query, shared by its facet classes.
+  column, or on one item of an array column, reads that value's facets (by_value_facets); other
+  filters on the combination columns and searches sum the precomputed (district, state, types)
+  combinations (combination_facets); all of a page's facets in one query, shared by its facet
+  classes. An array filter reads the combinations that hold the item (complaints_facet_values);
+- a page whose filters the combinations answer and no row passes (an array item no ticket has)
+  is empty at once, instead of reading every row's array newest first.
 
 A rewritten statement that fails falls back to Datasette's own; tests/test_serving_rewrites.py
 compares every answer with Datasette's.
@@ -84,7 +88,8 @@ class Precomputed:
     values: str | None = None                   # <table>_facet_values: (column_name, combo, value)
     array_columns: frozenset = frozenset()      # the array columns `values` has the items of
     by_value: str | None = None                 # <table>_facet_by_value: the facets of one-value filters
-    by_value_filters: frozenset = frozenset()   # its filter columns (text columns: = compares as text)
+    by_value_filters: frozenset = frozenset()   # its (kind, column) filters: ("column", a text column:
+                                                # = compares as text), ("array", an array column)
     by_value_facets: frozenset = frozenset()    # its (kind, column) facets
     walks: dict = field(default_factory=dict)   # (order-by column, filters) -> whether the +rowid plan walks an index
 
@@ -190,17 +195,22 @@ def search_matches(info: Precomputed, search) -> str:
     sql = (f"from {fts} join {escape_sqlite(info.combos)} r on r.rowid = {fts}.rowid "
            f"where {search['lhs']} match {search['match']}")
     if search["filters"]:
-        sql += f" and r.combo in (select combo from {escape_sqlite(info.counts)} where {search['filters']})"
+        sql += f" and r.combo in (select combo from {escape_sqlite(info.counts)} {counts_where(info, 'where ' + search['filters'])})"
     return sql
 
 
 async def find_by_value(db, info: Precomputed, by_value: str) -> None:
-    """The one-value filters and the facets `by_value` answers; a filter column must compare as
-    text, as the table's filter does (`= :p0` with a text parameter)."""
+    """The one-value filters and the facets `by_value` answers; a column filter's column must compare
+    as text, as the table's filter does (`= :p0` with a text parameter); an array filter's column must
+    have its items in the values table."""
     details = {c.name: c.type.upper() for c in await db.table_column_details(info.table)}
-    filters = [r[0] for r in (await db.execute(f"select distinct filter_column from {escape_sqlite(by_value)}")).rows]
+    filters = [tuple(r) for r in (await db.execute(
+        f"select distinct filter_kind, filter_column from {escape_sqlite(by_value)}")).rows]
     info.by_value = by_value
-    info.by_value_filters = frozenset(c for c in filters if "CHAR" in details.get(c, "") or "TEXT" in details.get(c, ""))
+    info.by_value_filters = frozenset(
+        (kind, c) for kind, c in filters
+        if (kind == "column" and ("CHAR" in details.get(c, "") or "TEXT" in details.get(c, "")))
+        or (kind == "array" and c in info.array_columns))
     info.by_value_facets = frozenset(tuple(r) for r in (await db.execute(
         f"select distinct facet_kind, facet_column from {escape_sqlite(by_value)}")).rows)
 
@@ -209,33 +219,45 @@ def by_value_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, 
     """(SQL, its parameters) of the `wanted` facets of a page filtered on exactly one value of one
     column, read from the precomputed facets of that value; None when they are not all there."""
     filters = datasette_filters(where)
-    if not filters or len(filters) != 1 or filters[0]["op"] != "=" or not info.by_value \
-            or not set(wanted) <= info.by_value_facets:
+    if not filters or len(filters) != 1 or not info.by_value or not set(wanted) <= info.by_value_facets:
         return None
     m = filters[0]
-    column = unquoted(m["column"])
-    if column not in info.by_value_filters:
+    kind = "array" if m["item"] else "column" if m["op"] == "=" else None
+    if (kind, filter_column(m)) not in info.by_value_filters:
         return None
     table = escape_sqlite(info.by_value)
-    extra = {"openbangkok_filter_column": column}
+    extra = {"openbangkok_filter_column": filter_column(m), "openbangkok_filter_kind": kind}
     selects = []
     for number, (kind, facet_column) in enumerate(wanted):
         extra[f"openbangkok_kind_{number}"], extra[f"openbangkok_facet_{number}"] = kind, facet_column
         selects.append(f"select {number} as facet, value, n as count from {table} "
-                       f"where filter_column = :openbangkok_filter_column and filter_value = :{m['param']} "
+                       f"where filter_column = :openbangkok_filter_column and filter_kind = :openbangkok_filter_kind "
+                       f"and filter_value = :{filter_param(m)} "
                        f"and facet_kind = :openbangkok_kind_{number} and facet_column = :openbangkok_facet_{number}")
     return "\nunion all\n".join(selects), [extra]
 
 
 # One of Datasette's filters (?col=, __not, __gt, __like, __in, __notin, __isnull, ...) as its table
-# view writes it, the column quoted or not; parts joined by " and ".
-FILTER_PART = re.compile(r'(?P<column>"[^"]+"|\[[^\]]+\]|\w+) '
+# view writes it, the column quoted or not; parts joined by " and ". `?col__arraycontains=` is
+# written `:p0 in (select value from json_each("table"."col"))` (groups item, array_column).
+IDENTIFIER = r'"[^"]+"|\[[^\]]+\]|\w+'
+FILTER_PART = re.compile(rf'(?P<column>{IDENTIFIER}) '
                          r'(?:(?P<op>=|!=|<|<=|>|>=|like|not like|glob) :(?P<param>p\d+)|is null|is not null'
-                         r'|(?:not )?in \(:p\d+(?:, :p\d+)*\))')
+                         r'|(?:not )?in \(:p\d+(?:, :p\d+)*\))'
+                         rf'|:(?P<item>p\d+) in \(select value from json_each\((?:{IDENTIFIER})\.(?P<array_column>{IDENTIFIER})\)\)')
 
 
 def unquoted(column: str) -> str:
     return column[1:-1] if column[0] in '"[' else column
+
+
+def filter_column(m: re.Match) -> str:
+    """The column a FILTER_PART match filters (unquoted)."""
+    return unquoted(m["column"] or m["array_column"])
+
+
+def filter_param(m: re.Match) -> str:
+    return m["param"] or m["item"]
 
 
 def datasette_filters(where: str | None) -> list[re.Match] | None:
@@ -249,10 +271,26 @@ def datasette_filters(where: str | None) -> list[re.Match] | None:
 
 
 def combination_filters(info: Precomputed, where: str) -> bool:
-    """`where` is only Datasette's own filters on the precomputed combinations' columns, so the
-    counts table answers it exactly; anything else is left to Datasette's SQL."""
+    """`where` is only Datasette's own filters on the precomputed combinations' columns (an array
+    filter on a column whose items the values table has), so the counts table answers it exactly
+    (counts_where); anything else is left to Datasette's SQL."""
     filters = datasette_filters(where)
-    return bool(info.counts) and filters is not None and all(unquoted(m["column"]) in info.columns for m in filters)
+    return bool(info.counts) and filters is not None and all(
+        filter_column(m) in (info.array_columns if m["item"] else info.columns) for m in filters)
+
+
+def counts_where(info: Precomputed, where: str) -> str:
+    """`where` (combination_filters) as a where clause of the counts table: an array filter becomes
+    the combinations whose array holds the item (the values table)."""
+    values = escape_sqlite(info.values or "")
+    return "where " + " and ".join(
+        f"combo in (select combo from {values} where column_name = {sql_text(filter_column(m))} "
+        f"and value = :{m['item']})" if m["item"] else m.group(0)
+        for m in datasette_filters(where))
+
+
+def sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 async def rewrite(datasette, database: str, execute, sql: str, params) -> str | None:
@@ -269,11 +307,13 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
             # a search and filters: the matches whose combination passes the filters
             return f"select count(*) {search_matches(info, search)}"
         if m["where"] and combination_filters(info, m["where"]) and lever_on("precomputed_facets"):
-            return f'select coalesce(sum(n), 0) as "count(*)" from {escape_sqlite(info.counts)} {m["where"]}'
+            return f'select coalesce(sum(n), 0) as "count(*)" from {escape_sqlite(info.counts)} {counts_where(info, m["where"])}'
         return None
     m = PAGE_SQL.fullmatch(sql)
+    info = info_for(datasette, database, m["table"]) if m else None
+    if info is not None and lever_on("precomputed_facets") and await passes_none(execute, info, m["where"], params):
+        return sql.replace(m["where"], "where 0 ", 1)   # the same columns, no row
     if m and lever_on("search_sql"):
-        info = info_for(datasette, database, m["table"])
         search = search_clause(info, m["where"]) if info else None
         if search is None:
             return None
@@ -293,6 +333,16 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
                                params)).rows[0][0]
         return Walk(exists, better) if count * WALK_FRACTION >= info.rows else None
     return None
+
+
+async def passes_none(execute, info: Precomputed, where: str, params) -> bool:
+    """No row passes `where`, an array filter among filters the combinations answer: read in the
+    counts (Datasette's page would read every row's array, newest first, to find none)."""
+    filters = datasette_filters(where)
+    if not filters or not any(m["item"] for m in filters) or not combination_filters(info, where):
+        return False
+    sql = f"select not exists (select 1 from {escape_sqlite(info.counts)} {counts_where(info, where)})"
+    return bool((await execute(sql, params)).rows[0][0])
 
 
 async def walks_in_key_order(execute, sql: str, params, table: str, order: str, descending: bool) -> bool:
@@ -373,7 +423,7 @@ def combination_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[st
                   "openbangkok_to": info.first_rowid + (i + 1) * step if i < SEARCH_PARTS - 1 else info.last_rowid + 1}
                  for i in range(SEARCH_PARTS)]
     elif combination_filters(info, where):
-        source_sql = f"select * from {counts} {where}"
+        source_sql = f"select * from {counts} {counts_where(info, where)}"
         parts = [{}]
     else:
         return None
