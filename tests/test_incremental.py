@@ -131,3 +131,31 @@ def test_files_hashed_by_a_child_process_give_the_same_fingerprints(tmp_path, da
     assert recorded == fingerprints(load_catalog(datasets), Previous())
     for source_file, sha256 in conn.execute("select source_file, sha256 from build_files"):
         assert sha256 == digest(datasets / source_file), source_file
+
+
+def test_rebuilding_the_complaints_never_writes_the_published_file(tmp_path, datasets_copy):
+    """An incremental build reads the published file (the other datasets' tables, for the rules)
+    and must not write it: a failed build leaves it as it was, and a successful one replaces it by
+    renaming, so the file a running server holds open is never touched. The complaints adapter used
+    to drop `complaints` and switch on WAL in the attached published file."""
+    out = tmp_path / "site.db"
+    assert build(load_catalog(datasets_copy), out).ok
+    held = tmp_path / "held.db"
+    held.hardlink_to(out)  # the file a running server keeps open
+    before = digest(out)
+    hotline = datasets_copy / "complaints" / "hotline_1555_monthly.csv"
+    text = hotline.read_text(encoding="utf-8")
+    hotline.write_text(text.replace("2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1264",
+                                    "2024-01,ถนนและทางเท้า / Roads and footpaths,2065,9999", 1), encoding="utf-8")
+    failed = build(load_catalog(datasets_copy), out)
+    assert not failed.ok and failed.rebuilt == {"complaints"}
+    assert digest(out) == before
+    hotline.write_text(text.replace("2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1264",
+                                    "2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1265", 1), encoding="utf-8")
+    rebuilt = build(load_catalog(datasets_copy), out)
+    assert rebuilt.ok and rebuilt.rebuilt == {"complaints"}
+    assert digest(held) == before and digest(out) != before
+    conn = sqlite3.connect(out)
+    assert conn.execute("select count(*) from complaints").fetchone()[0] > 0
+    assert conn.execute("pragma journal_mode").fetchone()[0] != "wal"
+    conn.close()

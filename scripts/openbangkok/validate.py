@@ -141,7 +141,8 @@ def run_rules(catalog: Catalog, sources: list[Source], db: sqlite_utils.Database
 
 def open_staging(path: Path) -> sqlite_utils.Database:
     path.unlink(missing_ok=True)
-    db = sqlite_utils.Database(path)
+    # URI file names, so that the published database can be attached read-only (attach_read_only)
+    db = sqlite_utils.Database(sqlite3.connect(path.resolve().as_uri(), uri=True))
     # large pages: a million staged rows are written in 30,000 pages instead of 500,000 (each
     # written to the write-ahead log with its own checksum while the search index reads them)
     db.conn.execute("pragma page_size = 65536")
@@ -149,6 +150,13 @@ def open_staging(path: Path) -> sqlite_utils.Database:
     db.conn.execute("pragma synchronous = off")
     register(db.conn)
     return db
+
+
+def attach_read_only(db: sqlite_utils.Database, alias: str, path: Path) -> None:
+    """`path` attached so that nothing done on the connection can write it (the published database,
+    which a running server holds open and a failed build must leave as it was): an unqualified
+    DROP or PRAGMA meant for the staging database fails instead of reaching it."""
+    db.execute(f"attach ? as [{alias}]", [f"{Path(path).resolve().as_uri()}?mode=ro"])
 
 
 def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
@@ -183,7 +191,7 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
         staged.progress = progress
     db = open_staging(staged.db_path)
     if previous_db is not None:
-        db.attach("previous", previous_db)
+        attach_read_only(db, "previous", previous_db)
     package = prepare_package(catalog, work, staged)
     unreadable = {p.file for p in staged.report.errors}
     checked = [s for s in catalog.sources if datasets is None or s.dataset in datasets]

@@ -587,7 +587,7 @@ class Stager:
     def create_tables(self) -> None:
         conn = self.conn
         for table in (self.table, self.source_rows, REJECTED):
-            conn.execute(f"drop table if exists [{table}]")
+            conn.execute(f"drop table if exists main.[{table}]")  # not the attached published database
         load.create_table(self.db, {**self.source.published_schema, "foreignKeys": []}, self.table)
         conn.execute(f"create table [{self.source_rows}] (published_rowid integer primary key, source_row integer)")
         conn.execute(f"create table [{REJECTED}] (" + ", ".join(f"[{c}]" for c in REJECTED_COLUMNS) + ")")
@@ -777,7 +777,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
 
     if staged.for_build:
         db.conn.commit()
-        db.conn.execute("pragma journal_mode = wal")  # the search index reads while rows are staged
+        db.conn.execute("pragma main.journal_mode = wal")  # the search index reads while rows are staged
         # the staging database is thrown away after the build: no need to copy its write-ahead log
         # back into it every 1,000 pages (SQLite's default), writing every row twice
         db.conn.execute("pragma wal_autocheckpoint = 0")
