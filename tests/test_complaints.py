@@ -270,6 +270,32 @@ def test_missing_column_is_an_error(unseen_datasets, tmp_path, runner):
     assert "traffy_fondue.csv:1:count_reopen: missing-label" in result.output
 
 
+def cut_rows(text: str) -> str:
+    """The dump with every data row cut to its first ten cells."""
+    records = list(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([records[0]] + [r[:10] for r in records[1:]])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("damage, expected", [
+    # only the header: the published tickets would all be replaced by none
+    (lambda text: text.splitlines(keepends=True)[0], "traffy_fondue.csv::: table-dimensions: the file has a header but no data rows"),
+    # a comma at the end of the header line: every row would be one cell short, and rejected
+    (lambda text: text.replace("last_activity\n", "last_activity,\n", 1), "traffy_fondue.csv:1:: blank-label: the header has an empty column name (column 17)"),
+    # every row cells short: nothing could be published
+    (cut_rows, "traffy_fondue.csv::: table-dimensions: none of the"),
+])
+def test_a_dump_that_would_publish_no_ticket_is_an_error(unseen_datasets, tmp_path, runner, damage, expected):
+    broken = tmp_path / "datasets"
+    shutil.copytree(unseen_datasets, broken)
+    path = broken / "complaints" / "traffy_fondue.csv"
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    result = runner.invoke(cli, ["build", "--datasets", str(broken), "--out", str(tmp_path / "x.db")])
+    assert result.exit_code == 1, result.output
+    assert expected in result.output, result.output
+
+
 # --- the committed sample ---------------------------------------------------------------------
 
 def test_sample_reconciles_and_is_labelled(built_db):

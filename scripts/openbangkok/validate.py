@@ -108,14 +108,19 @@ def check_source(catalog: Catalog, source: Source, package: Package, db: sqlite_
     if source.descriptor.get("sheet") or source.path.suffix.lower() in prepare.WORKBOOK_SUFFIXES:
         problems = [in_excel_terms(p, schema) for p in problems]
     if rows_read == 0 and not source.descriptor.get("allowEmpty"):
-        problems.append(Problem(display, None, None, "table-dimensions",
-                                "the file has a header but no data rows: export the rows too "
-                                "(or mark the resource allowEmpty in its descriptor)",
-                                "ไฟล์มีแต่หัวตาราง ไม่มีข้อมูล กรุณาส่งออกข้อมูลด้วย"))
+        problems.append(no_data_rows(display))
     staged.report.extend(problems)
     staged.stats[source.name] = {
         "file": display, "rows_read": rows_read, "seconds": time.perf_counter() - started,
     }
+
+
+def no_data_rows(display: str) -> Problem:
+    """A file with a header and no rows is refused: it would replace the published rows with none."""
+    return Problem(display, None, None, "table-dimensions",
+                   "the file has a header but no data rows: export the rows too "
+                   "(or mark the resource allowEmpty in its descriptor)",
+                   "ไฟล์มีแต่หัวตาราง ไม่มีข้อมูล กรุณาส่งออกข้อมูลด้วย")
 
 
 def run_rules(catalog: Catalog, sources: list[Source], db: sqlite_utils.Database, staged: Staged) -> None:

@@ -53,7 +53,7 @@ from ..processes import process_context
 from ..redact import KINDS, Redactor
 from ..search_index import SearchIndex
 from ..thai_search import TOKENIZE
-from ..validate import ROW_COLUMN, Staged, display_path
+from ..validate import ROW_COLUMN, Staged, display_path, no_data_rows
 
 COLUMNS = ("ticket_id", "type", "organization", "comment", "photo", "photo_after", "coords", "address",
            "subdistrict", "district", "province", "timestamp", "state", "star", "count_reopen",
@@ -767,6 +767,15 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
             f"the header lacks the Traffy Fondue column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}",
             f"หัวตารางไม่มีคอลัมน์ {', '.join(missing)} ของไฟล์ Traffy Fondue"))
         return
+    blank = [number for number, h in enumerate(header, 1) if not h]
+    if blank:
+        staged.report.add(Problem(
+            display, 1, None, "blank-label",
+            f"the header has an empty column name (column {blank[0]}): remove the comma at the end of the "
+            f"header line, or name the column; every row must have as many cells as the header",
+            f"หัวตารางมีคอลัมน์ที่ไม่มีชื่อ (คอลัมน์ที่ {blank[0]}): ลบเครื่องหมายจุลภาคท้ายบรรทัดหัวตาราง "
+            f"หรือตั้งชื่อคอลัมน์"))
+        return
     for extra in (h for h in header if h not in COLUMNS):
         staged.report.add(Problem(display, 1, extra, "extra-label",
                                   f'the column "{extra}" is not part of the dump format and is ignored',
@@ -815,6 +824,15 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
 
     rows_rejected = sum(stager.reasons.values())
     report(display, staged, stager.totals, stager.rows_read, rows_rejected, stager.reasons)
+    if stager.rows_read == 0 and not source.descriptor.get("allowEmpty"):
+        staged.report.add(no_data_rows(display))
+    elif stager.rows_read and rows_rejected == stager.rows_read:
+        reason = stager.reasons.most_common(1)[0][0]
+        staged.report.add(Problem(
+            display, None, None, "table-dimensions",
+            f"none of the {stager.rows_read} rows can be published (most often: {reason}; every row is in "
+            f"{REJECTED} with its reason): check that the file is the dump, with the header's columns",
+            f"ไม่มีแถวใดเผยแพร่ได้เลยจาก {stager.rows_read} แถว: ตรวจสอบว่าไฟล์และหัวตารางถูกต้อง"))
     staged.stats[source.name] = {
         "file": display, "rows_read": stager.rows_read, "rows_rejected": rows_rejected,
         "redactions": {k: n for k, n in stager.totals.redactions.items() if n},
