@@ -25,19 +25,25 @@ NATIONAL_ID = "[เลขบัตรประชาชน]"
 EMAIL = "[อีเมล]"
 KINDS = {"phone": PHONE, "national_id": NATIONAL_ID, "email": EMAIL}
 
-# \d matches Thai digits too; int() reads them.
+# \d matches Thai digits too; int() reads them. Dashes: the hyphen-minus and the Unicode hyphens
+# and dashes (en dash, em dash, minus sign...) a word processor puts in their place.
+DASHES = "\\-\u2010-\u2015\u2212"
+# Between two groups of digits: a space, or a dash with or without a space either side.
+GROUP_BREAK = f"(?: ?[{DASHES}] ?| )?"
 EMAIL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-# 13 digits, together or as 1-4-5-2-1 groups with one kind of separator.
-NATIONAL_ID_RE = re.compile(r"(?<!\d)(\d)([ \-]?)(\d{4})\2(\d{5})\2(\d{2})\2(\d)(?!\d)")
+# 13 digits, together or as 1-4-5-2-1 groups (the check digit decides).
+NATIONAL_ID_RE = re.compile(
+    rf"(?<!\d)(\d){GROUP_BREAK}(\d{{4}}){GROUP_BREAK}(\d{{5}}){GROUP_BREAK}(\d{{2}}){GROUP_BREAK}(\d)(?!\d)")
 # A run of 9-12 digits that may be a Thai number: a trunk 0 or the country code (66, +66, (+66),
-# +66 (0)), each digit optionally after one space or dash or a bracket; _phone_digits() decides.
-PHONE_RE = re.compile(r"(?<![\d+])(?:\+ ?|\(\+?)?\d(?:\)?[ \-]?\(?\d){8,11}(?!\d)")
+# +66 (0)), each digit optionally after a bracket, a space, or a dash with or without a space either
+# side (GROUP_BREAK); _phone_digits() decides.
+PHONE_RE = re.compile(rf"(?<![\d+])(?:\+ ?|\(\+?)?\d(?:\)?{GROUP_BREAK}\(?\d){{8,11}}(?!\d)")
 PHONE_DOTTED_RE = re.compile(r"(?<![\d.])0(?:[689]\d|2)\.\d{3}\.\d{4}(?!\d|\.\d)")
 # Every pattern above needs nine digits with at most three separator characters between two of
 # them; a text without such a run is returned at once (most texts: house numbers, dates, prices).
-NINE_DIGITS = re.compile(r"\d(?:[ \-.()+]{0,3}\d){8}")
+NINE_DIGITS = re.compile(rf"\d(?:[ .()+{DASHES}]{{0,3}}\d){{8}}")
 FIRST_GROUP = re.compile(r"\D*\d+")
-SEPARATORS = re.compile(r"[ \-()+]")
+SEPARATORS = re.compile(rf"[ ()+{DASHES}]")
 
 
 def national_id_valid(digits: str) -> bool:
@@ -77,7 +83,7 @@ class Redactor:
         return EMAIL
 
     def _national_id(self, match: re.Match) -> str:
-        digits = "".join(match.group(1, 3, 4, 5, 6))
+        digits = "".join(match.group(1, 2, 3, 4, 5))
         if national_id_valid(digits):
             self.counts["national_id"] += 1
             return NATIONAL_ID
