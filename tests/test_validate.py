@@ -8,6 +8,8 @@ import pytest
 
 from openbangkok.cli import cli
 
+from openbangkok.catalog import DEFAULT_DATASETS
+
 from .conftest import DATA
 
 CASES = {
@@ -117,3 +119,36 @@ def test_a_descriptor_read_again_is_a_copy_of_its_own_and_follows_the_file(tmp_p
     os.utime(path, ns=(written.st_atime_ns, written.st_mtime_ns))
     assert path.stat().st_size == written.st_size
     assert read_descriptor(path) == {"fields": [{"name": "id", "type": "boolean"}]}
+
+
+@pytest.mark.parametrize("file, column, old, new", [
+    # a key column (published as it is, and other tables point at it)
+    ("complaints/hotline_1555_monthly.csv", "category", "ถนนและทางเท้า / Roads and footpaths,2065",
+     "ถนนและทางเท้า ผ่านคุณสมชาย 081-234-5678,2065"),
+    # a link: an e-mail and a phone number in its query string
+    ("policies/policies.csv", "source_url", ",https://", ",https://www.bangkok.go.th/contact?tel=0812345678&x=https://"),
+])
+def test_personal_data_in_a_code_or_link_column_is_refused(runner, tmp_path, file, column, old, new):
+    """Codes and links are published as they are (a marker would change a key or break a link): a
+    phone number, national ID or e-mail there is an error naming the cell, not a leak."""
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    path = copy / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 1, result.output
+    row = next(number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if new in line)
+    assert f"{path.name}:{row}:{column}: personal-data: this cell looks like it holds personal data (phone)" in result.output
+
+
+def test_a_public_contact_column_keeps_an_office_number(runner, tmp_path):
+    """clinics.phone is marked `pdpa: public-contact`: an office's published number is kept."""
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    path = copy / "clinics" / "clinics.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert any(",02-" in line for line in lines[1:])
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 0, result.output

@@ -40,6 +40,7 @@ from .incremental import (SITE_KEY, STATE_TABLE, BackgroundFingerprints, Previou
                           fingerprints)
 from .problems import Problem, Report
 from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
+from .redact import redact
 from .site_metadata import facet_columns, site_metadata
 from .sql_functions import register
 from .validate import Staged, validate
@@ -121,8 +122,9 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
             "rows_read": stats.get("rows_read"),
             "rows_published": tables.get(source.name, {}).get("rows"),
             "rows_rejected": stats.get("rows_rejected", 0),
-            "conversions": "\n".join(p.message for p in notes if p.severity == "info"),
-            "warnings": "\n".join(p.message for p in notes if p.severity == "warning"),
+            # messages quote what files hold (a header, a value): published redacted, as the data is
+            "conversions": redact("\n".join(p.message for p in notes if p.severity == "info")),
+            "warnings": redact("\n".join(p.message for p in notes if p.severity == "warning")),
         })
     db[FILES_TABLE].insert_all(rows, pk="table_name", replace=True, alter=True)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from . import thai
 from .problems import Problem
-from .redact import KINDS, Redactor
+from .redact import KINDS, Redactor, find_personal_data_in_code
 
 csv.field_size_limit(sys.maxsize)
 
@@ -202,8 +202,23 @@ def read_records(text: str):
         yield row_number, record
 
 
+def refuse_personal_data(row_number: int, column: str, value: str) -> None:
+    """A code or link (published as it is: a marker would change a key or break a link) must hold no
+    personal data (PDPA)."""
+    found = find_personal_data_in_code(value)
+    if found:
+        what = ", ".join(dict.fromkeys(kind.replace("_", " ") for kind in found))
+        raise Refused(row_number, column, "personal-data",
+                      f"this cell looks like it holds personal data ({what}); the column holds codes or links, "
+                      f"which are published as they are: remove it from the file (an office's published phone "
+                      f"number: mark the column `pdpa: public-contact` in its schema)",
+                      "ช่องนี้ดูเหมือนมีข้อมูลส่วนบุคคล (เบอร์โทรศัพท์ เลขบัตรประชาชน หรืออีเมล) ในคอลัมน์รหัสหรือลิงก์ "
+                      "ซึ่งเผยแพร่ตามที่เขียน กรุณาลบออกจากไฟล์")
+
+
 def write_clean(text: str, schema: dict, out: Path, prepared: Prepared, letters: bool) -> None:
     kinds = field_kinds(schema)
+    public = {f["name"] for f in schema.get("fields", []) if f.get("pdpa") == "public-contact"}
     records = list(read_records(text))
     while records and not any(records[-1][1]):
         records.pop()
@@ -223,10 +238,12 @@ def write_clean(text: str, schema: dict, out: Path, prepared: Prepared, letters:
                                   f"this cell holds {len(value):,} characters{where}; the most a cell may hold is "
                                   f"{MAX_CELL_CHARACTERS:,}: check for a broken export or pasted file",
                                   f"ช่องนี้มี {len(value):,} ตัวอักษร เกินกว่าที่รับได้ ({MAX_CELL_CHARACTERS:,})")
-            writer.writerow([
-                convert_cell(value, kinds.get(name, "text"), prepared.conversions, name)
-                for name, value in zip(header, record)
-            ] + record[len(header):])
+            cells = [convert_cell(value, kinds.get(name, "text"), prepared.conversions, name)
+                     for name, value in zip(header, record)]
+            for name, value in zip(header, cells):
+                if kinds.get(name) == "code" and value and name not in public:
+                    refuse_personal_data(row_number, name, value)
+            writer.writerow(cells + record[len(header):])
 
 
 def prepare(source_path: Path, display: str, schema: dict, out: Path, sheet: str | None = None) -> Prepared:

@@ -124,8 +124,18 @@ def redact(text: str | None) -> str | None:
     return Redactor().redact(text)
 
 
-def find_personal_data(text: str) -> list[str]:
-    """What redaction would replace in `text` (empty for clean text): for tests and audits."""
+def find_personal_data(text: str, numbers: bool = True) -> list[str]:
+    """What redaction would replace in `text` (empty for clean text): for checks, tests and audits."""
     redactor = Redactor()
-    redactor.redact(text)
+    redactor.redact(text, numbers)
     return sorted(redactor.counts.elements())
+
+
+def find_personal_data_in_code(value: str) -> list[str]:
+    """find_personal_data() of a code or a link, which is published as it is: in a link (http:// or
+    https://) numbers count in its query string only (the digits of a file name such as
+    /files/0812345678.pdf are no phone number), e-mails anywhere."""
+    if value.startswith(("https://", "http://")):
+        path, _, query = value.partition("?")
+        return sorted(find_personal_data(path, numbers=False) + find_personal_data(query))
+    return find_personal_data(value)

@@ -50,7 +50,7 @@ from ..freed_memory import keep_freed_memory
 from ..places import bangkok_district_code, province_of
 from ..problems import Problem
 from ..processes import process_context
-from ..redact import KINDS, Redactor
+from ..redact import KINDS, NINE_DIGITS, Redactor, find_personal_data
 from ..search_index import SearchIndex
 from ..thai_search import TOKENIZE
 from ..validate import ROW_COLUMN, Staged, display_path, no_data_rows
@@ -504,6 +504,10 @@ def parse_records(parser: Parser, records) -> Piece:
             if not ticket:
                 rejected.append((number, line, None, "no ticket_id", "ไม่มีรหัสเรื่อง (ticket_id)",
                                  raw_record(cells, parser.redactor)))
+            elif (NINE_DIGITS.search(ticket) or "@" in ticket) and find_personal_data(ticket):
+                # the key is published as it is: a phone number or e-mail there is not published
+                rejected.append((number, line, None, "ticket_id looks like personal data",
+                                 "รหัสเรื่องดูเหมือนข้อมูลส่วนบุคคล", raw_record(cells, parser.redactor)))
             elif ticket in seen:
                 rejected.append((number, line, ticket, None, None, raw_record(cells, parser.redactor)))
             else:
