@@ -102,3 +102,21 @@ def test_record_end_counts_quotes():
     assert record_end(b'a,b\nc,"d\ne"\nf') == len(b'a,b\nc,"d\ne"\n')
     assert record_end(b'a,"b\nc') == 0
     assert record_end(b'a,"b""\n"\nc,d') == len(b'a,"b""\n"\n')
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_utf8_dump_with_a_line_in_windows_874_is_refused(tmp_path, monkeypatch, workers):
+    """Read as Windows-874 from end to end, every Thai text of the dump would be published garbled."""
+    datasets = copy_datasets(tmp_path, "reference", "complaints")
+    path = datasets / "complaints" / "traffy_fondue.csv"
+    write_dump(path, 600, [])
+    lines = path.read_bytes().split(b"\n")
+    number = next(n for n, line in enumerate(lines, 1) if n > 300 and line.decode("utf-8") != line.decode("ascii", "ignore"))
+    lines[number - 1] = lines[number - 1].decode("utf-8").encode("cp874", errors="replace")
+    path.write_bytes(b"\n".join(lines))
+    monkeypatch.setenv(traffy_fondue.WORKERS_ENV, str(workers))
+    monkeypatch.setattr(traffy_fondue, "PIECE_BYTES", 40_000)
+    result = validate(load_catalog(datasets), tmp_path / "work", datasets={"reference", "complaints"})
+    errors = [p for p in result.report.errors if p.file.endswith("traffy_fondue.csv")]
+    assert [(p.row, p.type) for p in errors] == [(number, "encoding-error")], [p.line() for p in errors]
+    assert f"UTF-8 except in line {number}" in errors[0].message

@@ -152,3 +152,29 @@ def test_a_public_contact_column_keeps_an_office_number(runner, tmp_path):
     assert any(",02-" in line for line in lines[1:])
     result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
     assert result.exit_code == 0, result.output
+
+
+def reencode_line(path, number: int) -> None:
+    """Line `number` of a UTF-8 file saved as Windows-874, the rest left as it is."""
+    lines = path.read_bytes().split(b"\n")
+    lines[number - 1] = lines[number - 1].decode("utf-8").encode("cp874")
+    path.write_bytes(b"\n".join(lines))
+
+
+def test_a_utf8_file_with_a_line_in_windows_874_names_the_line(runner, tmp_path):
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    reencode_line(copy / "reference" / "agencies.csv", 40)
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 1, result.output
+    assert "agencies.csv:40:: encoding-error: the file is UTF-8 except in line 40" in result.output
+
+
+def test_a_whole_windows_874_file_is_still_read(runner, tmp_path):
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    path = copy / "reference" / "agencies.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp874"))
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert "agencies.csv::: conversion" in result.output or "Windows-874" in result.output

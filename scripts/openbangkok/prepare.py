@@ -12,8 +12,10 @@ Rows and columns are kept as they are, so row numbers stay those of the agency's
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -53,13 +55,49 @@ class Prepared:
     problems: list[Problem] = field(default_factory=list)
 
 
+# A Thai letter in UTF-8 (three bytes); in a Windows-874 file these bytes are a rare spelling.
+THAI_IN_UTF8 = re.compile(rb"\xe0[\xb8\xb9][\x80-\xbf]")
+
+
+def utf8_except_at(blocks) -> int | None:
+    """The line of the first byte that is not UTF-8 in a file that is otherwise UTF-8 (more Thai
+    letters in UTF-8 than bytes that are not: some rows saved in another encoding, as when rows
+    from two exports are pasted together); None for a file in one encoding. `blocks`: the file's
+    bytes, in order."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    lines = thai_letters = bad = 0
+    first = None
+    for block in [*blocks, None]:
+        text = decoder.decode(block or b"", final=block is None)
+        here = text.count("\ufffd")
+        if here and first is None:
+            first = lines + text[:text.index("\ufffd")].count("\n") + 1
+        bad += here
+        lines += text.count("\n")
+        thai_letters += len(THAI_IN_UTF8.findall(block or b""))
+    return first if bad and thai_letters > bad else None
+
+
+def refuse_mixed_encoding(line: int) -> Refused:
+    return Refused(line, None, "encoding-error",
+                   f"the file is UTF-8 except in line {line}, which was saved in another encoding (Windows-874?): "
+                   f"the rows may come from two exports; save the whole file again as 'CSV UTF-8'",
+                   f"ไฟล์เป็น UTF-8 ยกเว้นบรรทัดที่ {line} ซึ่งบันทึกด้วยการเข้ารหัสอื่น "
+                   f"กรุณาบันทึกทั้งไฟล์ใหม่เป็น 'CSV UTF-8'")
+
+
 def decode(raw: bytes) -> tuple[str, str]:
-    """(text, encoding name). Raises UnicodeDecodeError when neither UTF-8 nor Windows-874 fits."""
-    if raw.startswith(UTF8_BOM):
-        return raw[len(UTF8_BOM):].decode("utf-8"), "UTF-8 with BOM"
+    """(text, encoding name). Raises UnicodeDecodeError when neither UTF-8 nor Windows-874 fits,
+    Refused when the file is UTF-8 but for some lines (utf8_except_at)."""
+    bom = raw.startswith(UTF8_BOM)
     try:
-        return raw.decode("utf-8"), "UTF-8"
+        return (raw[len(UTF8_BOM):].decode("utf-8"), "UTF-8 with BOM") if bom else (raw.decode("utf-8"), "UTF-8")
     except UnicodeDecodeError:
+        if bom:
+            raise
+        line = utf8_except_at([raw])
+        if line is not None:
+            raise refuse_mixed_encoding(line) from None
         return raw.decode("cp874"), "Windows-874 (TIS-620)"
 
 

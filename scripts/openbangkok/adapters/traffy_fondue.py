@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from .. import csv_pieces, load, thai
+from .. import csv_pieces, load, prepare, thai
 from ..catalog import Catalog, Source
 from ..freed_memory import keep_freed_memory
 from ..places import bangkok_district_code, province_of
@@ -745,6 +745,17 @@ def add_piece(stager: Stager, item, encoding: str, progress) -> None:
     progress(offset + len(data))
 
 
+def mixed_encoding(display: str, source: Source, staged: Staged) -> bool:
+    """A file that is UTF-8 but for some lines is refused (prepare.utf8_except_at), not read as
+    Windows-874 from end to end (which would publish every Thai text garbled)."""
+    with open(source.path, "rb") as f:
+        line = prepare.utf8_except_at(iter(lambda: f.read(1 << 20), b""))
+    if line is None:
+        return False
+    staged.report.add(Problem(display, *prepare.refuse_mixed_encoding(line).details))
+    return True
+
+
 def read_header(source: Source, encoding: str) -> list[str] | None:
     return next(records(source.path, encoding), (None, 0, None))[0]
 
@@ -757,6 +768,8 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     workers = worker_count(size)
     encoding, total_lines = scan(source.path) if not workers else ("utf-8", None)
     conversion_at = len(staged.report.problems)
+    if encoding == "cp874" and mixed_encoding(display, source, staged):
+        return
 
     header = read_header(source, "utf-8-sig" if encoding == "utf-8" else encoding)  # the names are ASCII
     if header is None:
@@ -807,6 +820,10 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
             break
         except csv_pieces.NotUtf8:
             encoding = "cp874"  # every byte must be UTF-8 for the file to be read as UTF-8
+            if mixed_encoding(display, source, staged):
+                if index is not None:
+                    index.wait()
+                return
         except csv_pieces.Misaligned:
             workers = 0
             encoding, total_lines = scan(source.path)
