@@ -178,3 +178,17 @@ def test_a_whole_windows_874_file_is_still_read(runner, tmp_path):
     result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
     assert result.exit_code == 0, result.output
     assert "agencies.csv::: conversion" in result.output or "Windows-874" in result.output
+
+
+def test_a_refused_file_gives_the_files_that_point_at_it_no_false_errors(runner, tmp_path):
+    """ita_results.csv points at ita_rounds.csv: with ita_rounds.csv refused, ita_results.csv is
+    still checked, its foreign key to it is said not to be checked, and nothing else is reported of it
+    (it used to get a missing-file error naming a temporary path, and a false header-only error)."""
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    (copy / "ita" / "ita_rounds.csv").write_text("", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "ita_results.csv" in line]
+    assert lines and all("foreign-key: not checked against ita_rounds" in line for line in lines), lines
+    assert "openbkk-validate" not in result.output and "No such file" not in result.output

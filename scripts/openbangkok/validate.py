@@ -165,8 +165,10 @@ def attach_read_only(db: sqlite_utils.Database, alias: str, path: Path) -> None:
 
 
 def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
-    """Clean UTF-8 copies of every plain resource, as one frictionless package (for foreign keys)."""
-    resources = []
+    """Clean UTF-8 copies of every plain resource, as one frictionless package (for foreign keys).
+    A refused file (prepare.Refused: it has no clean copy) is left out, and so are the foreign keys
+    that point at it: the files that refer to it are checked for everything else, and say so."""
+    resources, refused = [], set()
     for source in catalog.sources:
         if source.adapter:
             continue  # an adapter reads its own file
@@ -174,10 +176,26 @@ def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
         prepared = prepare.prepare(source.path, display_path(catalog, source), source.schema, clean,
                                    source.descriptor.get("sheet"))
         staged.report.extend(prepared.problems)
+        if any(p.severity == "error" for p in prepared.problems):
+            refused.add(source.name)
+            continue
         descriptor = {k: v for k, v in source.descriptor.items() if k not in ("rules", "adapter", "sheet")}
         descriptor.update(path=str(clean.relative_to(work)), schema=source.schema,
                           format="csv", encoding="utf-8", mediatype="text/csv")
         resources.append(descriptor)
+    for descriptor in resources:
+        keys = descriptor["schema"].get("foreignKeys", [])
+        unchecked = [k for k in keys if k["reference"].get("resource") in refused]
+        if unchecked:
+            descriptor["schema"] = {**descriptor["schema"], "foreignKeys": [k for k in keys if k not in unchecked]}
+            source = catalog.source(descriptor["name"])
+            for key in unchecked:
+                target = key["reference"]["resource"]
+                staged.report.add(Problem(
+                    display_path(catalog, source), None, ", ".join(key["fields"]), "foreign-key",
+                    f"not checked against {target}: that file was refused (its problem above); "
+                    f"fix it and check again",
+                    f"ยังไม่ได้ตรวจกับ {target} เพราะไฟล์นั้นถูกปฏิเสธ กรุณาแก้ไขแล้วตรวจอีกครั้ง", "warning"))
     return Package({"resources": resources}, basepath=str(work))
 
 
