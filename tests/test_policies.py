@@ -65,8 +65,9 @@ CHANGES = {
     "unknown_policy": ("policy_updates.csv", PRIDE_DEC_2022, {"policy_id": "P999"}, "policy_id", "foreign-key"),
     "unknown_kpi": ("policy_updates.csv", PRIDE_DEC_2022, {"kpi_id": "K9999"}, "kpi_id", "foreign-key"),
     "kpi_of_other_policy": ("policy_updates.csv", PRIDE_DEC_2022, {"policy_id": "P003"}, "kpi_id", "foreign-key"),
-    "month_in_buddhist_era": ("policy_updates.csv", PRIDE_DEC_2022, {"report_month": "2565-12"},
-                              "report_month", "constraint-error"),
+    # a Buddhist-era month (2565-12) is read as 2022-12 (test_validate); a 13th month is not a month
+    "month_that_does_not_exist": ("policy_updates.csv", PRIDE_DEC_2022, {"report_month": "2022-13"},
+                                  "report_month", "constraint-error"),
     "second_lead": ("policy_agencies.csv", {"policy_id": "P001", "role": "R"}, {"role": "H"}, "role", "unique-error"),
     "unknown_agency": ("policy_agencies.csv", {"policy_id": "P001", "role": "H"}, {"agency_code": "fire-brigade"},
                        "agency_code", "foreign-key"),

@@ -192,3 +192,29 @@ def test_a_refused_file_gives_the_files_that_point_at_it_no_false_errors(runner,
     lines = [line for line in result.output.splitlines() if "ita_results.csv" in line]
     assert lines and all("foreign-key: not checked against ita_rounds" in line for line in lines), lines
     assert "openbkk-validate" not in result.output and "No such file" not in result.output
+
+
+@pytest.mark.parametrize("written", ["2567-01", "ม.ค. 2567", "มกราคม 2567", "1/2567", "๒๕๖๗-๐๑"])
+def test_a_month_column_reads_buddhist_era_and_thai_months(runner, tmp_path, written):
+    """hotline_1555_monthly.month is text with a pattern of months (2024-01): months written the
+    Thai way are converted as in yearmonth fields, and the build publishes 2024-01."""
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    path = copy / "complaints" / "hotline_1555_monthly.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n2024-01,ถนนและทางเท้า", f'\n"{written}",ถนนและทางเท้า', 1), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert "month: month written" in result.output
+
+
+def test_a_pattern_problem_shows_the_schema_example(runner, tmp_path):
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    path = copy / "complaints" / "hotline_1555_monthly.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n2024-01,ถนนและทางเท้า", "\nเดือนแรก,ถนนและทางเท้า", 1), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 1
+    assert 'hotline_1555_monthly.csv:2:month: constraint-error: expected text written like "2024-01"' in result.output
+    assert 'ต้องเขียนแบบ "2024-01"' in result.output

@@ -37,6 +37,10 @@ def _constraint(field, name: str, cell) -> tuple[str, str]:
     if name in ("maximum", "exclusiveMaximum"):
         return (f"expected at most {limit}; {found}", f"ต้องไม่เกิน {limit} แต่{found_th}")
     if name == "pattern":
+        example = getattr(field, "example", None)
+        if example:  # the schema's example says it in words a clerk can follow; the pattern stays for the technical
+            return (f'expected text written like "{example}" (pattern {limit}); {found}',
+                    f'ต้องเขียนแบบ "{example}" แต่{found_th}')
         return (f"expected text of the form {limit}; {found}", f"ต้องอยู่ในรูปแบบ {limit} แต่{found_th}")
     if name in ("minLength", "maxLength"):
         word, word_th = ("at least", "อย่างน้อย") if name == "minLength" else ("at most", "ไม่เกิน")

@@ -157,7 +157,8 @@ def check_header(header: list[str], schema: dict) -> None:
 def field_kind(field: dict, keys: set[str]) -> str:
     """How a cell of this field is converted on input: number, date, yearmonth, code or text.
 
-    Codes (fields with a pattern, or key fields) get Thai digits as Arabic digits; free text keeps
+    Codes (fields with a pattern, or key fields) get Thai digits as Arabic digits (a pattern of
+    months such as 20[0-9]{2}-(0[1-9]|1[0-2]) makes a month field: is_month_pattern); free text keeps
     its Thai digits and has personal data (phone numbers, national IDs, e-mails) replaced by a
     marker (PDPA), except in fields marked `pdpa: public-contact` (an office's published number). Dates take two-digit Buddhist-era years only where the field says
     `twoDigitYear: buddhist-era`.
@@ -167,9 +168,22 @@ def field_kind(field: dict, keys: set[str]) -> str:
         return "number"
     if field_type in DATE_TYPES | YEAR_MONTH_TYPES:
         return field_type + ("-2" if field.get("twoDigitYear") == "buddhist-era" else "")
-    if field.get("constraints", {}).get("pattern") or field["name"] in keys:
+    pattern = field.get("constraints", {}).get("pattern")
+    if field_type == "string" and pattern and is_month_pattern(pattern):
+        return "yearmonth" + ("-2" if field.get("twoDigitYear") == "buddhist-era" else "")
+    if pattern or field["name"] in keys:
         return "code"
     return "contact" if field.get("pdpa") == "public-contact" else "text"
+
+
+def is_month_pattern(pattern: str) -> bool:
+    """A text field whose pattern takes months as 2023-09 (and not other text) holds months: they
+    are converted like a yearmonth field's (2566-09, ก.ย. 2566, 9/2566 -> 2023-09)."""
+    try:
+        return all(bool(re.fullmatch(pattern, text)) == want
+                   for text, want in (("2023-09", True), ("2023-13", False), ("2023-09-01", False), ("x", False)))
+    except re.error:
+        return False
 
 
 def field_kinds(schema: dict) -> dict[str, str]:
