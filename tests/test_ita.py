@@ -26,7 +26,7 @@ CASES = {
     "oit-over-maximum": ("ita_results.csv", 3, "oit", "row-constraint"),
     "components-sum": ("ita_results.csv", 3, "score", "row-constraint"),
     "components-partial": ("ita_results.csv", 3, "iit", "row-constraint"),
-    "duplicate-agency-year": ("ita_results.csv", 4, None, "primary-key"),
+    "duplicate-agency-year": ("ita_results.csv", 4, "agency_code, fiscal_year_be", "primary-key"),
     "unknown-agency": ("ita_results.csv", 3, "agency_code", "foreign-key"),
     "unknown-round": ("ita_results.csv", 3, "fiscal_year_be", "foreign-key"),
     "level-not-a-level": ("ita_results.csv", 3, "level", "constraint-error"),

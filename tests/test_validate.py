@@ -23,7 +23,7 @@ CASES = {
     "missing-cell": (2, "closed_on", "missing-cell"),
     "extra-cell": (2, None, "extra-cell"),
     "blank-row": (3, None, "blank-row"),
-    "primary-key": (3, None, "primary-key"),
+    "primary-key": (3, "place_id", "primary-key"),
     "foreign-key": (2, "kind_code", "foreign-key"),
     "missing-label": (1, "closed_on", "missing-label"),
     "extra-label": (1, "remark", "extra-label"),
@@ -218,3 +218,15 @@ def test_a_pattern_problem_shows_the_schema_example(runner, tmp_path):
     assert result.exit_code == 1
     assert 'hotline_1555_monthly.csv:2:month: constraint-error: expected text written like "2024-01"' in result.output
     assert 'ต้องเขียนแบบ "2024-01"' in result.output
+
+
+def test_a_duplicate_key_names_its_columns_and_values(runner, tmp_path):
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    path = copy / "complaints" / "hotline_1555_monthly.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:3] + [lines[1]] + lines[3:]), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 1
+    assert ('hotline_1555_monthly.csv:4:month, category: primary-key: month "2024-01", category '
+            '"ถนนและทางเท้า / Roads and footpaths": this row\'s identifier is already used in row 2') in result.output

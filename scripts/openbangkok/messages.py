@@ -129,4 +129,16 @@ def from_error(file: str, error, schema) -> Problem:
     if error.type in ("extra-label", "duplicate-label", "blank-label", "incorrect-label"):
         column = getattr(error, "label", None) or column
     message, message_th = describe(error, field)
+    if error.type == "primary-key" and schema is not None and schema.primary_key:
+        column, message, message_th = key_in_words(error, schema, message, message_th)
     return Problem(file, row, column, error.type, message, message_th)
+
+
+def key_in_words(error, schema, message: str, message_th: str) -> tuple[str, str, str]:
+    """A primary-key problem names the key's columns and this row's values of them."""
+    key = schema.primary_key
+    cells = getattr(error, "cells", None) or []
+    values = [cells[schema.field_names.index(name)] if schema.field_names.index(name) < len(cells) else ""
+              for name in key]
+    written = ", ".join(f'{name} "{value}"' for name, value in zip(key, values))
+    return ", ".join(key), f"{written}: {message}", f"{written}: {message_th}"

@@ -29,7 +29,7 @@ CASES = {
     "extra-column": ("places.csv", lines(PLACES + ",note", GOOD + ",x"), "1:note:extra-label"),
     "duplicate-header": ("places.csv", lines(PLACES.replace("closed_on", "opened_on"), GOOD + "2023-09-04"), "1:opened_on:duplicate-label"),
     "blank-header": ("places.csv", lines(PLACES.replace("status", ""), GOOD), "1:status:blank-label"),
-    "duplicated-key": ("places.csv", lines(PLACES, GOOD, GOOD.replace("สวนลุมพินี", "สวนเบญจกิติ")), "3::primary-key"),
+    "duplicated-key": ("places.csv", lines(PLACES, GOOD, GOOD.replace("สวนลุมพินี", "สวนเบญจกิติ")), "3:place_id:primary-key"),
     "empty-key": ("places.csv", lines(PLACES, GOOD, "," + GOOD2.split(",", 1)[1]), "3:place_id:constraint-error"),
     "foreign-key-to-nothing": ("places.csv", lines(PLACES, GOOD.replace("park", "zoo")), "2:kind_code:foreign-key"),
     "foreign-key-wrong-case": ("places.csv", lines(PLACES, GOOD.replace("park", "Park")), "2:kind_code:foreign-key"),
