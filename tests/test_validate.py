@@ -1,5 +1,7 @@
 """openbkk validate: each kind of broken file is reported as the exact FILE:ROW:COLUMN: TYPE."""
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -230,3 +232,20 @@ def test_a_duplicate_key_names_its_columns_and_values(runner, tmp_path):
     assert result.exit_code == 1
     assert ('hotline_1555_monthly.csv:4:month, category: primary-key: month "2024-01", category '
             '"ถนนและทางเท้า / Roads and footpaths": this row\'s identifier is already used in row 2') in result.output
+
+
+def test_a_column_missing_in_the_middle_is_named(runner, tmp_path):
+    """ita_rounds.csv without its basis column: the missing column is named, not every later one."""
+    copy = tmp_path / "datasets"
+    shutil.copytree(DEFAULT_DATASETS, copy)
+    path = copy / "ita" / "ita_rounds.csv"
+    records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    drop = records[0].index("basis")
+    assert drop < len(records[0]) - 1
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([r[:drop] + r[drop + 1:] for r in records])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if "ita_rounds.csv:" in line]
+    assert len(problems) == 1 and "ita_rounds.csv:1:basis: missing-label: the header lacks the column(s) basis" in problems[0]
