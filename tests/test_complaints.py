@@ -308,6 +308,9 @@ def test_a_header_with_personal_data_is_published_redacted(unseen_datasets, tmp_
     (lambda text: text.replace("last_activity\n", "last_activity,\n", 1), "traffy_fondue.csv:1:: blank-label: the header has an empty column name (column 17)"),
     # every row cells short: nothing could be published
     (cut_rows, "traffy_fondue.csv::: table-dimensions: none of the"),
+    # saved with semicolons
+    (lambda text: "".join(";".join(r) + "\n" for r in csv.reader(io.StringIO(text))),
+     "traffy_fondue.csv:1:: format-error: the columns are separated by semicolons"),
 ])
 def test_a_dump_that_would_publish_no_ticket_is_an_error(unseen_datasets, tmp_path, runner, damage, expected):
     broken = tmp_path / "datasets"

@@ -777,6 +777,11 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
                                   "ไฟล์ว่างเปล่า"))
         return
     header = [h.strip().lstrip("\ufeff") for h in header]
+    try:  # a file saved with semicolons or tabs, as plain files are told
+        prepare.check_header(header, {"fields": [{"name": column} for column in COLUMNS]})
+    except prepare.Refused as refused:
+        staged.report.add(Problem(display, *refused.details))
+        return
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         staged.report.add(Problem(
