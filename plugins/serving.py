@@ -3,11 +3,12 @@ Datasette's row-wide DISTINCT, whole-table facets of the immutable database comp
 startup instead of at every request, searches and filtered pages answered with exactly equivalent
 faster SQL (openbangkok.sql_rewrites), table permissions and rows with labels without Datasette's
 per-request Python (openbangkok.table_permissions, serving.iterate_rows_in_c), CSV streams in
-whole pages and blocks of rows, and the garbage collector tuned once the site has started."""
+whole pages and blocks of rows, pages sorted on repeated values that show every row once
+(openbangkok.tie_breaker), and the garbage collector tuned once the site has started."""
 
 from datasette import hookimpl
 
-from openbangkok import serving, sql_rewrites, table_permissions
+from openbangkok import serving, sql_rewrites, table_permissions, tie_breaker
 
 
 @hookimpl
@@ -24,6 +25,8 @@ def register_facet_classes():
 @hookimpl
 def startup(datasette):
     async def warm():
+        for db in datasette.databases.values():
+            tie_breaker.installed(db)   # first: the rewrites below see Datasette's own SQL
         await sql_rewrites.find_precomputed(datasette)
         await serving.warm_facets(datasette)
         table_permissions.memoise(datasette)
