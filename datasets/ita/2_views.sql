@@ -24,8 +24,8 @@ join districts d on d.district_code = a.district_code
 where a.kind = 'district office';
 
 -- Each district's score against its previous ITA round.
-drop view if exists ita_year_on_year;
-create view ita_year_on_year as
+drop view if exists ita_district_changes;
+create view ita_district_changes as
 select
   fiscal_year_be,
   fiscal_year_ce,
@@ -57,8 +57,8 @@ from (
 where previous_score is not null;
 
 -- How many district offices reached each level, per ITA round (levels in order, AA first).
-drop view if exists ita_levels_per_year;
-create view ita_levels_per_year as
+drop view if exists ita_level_counts;
+create view ita_level_counts as
 select
   fiscal_year_be,
   fiscal_year_ce,

@@ -1,8 +1,8 @@
 -- Views for the policy pages; the canned queries in metadata.yml select from them.
 
 -- Every progress report with its KPI and policy: a policy's full timeline.
-drop view if exists policy_timeline;
-create view policy_timeline as
+drop view if exists policy_progress_reports;
+create view policy_progress_reports as
 select
   u.policy_id,
   p.title_th as policy_title_th,

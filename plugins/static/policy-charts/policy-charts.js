@@ -2,7 +2,7 @@
  *   ?view=table  the policies table page: a bar per dimension (9 ดี) with the mean progress of the
  *                policies the page's filters select, and their count per status.
  *   ?view=row    a policy's row page: its KPIs, a line of progress over time per KPI and the timeline
- *                of every progress report (the policy_timeline canned query).
+ *                of every progress report (the policy_timeline canned query, over the policy_progress_reports view).
  * Everything comes from the site's JSON API. The DOM is built with createElement(NS) and textContent
  * only: no innerHTML, no inline script or style, so it runs under a strict Content-Security-Policy. */
 
