@@ -7,8 +7,10 @@ rows are chosen to break things: formula-like text, <script> comments, more rows
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -112,6 +114,16 @@ async def test_csv_for_excel_has_a_bom_and_plain_csv_does_not(probe_site):
     assert "แถวที่ 2344" in excel.content.decode("utf-8-sig")
     page = await probe_site.client.get(f"/{DATABASE}/many")
     assert "_bom=on" in page.text and "CSV for Excel" in page.text
+
+
+async def test_the_pages_csv_links_download_every_row(probe_site):
+    """The CSV links under a table of more than one page give the whole table, not its first 1,000 rows."""
+    page = (await probe_site.client.get(f"/{DATABASE}/many")).text
+    links = re.findall(r'href="([^"]*\.csv[^"]*)"', page.split('class="export-links"')[1].split("</p>")[0])
+    assert len(links) == 2
+    for link in links:
+        csv_text = (await probe_site.client.get(html.unescape(link))).content.decode("utf-8-sig")
+        assert len(csv_text.splitlines()) == MANY + 1, link
 
 
 async def test_whole_database_downloads(probe_site, probe_db):
