@@ -20,8 +20,9 @@ async def openapi_json(datasette, request):
 async def api_page(datasette, request):
     base_url = site_info.base_url(datasette, request)
     tables = await site_info.public_tables(datasette)
+    # not "base_url": Datasette's render_template sets that to its base_url setting ("/")
     return Response.html(await datasette.render_template("api.html", {
-        "base_url": base_url,
+        "site_url": base_url,
         "database": DATABASE,
         "tables": [{"table": t, "examples": examples(t, base_url)} for t in tables],
         "settings": datasette.settings_dict(),

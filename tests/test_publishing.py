@@ -210,6 +210,12 @@ async def test_api_page_lists_every_table_with_examples(ds):
     for name in await db.table_names():
         if name not in set(await db.hidden_table_names()):
             assert f'id="table-{name}"' in page.text, name
+    links = [html.unescape(h) for h in re.findall(r'href="([^"#]+)"', page.text)]
+    assert not [h for h in links if h.startswith("//")]
+    ours = [h.removeprefix("http://localhost") for h in links if h.startswith(("http://localhost/", "/"))]
+    assert f"/{DATABASE}/agencies.json?_shape=array" in ours
+    for link in {h for h in ours if "/assets/" not in h and not h.endswith((".db", ".csv?_stream=on&_size=max"))}:
+        assert (await ds.client.get(link)).status_code == 200, link
 
 
 def test_api_page_python_example_runs(live_server):
