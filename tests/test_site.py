@@ -1,5 +1,8 @@
 """The site: every table's HTML, JSON and CSV answers 200; every canned query runs."""
 
+import html
+import re
+
 from openbangkok.site_metadata import DATABASE
 
 
@@ -90,6 +93,17 @@ async def test_home_page_links_each_table_by_its_own_title(ds):
     assert response.status_code == 200
     assert '/openbangkok/districts">เขต / Districts</a>' in response.text
     assert '/openbangkok/agencies">หน่วยงาน / Agencies</a>' in response.text
+
+
+async def test_every_link_of_the_home_page_answers(ds):
+    """Datasette([]) added an empty _memory database: the home page linked /_memory.db, a 404."""
+    page = (await ds.client.get("/")).text
+    links = {html.unescape(h) for h in re.findall(r'href="(/[^"#]*)"', page) if not h.startswith("//")}
+    assert f"/{DATABASE}.db" in links and "_memory" not in page
+    for link in links:
+        assert (await ds.client.get(link)).status_code == 200, link
+    databases = (await ds.client.get("/-/databases.json")).json()
+    assert [d["name"] for d in databases] == [DATABASE]
 
 
 async def every_page(ds, path: str) -> list[dict]:

@@ -46,4 +46,5 @@ def make_datasette(db_path: Path = DEFAULT_DB, datasets: Path = DEFAULT_DATASETS
     )
     ds.openbangkok_datasets = Path(datasets)   # the publishing plugins read the same catalog
     ds.add_database(Database(ds, path=str(db_path), is_mutable=False), name=DATABASE)
+    ds.remove_database("_memory")   # Datasette([]) adds an empty in-memory database: not ours to publish
     return ds
