@@ -39,6 +39,24 @@ async def test_every_canned_query_runs(ds):
         assert "error" not in response.json() or not response.json()["error"], name
 
 
+async def test_canned_queries_over_illustrative_rows_say_so(ds):
+    """A canned query that reads illustrative sample rows shows which (a column naming them) and says
+    so in its description, as the tables do: the complaints' three queries did neither."""
+    db = ds.get_database(DATABASE)
+    for name, query in (ds.metadata("queries", database=DATABASE) or {}).items():
+        sources = set(re.findall(r"(?:from|join)\s+([a-z_0-9]+)", query["sql"], re.I))
+        with_samples = [t for t in sources if t in set(await db.table_names()) | set(await db.view_names())
+                        and "is_illustrative" in await db.table_columns(t)
+                        and (await db.execute(f"select count(*) from [{t}] where is_illustrative = 1")).rows[0][0]]
+        params = {p: "" for p in query.get("params", [])}
+        columns = (await ds.client.get(f"/{DATABASE}/{name}.json", params=params)).json()["columns"]
+        labelled = [c for c in columns if "illustrative" in c]
+        if with_samples or labelled:
+            assert labelled, f"{name} reads sample rows of {with_samples} but has no column saying which"
+            description = query.get("description") or query.get("description_html") or ""
+            assert "illustrative" in description.lower(), name
+
+
 async def test_no_canned_query_hides_a_table_or_view(ds):
     """A canned query takes the URL of a table or view of its name: the table's page, filters,
     facets and full CSV export could not be reached."""
