@@ -259,7 +259,8 @@ async def render_xlsx(datasette, request, database, table, sql, query_name, colu
         ("ชุดข้อมูล / Data", title or name),
         ("ที่อยู่ / URL", request.url.replace(".xlsx", "", 1)),
         ("สัญญาอนุญาต / Licence", " ".join(x for x in (meta("license"), meta("license_url")) if x)),
-        ("แหล่งที่มา / Source", " ".join(x for x in (meta("source"), meta("source_url")) if x)),
+        ("แหล่งที่มา / Source", "; ".join(" ".join(x for x in (s["title"], s["url"]) if x) for s in meta("sources"))
+         or " ".join(x for x in (meta("source"), meta("source_url")) if x)),
     ]
     if sql and view_name != "table":
         about.append(("SQL", sql))

@@ -113,6 +113,27 @@ async def test_home_page_links_each_table_by_its_own_title(ds):
     assert '/openbangkok/agencies">หน่วยงาน / Agencies</a>' in response.text
 
 
+async def test_each_source_of_a_table_is_shown_with_its_own_link(ds):
+    """Sources were joined into one title linked to the first one's address, or to bangkok.go.th when
+    that had none."""
+    tables = ds.metadata("tables", database=DATABASE)
+    several = 0
+    for name, entry in tables.items():
+        if not entry.get("sources") or entry.get("hidden"):
+            continue
+        page = html.unescape((await ds.client.get(f"/{DATABASE}/{name}")).text)
+        cited = page.split("Data source")[1].split("</p>")[0]
+        for source in entry["sources"]:
+            if source["url"]:
+                assert f'<a href="{source["url"]}">{source["title"]}</a>' in cited, (name, source)
+            else:
+                assert f'>{source["title"]}<' not in cited and source["title"] in cited, (name, source)
+        several += len(entry["sources"]) > 1
+    assert several >= 3
+    clinics = tables["clinics"]["sources"]
+    assert any(not s["url"] for s in clinics) and all(s["title"] for s in clinics)
+
+
 async def test_every_link_of_the_home_page_answers(ds):
     """Datasette([]) added an empty _memory database: the home page linked /_memory.db, a 404."""
     page = (await ds.client.get("/")).text

@@ -36,12 +36,15 @@ def _licence(descriptor: dict) -> dict:
 
 
 def _source(descriptor: dict) -> dict:
-    sources = descriptor.get("sources") or []
+    """Each source with its own link (`sources`: the pages show them all); `source` and `source_url`
+    for what reads Datasette's single source: every title, and the first link there is."""
+    sources = [{"title": s.get("title") or s.get("path", ""), "url": s.get("path")}
+               for s in descriptor.get("sources") or []]
     if not sources:
         return {}
-    first = sources[0]
-    titles = "; ".join(s.get("title", s.get("path", "")) for s in sources)
-    return {"source": titles, "source_url": first.get("path")}
+    links = [s["url"] for s in sources if s["url"]]
+    return {"source": "; ".join(s["title"] for s in sources), "source_url": links[0] if links else None,
+            "sources": sources}
 
 
 def table_metadata(dataset: Dataset, source: Source) -> dict:
