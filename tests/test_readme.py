@@ -25,3 +25,15 @@ async def test_every_documented_address_answers(ds):
         if response.status_code != 200:
             failures.append(f"{path}: {response.status_code}")
     assert not failures, failures
+
+
+async def test_the_pagination_example_reads_page_2(ds):
+    """The README's `_next=` example is the token page 1 gives: `_next=20` read page 1 again."""
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    examples = re.findall(r"(/openbangkok/\S+?)&_next=([^\s'&]+)", text)
+    assert examples
+    for first_page, token in examples:
+        page_1 = (await ds.client.get(first_page)).json()
+        assert page_1["next"] == token, first_page
+        page_2 = (await ds.client.get(f"{first_page}&_next={token}")).json()
+        assert page_2["rows"] and page_2["rows"][0] not in page_1["rows"]
