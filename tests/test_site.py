@@ -80,6 +80,26 @@ async def test_every_table_and_column_is_described(ds):
         assert not missing, f"{name}: columns without a description: {missing}"
 
 
+THAI = re.compile(r"[\u0e00-\u0e7f]")
+
+
+async def test_every_column_of_every_table_and_view_has_a_thai_and_english_label(ds):
+    """Views and the build_* tables showed bare column names: no Thai beside the English."""
+    db = ds.get_database(DATABASE)
+    hidden = set(await db.hidden_table_names())
+    names = [t for t in await db.table_names() if t not in hidden] + await db.view_names()
+    unlabelled = []
+    for name in names:
+        page = (await ds.client.get(f"/{DATABASE}/{name}?_size=1")).text
+        headers = re.findall(r'<th [^>]*data-column="([^"]+)"[^>]*>(.*?)</th>', page, re.S)
+        assert headers, name
+        for column, cell in headers:
+            label = re.search(r'<span class="col-label">(.*?)</span>', cell, re.S)
+            if column not in ("Link", "rowid") and not (label and " / " in label[1] and THAI.search(label[1])):
+                unlabelled.append(f"{name}.{column}")
+    assert not unlabelled, unlabelled
+
+
 async def test_foreign_keys_show_as_labels(ds):
     response = await ds.client.get(f"/{DATABASE}/agencies/district-office-1026")
     assert response.status_code == 200
