@@ -46,7 +46,8 @@ def extra_template_vars(datasette, view_name, table):
             datasets, listed = [], set()
             for dataset in catalog.datasets:
                 tables = [public[s.name] for s in dataset.sources if s.name in public]
-                derived = [t for t in public.values() if t.dataset is None and t.name.startswith(dataset.name + "_")]
+                own = {t.name for t in tables}
+                derived = [t for t in public.values() if t.dataset == dataset.name and t.name not in own]
                 if not tables:
                     continue
                 listed |= {t.name for t in tables + derived}

@@ -1,6 +1,7 @@
 """The site: every table's HTML, JSON and CSV answers 200; every canned query runs."""
 
 import html
+import json
 import re
 
 from openbangkok.site_metadata import DATABASE
@@ -152,6 +153,19 @@ async def test_each_source_of_a_table_is_shown_with_its_own_link(ds):
     assert several >= 3
     clinics = tables["clinics"]["sources"]
     assert any(not s["url"] for s in clinics) and all(s["title"] for s in clinics)
+
+
+async def test_the_home_page_lists_each_view_with_its_rows_under_its_dataset(ds):
+    """The policy views were under 'Other tables' without a row count (Datasette counts tables only)."""
+    page = (await ds.client.get("/")).text
+    db = ds.get_database(DATABASE)
+    created = {t: d for d, tables in (await db.execute("select dataset, tables from build_datasets")).rows
+               for t in json.loads(tables)}
+    for view in await db.view_names():
+        rows = (await db.execute(f"select count(*) from [{view}]")).rows[0][0]
+        section = page.split(f'id="dataset-{created[view]}"')[1].split('<div class="dataset"')[0]
+        entry = section.split(f'/{DATABASE}/{view}"')[1].split("</li>")[0]
+        assert f"{rows:,} แถว / rows" in entry and "มุมมอง / view" in entry, view
 
 
 async def test_every_link_of_the_home_page_answers(ds):

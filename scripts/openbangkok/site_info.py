@@ -6,8 +6,13 @@ built database holds, whichever datasets exist.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from dataclasses import dataclass, field
 from urllib.parse import quote
+
+from datasette.database import QueryInterrupted
+from datasette.utils import escape_sqlite
 
 from .catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from .opendata import ServedTable
@@ -53,6 +58,26 @@ class PublicTable:
     source: str | None = None
 
 
+async def _view_counts(db, views: list[str], limit_ms: int = 200) -> dict[str, int]:
+    """Rows of each view that counts within `limit_ms` (Datasette counts tables only); once per site."""
+    counts = {}
+    for view in views:
+        try:
+            counts[view] = (await db.execute(f"select count(*) from {escape_sqlite(view)}",
+                                             custom_time_limit=limit_ms)).rows[0][0]
+        except (QueryInterrupted, sqlite3.DatabaseError):  # a slow view's count is simply not shown
+            pass
+    return counts
+
+
+async def _created_by(db) -> dict[str, str]:
+    """{table or view: the dataset whose load made it}, from the build's record (build_datasets)."""
+    if "build_datasets" not in await db.table_names():
+        return {}
+    rows = (await db.execute("select dataset, tables from build_datasets")).rows
+    return {table: dataset for dataset, tables in rows for table in json.loads(tables or "[]")}
+
+
 async def public_tables(datasette) -> list[PublicTable]:
     """Every table and view that is not hidden, with its metadata, served columns and row count."""
     cache = _cache(datasette)
@@ -62,13 +87,15 @@ async def public_tables(datasette) -> list[PublicTable]:
     hidden = set(await db.hidden_table_names())
     views = await db.view_names()
     names = [t for t in await db.table_names() if t not in hidden] + list(views)
-    counts = db.cached_table_counts or {}
+    counts = dict(db.cached_table_counts or {})
     if not counts:
         try:
             counts = await db.table_counts(limit=1000)
         except Exception:  # a count that times out is simply not shown
             counts = {}
+    counts.update(await _view_counts(db, views))
     sources = {s.name: s for s in catalog(datasette).sources}
+    created_by = await _created_by(db)
     result = []
     for name in names:
         meta = datasette.metadata(database=DATABASE, table=name, fallback=False) or {}
@@ -99,7 +126,7 @@ async def public_tables(datasette) -> list[PublicTable]:
             count=counts.get(name),
             columns=columns,
             primary_keys=[] if name in views else (await db.primary_keys(name) or ["rowid"]),
-            dataset=sources[name].dataset if name in sources else None,
+            dataset=sources[name].dataset if name in sources else created_by.get(name),
             licence=meta.get("license") or datasette.metadata("license"),
             licence_url=meta.get("license_url") or datasette.metadata("license_url"),
             source=meta.get("source") or datasette.metadata("source"),
