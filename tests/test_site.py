@@ -207,3 +207,14 @@ async def test_pages_sorted_on_a_repeated_value_show_every_row_once(ds):
                 values = [row[column] for row in rows]
                 assert values == sorted(values, key=lambda v: (v is not None, v), reverse=sort == "_sort_desc"), \
                     f"{table} {sort}={column}: out of order"
+
+
+async def test_address_mistakes_are_told_as_such_not_as_server_errors(ds):
+    """An unknown sort column and a non-numeric _next on a view were HTTP 500."""
+    for path, words in ((f"/{DATABASE}/districts.json?_sort=nope", "no column 'nope' to sort by"),
+                        (f"/{DATABASE}/districts.json?_sort_desc=nope", "no column 'nope' to sort by"),
+                        (f"/{DATABASE}/ita_level_counts.json?_next=zzz", "_next must be a whole number")):
+        response = await ds.client.get(path)
+        assert response.status_code == 400 and words in response.json()["error"], path
+    page = await ds.client.get(f"/{DATABASE}/districts?_sort=nope")
+    assert page.status_code == 400 and "ให้เรียงลำดับ" in page.text
