@@ -14,8 +14,9 @@
 -- below are for databases built before it did).
 --
 -- The district league (canned query) reads one month's tickets: an index by month carrying what the
--- league counts answers it without reading the table (30 ms instead of 75 ms); it replaces
--- complaints_statistics.sql's index on reported_month.
+-- league counts (is_illustrative included: it counts the sample tickets) answers it without reading
+-- the table (36 ms instead of 80 ms at 1M rows); it replaces complaints_statistics.sql's index on
+-- reported_month.
 
 drop index if exists idx_complaints_timestamp;
 drop index if exists idx_complaints_district_code;
@@ -27,4 +28,4 @@ create index if not exists complaints_district_newest
 create index if not exists complaints_state_newest
   on complaints (state, timestamp desc, ticket_id, district_code, types);
 create index if not exists complaints_month_district
-  on complaints (reported_month, district_code, state, days_to_last_activity);
+  on complaints (reported_month, district_code, state, days_to_last_activity, is_illustrative);
