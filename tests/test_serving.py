@@ -40,7 +40,8 @@ def generate(path, rows: int = ROWS, prepare=None) -> None:
         create table complaints (
           ticket_id text primary key, types text, comment text,
           district_code text references districts (district_code), state text,
-          latitude real, longitude real, timestamp text, reported_month text, days_to_last_activity real);
+          latitude real, longitude real, timestamp text, reported_month text, days_to_last_activity real,
+          is_illustrative integer);
         create virtual table complaints_fts using fts5(comment, content='');
     """)
     conn.executemany("insert into districts values (?, ?)", [(str(1001 + i), f"เขต {i}") for i in range(50)])
@@ -56,7 +57,7 @@ def generate(path, rows: int = ROWS, prepare=None) -> None:
                (select state from states where states.n = (i * 3) % {len(STATES)}),
                13.7 + (i % 100) / 1000.0, 100.5 + (i % 97) / 1000.0,
                strftime('%Y-%m-%dT%H:%M:%S+00:00', 1630000000 + (i * 7919) % 100000000, 'unixepoch'),
-               strftime('%Y-%m', 1630000000 + (i * 7919) % 100000000, 'unixepoch'), (i % 30) / 2.0
+               strftime('%Y-%m', 1630000000 + (i * 7919) % 100000000, 'unixepoch'), (i % 30) / 2.0, 1
         from n""", {"text": TEXT})
     if prepare:
         prepare(conn)
