@@ -117,13 +117,17 @@ async def test_csv_for_excel_has_a_bom_and_plain_csv_does_not(probe_site):
 
 
 async def test_the_pages_csv_links_download_every_row(probe_site):
-    """The CSV links under a table of more than one page give the whole table, not its first 1,000 rows."""
-    page = (await probe_site.client.get(f"/{DATABASE}/many")).text
-    links = re.findall(r'href="([^"]*\.csv[^"]*)"', page.split('class="export-links"')[1].split("</p>")[0])
-    assert len(links) == 2
-    for link in links:
-        csv_text = (await probe_site.client.get(html.unescape(link))).content.decode("utf-8-sig")
-        assert len(csv_text.splitlines()) == MANY + 1, link
+    """The CSV links under a table of more than one page give the whole table, not its first 1,000
+    rows, from page 2 on too (they carried the page's _next, refused with _stream=on: HTTP 400)."""
+    page_2 = (await probe_site.client.get(f"/{DATABASE}/many.json")).json()["next_url"]
+    for path in (f"/{DATABASE}/many", page_2.replace("http://localhost", "").replace(".json", "", 1)):
+        page = (await probe_site.client.get(path)).text
+        links = re.findall(r'href="([^"]*\.csv[^"]*)"', page.split('class="export-links"')[1].split("</p>")[0])
+        assert len(links) == 2 and ("_next=" in links[0]) == ("_next=" in path), path
+        for link in links:
+            response = await probe_site.client.get(html.unescape(link))
+            csv_text = response.content.decode("utf-8-sig")
+            assert response.status_code == 200 and len(csv_text.splitlines()) == MANY + 1, link
 
 
 async def test_whole_database_downloads(probe_site, probe_db):

@@ -275,11 +275,17 @@ async def _stream_arguments(datasette, path: str, args: set[str]) -> list[str]:
     return extra
 
 
+def without_next(query: bytes) -> bytes:
+    """`query` without its `_next`, every other byte kept: a stream starts at the first row. The CSV
+    links of page 2 on carry the page's `_next`, which Datasette refuses with `_stream=on` (HTTP 400)."""
+    return b"&".join(part for part in query.split(b"&") if part.split(b"=", 1)[0] != b"_next")
+
+
 def stream_csv(app, datasette):
-    """ASGI middleware for CSV streams: whole pages of max_returned_rows per query, in primary-key
-    order unless the URL sorts, blocks of rows per message."""
-    if not lever_on("stream_csv"):
-        return app
+    """ASGI middleware for CSV streams: every row whichever page the link was on (without_next);
+    whole pages of max_returned_rows per query, in primary-key order unless the URL sorts, blocks of
+    rows per message (the lever stream_csv)."""
+    in_blocks = lever_on("stream_csv")
 
     async def streaming(scope, receive, send):
         if scope.get("type") != "http" or not scope.get("path", "").endswith(".csv"):
@@ -287,6 +293,11 @@ def stream_csv(app, datasette):
         query = scope.get("query_string", b"")
         args = {k for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
         if "_stream" not in args:
+            return await app(scope, receive, send)
+        if "_next" in args:
+            query = without_next(query)
+            scope = {**scope, "query_string": query}
+        if not in_blocks:
             return await app(scope, receive, send)
         extra = await _stream_arguments(datasette, scope["path"], args)
         if extra:
