@@ -7,6 +7,7 @@ rows are chosen to break things: formula-like text, <script> comments, more rows
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import json
@@ -102,6 +103,20 @@ async def test_xlsx_of_real_tables(ds):
         assert len(sheet_rows(response.content)) == counts[name] + 1, name
     page = await ds.client.get(f"/{DATABASE}/districts")
     assert f'href="/{DATABASE}/districts.xlsx' in page.text
+
+
+async def test_csv_for_excel_keeps_formula_like_text_as_text(probe_site):
+    """Excel ran a cell starting with =, +, -, @ of the CSV for Excel as a formula: such text starts
+    with ' there, numbers do not change, and the plain CSV is exactly the data."""
+    plain = await probe_site.client.get(f"/{DATABASE}/notes.csv?_size=max")
+    excel = await probe_site.client.get(f"/{DATABASE}/notes.csv?_size=max&_bom=on&_dl=on")
+    plain_rows = list(csv.DictReader(io.StringIO(plain.text)))
+    excel_rows = list(csv.DictReader(io.StringIO(excel.content.decode("utf-8-sig"))))
+    assert [r["comment"] for r in plain_rows][:len(FORMULAS)] == FORMULAS
+    assert [r["comment"] for r in excel_rows][:len(FORMULAS)] == ["'" + text for text in FORMULAS]
+    assert [{k: v for k, v in r.items() if k != "comment"} for r in excel_rows] == \
+        [{k: v for k, v in r.items() if k != "comment"} for r in plain_rows]
+    assert excel_rows[-1]["comment"] == plain_rows[-1]["comment"] == "ภาษาไทย ข้อความ"
 
 
 async def test_csv_for_excel_has_a_bom_and_plain_csv_does_not(probe_site):

@@ -1,0 +1,56 @@
+"""Text that Excel would run as a formula, made to stay text in the "CSV for Excel" download.
+
+Excel reads a CSV cell that starts with =, +, -, @, a tab or a carriage return as a formula
+(`=HYPERLINK(...)`, `@SUM(...)`; 43 published complaints start so). Such a cell gets a leading `'`,
+as OWASP advises for CSV injection, unless it is a plain number such as -12.5. The plain CSV is
+left exactly as it is: it is the API. FormulaGuard rewrites a CSV stream chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def as_text(cell: str) -> str:
+    return "'" + cell if cell.startswith(FORMULA_START) and not NUMBER.fullmatch(cell) else cell
+
+
+def complete_records(text: str) -> int:
+    """Where the last complete record of `text` (which starts at a record) ends: after the last newline
+    with an even number of quotes before it, i.e. outside a quoted cell."""
+    end = text.rfind("\n")
+    while end >= 0 and text.count('"', 0, end) % 2:
+        end = text.rfind("\n", 0, end)
+    return end + 1
+
+
+class FormulaGuard:
+    """feed() the CSV's bytes as they come, then finish(): the same CSV with as_text() cells."""
+
+    def __init__(self):
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.pending = ""
+
+    def _rewrite(self, text: str) -> bytes:
+        if not text:
+            return b""
+        out = io.StringIO()
+        writer = csv.writer(out)   # Datasette's dialect: excel, \r\n
+        writer.writerows([as_text(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline="")))
+        return out.getvalue().encode("utf-8")
+
+    def feed(self, chunk: bytes) -> bytes:
+        self.pending += self.decoder.decode(chunk)
+        end = complete_records(self.pending)
+        done, self.pending = self.pending[:end], self.pending[end:]
+        return self._rewrite(done)
+
+    def finish(self) -> bytes:
+        rest, self.pending = self.pending + self.decoder.decode(b"", final=True), ""
+        return self._rewrite(rest)
