@@ -470,6 +470,12 @@ async def test_canned_queries(ds, built_db):
     inside = rows(built_db, "select count(*) as n from complaints where haversine(13.75, 100.55, latitude, longitude) <= 3000")
     assert len(near) == inside[0]["n"]
 
+    # more than a page: Datasette cuts at max_returned_rows and says so (a limit in the SQL said nothing)
+    wide = (await ds.client.get(f"/{DATABASE}/complaints_near_point.json", params={
+        "latitude": "13.75", "longitude": "100.5", "radius_m": "40000"})).json()
+    within = rows(built_db, "select count(*) as n from complaints where haversine(13.75, 100.5, latitude, longitude) <= 40000")
+    assert within[0]["n"] > len(wide["rows"]) == ds.setting("max_returned_rows") and wide["truncated"]
+
     old = (await get("complaints_unresolved_30_days", as_of="2024-01-01", district_code="1006")).json()
     assert old and all(r["state"] != "เสร็จสิ้น" and r["days_open"] > 30 and r["district"] == "เขตบางกะปิ"
                        for r in old)
