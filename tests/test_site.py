@@ -218,3 +218,30 @@ async def test_address_mistakes_are_told_as_such_not_as_server_errors(ds):
         assert response.status_code == 400 and words in response.json()["error"], path
     page = await ds.client.get(f"/{DATABASE}/districts?_sort=nope")
     assert page.status_code == 400 and "ให้เรียงลำดับ" in page.text
+
+
+async def test_query_forms_read_buddhist_era_and_thai_digits_and_refuse_nonsense(ds):
+    """A Buddhist-era month (2566-06) gave the league 0 tickets everywhere, latitude=abc measured from
+    latitude 0: now read as the build reads files, or refused in words (openbangkok.query_params)."""
+    async def rows(name, **params):
+        response = await ds.client.get(f"/{DATABASE}/{name}.json", params={"_shape": "array", **params})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    league = await rows("complaints_district_league", month="2023-06")
+    assert sum(r["tickets"] for r in league) > 0
+    for written in ("2566-06", "๒๕๖๖-๐๖", "มิ.ย. 2566", "6/2566"):
+        assert await rows("complaints_district_league", month=written) == league, written
+    ranking = await rows("ita_ranking", fiscal_year_be="2566")
+    assert ranking and await rows("ita_ranking", fiscal_year_be="2023") == ranking
+    assert await rows("ita_ranking", fiscal_year_be="๒๕๖๖") == ranking
+    assert await rows("complaints_unresolved_30_days", as_of="31/12/2566") == \
+        await rows("complaints_unresolved_30_days", as_of="2023-12-31")
+    for name, params, words in (("complaints_district_league", {"month": "abc"}, '"abc" is not a month'),
+                                ("complaints_district_league", {"month": "2566-13"}, "is not a month"),
+                                ("nearest_service", {"latitude": "abc"}, '"abc" is not a number'),
+                                ("ita_ranking", {"fiscal_year_be": "66"}, '"66" is not a year')):
+        response = await ds.client.get(f"/{DATABASE}/{name}.json", params=params)
+        assert response.status_code == 400 and words in response.json()["error"], (name, params)
+        page = await ds.client.get(f"/{DATABASE}/{name}", params=params)
+        assert page.status_code == 400 and "อ่าน" in page.text and "ไม่ได้" in page.text
