@@ -406,6 +406,15 @@ async def test_search_finds_a_two_letter_word_inside_a_run(ds, built_db):
     assert page.status_code == 200 and 'value="ไฟ"' in page.text
 
 
+async def test_a_search_of_no_letter_is_no_search(ds, built_db):
+    """A lone quote or space in the search box gave FTS5's raw "syntax error" (HTTP 400, Invalid SQL)."""
+    everything = (await ds.client.get(f"/{DATABASE}/complaints.json?_size=0")).json()["filtered_table_rows_count"]
+    for typed in ('"', '""', " ", "  -  "):
+        response = await ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"})
+        assert response.status_code == 200 and response.json()["filtered_table_rows_count"] == everything, typed
+        assert (await ds.client.get(f"/{DATABASE}/complaints", params={"_search": typed})).status_code == 200
+
+
 async def test_search_recall_and_precision(ds, built_db):
     assert len(QUERIES) >= 100
     texts = {r["ticket_id"]: [r["comment"] or "", r["address"] or "", *json.loads(r["types"])]
