@@ -523,3 +523,23 @@ def test_generator_is_seeded_streaming_and_in_the_dump_format(tmp_path):
     assert second.returncode == 0 and (tmp_path / "x.csv").read_bytes() == first
     records = list(csv.reader(io.StringIO(first.decode("utf-8"))))
     assert records[0] == list(COLUMNS) and len(records) == 301
+
+
+def test_every_statistic_says_how_many_of_its_tickets_are_samples(built_db):
+    """The statistics tables carried no mark that they were computed from illustrative tickets."""
+    samples = rows(built_db, "select count(*) as n from complaints where is_illustrative = 1")[0]["n"]
+    assert samples > 0
+    by_district = rows(built_db, "select sum(illustrative_tickets) as n from complaints_district_summary")[0]["n"]
+    in_bangkok = rows(built_db, "select count(*) as n from complaints where is_illustrative = 1 "
+                                "and district_code is not null")[0]["n"]
+    assert by_district == in_bangkok
+    for table, counted in (("complaints_by_district_month_type", "tickets"), ("complaints_median_days", "finished_tickets"),
+                           ("complaints_top_districts_by_type", "tickets")):
+        wrong = rows(built_db, f"select count(*) as n from {table} where illustrative_tickets is null "
+                               f"or illustrative_tickets > {counted}")[0]["n"]
+        assert wrong == 0, table
+    per_month = rows(built_db, "select type, sum(illustrative_tickets) as n from complaints_by_district_month_type "
+                               "where type = 'ถนน' group by type")
+    direct = rows(built_db, "select count(*) as n from complaints, json_each(types) t "
+                            "where t.value = 'ถนน' and is_illustrative = 1")[0]["n"]
+    assert per_month and per_month[0]["n"] == direct

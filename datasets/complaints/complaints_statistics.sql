@@ -12,10 +12,10 @@ create index if not exists complaints_latitude on complaints (latitude);
 create temp table complaints_stats_rows as
 select c.district_code, coalesce(t.value, '(ไม่ระบุ / none)') as type, c.reported_month,
        c.state = 'เสร็จสิ้น' as finished, c.days_to_last_activity as days,
-       t.key is null or t.key = 0 as per_ticket, c.timestamp
+       t.key is null or t.key = 0 as per_ticket, c.timestamp, c.is_illustrative as illustrative
 from complaints c left join json_each(c.types) t;
 create index temp.complaints_stats_rows_order
-  on complaints_stats_rows (district_code, type, reported_month, finished, days, per_ticket, timestamp);
+  on complaints_stats_rows (district_code, type, reported_month, finished, days, per_ticket, timestamp, illustrative);
 
 create table complaints_by_district_month_type (
   district_code text references districts (district_code),
@@ -23,10 +23,14 @@ create table complaints_by_district_month_type (
   type text,
   tickets integer,
   finished integer,
-  share_finished real
+  share_finished real,
+  illustrative_tickets integer
 );
+-- illustrative_tickets: how many of the tickets counted are illustrative samples (is_illustrative),
+-- in every statistics table, so that a figure computed from samples says so in the data itself.
 insert into complaints_by_district_month_type
-select district_code, reported_month, type, count(*), sum(finished), round(1.0 * sum(finished) / count(*), 3)
+select district_code, reported_month, type, count(*), sum(finished), round(1.0 * sum(finished) / count(*), 3),
+       sum(illustrative)
 from complaints_stats_rows
 group by district_code, type, reported_month
 order by 1, 2, 3;
@@ -38,18 +42,19 @@ create table complaints_median_days (
   district_code text references districts (district_code),
   type text,
   finished_tickets integer,
-  median_days_to_last_activity real
+  median_days_to_last_activity real,
+  illustrative_tickets integer
 );
 -- median() is the build's SQL function (openbangkok.sql_functions): the middle value, or the mean
 -- of the two middle values.
 insert into complaints_median_days
 select * from (
-  select district_code, type, count(*), round(median(days), 2)
+  select district_code, type, count(*), round(median(days), 2), sum(illustrative)
   from complaints_stats_rows
   where days is not null
   group by district_code, type
   union all
-  select district_code, '(ทุกประเภท / all types)', count(*), round(median(days), 2)
+  select district_code, '(ทุกประเภท / all types)', count(*), round(median(days), 2), sum(illustrative)
   from complaints_stats_rows
   where days is not null and per_ticket
   group by district_code
@@ -63,13 +68,14 @@ create table complaints_district_summary (
   share_finished real,
   median_days_to_last_activity real,
   first_reported text,
-  last_reported text
+  last_reported text,
+  illustrative_tickets integer
 );
 insert into complaints_district_summary
 select s.district_code, count(*), sum(s.finished), round(1.0 * sum(s.finished) / count(*), 3),
        (select m.median_days_to_last_activity from complaints_median_days m
         where m.district_code = s.district_code and m.type = '(ทุกประเภท / all types)'),
-       min(s.timestamp), max(s.timestamp)
+       min(s.timestamp), max(s.timestamp), sum(s.illustrative)
 from complaints_stats_rows s
 where s.district_code is not null and s.per_ticket
 group by s.district_code
@@ -81,20 +87,21 @@ create table complaints_top_districts_by_type (
   district_code text references districts (district_code),
   tickets integer,
   share_of_type real,
+  illustrative_tickets integer,
   primary key (type, rank, district_code)
 );
 -- Counted from complaints_by_district_month_type (a ticket counts once for each of its types
 -- there too), summed over the months: no second pass over the tickets.
 insert into complaints_top_districts_by_type
 with counts as (
-  select type, district_code, sum(tickets) as tickets
+  select type, district_code, sum(tickets) as tickets, sum(illustrative_tickets) as illustrative_tickets
   from complaints_by_district_month_type
   where district_code is not null and type != '(ไม่ระบุ / none)'
   group by 1, 2
 ),
 ranked as (
   select type, rank() over (partition by type order by tickets desc) as rank, district_code, tickets,
-         round(1.0 * tickets / sum(tickets) over (partition by type), 3) as share_of_type
+         round(1.0 * tickets / sum(tickets) over (partition by type), 3) as share_of_type, illustrative_tickets
   from counts
 )
 select * from ranked where rank <= 10 order by type, rank, district_code;
