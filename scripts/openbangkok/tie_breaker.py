@@ -19,10 +19,12 @@ import re
 
 from datasette.utils import escape_sqlite
 
-# Datasette's SQL of a table page sorted on one column, before any `_next` (views/table.py)
+# Datasette's SQL of a table page sorted on one column, before any `_next` (views/table.py): a list
+# of columns (no DISTINCT, no expression: a query someone wrote keeps its own order)
+NAME = r'(?:\[[^\]]+\]|"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)'
 FIRST_PAGE_SQL = re.compile(
-    r"select (?P<columns>.+?) from (?P<table>\[[^\]]+\]|\"(?:[^\"]|\"\")+\"|\S+) (?P<where>where .+ )?"
-    r"order by (?P<order>\[[^\]]+\]|\"(?:[^\"]|\"\")+\"|\S+)(?P<direction> desc)? limit (?P<limit>\d+)", re.S)
+    rf"select (?P<columns>(?:rowid, )?\*|{NAME}(?:, {NAME})*) from (?P<table>{NAME}) (?P<where>where .+ )?"
+    rf"order by (?P<order>{NAME})(?P<direction> desc)? limit (?P<limit>\d+)", re.S)
 
 
 def unescaped(name: str) -> str:
