@@ -415,6 +415,16 @@ async def test_a_search_of_no_letter_is_no_search(ds, built_db):
         assert (await ds.client.get(f"/{DATABASE}/complaints", params={"_search": typed})).status_code == 200
 
 
+async def test_the_search_index_storage_has_no_pages(ds):
+    """FTS5's shadow tables (blobs) were reachable from "hidden tables", their row links 404s."""
+    database_page = (await ds.client.get(f"/{DATABASE}")).text
+    for shadow in ("data", "idx", "docsize", "config"):
+        assert (await ds.client.get(f"/{DATABASE}/complaints_fts_{shadow}")).status_code == 403
+        assert f"complaints_fts_{shadow}" not in database_page
+    found = await ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": "ไฟ", "_size": "0"})
+    assert found.json()["filtered_table_rows_count"] > 0
+
+
 async def test_search_recall_and_precision(ds, built_db):
     assert len(QUERIES) >= 100
     texts = {r["ticket_id"]: [r["comment"] or "", r["address"] or "", *json.loads(r["types"])]
