@@ -4,37 +4,34 @@
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
+from datasette.handle_exception import handle_exception as datasette_error_page
+from datasette.utils.asgi import BadRequest, Request
 
 from openbangkok.query_params import read
 from openbangkok.site_metadata import DATABASE
 
 
-def _query_kinds(datasette, path: str) -> tuple[str, dict] | None:
+def _param_kinds(datasette, path: str) -> dict:
+    """{parameter: kind} of the canned query at `path` (any format), {} for any other page."""
     parts = path.strip("/").split("/")
     if len(parts) != 2 or parts[0] != DATABASE:
-        return None
-    name = parts[1].rsplit(".", 1)[0] if "." in parts[1] else parts[1]
-    query = (datasette.metadata("queries", database=DATABASE) or {}).get(name) or {}
-    return (name, query["param_kinds"]) if query.get("param_kinds") else None
+        return {}
+    query = (datasette.metadata("queries", database=DATABASE) or {}).get(parts[1].rsplit(".", 1)[0]) or {}
+    return query.get("param_kinds") or {}
 
 
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def reading_params(scope, receive, send):
-            found = _query_kinds(datasette, scope.get("path", "")) if scope.get("type") == "http" else None
-            if not found:
+            kinds = _param_kinds(datasette, scope.get("path", "")) if scope.get("type") == "http" else {}
+            if not kinds:
                 return await app(scope, receive, send)
             pairs = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
             try:
-                pairs = [(k, read(k, found[1][k], v) if k in found[1] else v) for k, v in pairs]
-            except ValueError as error:
-                if scope["path"].endswith(".json"):
-                    response = Response.json({"ok": False, "error": str(error), "status": 400}, status=400)
-                else:
-                    response = Response.html(await datasette.render_template(
-                        "error.html", {"error": str(error), "status": 400, "title": None}), status=400)
+                pairs = [(k, read(k, kinds[k], v) if k in kinds else v) for k, v in pairs]
+            except ValueError as error:   # Datasette's own 400 page or JSON, with its CORS headers
+                response = await datasette_error_page(datasette, Request(scope, receive), BadRequest(str(error)))()
                 return await response.asgi_send(send)
             await app({**scope, "query_string": urlencode(pairs).encode()}, receive, send)
 
