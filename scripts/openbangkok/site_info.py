@@ -15,6 +15,7 @@ from datasette.database import QueryInterrupted
 from datasette.utils import escape_sqlite
 
 from .catalog import DEFAULT_DATASETS, Catalog, load_catalog
+from .incremental import STATE_TABLE
 from .opendata import ServedTable
 from .site_metadata import DATABASE
 
@@ -72,9 +73,9 @@ async def _view_counts(db, views: list[str], limit_ms: int = 200) -> dict[str, i
 
 async def _created_by(db) -> dict[str, str]:
     """{table or view: the dataset whose load made it}, from the build's record (build_datasets)."""
-    if "build_datasets" not in await db.table_names():
+    if STATE_TABLE not in await db.table_names():
         return {}
-    rows = (await db.execute("select dataset, tables from build_datasets")).rows
+    rows = (await db.execute(f"select dataset, tables from {STATE_TABLE}")).rows
     return {table: dataset for dataset, tables in rows for table in json.loads(tables or "[]")}
 
 
