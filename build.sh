@@ -4,35 +4,54 @@
 #   ./build.sh serve      the same, then serve the site on http://127.0.0.1:8001
 #   ./build.sh test       install the test extra (and Chromium with Thai fonts), run pytest
 #   ./build.sh validate   check the datasets only
+#   ./build.sh lock       refresh requirements.lock and requirements-test.lock from pyproject.toml (needs PyPI)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 
-# Install the project (with an extra) unless pyproject.toml has not changed since the last install.
+# Install exactly what the lock file names (every package pinned, with its hashes), then the project
+# itself without dependencies; again only when the lock file has changed since the last install.
 install() {
-  local extra=$1 stamp="$VENV/.installed${1:+-$1}"
-  if [ ! -x "$VENV/bin/python" ]; then
-    if ! "$PYTHON" -m venv "$VENV"; then
-      # Debian's python3 ships venv separately (python3-venv); install it where we may.
-      rm -rf "$VENV"
-      if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-        "$PYTHON" -m venv "$VENV"
-      else
-        echo "error: '$PYTHON -m venv' failed; install the python3-venv package and run again" >&2
-        exit 1
-      fi
-    fi
-  fi
+  local extra=$1 lock=requirements${1:+-$1}.lock stamp="$VENV/.installed${1:+-$1}"
+  make_venv
   local want
-  want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".${extra:+[$extra]}"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$lock"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+    "$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check >&2; exit 1; }
     echo "$want" > "$stamp"
   fi
+}
+
+make_venv() {
+  [ -x "$VENV/bin/python" ] && return 0
+  if ! "$PYTHON" -m venv "$VENV"; then
+    # Debian's python3 ships venv separately (python3-venv); install it where we may.
+    rm -rf "$VENV"
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      "$PYTHON" -m venv "$VENV"
+    else
+      echo "error: '$PYTHON -m venv' failed; install the python3-venv package and run again" >&2
+      exit 1
+    fi
+  fi
+}
+
+# Resolve pyproject.toml again on purpose (newest versions the ranges allow) into the two lock files.
+# Commit them with the change that needed them; `./build.sh` and CI install only from them.
+UV_VERSION=0.13.10
+lock() {
+  make_venv
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  local compile=("$VENV/bin/uv" pip compile pyproject.toml --quiet --universal --python-version 3.11
+                 --generate-hashes --no-header)
+  "${compile[@]}" -o requirements.lock
+  "${compile[@]}" --extra test -o requirements-test.lock
+  echo "wrote requirements.lock and requirements-test.lock"
 }
 
 # Chromium and Thai fonts for the browser tests, from Debian's packages, when we are allowed to.
@@ -59,5 +78,6 @@ case "${1:-build}" in
   validate) install ""; "$VENV/bin/openbkk" validate ;;
   serve)    install ""; build; exec "$VENV/bin/openbkk" serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8001}" ;;
   test)     install test; system_packages; shift; exec "$VENV/bin/python" -m pytest "$@" ;;
-  *)        echo "usage: ./build.sh [build|validate|serve|test [pytest args]]" >&2; exit 2 ;;
+  lock)     lock ;;
+  *)        echo "usage: ./build.sh [build|validate|serve|test [pytest args]|lock]" >&2; exit 2 ;;
 esac
