@@ -58,7 +58,11 @@ lock() {
 system_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-  fc-list 2>/dev/null | grep -qi "loma\|garuda\|tlwg" || missing+=(fonts-thai-tlwg)
+  # read fc-list whole: with pipefail, grep -q closing the pipe early made fc-list "fail" (SIGPIPE),
+  # so the fonts were installed again (apt-get update included) at every run
+  local fonts
+  fonts=$(fc-list 2>/dev/null || true)
+  grep -qi "loma\|garuda\|tlwg" <<<"$fonts" || missing+=(fonts-thai-tlwg)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]} for the browser tests"
