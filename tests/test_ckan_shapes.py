@@ -234,6 +234,19 @@ async def test_help_and_version(ds):
     assert (await ds.client.get("/api/3")).json() == {"version": 3}
 
 
+async def test_a_browser_may_post_json_from_another_site(ds):
+    preflight = await ds.client.options("/api/3/action/datastore_search",
+                                        headers={"Origin": "https://example.org",
+                                                 "Access-Control-Request-Method": "POST",
+                                                 "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
+    answer = await ds.client.post("/api/3/action/site_read", json={})
+    assert answer.headers["access-control-allow-origin"] == "*" and answer.headers["cache-control"] == "no-store"
+    assert (await ds.client.get("/api/3/action/site_read")).headers["cache-control"].startswith("max-age=")
+
+
 async def test_the_api_page_shows_the_ckan_api(ds):
     page = (await ds.client.get("/-/api")).text
     assert "/api/3/action/package_search" in page and "RemoteCKAN(" in page

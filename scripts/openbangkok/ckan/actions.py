@@ -24,6 +24,7 @@ from .envelope import (
     NotFound,
     answer,
     parameters,
+    preflight,
 )
 from .package_search import package_search
 
@@ -66,6 +67,8 @@ def is_action_path(path: str, base_url: str = "/") -> bool:
 
 
 async def action_view(datasette, request):
+    if request.method == "OPTIONS":
+        return preflight()
     name = request.url_vars["action"]
     base_url = site_info.base_url(datasette, request)
     try:

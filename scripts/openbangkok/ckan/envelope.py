@@ -90,6 +90,14 @@ def answer(base_url: str, action: str, result=None, error: ActionError | None = 
                     headers=headers, content_type="application/json; charset=utf-8")
 
 
+def preflight() -> Response:
+    """The answer to a browser's CORS preflight: a page on any site may POST JSON to the actions."""
+    return Response("", status=200, headers={
+        "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type, X-CKAN-API-Key",
+        "Access-Control-Max-Age": "3600"})
+
+
 def _mixed(pairs: list[tuple[str, str]]) -> dict:
     """Query or form pairs as CKAN reads them: one value as a string, a repeated key as a list."""
     values: dict[str, list[str]] = {}
