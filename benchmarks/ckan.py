@@ -1,7 +1,8 @@
 """The CKAN Action API's datastore_search beside the same query on Datasette's JSON, in one run.
 
     python benchmarks/ckan.py                      (the committed datasets, built to benchmarks/work/ckan.db)
-    python benchmarks/ckan.py --db benchmarks/work/serve_1000000.db --requests 100   (a larger build)
+    python benchmarks/ckan.py --rows 100000        (generated tickets, built as benchmarks/serve.py builds them)
+    python benchmarks/ckan.py --db benchmarks/work/serve_1000000.db --requests 100   (a build already made)
 
 The site (`openbkk serve`) on a loopback port; each pair of requests below asks for the same rows,
 sorted the same way, with the total count, once as ckanapi asks it (POST /api/action/..., JSON
@@ -26,7 +27,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 # benchmarks/serve.py: its timing lock, server and statistics (and httpx, once it has found the venv)
-from serve import ROOT, WORK, Stats, fmt, httpx, load_average, site_server, timing
+from serve import (
+    ROOT,
+    WORK,
+    Stats,
+    fmt,
+    httpx,
+    load_average,
+    prepare_database,
+    site_server,
+    timing,
+)
 
 RESULTS = ROOT / "benchmarks" / "results" / "ckan.md"
 PAGE = 50
@@ -118,10 +129,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     parser.add_argument("--db", type=Path, help="a built database (default: build the committed datasets)")
+    parser.add_argument("--rows", type=int, help="generated tickets in place of the committed complaints")
+    parser.add_argument("--seed", type=int, default=2024, help="generator seed (generate_traffy.py's default)")
     parser.add_argument("--requests", type=int, default=200, help="requests of each kind per pair")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    db = args.db or build_committed()
+    db = args.db or (prepare_database(args.rows, args.seed) if args.rows else build_committed())
     rows = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("select count(*) from complaints").fetchone()[0]
     server = site_server(db)
     lines = []
@@ -144,7 +157,8 @@ def main() -> None:
     report = "\n".join([
         "# CKAN Action API beside Datasette's JSON",
         "",
-        (f"`python benchmarks/ckan.py{' --db ' + str(args.db) if args.db else ''} --requests {args.requests}`, "
+        (f"`python benchmarks/ckan.py{' --db ' + str(args.db) if args.db else ''}"
+         f"{f' --rows {args.rows}' if args.rows else ''} --requests {args.requests}`, "
          f"{started:%Y-%m-%d %H:%M}-{finished:%H:%M} UTC, {platform.machine()}, Python {platform.python_version()}, "
          f"SQLite {sqlite3.sqlite_version}, load average at the end {load_average()}; "
          f"{db.name}: {rows:,} complaints."),

@@ -72,7 +72,7 @@ async def test_answers_have_ckans_keys(ds):
     assert all(set(e) == {"key", "value"} for e in package["extras"])
     _, resource = await call(ds, "resource_show", id=package["resources"][0]["id"])
     assert resource == package["resources"][0]
-    _, org = await call(ds, "organization_show", id="bma")
+    _, org = await call(ds, "organization_show", id=package["organization"]["name"])
     assert set(org) == ORGANIZATION_KEYS
     _, orgs = await call(ds, "organization_list", all_fields=True)
     assert all(set(o) == ORGANIZATION_KEYS - {"extras", "groups", "tags", "users"} for o in orgs)

@@ -5,7 +5,10 @@ Every resource is a table of the database, searched where it lies: `_id` is the 
 openbangkok.thai_search makes Thai-aware on every connection; a table without an index is
 searched with LIKE), and every statement runs through Datasette's Database.execute, on its
 read-only immutable connections, under the site's SQL time limit. Names in the SQL are only
-column names of the table (checked, then quoted); every value is a parameter.
+column names of the table (checked, then quoted); every value is a parameter. A whole-row search
+of a table whose FTS rowids are all rows (checked by openbangkok.sql_rewrites at startup) is
+counted in the index alone, and a common word's sorted page read along the sort's index, as the
+site's own search pages are (benchmarks/ckan.py measures both against Datasette's JSON).
 Shapes: https://docs.ckan.org/en/2.10/maintaining/datastore.html#ckanext.datastore.logic.action.datastore_search
 """
 
@@ -15,6 +18,7 @@ import csv
 import io
 import json
 import sqlite3
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
@@ -22,6 +26,7 @@ from datasette.utils import escape_sqlite
 
 from .. import site_info
 from ..site_metadata import DATABASE
+from ..sql_rewrites import WALK_FRACTION, info_for
 from ..thai_search import search_escape
 from .actions_catalog import Call, required
 from .envelope import (
@@ -86,8 +91,21 @@ async def search_index(call: Call, table: str) -> tuple[str | None, list[str]]:
     return cache[table]
 
 
-async def text_search(call: Call, resource: Resource, q, names: list[str], args: dict) -> list[str]:
+@dataclass
+class Conditions:
+    """A search's WHERE conditions and their parameters; `matches`: how to count the rows a whole-row
+    search of the FTS index matches from the index alone, where every FTS rowid is a row (as
+    openbangkok.sql_rewrites checks at startup), and `search`: that search's condition."""
+
+    where: list[str] = field(default_factory=list)
+    args: dict = field(default_factory=dict)
+    matches: str | None = None
+    search: str | None = None
+
+
+async def text_search(call: Call, resource: Resource, q, names: list[str], found: Conditions) -> None:
     """WHERE conditions of `q`: a string searches the whole row, {column: text} those columns."""
+    args = found.args
     fts, fts_columns = await search_index(call, resource.table.name)
     table_fts = escape_sqlite(fts) if fts else None
     texts = [c["id"] for c in datastore_fields(resource) if c["type"] == "text"]
@@ -95,7 +113,8 @@ async def text_search(call: Call, resource: Resource, q, names: list[str], args:
         q = {None: q}
     if not isinstance(q, dict):
         raise ValidationError({"q": ["Must be a string or an object of column: text / ต้องเป็นข้อความหรือออบเจกต์"]})
-    conditions = []
+    conditions = found.where
+    info = info_for(call.datasette, DATABASE, escape_sqlite(resource.table.name))
     for i, (column, text) in enumerate(q.items()):
         if column is not None and column not in names:
             raise ValidationError({"q": [f'field "{column}" not in table / ไม่มีคอลัมน์ {column}']})
@@ -106,18 +125,20 @@ async def text_search(call: Call, resource: Resource, q, names: list[str], args:
             args[key] = str(text) if column is None else f"{{{column}}} : ({search_escape(str(text))})"
             match = "escape_fts(:" + key + ")" if column is None else ":" + key
             conditions.append(f"rowid in (select rowid from {table_fts} where {table_fts} match {match})")
+            if column is None and info is not None and info.fts == fts:
+                found.matches = f"select count(*) from {table_fts} where {table_fts} match {match}"
+                found.search = conditions[-1]
         else:
             args[key] = "%" + str(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             columns = texts if column is None else [column]
             conditions.append("(" + " or ".join(f"{column_sql(c)} like :{key} escape '\\'" for c in columns) + ")"
                               if columns else "0")
-    return conditions
 
 
-def filter_conditions(filters, names: list[str], args: dict) -> list[str]:
+def filter_conditions(filters, names: list[str], found: Conditions) -> None:
     if not isinstance(filters, dict):
         raise ValidationError({"filters": ["Not a json object / ต้องเป็นออบเจกต์ JSON"]})
-    conditions = []
+    conditions, args = found.where, found.args
     for i, (column, value) in enumerate(filters.items()):
         if column not in names:
             raise ValidationError({"filters": [f'field "{column}" not in table / ไม่มีคอลัมน์ {column}']})
@@ -127,7 +148,6 @@ def filter_conditions(filters, names: list[str], args: dict) -> list[str]:
         keys = [f"f{i}_{j}" for j in range(len(values))]
         args.update(zip(keys, values))
         conditions.append(f"{column_sql(column)} in ({', '.join(':' + k for k in keys)})" if keys else "0")
-    return conditions
 
 
 def order_by(sort, names: list[str]) -> list[str]:
@@ -185,6 +205,18 @@ async def run(call: Call, sql: str, args: dict):
         raise ValidationError({"query": [f"Invalid query / คำค้นไม่ถูกต้อง: {e}"]}) from None
 
 
+async def walk_or_sort(call: Call, sql: str, args: dict, found: Conditions, matches: int | None, table: str) -> str:
+    """A search for a common word in a sorted page: read the rows along the sort's index and keep
+    those that match (`+rowid in`), rather than sort every match, when SQLite can walk that index
+    (as the site's own search pages do, openbangkok.sql_rewrites)."""
+    info = info_for(call.datasette, DATABASE, table)
+    if matches is None or info is None or matches * WALK_FRACTION < info.rows or " order by rowid" in sql:
+        return sql
+    walking = sql.replace(found.search, "+" + found.search, 1)
+    plan = " ".join(str(r[-1]) for r in (await run(call, f"explain query plan {walking}", args)).rows)
+    return walking if "INDEX" in plan and "TEMP B-TREE" not in plan else sql
+
+
 async def datastore_search(call: Call):
     """Search a resource's rows. Parameters: resource_id (its id or table name), filters, q, fields,
     sort, limit (default 100, at most the site's max_returned_rows), offset, include_total,
@@ -193,11 +225,12 @@ async def datastore_search(call: Call):
     resource = await find_resource(call, required(params, "resource_id"))
     all_fields = datastore_fields(resource)
     names = [f["id"] for f in all_fields]
-    args: dict = {}
-    where = filter_conditions(as_json(params, "filters") or {}, names, args)
+    found = Conditions()
+    filter_conditions(as_json(params, "filters") or {}, names, found)
     q = as_json(params, "q")
     if q not in (None, "", {}):
-        where += await text_search(call, resource, q, names, args)
+        await text_search(call, resource, q, names, found)
+    where, args = found.where, found.args
     wanted = as_list(params, "fields") or names
     unknown = [f for f in wanted if f not in names]
     if unknown:
@@ -215,8 +248,11 @@ async def datastore_search(call: Call):
     where_sql = f" where {' and '.join(where)}" if where else ""
     select = f"select {'distinct ' if distinct else ''}{columns} from {table}{where_sql}"
     order_sql = f" order by {', '.join(sort)}" if sort else ""
-    rows = (await run(call, f"{select}{order_sql} limit :_limit offset :_offset",
-                      {**args, "_limit": limit, "_offset": offset})).rows
+    matches = (await run(call, found.matches, args)).rows[0][0] if found.matches else None
+    page_args = {**args, "_limit": limit, "_offset": offset}
+    page_sql = await walk_or_sort(call, f"{select}{order_sql} limit :_limit offset :_offset", page_args,
+                                  found, matches, table)
+    rows = (await run(call, page_sql, page_args)).rows
     kinds = [f["type"] for f in fields]
     rows = [[typed(v, k) for v, k in zip(row, kinds)] for row in rows]
     result = {"include_total": as_bool(params, "include_total", True), "limit": limit}
@@ -230,7 +266,8 @@ async def datastore_search(call: Call):
                    "_links": links(call, limit, offset)})
     if result["include_total"]:
         count_sql = f"select count(*) from ({select})" if distinct else f"select count(*) from {table}{where_sql}"
-        result["total"] = (await run(call, count_sql, args)).rows[0][0]
+        alone = matches is not None and where == [found.search] and not distinct
+        result["total"] = matches if alone else (await run(call, count_sql, args)).rows[0][0]
         result["total_was_estimated"] = False
     return result
 
