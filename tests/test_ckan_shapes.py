@@ -212,8 +212,11 @@ async def test_package_search_errors_and_fields(ds):
 async def test_sql_errors_limits_and_the_body_bound(ds, built_db):
     status, error = await call(ds, "datastore_search_sql", sql="select * from complaints; select 1")
     assert status == 409 and "query" in error
-    status, error = await call(ds, "datastore_search_sql", sql="update districts set name_th = 'x'")
-    assert status == 403 and error["__type"] == "Authorization Error"
+    # refused as Datasette refuses them on its own SQL pages (datasette.utils.validate_sql_select)
+    for sql in ("update districts set name_th = 'x'", "attach database ':memory:' as x", "pragma writable_schema = 1",
+                "delete from districts"):
+        status, error = await call(ds, "datastore_search_sql", sql=sql)
+        assert status == 403 and error["__type"] == "Authorization Error", sql
     slow_site = make_datasette(built_db, settings={"sql_time_limit_ms": 50})
     status, error = await call(slow_site, "datastore_search_sql",
                                sql="with recursive r(i) as (select 1 union all select i + 1 from r) select count(*) from r")
