@@ -80,14 +80,15 @@ async def find_resource(call: Call, key) -> Resource:
     return resource
 
 
-async def search_index(call: Call, table: str) -> tuple[str | None, list[str]]:
-    """(the table's FTS table, its columns), as Datasette finds it for ?_search=."""
+async def search_index(call: Call, table: str) -> tuple[str | None, list[str], str]:
+    """(the table's FTS table, its columns, the table's column its rowids are), as Datasette finds
+    them for ?_search= (metadata fts_table and fts_pk, else an FTS table made for it)."""
     cache = site_info.cache(call.datasette).setdefault(FTS_KEY, {})
     if table not in cache:
         db = call.datasette.get_database(DATABASE)
         meta = call.datasette.table_metadata(DATABASE, table) or {}
         fts = meta.get("fts_table") or await db.fts_table(table)
-        cache[table] = (fts, await db.table_columns(fts) if fts else [])
+        cache[table] = (fts, await db.table_columns(fts) if fts else [], meta.get("fts_pk") or "rowid")
     return cache[table]
 
 
@@ -106,7 +107,7 @@ class Conditions:
 async def text_search(call: Call, resource: Resource, q, names: list[str], found: Conditions) -> None:
     """WHERE conditions of `q`: a string searches the whole row, {column: text} those columns."""
     args = found.args
-    fts, fts_columns = await search_index(call, resource.table.name)
+    fts, fts_columns, fts_pk = await search_index(call, resource.table.name)
     table_fts = escape_sqlite(fts) if fts else None
     texts = [c["id"] for c in datastore_fields(resource) if c["type"] == "text"]
     if isinstance(q, str):
@@ -124,7 +125,7 @@ async def text_search(call: Call, resource: Resource, q, names: list[str], found
         if fts and (column is None or column in fts_columns):
             args[key] = str(text) if column is None else f"{{{column}}} : ({search_escape(str(text))})"
             match = "escape_fts(:" + key + ")" if column is None else ":" + key
-            conditions.append(f"rowid in (select rowid from {table_fts} where {table_fts} match {match})")
+            conditions.append(f"{escape_sqlite(fts_pk)} in (select rowid from {table_fts} where {table_fts} match {match})")
             if column is None and info is not None and info.fts == fts:
                 found.matches = f"select count(*) from {table_fts} where {table_fts} match {match}"
                 found.search = conditions[-1]
