@@ -188,6 +188,28 @@ async def test_bad_datastore_parameters_are_validation_errors(ds, params, built_
     assert built_conn.execute("select count(*) from complaints").fetchone()[0] > 0
 
 
+@pytest.mark.parametrize(("action", "body"), [
+    ("datastore_search", {"resource_id": "complaints", "sort": 5}),
+    ("datastore_search", {"resource_id": "complaints", "sort": [["ticket_id"]]}),
+    ("datastore_search", {"resource_id": "complaints", "offset": 1e300}),
+    ("datastore_search", {"resource_id": "complaints", "limit": float("inf")}),
+    ("datastore_search", {"resource_id": ["complaints"], "q": 5}),
+    ("datastore_search", {"resource_id": "complaints", "filters": {"district_code": True}, "q": {"comment": 5}}),
+    ("datastore_search", {"resource_id": "complaints", "fields": {"a": 1}, "distinct": [1]}),
+    ("datastore_search", {"resource_id": "complaints", "records_format": ["csv"]}),
+    ("datastore_search_sql", {"sql": 5}), ("datastore_search_sql", {"sql": ["select 1"]}),
+    ("package_search", {"facet.field": 5}), ("package_search", {"q": 5, "fq": ["tags:x"], "sort": 5}),
+    ("package_search", {"rows": float("inf"), "start": -1}), ("package_search", {"fq_list": "x"}),
+    ("package_show", {"id": {"a": 1}}), ("organization_list", {"sort": ["name"], "limit": 1e300}),
+    ("tag_list", {"query": 5, "all_fields": "maybe"}), ("current_package_list_with_resources", {"page": 0}),
+])
+async def test_any_json_body_is_answered_in_the_envelope(ds, action, body):
+    response = await ds.client.post(f"/api/3/action/{action}", content=json.dumps(body).encode(),
+                                    headers={"content-type": "application/json"})
+    assert response.status_code in (200, 400, 403, 404, 409), (body, response.text)
+    assert set(response.json()) >= {"help", "success"}
+
+
 @pytest.mark.parametrize("q", ['"', "NEAR(", "ไฟ OR", "*", "-", "((", "\\", "'", "ไฟ\" AND \"x", "๑๒๓"])
 async def test_any_text_query_is_answered(ds, q):
     status, result = await call(ds, "datastore_search", resource_id="complaints", q=q, limit=1)
@@ -207,6 +229,17 @@ async def test_package_search_errors_and_fields(ds):
     assert set(some["results"][0]) == {"name", "id"}
     _, found = await call(ds, "package_search", q="*:*")
     assert set(package_search.fields_of(found["results"][0])) == package_search.FIELDS
+
+
+async def test_views_are_not_resources_but_sql_reads_them(ds, built_conn):
+    views = [r[0] for r in built_conn.execute("select name from sqlite_master where type = 'view' order by 1")]
+    _, packages = await call(ds, "current_package_list_with_resources")
+    urls = [r["url"] for p in packages for r in p["resources"]]
+    assert views and not [v for v in views if any(f"/{v}.csv" in u for u in urls)]
+    status, error = await call(ds, "datastore_search", resource_id=views[0])
+    assert status == 404 and error["__type"] == "Not Found Error"
+    _, result = await call(ds, "datastore_search_sql", sql=f'select count(*) as n from "{views[0]}"')
+    assert result["records"] == [{"n": built_conn.execute(f'select count(*) from "{views[0]}"').fetchone()[0]}]
 
 
 async def test_sql_errors_limits_and_the_body_bound(ds, built_db):

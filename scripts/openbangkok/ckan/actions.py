@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
+import traceback
 
 from datasette.utils.asgi import Response
 
@@ -80,6 +82,9 @@ async def action_view(datasette, request):
         result = await ACTIONS[name](call)
     except ActionError as e:
         return answer(base_url, name, error=e)
+    except Exception:   # as CKAN: an envelope with no detail; the traceback goes to the server's log
+        traceback.print_exc(file=sys.stderr)
+        return answer(base_url, name, error=ActionError())
     ttl = datasette.setting("default_cache_ttl") if request.method == "GET" else 0
     return answer(base_url, name, result, cache_seconds=ttl)
 

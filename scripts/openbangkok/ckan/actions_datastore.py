@@ -152,6 +152,8 @@ def filter_conditions(filters, names: list[str], found: Conditions) -> None:
 
 
 def order_by(sort, names: list[str]) -> list[str]:
+    if sort is not None and not isinstance(sort, (str, list)):
+        raise ValidationError({"sort": ['"column desc, column2": a string or a list / ต้องเป็นข้อความหรือรายการ']})
     clauses = []
     for part in (sort.split(",") if isinstance(sort, str) else sort or []):
         words = str(part).strip().rsplit(" ", 1)

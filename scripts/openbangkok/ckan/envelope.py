@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, quote
 
 from datasette.utils.asgi import Response
 
+MAX_INT = 2**63 - 1   # SQLite's largest integer: a limit or offset must fit in one
 MAX_BODY_BYTES = 64 * 1024   # a call's parameters; ckanapi's largest read call is a few hundred bytes
 TRUE = {"true", "yes", "on", "1", "t", "y"}
 FALSE = {"false", "no", "off", "0", "f", "n", ""}
@@ -26,6 +27,9 @@ class ActionError(Exception):
     status = 500
     kind = "Internal Server Error"
     prefix = ""
+
+    def __init__(self, message: str = "Internal Server Error"):
+        super().__init__(message)
 
     def error(self) -> dict:
         message = str(self)
@@ -147,10 +151,11 @@ def as_int(params: dict, name: str, default: int | None = None, minimum: int = 0
         return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValidationError({name: [f"Invalid integer / ต้องเป็นจำนวนเต็ม: {value!r}"]}) from None
-    if number < minimum:
-        raise ValidationError({name: [f"Must be a natural number / ต้องไม่น้อยกว่า {minimum}"]})
+    if not minimum <= number <= MAX_INT:
+        raise ValidationError({name: [f"Must be a whole number from {minimum} to {MAX_INT:,} / "
+                                      f"ต้องเป็นจำนวนเต็มตั้งแต่ {minimum} ถึง {MAX_INT:,}"]})
     return number
 
 

@@ -193,6 +193,8 @@ async def package_search(call: Call):
     facet_fields = as_json(params, "facet.field") or []
     if isinstance(facet_fields, str):
         facet_fields = [facet_fields]
+    if not isinstance(facet_fields, list) or not all(isinstance(f, str) for f in facet_fields):
+        raise SearchError("facet.field: a list of field names / ต้องเป็นรายการชื่อฟิลด์")
     facets, search_facets = facets_of([packages[i] for i in found], [fields[i] for i in found],
                                       facet_fields, as_int(params, "facet.limit", FACET_LIMIT, minimum=-1),
                                       as_int(params, "facet.mincount", 1))
