@@ -82,7 +82,7 @@ async def action_view(datasette, request):
         result = await ACTIONS[name](call)
     except ActionError as e:
         return answer(base_url, name, error=e)
-    except Exception:   # as CKAN: an envelope with no detail; the traceback goes to the server's log
+    except Exception:  # noqa: BLE001 -- as CKAN: an envelope with no detail; the traceback to the log
         traceback.print_exc(file=sys.stderr)
         return answer(base_url, name, error=ActionError())
     ttl = datasette.setting("default_cache_ttl") if request.method == "GET" else 0
