@@ -1,11 +1,12 @@
-"""For developers: /-/api (every table's endpoints with copy-paste examples, Thai and English) and
-/-/openapi.json (OpenAPI 3 description of the table endpoints), from openbangkok.api_docs."""
+"""For developers: /-/api (every table's endpoints with copy-paste examples, Thai and English, and
+the CKAN Action API's) and /-/openapi.json (OpenAPI 3 description of the table endpoints), from
+openbangkok.api_docs."""
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from openbangkok import site_info
-from openbangkok.api_docs import examples, openapi
+from openbangkok.api_docs import ckan_examples, examples, openapi
 from openbangkok.site_metadata import DATABASE
 
 
@@ -25,6 +26,7 @@ async def api_page(datasette, request):
         "site_url": base_url,
         "database": DATABASE,
         "tables": [{"table": t, "examples": examples(t, base_url)} for t in tables],
+        "ckan": ckan_examples(tables, base_url),
         "settings": datasette.settings_dict(),
         "site": datasette.metadata() or {},
     }, request=request))

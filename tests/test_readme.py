@@ -4,7 +4,7 @@ import re
 
 from openbangkok.catalog import PROJECT_ROOT
 
-ADDRESS = re.compile(r"(?:http://127\.0\.0\.1:8001)?(/(?:openbangkok|-)[^\s'`\"<>)]*)")
+ADDRESS = re.compile(r"(?:http://127\.0\.0\.1:8001)?(/(?:openbangkok|-|api/3/action)[^\s'`\"<>)]*)")
 
 
 def documented_paths() -> list[str]:

@@ -17,6 +17,7 @@ overrides any of them with a `dga:` mapping in its datapackage.yaml, for example
       objective: "..."
       updateFrequency: monthly      # a key of FREQUENCIES
       maintainer: "สำนักยุทธศาสตร์และประเมินผล / Strategy and Evaluation Department"
+      ownerAgency: strategy-evaluation   # its agency_code (reference/agencies.csv)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ LANGUAGE_BASE = "http://publications.europa.eu/resource/authority/language/"
 DGA_DEFAULTS = {
     "owner": "กรุงเทพมหานคร / Bangkok Metropolitan Administration (BMA)",
     "ownerUrl": "https://www.bangkok.go.th/",
+    "ownerAgency": "bma",   # the owner's agency_code in the agencies table (the CKAN API's organization)
     "maintainer": "Open Bangkok, กรุงเทพมหานคร / Bangkok Metropolitan Administration",
     "objective": "เปิดเผยข้อมูลของกรุงเทพมหานครต่อประชาชน (Open Bangkok) / "
                  "Open data of the BMA, published for the public (Open Bangkok)",
@@ -176,7 +178,7 @@ def data_package(catalog: Catalog, base_url: str, served: dict[str, ServedTable]
         "profile": "tabular-data-package",
         "name": DATABASE,
         "title": site.get("title", "Open Bangkok"),
-        "description": _plain(site.get("description") or site.get("description_html") or ""),
+        "description": plain_text(site.get("description") or site.get("description_html") or ""),
         "homepage": f"{base_url}/",
         "licenses": [{"name": "ODC-By-1.0", "title": site["license"], "path": site.get("license_url")}]
         if site.get("license") else [],
@@ -190,7 +192,7 @@ def data_package(catalog: Catalog, base_url: str, served: dict[str, ServedTable]
     return {k: v for k, v in package.items() if v not in ("", [], None)}
 
 
-def _plain(html: str) -> str:
+def plain_text(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
@@ -212,6 +214,46 @@ def dga_fields(dataset: Dataset) -> dict:
     return {**DGA_DEFAULTS, **(dataset.descriptor.get("dga") or {})}
 
 
+def keywords(dataset: Dataset, sources: list[Source]) -> list[str]:
+    """The dataset's Frictionless `keywords`, its tables' titles and its name."""
+    found = list(dataset.descriptor.get("keywords") or []) + [s.descriptor.get("title", s.name) for s in sources]
+    return list(dict.fromkeys(found + [dataset.name]))
+
+
+def language_parts(text: str) -> list[str]:
+    """'ไทย / English' as ['ไทย', 'English']; text in one language as itself."""
+    return [part["@value"] for part in _texts(text)]
+
+
+def dataset_licence(dataset: Dataset) -> dict | None:
+    """The dataset's first licence (name, title, path), None if it names none."""
+    return (_licenses(dataset.descriptor) or [None])[0]
+
+
+def frequency(dga: dict) -> tuple[str, str]:
+    """(EU frequency vocabulary key, Thai/English label) of a dataset's update frequency."""
+    return FREQUENCIES.get(dga["updateFrequency"], FREQUENCIES["irregular"])
+
+
+def dga_record(dataset: Dataset, sources: list[Source], site: dict) -> dict:
+    """The DGA fields of a dataset as the Thai government catalogue form names them (`dga:` keys),
+    for the DCAT catalogue and the CKAN API's extras."""
+    dga = dga_fields(dataset)
+    sources_meta = _sources(dataset.descriptor, *(s.descriptor for s in sources))
+    return {
+        "dga:title": dataset.descriptor.get("title", dataset.name),
+        "dga:ownerOrganisation": dga["owner"],
+        "dga:maintainer": dga["maintainer"],
+        "dga:objective": dga["objective"],
+        "dga:updateFrequency": frequency(dga)[1],
+        "dga:geographicCoverage": dga["geographicCoverage"],
+        "dga:dataSource": "; ".join(s.get("title") or s.get("path", "") for s in sources_meta),
+        "dga:format": ["CSV", "JSON", "XLSX"],
+        "dga:dataCategory": dga["dataCategory"],
+        "dga:license": (dataset_licence(dataset) or {}).get("title", site.get("license", "")),
+    }
+
+
 def _language(text: str) -> str:
     return "th" if any("\u0e00" <= c <= "\u0e7f" for c in text) else "en"
 
@@ -227,8 +269,8 @@ def _texts(text: str) -> list[dict]:
 
 def _html_texts(html: str) -> list[dict]:
     """<p lang="th">...</p><p lang="en">...</p> as language-tagged literals."""
-    found = re.findall(r'<p lang="(\w+)">(.*?)</p>', html, flags=re.S)
-    return [{"@value": _plain(body), "@language": lang} for lang, body in found] or _texts(_plain(html))
+    found = re.findall(r'<p lang="(\w+)">(.*?)</p>', html, flags=re.DOTALL)
+    return [{"@value": plain_text(body), "@language": lang} for lang, body in found] or _texts(plain_text(html))
 
 
 def _distributions(base_url: str, source: Source, licence: dict | None, modified: str | None) -> list[dict]:
@@ -268,8 +310,8 @@ def dcat_catalog(catalog: Catalog, base_url: str, tables: set[str], site: dict,
         if not sources:
             continue
         dga = dga_fields(dataset)
-        licence = (_licenses(dataset.descriptor) or [None])[0]
-        frequency_key, frequency_label = FREQUENCIES.get(dga["updateFrequency"], FREQUENCIES["irregular"])
+        licence = dataset_licence(dataset)
+        frequency_key, _ = frequency(dga)
         sources_meta = _sources(dataset.descriptor, *(s.descriptor for s in sources))
         dataset_url = f"{base_url}/-/dcat.jsonld#{dataset.name}"
         node = {
@@ -288,20 +330,10 @@ def dcat_catalog(catalog: Catalog, base_url: str, tables: set[str], site: dict,
             "dct:source": list(dict.fromkeys(s.get("path") or s.get("title") for s in sources_meta)),
             "dct:language": [{"@id": LANGUAGE_BASE + {"th": "THA", "en": "ENG"}[code]}
                              for code in dga["language"]],
-            "dcat:keyword": [s.descriptor.get("title", s.name) for s in sources] + [dataset.name],
+            "dcat:keyword": keywords(dataset, sources),
             "dcat:landingPage": {"@id": f"{base_url}/{DATABASE}/{quote(sources[0].name)}"},
             "dcat:distribution": [d for s in sources for d in _distributions(base_url, s, licence, built_at)],
-            # The DGA fields, as the Thai government catalogue form names them.
-            "dga:title": dataset.descriptor.get("title", dataset.name),
-            "dga:ownerOrganisation": dga["owner"],
-            "dga:maintainer": dga["maintainer"],
-            "dga:objective": dga["objective"],
-            "dga:updateFrequency": frequency_label,
-            "dga:geographicCoverage": dga["geographicCoverage"],
-            "dga:dataSource": "; ".join(s.get("title") or s.get("path", "") for s in sources_meta),
-            "dga:format": ["CSV", "JSON", "XLSX"],
-            "dga:dataCategory": dga["dataCategory"],
-            "dga:license": (licence or {}).get("title", site.get("license", "")),
+            **dga_record(dataset, sources, site),
         }
         if licence and licence.get("path"):
             node["dct:license"] = {"@id": licence["path"]}

@@ -30,6 +30,11 @@ def catalog(datasette) -> Catalog:
     return cache["catalog"]
 
 
+def cache(datasette) -> dict:
+    """What is computed once per site: the database is immutable while the site runs."""
+    return _cache(datasette)
+
+
 def _cache(datasette) -> dict:
     if not hasattr(datasette, CACHE_ATTRIBUTE):
         setattr(datasette, CACHE_ATTRIBUTE, {})
