@@ -14,7 +14,6 @@ declared in a resource's descriptor are SQL conditions over the staged tables:
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import sqlite_utils
 from frictionless import Package, Schema
 
 from . import messages, prepare
+from .adapters import adapter
 from .catalog import Catalog, Source
 from .problems import Problem, Report
 from .sql_functions import register
@@ -220,8 +220,7 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     checked = [s for s in catalog.sources if datasets is None or s.dataset in datasets]
     for source in checked:
         if source.adapter:
-            adapter = importlib.import_module(f"openbangkok.adapters.{source.adapter}")
-            adapter.stage(catalog, source, db, staged)
+            adapter(source.adapter).stage(catalog, source, db, staged)
         elif display_path(catalog, source) not in unreadable:
             check_source(catalog, source, package, db, staged)
     if staged.report.ok:
