@@ -74,8 +74,10 @@ class Previous:
 
 
 def folder_files(folder: Path) -> list[Path]:
-    """The files of a folder and its sub-folders, hidden ones left out, in order."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    """The files of a folder and its sub-folders, hidden ones (and those of hidden folders, such as a
+    fetch in progress) left out, in order."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def size_and_mtime(path: Path) -> tuple[int, int]:
