@@ -14,16 +14,16 @@ const STATUSES = [
   ["achieved", "บรรลุเป้าหมาย"],
   ["on hold", "ชะลอ/ระงับ"],
 ];
-const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+export const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
 
-function el(name, className, text) {
+export function el(name, className, text) {
   const node = document.createElement(name);
   if (className) node.className = className;
   if (text !== undefined && text !== null) node.textContent = String(text);
   return node;
 }
 
-function svgEl(name, attrs, text) {
+export function svgEl(name, attrs, text) {
   const node = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
   if (text !== undefined && text !== null) node.textContent = String(text);
@@ -36,11 +36,11 @@ function link(href, text) {
   return a;
 }
 
-function isIllustrative(row) {
+export function isIllustrative(row) {
   return Number(row.is_illustrative) === 1;
 }
 
-async function getJson(url) {
+export async function getJson(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
   return response.json();
@@ -71,7 +71,7 @@ function figure(id) {
   return node;
 }
 
-function insertAfterTable(node) {
+export function insertAfterTable(node) {
   const table = document.querySelector(".table-wrapper") || document.querySelector("table.rows-and-columns");
   if (table && table.parentNode) {
     table.parentNode.insertBefore(node, table.nextSibling);
@@ -89,7 +89,7 @@ function insertBeforeTable(node) {
   }
 }
 
-function failed(node, error) {
+export function failed(node, error) {
   node.appendChild(el("p", "policy-chart-error", `โหลดกราฟไม่สำเร็จ / The chart could not load: ${error.message}`));
   node.setAttribute("aria-busy", "false");
 }
@@ -216,7 +216,7 @@ function monthIndex(month) {
 }
 
 /* The smallest of 1, 2, 5 or 10 x a power of ten at or above v: an axis top with five round steps. */
-function niceMax(v) {
+export function niceMax(v) {
   const power = 10 ** Math.floor(Math.log10(v));
   return [1, 2, 5, 10].map((m) => m * power).find((m) => m >= v);
 }
