@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 
 import pytest
-
 from openbangkok.catalog import DEFAULT_DATASETS
 from openbangkok.site_metadata import DATABASE
 
