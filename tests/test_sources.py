@@ -80,25 +80,24 @@ async def test_derived_tables_link_to_their_tables_and_sql(ds):
     assert "create table complaints_district_summary" in sql[0]["sql"]
 
 
+TEXT_KEYS = ("title", "path", "source", "description", "dct:source", "dct:description", "dct:title", "@value")
+
+
+def texts_of(value, key: str = "") -> list[str]:
+    """The titles, paths, sources and descriptions anywhere in a JSON document."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in texts_of(v, k)]
+    if isinstance(value, list):
+        return [t for v in value for t in texts_of(v, key)]
+    return [value] if isinstance(value, str) and key.lower() in TEXT_KEYS else []
+
+
 async def test_the_open_data_documents_name_no_internal_path(ds):
     for path in ("/-/datapackage.json", "/-/dcat.jsonld"):
         response = await ds.client.get(path)
         assert response.status_code == 200
         document = response.json()
-        texts = []
-
-        def walk(value, key=""):
-            if isinstance(value, dict):
-                for k, v in value.items():
-                    walk(v, k)
-            elif isinstance(value, list):
-                for v in value:
-                    walk(v, key)
-            elif isinstance(value, str) and key.lower() in ("title", "path", "source", "description", "dct:source",
-                                                             "dct:description", "dct:title", "@value"):
-                texts.append(value)
-
-        walk(document)
+        texts = texts_of(document)
         assert texts, path
         leaks = [t[:100] for t in texts if internal_paths(t)]
         assert leaks == [], (path, leaks)
