@@ -15,6 +15,8 @@ const STATUSES = [
   ["on hold", "ชะลอ/ระงับ"],
 ];
 export const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+const MARK = "ข้อมูลตัวอย่าง / ILLUSTRATIVE"; /* on every chart drawn from illustrative rows */
+const markIllustrative = (root, width) => root.appendChild(svgEl("text", { x: width - 4, y: 12, class: "policy-watermark" }, MARK));
 
 export function el(name, className, text) {
   const node = document.createElement(name);
@@ -129,6 +131,7 @@ function dimensionBars(summary) {
                               class: "policy-chart-svg", "aria-labelledby": "policy-dimension-chart-title" });
   root.appendChild(svgEl("title", { id: "policy-dimension-chart-title" },
     "ความก้าวหน้าเฉลี่ยรายด้าน (ร้อยละ) / Mean progress by dimension (%)"));
+  if (summary.some((d) => d.illustrative)) markIllustrative(root, L.width);
   for (const tick of [0, 25, 50, 75, 100]) {
     root.appendChild(svgEl("line", { x1: x(tick), x2: x(tick), y1: L.top - 6, y2: height - L.bottom, class: "policy-grid" }));
     root.appendChild(svgEl("text", { x: x(tick), y: L.top - 10, class: "policy-tick" }, `${tick}%`));
@@ -257,6 +260,7 @@ function kpiChart(kpi, reports) {
     }
   });
   const illustrative = points.some((p) => isIllustrative(p.row));
+  if (illustrative || isIllustrative(kpi)) markIllustrative(root, L.width);
   if (points.length > 1) {
     const d = points.map((p, i) => `${i ? "L" : "M"}${x(p.month).toFixed(1)},${y(p.y).toFixed(1)}`).join(" ");
     root.appendChild(svgEl("path", { d, class: illustrative ? "policy-line policy-line-illustrative" : "policy-line" }));
