@@ -29,12 +29,11 @@ import urllib.parse
 from datasette import hookimpl
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import Response
+from openbangkok.illustrative import BANNER_EN, BANNER_TH, MARK, flag_positions, flagged
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
-
-from openbangkok.illustrative import BANNER_EN, BANNER_TH, MARK, flag_positions, flagged
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_DATA_ROWS = 1_048_575          # rows per sheet, less the header row

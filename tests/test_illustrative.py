@@ -7,10 +7,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from openpyxl import load_workbook
-
 from openbangkok.illustrative import MARK
 from openbangkok.site_metadata import DATABASE
+from openpyxl import load_workbook
 
 from .test_policies_site import drawn
 
@@ -81,7 +80,7 @@ async def test_an_xlsx_of_illustrative_rows_opens_on_a_banner(ds, path, first_sh
 
 
 def test_policy_charts_of_illustrative_rows_carry_the_mark(page, live_server):
-    chart, problems = drawn(page, f"{live_server}/{DATABASE}/policies", "#policy-dimension-chart")
+    _, problems = drawn(page, f"{live_server}/{DATABASE}/policies", "#policy-dimension-chart")
     assert problems == []
     assert page.locator("#policy-dimension-chart text.policy-watermark").text_content() == MARK
     drawn(page, f"{live_server}/{DATABASE}/policies/P020", "#policy-progress")
