@@ -497,7 +497,7 @@ async def test_canned_queries(synthetic_ds, synthetic_db):
     within = rows(synthetic_db, "select count(*) as n from complaints where haversine(13.75, 100.5, latitude, longitude) <= 40000")
     assert within[0]["n"] > len(wide["rows"]) == synthetic_ds.setting("max_returned_rows") and wide["truncated"]
 
-    old = (await get("complaints_unresolved_30_days", as_of="2024-01-01", district_code="1006")).json()
+    old = (await get("complaints_unresolved", days="30", as_of="2024-01-01", district_code="1006")).json()
     assert old and all(r["state"] != "เสร็จสิ้น" and r["days_open"] > 30 and r["district"] == "เขตบางกะปิ"
                        for r in old)
 

@@ -93,3 +93,24 @@ def test_a_kpi_page_charts_its_months_and_marks_the_unreported(page, live_server
     assert page.locator("#tracker-kpi-chart g.tracker-not-reported").count() == 2
     assert page.locator("#tracker-kpi-chart rect.policy-bar").count() == bars
     assert page.locator("#tracker-kpi-chart text.tracker-missing-label").first.text_content() == "ยังไม่รายงาน / not reported"
+
+
+def test_the_tables_are_what_the_generator_makes(tmp_path):
+    import importlib.util
+    import shutil
+    import sys
+
+    from openbangkok.catalog import PROJECT_ROOT
+
+    shutil.copytree(DELIVERED, tmp_path / "policies" / DELIVERED.name)
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))  # the generator imports generate_reference
+    try:
+        spec = importlib.util.spec_from_file_location("generate_policy_tracker",
+                                                      PROJECT_ROOT / "scripts" / "generate_policy_tracker.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.main(tmp_path)
+    finally:
+        sys.path.pop(0)
+    for name in ("policy_tracker_kpis.csv", "policy_tracker_kpi_results.csv", "policy_tracker_targets.csv"):
+        assert (tmp_path / "policies" / name).read_bytes() == (DEFAULT_DATASETS / "policies" / name).read_bytes()
