@@ -284,12 +284,18 @@ SYNTHETIC_RESOURCE = {
 
 def use_in(datasets: Path, rows: int, seed: int) -> Path:
     """Writes `rows` tickets into datasets/complaints and makes them the complaints resource."""
+    out = datasets / "complaints" / SYNTHETIC_RESOURCE["path"]
+    with out.open("w", encoding="utf-8", newline="") as f:
+        generate(rows, f, seed)
+    point_complaints_at_dump(datasets)
+    return out
+
+
+def point_complaints_at_dump(datasets: Path) -> None:
+    """The complaints resource of `datasets` read from complaints/traffy_fondue.csv by the dump adapter."""
     import yaml  # a dependency of the project, not of plain generation
 
     folder = datasets / "complaints"
-    out = folder / SYNTHETIC_RESOURCE["path"]
-    with out.open("w", encoding="utf-8", newline="") as f:
-        generate(rows, f, seed)
     descriptor_path = folder / "datapackage.yaml"
     descriptor = yaml.safe_load(descriptor_path.read_text(encoding="utf-8"))
     resource = next(r for r in descriptor["resources"] if r["name"] == "complaints")
@@ -297,7 +303,6 @@ def use_in(datasets: Path, rows: int, seed: int) -> Path:
         resource.pop(key, None)
     resource.update(SYNTHETIC_RESOURCE)
     descriptor_path.write_text(yaml.safe_dump(descriptor, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return out
 
 
 def main(argv=None) -> None:
