@@ -66,7 +66,10 @@ class ApiRecords:
                 text(get("comment")), text(get("photo")), text(get("after_photo") or get("photo_after")),
                 text(coords), text(get("address")), text(get("subdistrict")), text(get("district")),
                 text(get("province")), text(get("timestamp")), text(get("state")), text(get("star")),
-                text(get("count_reopen")), text(get("last_activity")), text(get("status")))
+                text(get("count_reopen")), text(get("last_activity")))
+
+    def status(self, record: dict) -> str:
+        return text(record.get("status"))
 
     def raw_text(self, record) -> str:
         return json.dumps(record, ensure_ascii=False)

@@ -47,7 +47,7 @@ from .staging import (
     source_label,
 )
 
-COLUMNS = RAW_FIELDS[:-1]  # `status` is the API's; a dump may add it
+COLUMNS = RAW_FIELDS
 BATCH = 5000  # rows per piece when the file is read in this process
 PIECE_BYTES = csv_pieces.PIECE_BYTES
 PARALLEL_MIN_BYTES = 32 << 20      # smaller files are read in this process
@@ -57,21 +57,19 @@ publish = staging.publish  # the Adapter protocol: staged as published
 
 
 class DumpRows:
-    """The dump's rows as the Stager sees them (staging.RecordFormat): cells picked by the header."""
+    """The dump's rows as the Stager sees them (staging.RecordFormat): raw(cells) and status(cells)
+    pick the cells by the header's names."""
 
     def __init__(self, source: Source, header: list[str]):
         self.source = source
         self.header = header
-        names = list(COLUMNS) + (["status"] if "status" in header else [])
-        self._pick = operator.itemgetter(*(header.index(name) for name in names))
-        self._pad = () if "status" in header else ("",)
+        self.raw = operator.itemgetter(*(header.index(name) for name in COLUMNS))
+        # a dump with a `status` column (the API's workflow status) has it read; None: none to read
+        self.status = operator.itemgetter(header.index("status")) if "status" in header else None
         self.width = len(header)
 
     def normaliser(self) -> Normaliser:
         return Normaliser(self.source.descriptor.get("illustrative", False), source_label(self.source))
-
-    def raw(self, cells) -> tuple:
-        return self._pick(cells) + self._pad
 
     def raw_text(self, cells) -> str:
         out = io.StringIO()
@@ -233,7 +231,7 @@ def read_header(display: str, source: Source, encoding: str, staged: Staged) -> 
             f"หัวตารางมีคอลัมน์ที่ไม่มีชื่อ (คอลัมน์ที่ {blank[0]}): ลบเครื่องหมายจุลภาคท้ายบรรทัดหัวตาราง "
             f"หรือตั้งชื่อคอลัมน์"))
         return None
-    for extra in (h for h in header if h not in RAW_FIELDS):
+    for extra in (h for h in header if h not in (*RAW_FIELDS, "status")):
         staged.report.add(Problem(display, 1, extra, "extra-label",
                                   f'the column "{extra}" is not part of the dump format and is ignored',
                                   f'คอลัมน์ "{extra}" ไม่อยู่ในรูปแบบไฟล์ จึงไม่นำเข้า', "warning"))

@@ -20,10 +20,11 @@ from ... import thai
 from ...places import bangkok_district_code, province_of
 from ...redact import NINE_DIGITS, Redactor, find_personal_data
 
-# The texts a format hands over, in this order ("" for a field the format does not have).
+# The texts a format hands over, in this order ("" for a field the format does not have); the API's
+# `status` is passed on its own (values(raw, number, status)): the dump has none.
 RAW_FIELDS = ("ticket_id", "type", "organization", "comment", "photo", "photo_after", "coords", "address",
               "subdistrict", "district", "province", "timestamp", "state", "star", "count_reopen",
-              "last_activity", "status")
+              "last_activity")
 # The published columns in the order Normaliser.values() returns them (complaints.schema.yaml).
 PUBLISHED = ("ticket_id", "types", "organizations", "comment", "photo", "photo_after", "address", "subdistrict",
              "district", "district_code", "province", "province_code", "latitude", "longitude",
@@ -159,12 +160,6 @@ def refusal(ticket: str) -> tuple[str, str] | None:
     return None
 
 
-def without_year(ticket: str) -> bool:
-    """A ticket id without Traffy's year prefix (FQPL93 for 2022-FQPL93): published as written,
-    since the year it was given cannot be told for sure, and counted in the report."""
-    return not (len(ticket) > 5 and ticket[4] == "-" and ticket[:4].isdigit())
-
-
 class Normaliser:
     """Turns the raw texts of one ticket into its published row; keeps the tallies.
 
@@ -256,13 +251,13 @@ class Normaliser:
             return self.redactor.redact(path, numbers=False) + mark + (self.redactor.redact(query) or "")
         return self.text(value)
 
-    def values(self, raw, number: int) -> tuple:
+    def values(self, raw, number: int, status: str = "") -> tuple:
         """(number, the published columns in PUBLISHED order) of the texts `raw` (RAW_FIELDS order).
 
         This runs once per row of a dump of a million rows: remembered values are looked up inline.
         """
         (ticket_id, type_text, organization, comment, photo, photo_after, coords, address, subdistrict,
-         district_text, province_text, timestamp, state, star_text, count_reopen, last_activity, status) = raw
+         district_text, province_text, timestamp, state, star_text, count_reopen, last_activity) = raw
         tally, remember = self.tally, self._remember
         hit = self._types.get(type_text)
         types_json, unknown_types = (
@@ -303,7 +298,7 @@ class Normaliser:
         if state is not None and state not in STATES:
             tally.value("state", self.redactor.redact(state), number)
             state = self.redactor.redact(state)
-        status = status.strip() or None
+        status = status.strip() or None if status else None
         if status is not None and status not in STATUSES:
             status = self.redactor.redact(status)
             tally.value("status", status, number)
@@ -344,7 +339,9 @@ class Normaliser:
             if outside:
                 tally.notes["coords-outside-bangkok"] += 1
         ticket_id = ticket_id.strip()
-        if without_year(ticket_id):
+        # an id without Traffy's year prefix (FQPL93 for 2022-FQPL93) is published as written (the year
+        # it was given cannot be told for sure) and counted
+        if ticket_id[4:5] != "-" or not ticket_id[:4].isdigit():
             tally.notes["ticket-without-year"] += 1
         return (
             number, ticket_id, types_json, organizations_json, comment, self.url(photo),

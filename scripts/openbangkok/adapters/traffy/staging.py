@@ -26,7 +26,7 @@ import sqlite_utils
 
 from ... import load
 from ...catalog import Source
-from ...redact import Redactor
+from ...redact import NINE_DIGITS, Redactor
 from ...search_index import SearchIndex
 from ...thai_search import TOKENIZE
 from ...validate import ROW_COLUMN, Staged
@@ -55,6 +55,9 @@ class RecordFormat(Protocol):
 
     def raw(self, record) -> tuple:
         """The record's texts in normalise.RAW_FIELDS order."""
+
+    def status(self, record) -> str:
+        """The record's workflow status ("" when the format has none)."""
 
     def raw_text(self, record) -> str:
         """The record as written (before redaction), for complaints_rejected."""
@@ -100,22 +103,23 @@ def make_piece(normaliser: Normaliser, fmt: RecordFormat, entries, file: str = "
     seen: set[str] = set()
     number = 0
     redactor = normaliser.redactor
+    raw_of, values, status_of = fmt.raw, normaliser.values, fmt.status  # looked up once: once per row below
     for record, line, refused in entries:
         number += 1
         if refused is not None:
             reason, reason_th, ticket = refused
             rejected.append((number, line, ticket, reason, reason_th, redactor.redact(fmt.raw_text(record))))
             continue
-        raw = fmt.raw(record)
+        raw = raw_of(record)
         ticket = raw[0].strip()
-        refused = refusal(ticket)
+        refused = None if ticket and not (NINE_DIGITS.search(ticket) or "@" in ticket) else refusal(ticket)
         if refused is not None:
             rejected.append((number, line, None, *refused, redactor.redact(fmt.raw_text(record))))
         elif ticket in seen:
             rejected.append((number, line, ticket, None, None, redactor.redact(fmt.raw_text(record))))
         else:
             seen.add(ticket)
-            rows.append(normaliser.values(raw, number))
+            rows.append(values(raw, number, status_of(record)) if status_of else values(raw, number))
     tally, redactions = normaliser.take_tally()
     return Piece(piece_database(rows), len(rows), rejected, number, tally, redactions, file)
 
@@ -220,7 +224,7 @@ class Stager:
         for local, (record, line) in records.items():
             scratch = self.fmt.normaliser()
             raw = self.fmt.raw(record)
-            scratch.values(raw, local)
+            scratch.values(raw, local, self.fmt.status(record) if self.fmt.status else "")
             self.totals.remove(*scratch.take_tally())
             entries.append((local, line, raw[0].strip(), None, None, self.redactor.redact(self.fmt.raw_text(record))))
         return entries
