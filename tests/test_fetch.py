@@ -15,7 +15,8 @@ import pytest
 from openbangkok.cli import cli
 from openbangkok.fetch import USER_AGENT, FetchError, Politeness, fetch_pages
 
-from .traffy_files import PAGES, datasets_with_pages, page, record, rows
+from .test_complaints import rows
+from .traffy_files import PAGES, datasets_with_pages, page, record
 
 REAL_PAGES = Path(__file__).resolve().parents[1] / "datasets" / "complaints" / PAGES
 

@@ -8,7 +8,8 @@ import json
 import pytest
 from openbangkok.cli import cli
 
-from .traffy_files import datasets_with_pages, page, record, rows, write_page
+from .test_complaints import rows
+from .traffy_files import datasets_with_pages, page, record, write_page
 
 
 def build(runner, datasets, out):

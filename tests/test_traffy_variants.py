@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
 from openbangkok.cli import cli
 
+from .test_complaints import rows
 from .traffy_files import (
     datasets_with_dump,
     datasets_with_pages,
     dump_row,
     page,
     record,
-    rows,
 )
 
 NEEDS_ISSUE_19 = pytest.mark.xfail(strict=True, reason="needs the normalised redaction of issue 19")

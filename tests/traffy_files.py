@@ -7,12 +7,10 @@ import csv
 import gzip
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
 from openbangkok.catalog import DEFAULT_DATASETS
-from openbangkok.sql_functions import register
 
 from .conftest import with_synthetic_complaints
 
@@ -79,13 +77,3 @@ def dump_row(api: dict) -> list[str]:
             api["comment"], api["photo"], api["after_photo"], ",".join(coords) if coords else "",
             api["address"], api["subdistrict"], api["district"], api["province"], api["timestamp"], api["state"],
             "" if api["star"] is None else str(api["star"]), api["count_reopen"], ""]
-
-
-def rows(db: Path, sql: str, params=()) -> list[dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    register(conn)
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
