@@ -170,3 +170,13 @@ def test_a_record_that_is_no_object_is_rejected(tmp_path, runner):
     assert result.exit_code == 0, result.output
     assert [(r["source_line"], r["reason"]) for r in rows(db, "select * from complaints_rejected")] == [
         (2, "record is not a JSON object"), (3, "record is not a JSON object")]
+
+
+def test_validate_names_a_page_of_the_folder(tmp_path, runner):
+    """`openbkk validate <page>` checks the folder the page belongs to and shows that page's problems."""
+    datasets = datasets_with_pages(tmp_path, {"search_offset_0.json": page([record("2022-GOOD01")]),
+                                              "search_offset_950.json": '{"status": true, "results": ['})
+    broken = datasets / "complaints" / "traffy_api" / "search_offset_950.json"
+    result = runner.invoke(cli, ["validate", "--datasets", str(datasets), str(broken)])
+    assert result.exit_code == 1, result.output
+    assert f"{broken}::: source-error: the page is not JSON" in result.output

@@ -151,8 +151,9 @@ class Catalog:
         raise KeyError(name)
 
     def find_by_path(self, path: Path) -> Source | None:
+        """The resource of a file (or of a file in a resource's folder, such as a page of the API)."""
         path = path.resolve()
-        return next((s for s in self.sources if s.path.resolve() == path), None)
+        return next((s for s in self.sources if s.path.resolve() in (path, *path.parents)), None)
 
 
 def load_catalog(root: Path = DEFAULT_DATASETS) -> Catalog:

@@ -228,6 +228,7 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     db.conn.commit()
     db.close()
     if only is not None:
-        wanted = {display_path(catalog, s) for s in catalog.sources if s.path.resolve() in only}
-        staged.report.problems = [p for p in staged.report.problems if p.file in wanted]
+        wanted = {display_path(catalog, catalog.find_by_path(path)) for path in only}
+        staged.report.problems = [p for p in staged.report.problems
+                                  if p.file in wanted or p.file.rpartition("/")[0] in wanted]  # a folder's file
     return staged
