@@ -17,8 +17,8 @@ import dataclasses
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 import sqlite_utils
 from frictionless import Package, Schema
