@@ -1,10 +1,15 @@
-"""Synthetic Traffy Fondue tickets in the exact format of the public dump, for samples and scale tests.
+"""Synthetic Traffy Fondue tickets in the exact format of the public dump, for tests and scale tests.
 
-    python benchmarks/generate_traffy.py --rows 3000 --out datasets/complaints/traffy_fondue.csv
     python benchmarks/generate_traffy.py --rows 1000000 --out /tmp/traffy_1m.csv --seed 7
+    python benchmarks/generate_traffy.py --rows 3000 --dataset /tmp/site/datasets
+
+`--dataset DIR` writes the tickets into DIR/complaints/traffy_fondue.csv and points the complaints
+resource of DIR (a copy of datasets/) at them, read by the dump adapter and labelled ILLUSTRATIVE:
+the site then publishes the synthetic tickets in place of the real ones (tests, benchmarks). The
+published site's complaints are real (datasets/complaints/traffy_api/).
 
 Every ticket is made up (place names come from geothai; no text, number or coordinate is real).
-The rows carry the dirt the real dump is known for (shared/FACTS.md): multi-type and empty `{}`
+The rows carry the dirt the real dump is known for: multi-type and empty `{}`
 types, coordinates missing, in parentheses or written latitude first, tickets from Nonthaburi and
 other neighbouring provinces, several spellings of Bangkok, district names with and without เขต
 and with typos, fractional seconds of varying length, unusual states, duplicate submissions, quoted
@@ -263,12 +268,54 @@ def generate(rows: int, out, seed: int = 2024) -> None:
         writer.writerow(generator.row(number))
 
 
+# The complaints resource when it holds the synthetic tickets (--dataset).
+SYNTHETIC_RESOURCE = {
+    "title": "เรื่องร้องเรียน Traffy Fondue (ข้อมูลตัวอย่าง) / Traffy Fondue tickets (ILLUSTRATIVE synthetic sample)",
+    "description": "ILLUSTRATIVE (ข้อมูลตัวอย่าง): synthetic tickets in the format of the Traffy Fondue public "
+                   "dump, made up for tests; no ticket, text, number or coordinate is real.",
+    "path": "traffy_fondue.csv",
+    "adapter": "traffy.dump_csv",
+    "illustrative": True,
+    "schema": "traffy_fondue.schema.yaml",
+    "sources": [{"title": "ILLUSTRATIVE synthetic tickets made up for tests, in the Traffy Fondue dump format "
+                          "(ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่เรื่องร้องเรียนจริง)"}],
+}
+
+
+def use_in(datasets: Path, rows: int, seed: int) -> Path:
+    """Writes `rows` tickets into datasets/complaints and makes them the complaints resource."""
+    out = datasets / "complaints" / SYNTHETIC_RESOURCE["path"]
+    with out.open("w", encoding="utf-8", newline="") as f:
+        generate(rows, f, seed)
+    point_complaints_at_dump(datasets)
+    return out
+
+
+def point_complaints_at_dump(datasets: Path) -> None:
+    """The complaints resource of `datasets` read from complaints/traffy_fondue.csv by the dump adapter."""
+    import yaml  # a dependency of the project, not of plain generation
+
+    folder = datasets / "complaints"
+    descriptor_path = folder / "datapackage.yaml"
+    descriptor = yaml.safe_load(descriptor_path.read_text(encoding="utf-8"))
+    resource = next(r for r in descriptor["resources"] if r["name"] == "complaints")
+    for key in ("path", "adapter", "schema", "illustrative", "sources", "title", "description"):
+        resource.pop(key, None)
+    resource.update(SYNTHETIC_RESOURCE)
+    descriptor_path.write_text(yaml.safe_dump(descriptor, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=3000, help="Number of rows (duplicates included).")
     parser.add_argument("--out", type=Path, help="The CSV to write (default: standard output).")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--dataset", type=Path, metavar="DIR",
+                        help="A copy of datasets/ whose complaints become these tickets (see above).")
     args = parser.parse_args(argv)
+    if args.dataset is not None:
+        use_in(args.dataset, args.rows, args.seed)
+        return
     if args.out is None:
         generate(args.rows, sys.stdout, args.seed)
         return

@@ -1,5 +1,6 @@
 """Policy charts: on the policies table page, a bar chart of progress by dimension; on a policy's row
-page, its KPIs, a line chart of progress over time per KPI and the full timeline of progress reports.
+page, its KPIs, a line chart of progress over time per KPI and the full timeline of progress reports;
+on a policy tracker KPI's row page, its results month by month (tracker-charts.js).
 
 Drawn in the browser from the site's own JSON API by one dependency-free ES module served from
 plugins/static/policy-charts/ (at /assets/policy-charts/), loaded on those two pages only. No inline
@@ -14,26 +15,25 @@ from datasette import hookimpl
 
 from openbangkok.site_metadata import DATABASE
 
-TABLE = "policies"
 ASSETS = "/assets/policy-charts/"
-VIEWS = ("table", "row")
+# (table, view) -> the module that draws its charts
+CHARTS = {("policies", "table"): "policy-charts.js?view=table", ("policies", "row"): "policy-charts.js?view=row",
+          ("policy_tracker_kpis", "row"): "tracker-charts.js"}
 
 
-def chart_view(database, table, view_name) -> str | None:
-    """'table' or 'row' on the policies pages, else None."""
-    if database == DATABASE and table == TABLE and view_name in VIEWS:
-        return view_name
-    return None
+def chart_module(database, table, view_name) -> str | None:
+    """The chart module of a page, or None."""
+    return CHARTS.get((table, view_name)) if database == DATABASE else None
 
 
 @hookimpl
 def extra_js_urls(database, table, view_name, datasette):
-    view = chart_view(database, table, view_name)
-    if view:
-        return [{"url": datasette.urls.path(f"{ASSETS}policy-charts.js?view={view}"), "module": True}]
+    module = chart_module(database, table, view_name)
+    if module:
+        return [{"url": datasette.urls.path(ASSETS + module), "module": True}]
 
 
 @hookimpl
 def extra_css_urls(database, table, view_name, datasette):
-    if chart_view(database, table, view_name):
+    if chart_module(database, table, view_name):
         return [datasette.urls.path(ASSETS + "policy-charts.css")]

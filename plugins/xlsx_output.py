@@ -9,7 +9,8 @@ Cells: numbers stay numbers; text that is exactly an ISO date or timestamp becom
 (timestamps keep the wall-clock time written in the database, which is UTC); every other text cell
 is stored as text (cell type `s`), so a value such as `=HYPERLINK(...)`, `+1`, `-1` or `@x` is shown
 as written and never runs as a formula. Codes such as `1001` are text in the database and stay text.
-A second sheet, "เกี่ยวกับ / About", carries the source, licence and URL of the download.
+A second sheet, "เกี่ยวกับ / About", carries the source, licence and URL of the download. When rows
+are illustrative samples (openbangkok.illustrative), a first sheet says so in Thai and English.
 
 Why not the datasette-xlsx plugin (0.2.2): it forces text to text too, but keeps dates as text,
 writes its notes in Swedish, runs SQL exports with its own 30 s limit instead of the site's, and
@@ -28,6 +29,7 @@ import urllib.parse
 from datasette import hookimpl
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import Response
+from openbangkok.illustrative import BANNER_EN, BANNER_TH, MARK, flag_positions, flagged
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -54,6 +56,8 @@ class XlsxWriter:
         self.sheet.freeze_panes = "A2"
         self.columns = columns
         self.rows = 0
+        self.illustrative = 0  # rows that are illustrative samples
+        self.flags = flag_positions(columns)
         self.truncated_cells = 0
         self.full = False
         bold = Font(bold=True)
@@ -101,6 +105,8 @@ class XlsxWriter:
                 return False
             self.sheet.append([self.cell(v) for v in row])
             self.rows += 1
+            if self.flags and flagged(row, self.flags):
+                self.illustrative += 1
         return True
 
     def finish(self, about: list[tuple[str, str]]):
@@ -115,6 +121,16 @@ class XlsxWriter:
         if self.truncated_cells:
             notes.append(("ตัดข้อความ / Cut", f"{self.truncated_cells} cells longer than {EXCEL_CELL_CHARS:,} "
                                               "characters were cut (Excel's limit)"))
+        if self.illustrative:
+            banner = [BANNER_TH.format(count=self.illustrative, rows=self.rows),
+                      BANNER_EN.format(count=self.illustrative, rows=self.rows)]
+            notes.insert(0, (MARK, " ".join(banner)))
+            first = self.workbook.create_sheet("ข้อมูลตัวอย่าง ILLUSTRATIVE", 0)
+            first.column_dimensions["A"].width = 120
+            for line in [MARK, *banner]:
+                cell = self._text(line)
+                cell.font = Font(bold=True, color="9C4A00")
+                first.append([cell])
         sheet = self.workbook.create_sheet("เกี่ยวกับ About")
         sheet.column_dimensions["A"].width = 24
         sheet.column_dimensions["B"].width = 100

@@ -5,43 +5,55 @@ Usage: python scripts/generate_clinics.py [DATASETS_DIR]
 Every fact here is copied from a public source named next to it; nothing is typed from memory.
 Where a source gives a count but not the sites (Long COVID clinics "in 9 BMA hospitals", ...), the
 sites chosen here are an ILLUSTRATIVE assignment, marked as such in the row (is_illustrative,
-services_basis) and on the site. Locations: only one place has coordinates from a source; the rest
-get the reference point of their subdistrict (แขวง) or district from a public table of Bangkok
-subdistrict points, labelled approximate in location_precision. District codes come from geothai.
+services_basis) and on the site. Locations: the 69 health centres are at their surveyed points in
+the BMA GIS layer RISK_ADMIN_Health_Center (datasets/clinics/bma_gis_health_centers.json, matched by
+centre number; a centre or point that does not match stops the script, and the build checks the
+match again); one hospital has coordinates from a source; the other hospitals get the reference
+point of their subdistrict (แขวง) or district from a public table of Bangkok subdistrict points,
+labelled approximate in location_precision. District codes come from geothai.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 import geothai
 from generate_reference import write_csv  # scripts/ is on sys.path when run as a script
 
-LAST_CHECKED = "2026-11-23"
+LAST_CHECKED = "2026-12-07"
 
 # --- sources ------------------------------------------------------------------------------------
-UMSC = ("UMSC (ศูนย์สนับสนุนบริการสุขภาพเวชศาสตร์เขตเมือง) directory of the 69 BMA health centres "
-        "with แขวง and เขต, a public Laravel view on GitHub found by code search (repository not named "
-        "by the index)")
+UMSC = ("UMSC (ศูนย์สนับสนุนบริการสุขภาพเวชศาสตร์เขตเมือง), directory of the 69 BMA health centres "
+        "with แขวง and เขต (undated)")
 PRACHACHAT_69 = ("prachachat.net, 23 Mar 2022: BMA has 69 public health service centres, primary-care "
                  "units, https://www.prachachat.net/general/news-893577")
 SIAMRATH_PRIDE = ("siamrath.co.th, 14 Sep 2023: BKK Pride Clinic grows from 21 to 24 sites, 16 health "
                   "centres (named with district and phone) and 8 hospitals, https://siamrath.co.th/n/477357")
 THEACTIVE_KLANG = ("The Active (Thai PBS), 17 Jun 2023: BKK Pride Clinic at Klang Hospital, "
                    "https://theactive.net/video/gender-20230617/")
-SEED_000 = "BMA press release 9 Sep 2022 (Open Bangkok shared/seeds/000)"
-SEED_001 = "BMA press release 21 Dec 2022 (Open Bangkok shared/seeds/001)"
-SEED_002 = "BMA press release 4 Sep 2023 (Open Bangkok shared/seeds/002)"
+SEED_000 = "BMA press release \"99 วัน ส่งการบ้านให้คนกรุง\" (99 days: handing in the homework), 9 Sep 2022"
+SEED_001 = ("BMA press release: review of 6 months 21 days of work (ทบทวนการทำงาน 6 เดือน 21 วัน), 21 Dec 2022, "
+            "https://pr-bangkok.com/?p=27019")
+SEED_002 = ("BMA press release after executive meeting 19/2566 (รางวัลเลิศรัฐ), 4 Sep 2023, "
+            "https://pr-bangkok.com/?p=178020")
 NATION_11 = ("nationthailand.com, 27 Mar 2025: the 11 hospitals of the BMA Medical Service Department, "
              "https://www.nationthailand.com/thailand/bangkok/40047958")
 POINTS = ("Bangkok subdistrict reference points (3 decimals) in the public GitHub file "
           "PeteSHJJ/map-demo src/components/data.js")
+GIS_LAYER_NAME = "RISK_ADMIN_Health_Center"
+GIS_LAYER = ("BMA GIS layer RISK_ADMIN_Health_Center (surveyed points of the 69 health centres), "
+             "https://bmagis.bangkok.go.th/arcgis/rest/services/riskbkk/RISK_ADMIN_Health_Center/FeatureServer/0")
+GIS_FILE = "bma_gis_health_centers.json"
+SURVEYED = f"surveyed (BMA GIS layer {GIS_LAYER_NAME})"
+CENTRE_NUMBER = re.compile(r"^ศูนย[์๋]บริการสาธารณสุข\s*(\d+)\s*(.*)$")  # the layer writes ศูนย๋ once
 
 # --- the 69 public health service centres: number, name, district (เขต), subdistrict (แขวง) -------
-# Names as BMA writes them (FACTS.md: "ศูนย์บริการสาธารณสุข N <place>"); เขต/แขวง from UMSC; the
-# districts of centres 3, 4, 9, 21, 22, 23, 25, 26, 28 agree with siamrath (14 Sep 2023).
+# Names as BMA writes them ("ศูนย์บริการสาธารณสุข N <place>"); เขต/แขวง from UMSC; the districts of
+# centres 3, 4, 9, 21, 22, 23, 25, 26, 28 agree with siamrath (14 Sep 2023). Where the BMA GIS layer
+# puts a centre in another district (51), the layer's name and district are used (see gis_points).
 HEALTH_CENTRES = """
 1|สะพานมอญ|พระนคร|วังบูรพาภิรมย์
 2|วัดมักกะสัน|ราชเทวี|มักกะสัน
@@ -118,7 +130,7 @@ HEALTH_CENTRES = """
 PHONES = {3: "02-587-0618", 4: "02-246-1553", 9: "02-282-0473", 21: "02-391-6082", 22: "02-349-1816",
           23: "02-233-6329", 25: "02-277-2660", 26: "02-465-0014", 28: "02-860-8210"}
 
-# --- the 11 hospitals of the BMA Medical Service Department (NATION_11, FACTS.md) ------------------
+# --- the 11 hospitals of the BMA Medical Service Department (NATION_11) ------------------------------
 HOSPITALS = [
     # id, name_th, name_en, district, subdistrict or "", address, source of the address
     ("klang", "โรงพยาบาลกลาง", "BMA General Hospital (Klang Hospital)", "ป้อมปราบศัตรูพ่าย", "ป้อมปราบ",
@@ -142,7 +154,7 @@ HOSPITALS = [
      "https://newswit.com/th/izc0q40tr2ijnbm3yx7e3aonyr6g01xh"),
     ("nakharaphiban", "โรงพยาบาลนคราภิบาล", "Nakharaphiban Hospital", "ลาดกระบัง", "",
      "เขตลาดกระบัง กรุงเทพมหานคร",
-     "FACTS.md (formerly โรงพยาบาลลาดกระบังกรุงเทพมหานคร); BMA release of 9 Mar 2012 on Lat Krabang "
+     "formerly โรงพยาบาลลาดกระบังกรุงเทพมหานคร: BMA release of 9 Mar 2012 on Lat Krabang "
      "Hospital, http://urai-anuntasin.blogspot.com/2012/03/24.html"),
     ("ratchaphiphat", "โรงพยาบาลราชพิพัฒน์", "Ratchaphiphat Hospital", "ทวีวัฒนา", "",
      "เขตทวีวัฒนา กรุงเทพมหานคร",
@@ -300,6 +312,24 @@ def locate(district: str, subdistrict: str, points) -> tuple[float | None, float
     return None, None, "unknown", "location: not known from a source"
 
 
+def gis_points(folder: Path) -> dict[int, dict]:
+    """{centre number: {name, place, district_code, latitude, longitude}} of the BMA GIS layer's
+    features, matched by the N of "ศูนย์บริการสาธารณสุข N ..." (spaces and the layer's typos aside)."""
+    layer = json.loads((folder / GIS_FILE).read_text(encoding="utf-8"))
+    points = {}
+    for feature in layer["features"]:
+        name = " ".join(feature["attributes"]["NAME"].split())
+        match = CENTRE_NUMBER.match(name)
+        if match is None:
+            raise SystemExit(f"{GIS_FILE}: {name!r} is not named ศูนย์บริการสาธารณสุข N: no centre number to match")
+        number = int(match.group(1))
+        if number in points:
+            raise SystemExit(f"{GIS_FILE}: centre {number} has two points")
+        points[number] = {"place": match.group(2), "district_code": feature["attributes"]["DCODE"],
+                          "latitude": round(feature["geometry"]["y"], 6), "longitude": round(feature["geometry"]["x"], 6)}
+    return points
+
+
 def district_codes() -> dict[str, str]:
     return {d.name_th.removeprefix("เขต"): d.code for d in geothai.districts("10")}
 
@@ -333,24 +363,38 @@ def clinic_row(row_id, name_th, name_en, kind, sourced, illustrative, district_c
     }
 
 
-def centre_rows(codes, points) -> list[dict]:
+def centre_rows(codes, surveyed: dict[int, dict]) -> list[dict]:
     rows = []
+    names = {code: name for name, code in codes.items()}
+    listed = set()
     for line in HEALTH_CENTRES.strip().splitlines():
         number, place, district, subdistrict = line.split("|")
         number = int(number)
+        listed.add(number)
         check_subdistrict(codes, district, subdistrict)
-        sourced, illustrative, sources = [PRIMARY_CARE], [], [UMSC, PRACHACHAT_69]
+        point = surveyed.get(number)
+        if point is None:
+            raise SystemExit(f"centre {number} ({place}) has no point in the BMA GIS layer ({GIS_FILE})")
+        sources = [UMSC, PRACHACHAT_69]
+        address = f"แขวง{subdistrict} เขต{district} กรุงเทพมหานคร"
+        if point["district_code"] != codes[district]:  # the surveyed point is in another district: the layer's
+            print(f"centre {number}: {place} in เขต{district} (UMSC) is {point['place']} in "
+                  f"เขต{names[point['district_code']]} in the BMA GIS layer: the layer's name and district are used")
+            place, district = point["place"], names[point["district_code"]]
+            address, sources = f"เขต{district} กรุงเทพมหานคร", [f"name and district: {GIS_LAYER}", PRACHACHAT_69]
+        sourced, illustrative = [PRIMARY_CARE], []
         if number in PRIDE_CENTRES_NAMED:
             sourced.append(PRIDE)
             sources.append(SIAMRATH_PRIDE)
         elif number in PRIDE_CENTRES_ILLUSTRATIVE:
             illustrative.append(PRIDE)
-        lat, lon, precision, where = locate(district, subdistrict, points)
         rows.append(clinic_row(
             f"hc-{number:02d}", f"ศูนย์บริการสาธารณสุข {number} {place}", f"BMA Public Health Service Centre {number}",
-            "public health service centre", sourced, illustrative, codes[district],
-            f"แขวง{subdistrict} เขต{district} กรุงเทพมหานคร", PHONES.get(number, ""),
-            (lat, lon, precision), sources + [where]))
+            "public health service centre", sourced, illustrative, codes[district], address, PHONES.get(number, ""),
+            (point["latitude"], point["longitude"], SURVEYED), sources + [f"location: {GIS_LAYER}"]))
+    unmatched = sorted(set(surveyed) - listed)
+    if unmatched:
+        raise SystemExit(f"the BMA GIS layer has points for centres no row describes: {unmatched}")
     return rows
 
 
@@ -388,7 +432,8 @@ def main(datasets: Path) -> None:
     codes, points = district_codes(), subdistrict_points()
     folder = datasets / "clinics"
     folder.mkdir(parents=True, exist_ok=True)
-    write_csv(folder / "clinics.csv", CLINIC_COLUMNS, centre_rows(codes, points) + hospital_rows(codes, points))
+    write_csv(folder / "clinics.csv", CLINIC_COLUMNS,
+              centre_rows(codes, gis_points(folder)) + hospital_rows(codes, points))
     write_csv(folder / "health_service_figures.csv", FIGURE_COLUMNS, figure_rows())
 
 

@@ -2,8 +2,9 @@
 
 Usage: python scripts/generate_policy_sample.py [DATASETS_DIR]
 
-The real rows below are the policies and figures that the BMA press releases in the team's seed
-folder (shared/seeds) and shared/FACTS.md state, each with its source. Everything else is an
+The real rows below are the policies and figures that five BMA press releases (2022-2024, cited by
+their public address where one is known, else by publisher, title and date) and public reporting
+state, each with its source. Everything else is an
 ILLUSTRATIVE sample (is_illustrative = 1), generated with a fixed seed so it is the same on every
 run: 24 policies per dimension (the real split across the 9 dimensions is not in our sources), each
 with one or two made-up KPIs for fiscal year 2567 and a report every two months, some of which stop
@@ -24,22 +25,22 @@ TOTAL_POLICIES = 216
 PER_DIMENSION = TOTAL_POLICIES // 9
 SEED = 216
 
-# The seed articles, as cited in every real row.
+# The press releases, as cited in every real row.
 S000 = ('BMA press release "99 วัน ส่งการบ้านให้คนกรุง" (99 days: handing in the homework to Bangkokians), '
-        "9 Sep 2022 (9 ก.ย. 65); Open Bangkok shared/seeds/000_3c0173aaedb03e80.txt")
+        "9 Sep 2022 (9 ก.ย. 65)")
 S001 = ("BMA press release: review of 6 months 21 days of work (ทบทวนการทำงาน 6 เดือน 21 วัน), 21 Dec 2022 "
-        "(21 ธ.ค. 65); Open Bangkok shared/seeds/001_fc32d341f50e5498.txt")
+        "(21 ธ.ค. 65), https://pr-bangkok.com/?p=27019")
 S002 = ("BMA press release after executive meeting 19/2566: Public Sector Excellence Awards (รางวัลเลิศรัฐ) "
-        "and ITA, 4 Sep 2023 (4 ก.ย. 66); Open Bangkok shared/seeds/002_a57833d9bcdbfd4a.txt")
+        "and ITA, 4 Sep 2023 (4 ก.ย. 66), https://pr-bangkok.com/?p=178020")
 S003 = ("BMA press release: first vertical integration meeting of the infrastructure and safety mission group "
         "(ประชุมแนวดิ่งบูรณาการกลุ่มภารกิจด้านโครงสร้างพื้นฐานและความปลอดภัย ครั้งที่ 1/2566), 1 Feb 2023 "
-        "(1 ก.พ. 66); Open Bangkok shared/seeds/003_170285ded631401d.txt")
-S004 = ('BMA news: "ดร.ยุ้ย" ดัน 216 นโยบายปรับกลไกบริหาร กทม. (adviser Kesara Thanyalakphark on driving the '
-        "216 policies), date not stated in the article; Open Bangkok shared/seeds/004_c04154dd5654d4c5.txt")
-SFACTS = ("Open Bangkok shared/FACTS.md, 'More public facts' (public reporting, not the seeds): "
-          "Bangkok Pride Clinic had 24 sites in Sept 2023, 16 of them at health centres")
+        "(1 ก.พ. 66)")
+S004 = ('BMA press release on SMART NEWS: "ดร.ยุ้ย" ดัน 216 นโยบายปรับกลไกบริหาร กทม. (adviser Kesara '
+        "Thanyalakphark on driving the 216 policies), date not stated in the article")
+SIAMRATH = ("siamrath.co.th, 14 Sep 2023: Bangkok Pride Clinic had 24 sites in Sept 2023, 16 of them at health "
+          "centres, https://siamrath.co.th/n/477357")
 TEAM = "assigned by the Open Bangkok team, not stated in the source"
-ILLUSTRATIVE = "ILLUSTRATIVE sample made by scripts/generate_policy_sample.py, not BMA data"
+ILLUSTRATIVE = "ข้อมูลตัวอย่าง ไม่ใช่ข้อมูลของ กทม. / ILLUSTRATIVE sample made up by the Open Bangkok team, not BMA data"
 
 DIMENSIONS = [
     # code, number, Thai, English
@@ -91,7 +92,7 @@ def policy(policy_id, title_th, title_en, dimension, dimension_basis, mission_gr
     }
 
 
-# The policies FACTS.md names (and Open Data, which seed 004 names as one of the 216).
+# The policies the press releases name (and Open Data, which the SMART NEWS release names as one of the 216).
 REAL_POLICIES = [
     policy("P001", "ฐานข้อมูลความเสี่ยงกรุงเทพมหานคร (BKK Risk Map) และแหล่งทรัพยากรฉุกเฉิน",
            "BKK Risk Map: a database of risk spots and emergency resources", "safe", "source", 3, "source", 1,
@@ -103,7 +104,7 @@ REAL_POLICIES = [
            "health", "source", 2, "team", 3,
            "บริการสุขภาพสำหรับคนหลากหลายทางเพศที่ศูนย์บริการสาธารณสุขและโรงพยาบาลสังกัด กทม. / "
            "Health services for LGBTQ+ people at BMA public health centres and hospitals",
-           "2023-09", f"{S000} (dimension สุขภาพดี); {S001}; {SFACTS}"),
+           "2023-09", f"{S000} (dimension สุขภาพดี); {S001}; {SIAMRATH}"),
     policy("P003", "พัฒนาระบบการจัดการโรคติดต่อ (โควิด-19): คลินิกวันเสาร์ วัคซีนเชิงรุก และคลินิก Long COVID",
            "Communicable-disease (COVID-19) management: Saturday clinics, proactive vaccination and Long COVID "
            "clinics", "health", "source", 2, "team", 1,
@@ -216,7 +217,7 @@ REAL_UPDATES = [
     ("P002", "K0001", "2022-12", 11, 68.75,
      "11 sites open Jul-Nov 2022, 5 more to open by Dec 2022; progress = 11 of 16", S001),
     ("P002", "K0001", "2023-09", 24, 100,
-     "24 sites, 16 of them at health centres: more than the target of 16, so progress is shown as 100", SFACTS),
+     "24 sites, 16 of them at health centres: more than the target of 16, so progress is shown as 100", SIAMRATH),
     ("P003", "K0002", "2022-09", 9, None, "Long COVID clinics in 9 BMA hospitals", S000),
     ("P003", "K0003", "2022-09", 4946, None, "Saturday clinics, Jul-Aug 2022", S000),
     ("P003", "K0004", "2022-09", 16961, None, "Proactive vaccination of the 608 risk group", S000),

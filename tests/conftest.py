@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import shutil
 import socket
 import sqlite3
@@ -12,13 +14,27 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from openbangkok.build import build
 from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
 from openbangkok.serve import make_datasette
 
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+GENERATOR = PROJECT_ROOT / "benchmarks" / "generate_traffy.py"
+
+
+@functools.cache
+def _generator():
+    spec = importlib.util.spec_from_file_location("generate_traffy", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def with_synthetic_complaints(datasets: Path, rows: int = 3000, seed: int = 2024) -> Path:
+    """The complaints of `datasets` (a copy) made synthetic tickets in the dump's format, read by
+    the dump adapter (benchmarks/generate_traffy.py --dataset); the CSV's path."""
+    return _generator().use_in(datasets, rows, seed)
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +49,24 @@ def built_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def ds(built_db):
     return make_datasette(built_db)
+
+
+@pytest.fixture(scope="session")
+def synthetic_db(tmp_path_factory) -> Path:
+    """The project's datasets with 3,000 synthetic tickets (and their known dirt) in place of the
+    real complaints, built once for the whole session."""
+    root = tmp_path_factory.mktemp("synthetic")
+    shutil.copytree(DEFAULT_DATASETS, root / "datasets")
+    with_synthetic_complaints(root / "datasets")
+    out = root / "openbangkok.db"
+    result = build(load_catalog(root / "datasets"), out)
+    assert result.ok, "\n".join(p.line() for p in result.report.errors)
+    return out
+
+
+@pytest.fixture(scope="session")
+def synthetic_ds(synthetic_db):
+    return make_datasette(synthetic_db)
 
 
 @pytest.fixture

@@ -10,6 +10,13 @@ from .conftest import DATA
 
 
 def digest(path):
+    """A file's SHA-256; a folder's (a source read as a folder of pages): that of its files' names
+    and digests, in order."""
+    if path.is_dir():
+        combined = hashlib.sha256()
+        for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+            combined.update(file.relative_to(path).as_posix().encode() + digest(file).encode())
+        return combined.hexdigest()
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -66,6 +73,10 @@ def test_build_records_source_files(built_db):
     assert len(recorded) >= 10
     for source_file, sha256 in recorded.items():
         assert sha256 == digest(DEFAULT_DATASETS / source_file), source_file
+    # the complaints' pages are one source, a folder: its size is that of its pages
+    pages = DEFAULT_DATASETS / "complaints" / "traffy_api"
+    (size,) = conn.execute("select size_bytes from build_files where table_name = 'complaints'").fetchone()
+    assert size == sum(p.stat().st_size for p in pages.iterdir()) > 0
 
 
 def test_a_file_is_hashed_once_per_build(tmp_path, monkeypatch):

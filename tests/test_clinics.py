@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import shutil
 
 import pytest
@@ -97,6 +98,8 @@ async def test_locations_say_how_precise_they_are(ds):
     precision = {r["id"]: r["location_precision"] for r in clinics}
     assert precision["hosp-charoenkrung"] == "exact (from source)"
     assert sum(p == "exact (from source)" for p in precision.values()) == 1
+    assert {i for i, p in precision.items() if p == "surveyed (BMA GIS layer RISK_ADMIN_Health_Center)"} == {
+        f"hc-{n:02d}" for n in range(1, 70)}
     for row in clinics:
         assert (row["latitude"] is None) == (row["location_precision"] == "unknown")
         if row["latitude"] is not None:
@@ -129,12 +132,16 @@ def edit_csv(path, key: str, changes: dict[str, dict[str, str]]) -> None:
 CHARO = {"latitude": "13.694388", "longitude": "100.494648"}
 RULE_CASES = {
     # case: (file, key, {row id: changes}, expected row, column, type)
-    "outside-box": ("clinics", "id", {"hc-04": {"latitude": "14.5"}}, 5, "latitude", "row-constraint"),
+    "outside-box": ("clinics", "id", {"hosp-klang": {"latitude": "14.5"}}, 71, "latitude", "row-constraint"),
     "flag-inside-box": ("clinics", "id", {"hc-04": {"outside_bangkok_box": "true"}}, 5,
                         "outside_bangkok_box", "row-constraint"),
     "half-a-coordinate": ("clinics", "id", {"hc-04": {"longitude": ""}}, 5, "location_precision", "row-constraint"),
-    "district-not-in-address": ("clinics", "id", {"hc-04": {"district_code": "1001"}}, 5,
+    "district-not-in-address": ("clinics", "id", {"hosp-klang": {"district_code": "1001"}}, 71,
                                 "district_code", "row-constraint"),
+    # a health centre off its point in the BMA GIS layer: 0.001 degree of latitude is 111 m
+    "centre-off-its-point": ("clinics", "id", {"hc-04": {"latitude": "13.770755"}}, 5, "latitude", "row-constraint"),
+    "centre-not-marked-surveyed": ("clinics", "id", {"hc-04": {"location_precision": "subdistrict (approximate)"}}, 5,
+                                   "latitude", "row-constraint"),
     "same-name": ("clinics", "id", {"hc-52": {"name_th": "ศูนย์บริการสาธารณสุข 4 ดิน แดง"}}, 53,
                   "name_th", "unique-error"),
     "same-coordinates": ("clinics", "id", {"hosp-taksin": {**CHARO, "location_precision": "exact (from source)"}},
@@ -194,11 +201,12 @@ async def test_nearest_from_din_daeng_sorted_in_metres(ds):
         expected = hand_haversine(*DIN_DAENG, row["latitude"], row["longitude"])
         assert abs(row["distance_m"] - expected) <= 0.5, row["id"]
     by_id = {r["id"]: r for r in result}
-    # worked by hand (equirectangular, 1 degree of latitude = 111,195 m, of longitude x cos 13.77):
-    # ศบส. 11 at (13.782, 100.545): 1,890 m north, 757 m west -> 2,036 m
-    # ศบส. 4  at (13.778, 100.567): 1,446 m north, 1,622 m east -> 2,172 m
-    assert result[0]["id"] == "hc-11" and abs(by_id["hc-11"]["distance_m"] - 2036) <= 2
-    assert abs(by_id["hc-04"]["distance_m"] - 2172) <= 2
+    # worked by hand (equirectangular, 1 degree of latitude = 111,195 m, of longitude x cos 13.77), at the
+    # centres' points in the BMA GIS layer:
+    # ศบส. 4 at (13.769755, 100.558053): 529 m north, 654 m east -> 841 m
+    # ศบส. 2 at (13.755607, 100.541602): 1,044 m south, 1,123 m west -> 1,534 m
+    assert result[0]["id"] == "hc-04" and abs(by_id["hc-04"]["distance_m"] - 841) <= 2
+    assert result[1]["id"] == "hc-02" and abs(by_id["hc-02"]["distance_m"] - 1534) <= 2
     assert all(r["map_url"] == f"/{DATABASE}/clinics?id={r['id']}" for r in result)
 
 
@@ -220,9 +228,9 @@ async def test_nearest_with_empty_parameters_uses_din_daeng(ds):
 async def test_nearest_links_each_place_to_the_map(ds):
     response = await ds.client.get(f"/{DATABASE}/nearest_service", params={"limit": "2"})
     assert response.status_code == 200
-    assert f'<a href="/{DATABASE}/clinics?id=hc-11">' in response.text
-    page = await ds.client.get(f"/{DATABASE}/clinics", params={"id": "hc-11"})
-    assert "ศูนย์บริการสาธารณสุข 11 ประดิพัทธ์" in page.text and "datasette-cluster-map" in page.text
+    assert f'<a href="/{DATABASE}/clinics?id=hc-04">' in response.text
+    page = await ds.client.get(f"/{DATABASE}/clinics", params={"id": "hc-04"})
+    assert "ศูนย์บริการสาธารณสุข 4 ดินแดง" in page.text and "datasette-cluster-map" in page.text
 
 
 # --- GeoJSON --------------------------------------------------------------------------------------
@@ -266,3 +274,44 @@ async def test_geojson_link_only_where_there_are_coordinates(ds):
     assert raw["features"][0]["properties"]["district_code"] == "1026"
     assert raw["features"][0]["properties"]["district_code_label"] == "เขตดินแดง"
     assert "districts.geojson" not in (await ds.client.get(f"/{DATABASE}/districts")).text
+
+
+# --- the health centres at their points in the BMA GIS layer ---------------------------------------
+
+GIS_FILE = DEFAULT_DATASETS / "clinics" / "bma_gis_health_centers.json"
+
+
+def test_every_health_centre_is_within_20_m_of_its_bma_gis_point(built_conn):
+    """Read against the layer's file itself (x = longitude, y = latitude), matched by the N of
+    "ศูนย์บริการสาธารณสุข N" as a reader would match them."""
+    layer = json.loads(GIS_FILE.read_text(encoding="utf-8"))
+    points = {}
+    for feature in layer["features"]:
+        number = int(re.match(r"\S+\s*(\d+)", feature["attributes"]["NAME"]).group(1))  # "... 47คลองขวาง" too
+        points[number] = (feature["geometry"]["y"], feature["geometry"]["x"], feature["attributes"]["DCODE"])
+    assert sorted(points) == list(range(1, 70))
+    centres = built_conn.execute("select id, latitude, longitude, district_code, location_precision from clinics "
+                                 "where kind = 'public health service centre'").fetchall()
+    assert len(centres) == 69
+    for centre in centres:
+        lat, lon, dcode = points[int(centre["id"][3:])]
+        assert hand_haversine(lat, lon, centre["latitude"], centre["longitude"]) <= 20, centre["id"]
+        assert centre["district_code"] == dcode, centre["id"]
+    (published,) = built_conn.execute("select count(*) from bma_gis_health_centres").fetchone()
+    assert published == 69
+
+
+def test_a_point_matching_no_centre_is_reported_by_the_build(runner, clinics_datasets):
+    """A point renumbered in the layer: the centre it was has no point, and the point no centre."""
+    path = clinics_datasets / "clinics" / "bma_gis_health_centers.json"
+    layer = json.loads(path.read_text(encoding="utf-8"))
+    feature = next(f for f in layer["features"] if f["attributes"]["NAME"].split()[1:2] == ["12"])
+    feature["attributes"]["NAME"] = "ศูนย์บริการสาธารณสุข 70 ทดสอบ"
+    path.write_text(json.dumps(layer, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(clinics_datasets)])
+    assert result.exit_code == 1, result.output
+    clinics = clinics_datasets / "clinics"
+    assert f"{clinics}/clinics.csv:13:id: foreign-key: health centre hc-12" in result.output
+    row = next(n for n, f in enumerate(layer["features"], 1) if f is feature)
+    assert (f"{clinics}/bma_gis_health_centers.json:{row}:name: foreign-key: the point of "
+            f"\"ศูนย์บริการสาธารณสุข 70 ทดสอบ\"") in result.output

@@ -1,5 +1,6 @@
-"""Complaints: the Traffy Fondue adapter on the sample and on a dump it has not seen, PDPA in the
-built database, Thai search, derived statistics, pages and canned queries."""
+"""Complaints: the Traffy Fondue dump adapter on the synthetic sample and on a dump it has not seen,
+PDPA in the built database, Thai search, derived statistics, pages and canned queries (on the
+synthetic sample, whose dirt is known: the real tickets are tested in test_real_complaints.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import pytest
 import yaml
 
 from openbangkok import thai
-from openbangkok.adapters.traffy_fondue import COLUMNS, parse_coords, parse_set, parse_time
+from openbangkok.adapters.traffy.dump_csv import COLUMNS
+from openbangkok.adapters.traffy.normalise import parse_coords, parse_set, parse_time
 from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
 from openbangkok.cli import cli
 from openbangkok.redact import EMAIL_RE, find_personal_data
@@ -26,8 +28,9 @@ from openbangkok.site_metadata import DATABASE
 from openbangkok.sql_functions import register
 from openbangkok.validate import validate
 
+from .conftest import GENERATOR, with_synthetic_complaints
+
 DATA = Path(__file__).parent / "data"
-GENERATOR = PROJECT_ROOT / "benchmarks" / "generate_traffy.py"
 
 # --- a dump written here, not by the generator --------------------------------------------------
 
@@ -104,7 +107,7 @@ def unseen_datasets(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("unseen") / "datasets"
     for name in ("reference", "complaints"):
         shutil.copytree(DEFAULT_DATASETS / name, root / name)
-    write_dump(root / "complaints" / "traffy_fondue.csv", UNSEEN)
+    write_dump(with_synthetic_complaints(root, rows=0), UNSEEN)
     return root
 
 
@@ -322,22 +325,21 @@ def test_a_dump_that_would_publish_no_ticket_is_an_error(unseen_datasets, tmp_pa
     assert expected in result.output, result.output
 
 
-# --- the committed sample ---------------------------------------------------------------------
+# --- the synthetic sample ----------------------------------------------------------------------
 
-def test_sample_reconciles_and_is_labelled(built_db):
-    files = rows(built_db, "select * from build_files where table_name = 'complaints'")[0]
-    published = rows(built_db, "select count(*) as n from complaints")[0]["n"]
-    rejected = rows(built_db, "select count(*) as n from complaints_rejected")[0]["n"]
+def test_sample_reconciles_and_is_labelled(synthetic_db):
+    files = rows(synthetic_db, "select * from build_files where table_name = 'complaints'")[0]
+    published = rows(synthetic_db, "select count(*) as n from complaints")[0]["n"]
+    rejected = rows(synthetic_db, "select count(*) as n from complaints_rejected")[0]["n"]
     assert 2000 <= files["rows_read"] == published + rejected
     assert files["rows_rejected"] == rejected > 0
-    assert rows(built_db, "select count(*) as n from complaints where is_illustrative != 1")[0]["n"] == 0
-    assert (PROJECT_ROOT / "datasets/complaints/traffy_fondue.csv").stat().st_size < 5_000_000
-    hotline = rows(built_db, "select count(*) as n, sum(is_illustrative) as labelled from hotline_1555_monthly")[0]
+    assert rows(synthetic_db, "select count(*) as n from complaints where is_illustrative != 1")[0]["n"] == 0
+    hotline = rows(synthetic_db, "select count(*) as n, sum(is_illustrative) as labelled from hotline_1555_monthly")[0]
     assert hotline["n"] == hotline["labelled"] > 0
 
 
-def test_sample_has_the_known_dirt(built_db):
-    (stats,) = rows(built_db, """
+def test_sample_has_the_known_dirt(synthetic_db):
+    (stats,) = rows(synthetic_db, """
         select sum(types = '[]') as no_type, sum(json_array_length(types) > 1) as multi_type,
                sum(latitude is null) as no_coords, sum(coords_swapped_in_source) as swapped,
                sum(province_code = '12') as nonthaburi, sum(district_code is null) as no_district,
@@ -347,28 +349,28 @@ def test_sample_has_the_known_dirt(built_db):
     assert all(v > 0 for v in stats.values()), stats
 
 
-def test_sample_database_holds_no_personal_data(built_db):
+def test_sample_database_holds_no_personal_data(synthetic_db):
     """The complaints tables (other datasets publish official office phone numbers, which is fine)."""
-    assert_no_personal_data(built_db, only=COMPLAINTS_TABLES)
+    assert_no_personal_data(synthetic_db, only=COMPLAINTS_TABLES)
 
 
-def test_derived_statistics_add_up(built_db):
-    total = rows(built_db, "select count(*) as n from complaints where district_code is not null")[0]["n"]
-    summary = rows(built_db, "select sum(tickets) as n, count(*) as districts from complaints_district_summary")[0]
+def test_derived_statistics_add_up(synthetic_db):
+    total = rows(synthetic_db, "select count(*) as n from complaints where district_code is not null")[0]["n"]
+    summary = rows(synthetic_db, "select sum(tickets) as n, count(*) as districts from complaints_district_summary")[0]
     assert summary == {"n": total, "districts": 50}
-    per_type = rows(built_db, """select sum(tickets) as n from complaints_by_district_month_type
+    per_type = rows(synthetic_db, """select sum(tickets) as n from complaints_by_district_month_type
                                  where district_code is not null""")[0]["n"]
-    typed = rows(built_db, """select sum(max(json_array_length(types), 1)) as n from complaints
+    typed = rows(synthetic_db, """select sum(max(json_array_length(types), 1)) as n from complaints
                               where district_code is not null""")[0]["n"]
     assert per_type == typed
-    (check,) = rows(built_db, """
+    (check,) = rows(synthetic_db, """
         select m.median_days_to_last_activity as median, m.finished_tickets as n from complaints_median_days m
         where m.district_code = '1006' and m.type = '(ทุกประเภท / all types)'""")
-    days = sorted(r["d"] for r in rows(built_db, """select days_to_last_activity as d from complaints
+    days = sorted(r["d"] for r in rows(synthetic_db, """select days_to_last_activity as d from complaints
                                                    where district_code = '1006' and d is not null"""))
     middle = (days[(len(days) - 1) // 2] + days[len(days) // 2]) / 2
     assert check == {"median": round(middle, 2), "n": len(days)}
-    top = rows(built_db, "select * from complaints_top_districts_by_type where type = 'ถนน' order by rank")
+    top = rows(synthetic_db, "select * from complaints_top_districts_by_type where type = 'ถนน' order by rank")
     assert top[0]["rank"] == 1 and top[0]["tickets"] >= top[-1]["tickets"]
 
 
@@ -399,43 +401,43 @@ async def search(ds, query: str) -> set[str]:
     return found
 
 
-async def test_search_finds_a_two_letter_word_inside_a_run(ds, built_db):
-    (row,) = rows(built_db, "select ticket_id from complaints where comment like '%ไฟดับ%' limit 1")
-    assert row["ticket_id"] in await search(ds, "ไฟ")
-    page = await ds.client.get(f"/{DATABASE}/complaints", params={"_search": "ไฟ"})
+async def test_search_finds_a_two_letter_word_inside_a_run(synthetic_ds, synthetic_db):
+    (row,) = rows(synthetic_db, "select ticket_id from complaints where comment like '%ไฟดับ%' limit 1")
+    assert row["ticket_id"] in await search(synthetic_ds, "ไฟ")
+    page = await synthetic_ds.client.get(f"/{DATABASE}/complaints", params={"_search": "ไฟ"})
     assert page.status_code == 200 and 'value="ไฟ"' in page.text
 
 
-async def test_a_search_of_no_letter_is_no_search(ds, built_db):
+async def test_a_search_of_no_letter_is_no_search(synthetic_ds, synthetic_db):
     """A lone quote or space in the search box gave FTS5's raw "syntax error" (HTTP 400, Invalid SQL)."""
-    everything = (await ds.client.get(f"/{DATABASE}/complaints.json?_size=0")).json()["filtered_table_rows_count"]
+    everything = (await synthetic_ds.client.get(f"/{DATABASE}/complaints.json?_size=0")).json()["filtered_table_rows_count"]
     for typed in ('"', '""', " ", "  -  "):
-        response = await ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"})
+        response = await synthetic_ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"})
         assert response.status_code == 200 and response.json()["filtered_table_rows_count"] == everything, typed
-        assert (await ds.client.get(f"/{DATABASE}/complaints", params={"_search": typed})).status_code == 200
+        assert (await synthetic_ds.client.get(f"/{DATABASE}/complaints", params={"_search": typed})).status_code == 200
 
 
-async def test_the_search_index_storage_has_no_pages(ds):
+async def test_the_search_index_storage_has_no_pages(synthetic_ds):
     """FTS5's shadow tables (blobs) were reachable from "hidden tables", their row links 404s."""
-    database_page = (await ds.client.get(f"/{DATABASE}")).text
+    database_page = (await synthetic_ds.client.get(f"/{DATABASE}")).text
     for shadow in ("data", "idx", "docsize", "config"):
-        assert (await ds.client.get(f"/{DATABASE}/complaints_fts_{shadow}")).status_code == 403
+        assert (await synthetic_ds.client.get(f"/{DATABASE}/complaints_fts_{shadow}")).status_code == 403
         assert f"complaints_fts_{shadow}" not in database_page
-    found = await ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": "ไฟ", "_size": "0"})
+    found = await synthetic_ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": "ไฟ", "_size": "0"})
     assert found.json()["filtered_table_rows_count"] > 0
 
 
-async def test_search_recall_and_precision(ds, built_db):
+async def test_search_recall_and_precision(synthetic_ds, synthetic_db):
     assert len(QUERIES) >= 100
     texts = {r["ticket_id"]: [r["comment"] or "", r["address"] or "", *json.loads(r["types"])]
-             for r in rows(built_db, "select ticket_id, comment, address, types from complaints")}
+             for r in rows(synthetic_db, "select ticket_id, comment, address, types from complaints")}
     texts = {k: [thai.arabic_digits(unicodedata.normalize("NFC", f)) for f in v] for k, v in texts.items()}
     true_positive = expected_total = found_total = 0
     misses = []
     for query in QUERIES:
         expected = expected_matches(texts, query)
         assert expected, f"{query!r} matches nothing in the sample: not a useful test query"
-        found = await search(ds, query)
+        found = await search(synthetic_ds, query)
         true_positive += len(found & expected)
         expected_total += len(expected)
         found_total += len(found)
@@ -448,7 +450,7 @@ async def test_search_recall_and_precision(ds, built_db):
     assert precision >= 0.95
 
 
-async def test_search_without_thai_is_datasette_own(ds):
+async def test_search_without_thai_is_datasette_own(synthetic_ds):
     from datasette.utils import escape_fts
 
     from openbangkok.thai_search import search_escape
@@ -456,46 +458,46 @@ async def test_search_without_thai_is_datasette_own(ds):
     for query in ("PM2.5", 'a "b c" d', "x*", ""):
         assert search_escape(query) == (escape_fts(query) if query else query)
     # on the site, escape_fts() is the Thai-aware one (plugins/thai_search.py), for any FTS table
-    response = await ds.client.get(f"/{DATABASE}.json", params={"sql": "select escape_fts('ไฟดับ x') as q"})
+    response = await synthetic_ds.client.get(f"/{DATABASE}.json", params={"sql": "select escape_fts('ไฟดับ x') as q"})
     assert response.json()["rows"] == [['("ไฟ ฟด ดั ับ" OR "ไฟดับ") AND "x"']]
 
 
 # --- pages and canned queries -----------------------------------------------------------------
 
-async def test_ticket_page_and_facets(ds, built_db):
-    (row,) = rows(built_db, "select ticket_id from complaints limit 1")
-    page = await ds.client.get(f"/{DATABASE}/complaints/{row['ticket_id']}")
+async def test_ticket_page_and_facets(synthetic_ds, synthetic_db):
+    (row,) = rows(synthetic_db, "select ticket_id from complaints limit 1")
+    page = await synthetic_ds.client.get(f"/{DATABASE}/complaints/{row['ticket_id']}")
     assert page.status_code == 200 and row["ticket_id"] in page.text
-    data = (await ds.client.get(f"/{DATABASE}/complaints.json", params={"_size": 1})).json()
+    data = (await synthetic_ds.client.get(f"/{DATABASE}/complaints.json", params={"_size": 1})).json()
     assert {"district_code", "state", "types"} <= set(data["facet_results"])
     assert "sorted by timestamp descending" in data["human_description_en"]
-    listing = await ds.client.get(f"/{DATABASE}/complaints")
+    listing = await synthetic_ds.client.get(f"/{DATABASE}/complaints")
     assert "ILLUSTRATIVE" in listing.text and "datasette-cluster-map" in listing.text
 
 
-async def test_canned_queries(ds, built_db):
+async def test_canned_queries(synthetic_ds, synthetic_db):
     def get(name, **params):
-        return ds.client.get(f"/{DATABASE}/{name}.json", params={"_shape": "array", **params})
+        return synthetic_ds.client.get(f"/{DATABASE}/{name}.json", params={"_shape": "array", **params})
 
     league = (await get("complaints_district_league", month="2023-06")).json()
     assert len(league) == 50 and league[0]["rank"] == 1 and league[0]["month"] == "2023-06"
-    expected = rows(built_db, "select count(*) as n from complaints where reported_month = '2023-06' "
+    expected = rows(synthetic_db, "select count(*) as n from complaints where reported_month = '2023-06' "
                               "and district_code is not null")[0]["n"]
     assert sum(r["tickets"] for r in league) == expected
 
     near = (await get("complaints_near_point", latitude="13.75", longitude="100.55", radius_m="3000")).json()
     assert near and all(r["distance_m"] <= 3000 for r in near)
     assert [r["distance_m"] for r in near] == sorted(r["distance_m"] for r in near)
-    inside = rows(built_db, "select count(*) as n from complaints where haversine(13.75, 100.55, latitude, longitude) <= 3000")
+    inside = rows(synthetic_db, "select count(*) as n from complaints where haversine(13.75, 100.55, latitude, longitude) <= 3000")
     assert len(near) == inside[0]["n"]
 
     # more than a page: Datasette cuts at max_returned_rows and says so (a limit in the SQL said nothing)
-    wide = (await ds.client.get(f"/{DATABASE}/complaints_near_point.json", params={
+    wide = (await synthetic_ds.client.get(f"/{DATABASE}/complaints_near_point.json", params={
         "latitude": "13.75", "longitude": "100.5", "radius_m": "40000"})).json()
-    within = rows(built_db, "select count(*) as n from complaints where haversine(13.75, 100.5, latitude, longitude) <= 40000")
-    assert within[0]["n"] > len(wide["rows"]) == ds.setting("max_returned_rows") and wide["truncated"]
+    within = rows(synthetic_db, "select count(*) as n from complaints where haversine(13.75, 100.5, latitude, longitude) <= 40000")
+    assert within[0]["n"] > len(wide["rows"]) == synthetic_ds.setting("max_returned_rows") and wide["truncated"]
 
-    old = (await get("complaints_unresolved_30_days", as_of="2024-01-01", district_code="1006")).json()
+    old = (await get("complaints_unresolved", days="30", as_of="2024-01-01", district_code="1006")).json()
     assert old and all(r["state"] != "เสร็จสิ้น" and r["days_open"] > 30 and r["district"] == "เขตบางกะปิ"
                        for r in old)
 
@@ -535,21 +537,21 @@ def test_generator_is_seeded_streaming_and_in_the_dump_format(tmp_path):
     assert records[0] == list(COLUMNS) and len(records) == 301
 
 
-def test_every_statistic_says_how_many_of_its_tickets_are_samples(built_db):
+def test_every_statistic_says_how_many_of_its_tickets_are_samples(synthetic_db):
     """The statistics tables carried no mark that they were computed from illustrative tickets."""
-    samples = rows(built_db, "select count(*) as n from complaints where is_illustrative = 1")[0]["n"]
+    samples = rows(synthetic_db, "select count(*) as n from complaints where is_illustrative = 1")[0]["n"]
     assert samples > 0
-    by_district = rows(built_db, "select sum(illustrative_tickets) as n from complaints_district_summary")[0]["n"]
-    in_bangkok = rows(built_db, "select count(*) as n from complaints where is_illustrative = 1 "
+    by_district = rows(synthetic_db, "select sum(illustrative_tickets) as n from complaints_district_summary")[0]["n"]
+    in_bangkok = rows(synthetic_db, "select count(*) as n from complaints where is_illustrative = 1 "
                                 "and district_code is not null")[0]["n"]
     assert by_district == in_bangkok
     for table, counted in (("complaints_by_district_month_type", "tickets"), ("complaints_median_days", "finished_tickets"),
                            ("complaints_top_districts_by_type", "tickets")):
-        wrong = rows(built_db, f"select count(*) as n from {table} where illustrative_tickets is null "
+        wrong = rows(synthetic_db, f"select count(*) as n from {table} where illustrative_tickets is null "
                                f"or illustrative_tickets > {counted}")[0]["n"]
         assert wrong == 0, table
-    per_month = rows(built_db, "select type, sum(illustrative_tickets) as n from complaints_by_district_month_type "
+    per_month = rows(synthetic_db, "select type, sum(illustrative_tickets) as n from complaints_by_district_month_type "
                                "where type = 'ถนน' group by type")
-    direct = rows(built_db, "select count(*) as n from complaints, json_each(types) t "
+    direct = rows(synthetic_db, "select count(*) as n from complaints, json_each(types) t "
                             "where t.value = 'ถนน' and is_illustrative = 1")[0]["n"]
     assert per_month and per_month[0]["n"] == direct

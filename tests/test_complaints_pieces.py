@@ -10,12 +10,12 @@ import sys
 
 import pytest
 from openbangkok import csv_pieces
-from openbangkok.adapters import traffy_fondue
+from openbangkok.adapters.traffy import dump_csv, staging
 from openbangkok.catalog import load_catalog
 from openbangkok.csv_pieces import record_end
 from openbangkok.validate import validate
 
-from .conftest import copy_datasets
+from .conftest import copy_datasets, with_synthetic_complaints
 from .test_complaints import GENERATOR, UNSEEN, ticket
 
 STAGED = ("complaints", "complaints_rejected", "complaints_source_rows")
@@ -33,19 +33,19 @@ def write_dump(path, rows: int, extra: list[list[str]], encoding: str = "utf-8",
 
 
 def staged(datasets, tmp_path, name, workers: int, piece_bytes: int, monkeypatch, one_pass: bool,
-           commit_rows: int = traffy_fondue.COMMIT_ROWS):
+           commit_rows: int = staging.COMMIT_ROWS):
     """The staged tables, read by `workers` processes in pieces of `piece_bytes` (0: in this process)
     and committed every `commit_rows` rows; `one_pass`: whether the file must end up read in one pass
     in this process."""
-    monkeypatch.setenv(traffy_fondue.WORKERS_ENV, str(workers))
-    monkeypatch.setattr(traffy_fondue, "PIECE_BYTES", piece_bytes)
-    monkeypatch.setattr(traffy_fondue, "COMMIT_ROWS", commit_rows)
+    monkeypatch.setenv(dump_csv.WORKERS_ENV, str(workers))
+    monkeypatch.setattr(dump_csv, "PIECE_BYTES", piece_bytes)
+    monkeypatch.setattr(staging, "COMMIT_ROWS", commit_rows)
     passes, pieces = [], []
-    in_process, cut = traffy_fondue.stage_in_process, csv_pieces.file_pieces
-    monkeypatch.setattr(traffy_fondue, "stage_in_process", lambda *a: passes.append(1) or in_process(*a))
+    in_process, cut = dump_csv.stage_in_process, csv_pieces.file_pieces
+    monkeypatch.setattr(dump_csv, "stage_in_process", lambda *a: passes.append(1) or in_process(*a))
     monkeypatch.setattr(csv_pieces, "file_pieces", lambda *a: (pieces.append(p) or p for p in cut(*a)))
     result = validate(load_catalog(datasets), tmp_path / name, datasets={"complaints"}, for_build=True)
-    assert bool(passes) == one_pass
+    assert bool(passes) == one_pass, [p.line() for p in result.report.problems][:5]
     assert one_pass or len(pieces) > 10
     conn = sqlite3.connect(result.db_path)
     tables = {t: conn.execute(f"select rowid, * from [{t}] order by rowid").fetchall() for t in STAGED}
@@ -56,7 +56,7 @@ def staged(datasets, tmp_path, name, workers: int, piece_bytes: int, monkeypatch
 @pytest.mark.parametrize("case", ["utf-8", "windows-874 with CRLF"])
 def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
     datasets = copy_datasets(tmp_path, "complaints")
-    path = datasets / "complaints" / "traffy_fondue.csv"
+    path = with_synthetic_complaints(datasets, rows=0)
     extra = [ticket("2024-QUOTE1", comment='ป้าย "ห้ามจอด"\n\n"ซ้ำ",\r\nครับ', address='"')]
     if case == "utf-8":
         write_dump(path, 2500, extra)
@@ -70,7 +70,7 @@ def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
     # the search index, told of the rows a commit at a time, has every staged row
     index_db = tmp_path / "index.db"
     with sqlite3.connect(index_db) as conn:
-        conn.execute(traffy_fondue.fts_sql("complaints_fts"))
+        conn.execute(staging.fts_sql("complaints_fts"))
     pieces.deferred[0].complete(index_db)
     with sqlite3.connect(index_db) as conn:
         indexed = [r[0] for r in conn.execute("select id from complaints_fts_docsize order by id")]
@@ -79,7 +79,7 @@ def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
     for stats in (one_pass.stats, pieces.stats):
         stats["complaints"].pop("seconds")
     assert pieces.stats["complaints"] == one_pass.stats["complaints"]
-    rejected = {r[4] for r in pieces_tables["complaints_rejected"]}
+    rejected = {r[5] for r in pieces_tables["complaints_rejected"]}
     assert any(reason.startswith("duplicate ticket_id (first in row ") for reason in rejected)
 
 
@@ -87,7 +87,7 @@ def test_stray_quotes_fall_back_to_one_pass(tmp_path, monkeypatch):
     """A quote inside an unquoted cell makes quote counting cut a record in two: the piece does not
     end where its last record ends, and the file is read in one pass instead."""
     datasets = copy_datasets(tmp_path, "complaints")
-    path = datasets / "complaints" / "traffy_fondue.csv"
+    path = with_synthetic_complaints(datasets, rows=0)
     write_dump(path, 600, [])
     text = path.read_text(encoding="utf-8").splitlines(keepends=True)
     text[300] = text[300].replace(",{", ',stray"quote{', 1)
@@ -108,14 +108,14 @@ def test_record_end_counts_quotes():
 def test_a_utf8_dump_with_a_line_in_windows_874_is_refused(tmp_path, monkeypatch, workers):
     """Read as Windows-874 from end to end, every Thai text of the dump would be published garbled."""
     datasets = copy_datasets(tmp_path, "reference", "complaints")
-    path = datasets / "complaints" / "traffy_fondue.csv"
+    path = with_synthetic_complaints(datasets, rows=0)
     write_dump(path, 600, [])
     lines = path.read_bytes().split(b"\n")
     number = next(n for n, line in enumerate(lines, 1) if n > 300 and line.decode("utf-8") != line.decode("ascii", "ignore"))
     lines[number - 1] = lines[number - 1].decode("utf-8").encode("cp874", errors="replace")
     path.write_bytes(b"\n".join(lines))
-    monkeypatch.setenv(traffy_fondue.WORKERS_ENV, str(workers))
-    monkeypatch.setattr(traffy_fondue, "PIECE_BYTES", 40_000)
+    monkeypatch.setenv(dump_csv.WORKERS_ENV, str(workers))
+    monkeypatch.setattr(dump_csv, "PIECE_BYTES", 40_000)
     result = validate(load_catalog(datasets), tmp_path / "work", datasets={"reference", "complaints"})
     errors = [p for p in result.report.errors if p.file.endswith("traffy_fondue.csv")]
     assert [(p.row, p.type) for p in errors] == [(number, "encoding-error")], [p.line() for p in errors]

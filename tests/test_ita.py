@@ -214,8 +214,18 @@ def test_chart_draws_the_ranking(page, live_server):
     assert page.locator("#ita-chart rect.ita-level-AA").count() == 26
     caption = page.locator("#ita-chart figcaption").inner_text()
     assert "2566" in caption and "ตัวอย่างประกอบ" in caption and "not official" in caption
-    first = page.locator("#ita-chart g.ita-row text.ita-label").first.text_content()
-    assert first.startswith("1 ")
+    # every illustrative bar is marked, has no rank, and the chart carries the mark
+    assert page.locator("#ita-chart g.ita-illustrative text.ita-bar-mark").count() == 50
+    assert set(page.locator("#ita-chart text.ita-bar-mark").all_text_contents()) == {"ข้อมูลตัวอย่าง / ILLUSTRATIVE"}
+    assert page.locator("#ita-chart text.ita-watermark").text_content() == "ข้อมูลตัวอย่าง / ILLUSTRATIVE"
+    labels = page.locator("#ita-chart g.ita-illustrative text.ita-label").all_text_contents()
+    assert not any(label[:1].isdigit() for label in labels), labels
+    # in 2565 the one real row (ภาษีเจริญ, 98.60) keeps its rank; the sample below it has none
+    page.goto(f"{live_server}/{DATABASE}/ita_ranking?fiscal_year_be=2565")
+    page.wait_for_selector("#ita-chart[aria-busy=false]", timeout=10_000)
+    real = page.locator("#ita-chart g.ita-row:not(.ita-illustrative) text.ita-label").all_text_contents()
+    assert real == ["1  ภาษีเจริญ"]
+    assert page.locator("#ita-chart g.ita-row:not(.ita-illustrative) text.ita-bar-mark").count() == 0
     # The chart ships no inline script (test above); inline scripts of Datasette's own templates are
     # plugins/templates' concern and are left to that part's tests.
     assert not [p for p in problems if not p.startswith("Executing inline script violates")], problems

@@ -54,8 +54,10 @@ def probe_site(probe_db):
 
 
 def sheet_rows(content: bytes) -> list[list]:
+    """The rows of the data sheet (after the banner sheet of illustrative rows, when there is one)."""
     workbook = load_workbook(io.BytesIO(content))
-    return [[cell for cell in row] for row in workbook.worksheets[0].iter_rows()]
+    sheets = [s for s in workbook.worksheets if not s.title.startswith("ข้อมูลตัวอย่าง")]
+    return [[cell for cell in row] for row in sheets[0].iter_rows()]
 
 
 # --- 1. Downloads ----------------------------------------------------------------------------

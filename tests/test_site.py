@@ -93,7 +93,9 @@ async def test_every_column_of_every_table_and_view_has_a_thai_and_english_label
     for name in names:
         page = (await ds.client.get(f"/{DATABASE}/{name}?_size=1")).text
         headers = re.findall(r'<th [^>]*data-column="([^"]+)"[^>]*>(.*?)</th>', page, re.S)
-        assert headers, name
+        if not headers:  # an empty table shows no header row (complaints_median_days: no last activity)
+            assert not (await db.execute(f"select 1 from [{name}] limit 1")).rows, name
+            continue
         for column, cell in headers:
             label = re.search(r'<span class="col-label">(.*?)</span>', cell, re.S)
             if column not in ("Link", "rowid") and not (label and " / " in label[1] and THAI.search(label[1])):
@@ -228,15 +230,15 @@ async def test_query_forms_read_buddhist_era_and_thai_digits_and_refuse_nonsense
         assert response.status_code == 200, response.text
         return response.json()
 
-    league = await rows("complaints_district_league", month="2023-06")
+    league = await rows("complaints_district_league", month="2022-12")
     assert sum(r["tickets"] for r in league) > 0
-    for written in ("2566-06", "๒๕๖๖-๐๖", "มิ.ย. 2566", "6/2566"):
+    for written in ("2565-12", "๒๕๖๕-๑๒", "ธ.ค. 2565", "12/2565"):
         assert await rows("complaints_district_league", month=written) == league, written
     ranking = await rows("ita_ranking", fiscal_year_be="2566")
     assert ranking and await rows("ita_ranking", fiscal_year_be="2023") == ranking
     assert await rows("ita_ranking", fiscal_year_be="๒๕๖๖") == ranking
-    assert await rows("complaints_unresolved_30_days", as_of="31/12/2566") == \
-        await rows("complaints_unresolved_30_days", as_of="2023-12-31")
+    unresolved = await rows("complaints_unresolved", as_of="2022-12-18")
+    assert unresolved and await rows("complaints_unresolved", as_of="18/12/2565") == unresolved
     for name, params, words in (("complaints_district_league", {"month": "abc"}, '"abc" is not a month'),
                                 ("complaints_district_league", {"month": "2566-13"}, "is not a month"),
                                 ("nearest_service", {"latitude": "abc"}, '"abc" is not a number'),

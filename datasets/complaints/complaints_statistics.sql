@@ -61,6 +61,8 @@ select * from (
 )
 order by 1, 2;
 
+-- The rate per 10,000 residents divides by districts.population_total (the BMA GIS district layer,
+-- whose population states no year: reference/1_district_population.sql).
 create table complaints_district_summary (
   district_code text primary key references districts (district_code),
   tickets integer,
@@ -69,14 +71,17 @@ create table complaints_district_summary (
   median_days_to_last_activity real,
   first_reported text,
   last_reported text,
+  population integer,
+  tickets_per_10000_residents real,
   illustrative_tickets integer
 );
 insert into complaints_district_summary
 select s.district_code, count(*), sum(s.finished), round(1.0 * sum(s.finished) / count(*), 3),
        (select m.median_days_to_last_activity from complaints_median_days m
         where m.district_code = s.district_code and m.type = '(ทุกประเภท / all types)'),
-       min(s.timestamp), max(s.timestamp), sum(s.illustrative)
-from complaints_stats_rows s
+       min(s.timestamp), max(s.timestamp), d.population_total,
+       round(10000.0 * count(*) / d.population_total, 2), sum(s.illustrative)
+from complaints_stats_rows s join districts d on d.district_code = s.district_code
 where s.district_code is not null and s.per_ticket
 group by s.district_code
 order by s.district_code;

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import importlib
 import json
 import os
 import shutil
@@ -35,9 +34,18 @@ from pathlib import Path
 import sqlite_utils
 
 from . import load
+from .adapters import adapter
 from .catalog import Catalog, Source
-from .incremental import (SITE_KEY, STATE_TABLE, BackgroundFingerprints, Previous, datasets_to_build, file_key,
-                          fingerprints)
+from .incremental import (
+    SITE_KEY,
+    STATE_TABLE,
+    BackgroundFingerprints,
+    Previous,
+    datasets_to_build,
+    file_key,
+    fingerprints,
+    size_and_mtime,
+)
 from .problems import Problem, Report
 from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
 from .redact import redact
@@ -47,6 +55,7 @@ from .validate import Staged, validate
 
 TEMP_MARK = ".tmp-"
 FILES_TABLE = "build_files"
+SQL_TABLE = "build_sql"
 # what a statement may do to a table that makes its profile read before the statement stale
 WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE, sqlite3.SQLITE_ALTER_TABLE,
           sqlite3.SQLITE_DROP_TABLE}
@@ -109,15 +118,15 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
     for source in sources:
         stats = staged.stats.get(source.name, {})
         notes = [p for p in staged.report.problems if p.file == stats.get("file") and p.severity != "error"]
-        stat = source.path.stat()
+        size, mtime = size_and_mtime(source.path)
         source_file = file_key(source.dataset, source.folder, source.path)
         rows.append({
             "table_name": source.name,
             "dataset": source.dataset,
             "source_file": source_file,
             "built_at": built_at,
-            "size_bytes": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
+            "size_bytes": size,
+            "mtime_ns": mtime,
             "sha256": previous.hash_of(source.path, source_file),
             "rows_read": stats.get("rows_read"),
             "rows_published": tables.get(source.name, {}).get("rows"),
@@ -129,9 +138,22 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
     db[FILES_TABLE].insert_all(rows, pk="table_name", replace=True, alter=True)
 
 
+def record_sql(db: sqlite_utils.Database, rebuilt: set[str], scripts: list[dict]) -> None:
+    """The SQL each derived table and view is computed with, one row per file (a page of the site
+    a derived table's description can link to)."""
+    names = [s["name"] for s in scripts]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"two datasets have an SQL file of the same name ({', '.join(twice)}.sql): rename one")
+    table = db[SQL_TABLE]
+    if not table.exists():
+        table.create({"name": str, "dataset": str, "source_file": str, "creates": str, "sql": str}, pk="name")
+    table.delete_where(f"dataset in ({', '.join('?' * len(rebuilt))})", sorted(rebuilt))
+    table.insert_all(scripts, replace=True)
+
+
 def publish_source(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
-    adapter = source.adapter and importlib.import_module(f"openbangkok.adapters.{source.adapter}")
-    return adapter.publish(db, source, staged) if adapter else load.publish(db, source)
+    return adapter(source.adapter).publish(db, source, staged) if source.adapter else load.publish(db, source)
 
 
 def index_sources(db: sqlite_utils.Database, sources: list[Source], facets: dict) -> None:
@@ -205,18 +227,24 @@ def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], p
     with ThreadPoolExecutor(1, thread_name_prefix="profiles") as pool:
         read = read_aggregates(staged.db_path, [table for table in profiled_tables(
             db, sorted(set().union(*created.values()))) if table in staged.as_published], pool)
-        for dataset in catalog.datasets:
+        scripts = []
+        for dataset in catalog.datasets_in_order:
             if dataset.name in rebuilt:
-                before = names_in(db)
                 for sql_file in dataset.sql_files:
-                    db.conn.executescript(sql_file.read_text(encoding="utf-8"))
-                created[dataset.name] |= names_in(db) - before
+                    before, text = names_in(db), sql_file.read_text(encoding="utf-8")
+                    db.conn.executescript(text)
+                    made = names_in(db) - before
+                    created[dataset.name] |= made
+                    scripts.append({"name": sql_file.stem, "dataset": dataset.name,
+                                    "source_file": file_key(dataset.name, dataset.folder, sql_file),
+                                    "creates": json.dumps(sorted(made)), "sql": text})
         timings.step("derived SQL")
         index_sources(db, sources, facets)
         db.conn.commit()
         db.conn.set_authorizer(None)
         timings.step("indexes")
         record_files(db, sources, staged, tables, previous)
+        record_sql(db, rebuilt, scripts)
         record_profiles(db, [t for names in created.values() for t in sorted(names)],
                         {table: future for table, future in read.items() if table not in written})
     timings.step("profiles")

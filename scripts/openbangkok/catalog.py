@@ -129,6 +129,21 @@ class Catalog:
             pending.remove(ready[0])
         return done
 
+    @property
+    def datasets_in_order(self) -> list[Dataset]:
+        """The datasets, each after the datasets its tables point at by foreign key: the order their
+        derived SQL runs in, so that it may read the columns those datasets' SQL adds."""
+        owner = {s.name: s.dataset for s in self.sources}
+        needs = {d.name: {owner.get(t) for s in d.sources for t in s.referenced_tables} - {d.name, None}
+                 for d in self.datasets}
+        pending, done = list(self.datasets), []
+        while pending:
+            names = {d.name for d in done}
+            ready = next((d for d in pending if needs[d.name] <= names), pending[0])  # a cycle: as listed
+            done.append(ready)
+            pending.remove(ready)
+        return done
+
     def source(self, name: str) -> Source:
         for s in self.sources:
             if s.name == name:
@@ -136,8 +151,9 @@ class Catalog:
         raise KeyError(name)
 
     def find_by_path(self, path: Path) -> Source | None:
+        """The resource of a file (or of a file in a resource's folder, such as a page of the API)."""
         path = path.resolve()
-        return next((s for s in self.sources if s.path.resolve() == path), None)
+        return next((s for s in self.sources if s.path.resolve() in (path, *path.parents)), None)
 
 
 def load_catalog(root: Path = DEFAULT_DATASETS) -> Catalog:

@@ -1,4 +1,4 @@
-"""openbkk: validate agency files, build the database, serve the site."""
+"""openbkk: fetch sources, validate agency files, build the database, serve the site."""
 
 from __future__ import annotations
 
@@ -199,3 +199,49 @@ def package(db_path, datasets, out):
     except (ValueError, FileExistsError) as e:
         raise click.UsageError(str(e)) from e
     click.echo(f"wrote {out}: docker build -t openbangkok {out} && docker run -p 8001:8001 openbangkok")
+
+
+@cli.group()
+def fetch():
+    """Fetch a source from its publisher into its dataset's folder (then `openbkk build`)."""
+
+
+@fetch.command("traffy")
+@datasets_option
+@click.option("--url", help="The API's search address (default: the complaints resource's first source).")
+@click.option("--step", default=950, show_default=True, help="Offsets step by this much (pages overlap).")
+@click.option("--pause", default=2.0, show_default=True, help="Seconds between pages.")
+@click.option("--retries", default=5, show_default=True, help="Tries after the first for a page that fails.")
+@click.option("--backoff", default=2.0, show_default=True, help="Seconds before the first retry, doubled each time.")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds a page may take.")
+@click.option("--max-pages", type=int, help="Stop after this many pages (default: at the last ticket).")
+@click.option("--gzip", "gzipped", is_flag=True, help="Write the pages gzipped (.json.gz).")
+def fetch_traffy(datasets, url, step, pause, retries, backoff, timeout, max_pages, gzipped):
+    """Fetch Traffy Fondue's tickets for the BMA from its public API, page by page, politely.
+
+    Writes each page as delivered into the folder of the resource read by the adapter
+    traffy.api_pages; an interrupted fetch resumes where it stopped when run again, and the pages
+    already there are replaced only when the last page is in. Exit 0 done, 1 stopped.
+
+    \b
+    Examples:
+      openbkk fetch traffy && openbkk build
+      openbkk fetch traffy --max-pages 10 --gzip
+    """
+    from .fetch import FetchError, Politeness, fetch_pages
+
+    catalog = open_catalog(datasets)
+    source = next((s for s in catalog.sources if s.adapter == "traffy.api_pages"), None)
+    if source is None:
+        raise click.UsageError(f"no resource of {datasets} is read by the adapter traffy.api_pages")
+    url = url or next((s["path"] for s in source.descriptor.get("sources", []) if s.get("path")), None)
+    if not url:
+        raise click.UsageError("no --url given and the resource names no address of the API")
+    polite = Politeness(step, pause, retries, backoff, timeout, max_pages)
+    try:
+        fetched = fetch_pages(url, source.path, polite, gzipped, log=lambda line: click.echo(line, err=True))
+    except FetchError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    click.echo(f"fetched {len(fetched.pages)} pages into {source.path} (the API held {fetched.total} tickets); "
+               f"run openbkk build to publish them")

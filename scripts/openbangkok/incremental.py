@@ -57,13 +57,33 @@ class Previous:
 
     def hash_of(self, path: Path, key: str) -> str:
         """sha256 of a file, taken from the last build (or an earlier call) when its size and
-        modification time are the same: a file is read for it once per build."""
+        modification time are the same: a file is read for it once per build. Of a folder (a
+        source read as a folder of files): the sha256 of its files' names and digests."""
+        if path.is_dir():
+            digest = hashlib.sha256()
+            for file in folder_files(path):
+                name = file.relative_to(path).as_posix()
+                digest.update(name.encode() + self.hash_of(file, f"{key}/{name}").encode())
+            return digest.hexdigest()
         stat = path.stat()
         known = (key, stat.st_size, stat.st_mtime_ns)
         digest = self.file_hashes.get(known)
         if digest is None:
             digest = self.file_hashes[known] = file_digest(path)
         return digest
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """The files of a folder and its sub-folders, hidden ones (and those of hidden folders, such as a
+    fetch in progress) left out, in order."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def size_and_mtime(path: Path) -> tuple[int, int]:
+    """(bytes, modification time in ns) of a file, or of a folder's files (their sum, the latest)."""
+    stats = [p.stat() for p in folder_files(path)] if path.is_dir() else [path.stat()]
+    return sum(s.st_size for s in stats), max((s.st_mtime_ns for s in stats), default=0)
 
 
 def site_fingerprint() -> str:
@@ -85,7 +105,7 @@ def file_key(dataset_name: str, folder: Path, path: Path) -> str:
 
 def dataset_fingerprint(dataset: Dataset, previous: Previous) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in dataset.folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    for path in folder_files(dataset.folder):
         key = file_key(dataset.name, dataset.folder, path)
         digest.update(key.encode() + previous.hash_of(path, key).encode())
     return digest.hexdigest()

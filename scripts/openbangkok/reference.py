@@ -1,6 +1,7 @@
 """Reference data generated from the geothai package: Bangkok's 50 districts and their offices.
 
-The district groups (กลุ่มเขต) are the six groups listed in ../shared/FACTS.md; geothai does not
+The district groups (กลุ่มเขต) are the six groups of the BMA GIS district layer (its z_code 1-6,
+datasets/reference/bma_gis_districts.csv; the build checks that they agree); geothai does not
 carry them, so they are the only part written here.
 """
 
@@ -9,7 +10,7 @@ import geothai
 BANGKOK_PROVINCE_CODE = "10"
 DISTRICT_PREFIX_TH = "เขต"
 GEOTHAI_SOURCE = f"geothai {geothai.DATA_VERSION} (DOPA district codes), https://pypi.org/project/geothai/"
-GROUPS_SOURCE = "BMA district groups (กลุ่มเขต) as listed in Open Bangkok shared/FACTS.md"
+GROUPS_SOURCE = "district group (กลุ่มเขต): the BMA GIS district layer (z_code), https://bmagis.bangkok.go.th/"
 
 # (Thai name, English name) of each group, and its districts' Thai short names.
 DISTRICT_GROUPS = {
@@ -44,7 +45,7 @@ def group_of(short_name_th: str) -> tuple[str, str]:
     for group, members in DISTRICT_GROUPS.items():
         if short_name_th in members.split():
             return group
-    raise LookupError(f"district {short_name_th!r} is in no district group of FACTS.md")
+    raise LookupError(f"district {short_name_th!r} is in no district group")
 
 
 def bangkok_districts():

@@ -14,17 +14,17 @@ declared in a resource's descriptor are SQL conditions over the staged tables:
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 from pathlib import Path
+from typing import Callable
 
 import sqlite_utils
 from frictionless import Package, Schema
 
 from . import messages, prepare
+from .adapters import adapter
 from .catalog import Catalog, Source
 from .problems import Problem, Report
 from .sql_functions import register
@@ -220,8 +220,7 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     checked = [s for s in catalog.sources if datasets is None or s.dataset in datasets]
     for source in checked:
         if source.adapter:
-            adapter = importlib.import_module(f"openbangkok.adapters.{source.adapter}")
-            adapter.stage(catalog, source, db, staged)
+            adapter(source.adapter).stage(catalog, source, db, staged)
         elif display_path(catalog, source) not in unreadable:
             check_source(catalog, source, package, db, staged)
     if staged.report.ok:
@@ -229,6 +228,7 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     db.conn.commit()
     db.close()
     if only is not None:
-        wanted = {display_path(catalog, s) for s in catalog.sources if s.path.resolve() in only}
-        staged.report.problems = [p for p in staged.report.problems if p.file in wanted]
+        wanted = {display_path(catalog, catalog.find_by_path(path)) for path in only}
+        staged.report.problems = [p for p in staged.report.problems
+                                  if p.file in wanted or p.file.rpartition("/")[0] in wanted]  # a folder's file
     return staged

@@ -1,7 +1,7 @@
 /* ITA ranking chart for the ita_ranking canned-query page (loaded there only, by plugins/ita_chart.py).
  * Fetches the page's own JSON (?_shape=array) and draws one horizontal bar per district office, scaled
  * 0-100, coloured by NACC level, with the pass mark (85) and the AA line (95). Illustrative rows are
- * hatched and counted in the caption. DOM built with createElement/textContent only: no innerHTML,
+ * hatched, marked "ข้อมูลตัวอย่าง / ILLUSTRATIVE" on the bar, left without a rank and counted in the caption. DOM built with createElement/textContent only: no innerHTML,
  * no inline script or style, so it runs under a strict Content-Security-Policy. */
 (function () {
   "use strict";
@@ -13,6 +13,7 @@
     { score: 95, label: "AA 95" }
   ];
   var LAYOUT = { width: 760, top: 50, row: 18, bar: 13, left: 190, right: 60, bottom: 16 };
+  var MARK = "ข้อมูลตัวอย่าง / ILLUSTRATIVE";
 
   function svg(name, attrs, text) {
     var node = document.createElementNS(SVG, name);
@@ -61,6 +62,9 @@
     root.appendChild(svg("title", { id: "ita-chart-title" },
       "อันดับคะแนน ITA ของสำนักงานเขต ปี " + year + " / ITA scores of district offices, " + year));
     root.appendChild(defs());
+    if (rows.some(function (row) { return Number(row.is_illustrative) === 1; })) {
+      root.appendChild(svg("text", { x: L.width - 4, y: 14, "class": "ita-watermark" }, MARK));
+    }
 
     [0, 25, 50, 75, 100].forEach(function (tick) {
       root.appendChild(svg("line", { x1: x(tick), x2: x(tick), y1: L.top - 4, y2: height - L.bottom, "class": "ita-grid" }));
@@ -79,12 +83,14 @@
       group.appendChild(svg("title", {},
         row.rank + ". " + row.district_th + " / " + row.district_en + ": " + Number(row.score).toFixed(2) +
         " (" + row.level + ")" + (illustrative ? " - ตัวอย่างประกอบ ไม่ใช่คะแนนจริง / illustrative, not official" : "")));
+      // an illustrative row has no rank: the sample must not read as a ranking of real districts
       group.appendChild(svg("text", { x: L.left - 8, y: y + L.bar - 2, "class": "ita-label" },
-        row.rank + "  " + row.district_th));
+        illustrative ? row.district_th : row.rank + "  " + row.district_th));
       var attrs = { x: x(0), y: y, width: Math.max(0, x(row.score) - x(0)), height: L.bar };
       group.appendChild(svg("rect", Object.assign({ "class": "ita-bar " + levelClass(row.level) }, attrs)));
       if (illustrative) {
         group.appendChild(svg("rect", Object.assign({ "class": "ita-bar-hatch", fill: "url(#ita-hatch)" }, attrs)));
+        group.appendChild(svg("text", { x: x(0) + 4, y: y + L.bar - 3, "class": "ita-bar-mark" }, MARK));
       }
       group.appendChild(svg("text", { x: x(row.score) + 4, y: y + L.bar - 2, "class": "ita-value" },
         Number(row.score).toFixed(2) + " " + row.level));

@@ -14,16 +14,18 @@ const STATUSES = [
   ["achieved", "บรรลุเป้าหมาย"],
   ["on hold", "ชะลอ/ระงับ"],
 ];
-const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+export const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
+const MARK = "ข้อมูลตัวอย่าง / ILLUSTRATIVE"; /* on every chart drawn from illustrative rows */
+const markIllustrative = (root, width) => root.appendChild(svgEl("text", { x: width - 4, y: 12, class: "policy-watermark" }, MARK));
 
-function el(name, className, text) {
+export function el(name, className, text) {
   const node = document.createElement(name);
   if (className) node.className = className;
   if (text !== undefined && text !== null) node.textContent = String(text);
   return node;
 }
 
-function svgEl(name, attrs, text) {
+export function svgEl(name, attrs, text) {
   const node = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
   if (text !== undefined && text !== null) node.textContent = String(text);
@@ -36,11 +38,11 @@ function link(href, text) {
   return a;
 }
 
-function isIllustrative(row) {
+export function isIllustrative(row) {
   return Number(row.is_illustrative) === 1;
 }
 
-async function getJson(url) {
+export async function getJson(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
   if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
   return response.json();
@@ -71,7 +73,7 @@ function figure(id) {
   return node;
 }
 
-function insertAfterTable(node) {
+export function insertAfterTable(node) {
   const table = document.querySelector(".table-wrapper") || document.querySelector("table.rows-and-columns");
   if (table && table.parentNode) {
     table.parentNode.insertBefore(node, table.nextSibling);
@@ -89,7 +91,7 @@ function insertBeforeTable(node) {
   }
 }
 
-function failed(node, error) {
+export function failed(node, error) {
   node.appendChild(el("p", "policy-chart-error", `โหลดกราฟไม่สำเร็จ / The chart could not load: ${error.message}`));
   node.setAttribute("aria-busy", "false");
 }
@@ -129,6 +131,7 @@ function dimensionBars(summary) {
                               class: "policy-chart-svg", "aria-labelledby": "policy-dimension-chart-title" });
   root.appendChild(svgEl("title", { id: "policy-dimension-chart-title" },
     "ความก้าวหน้าเฉลี่ยรายด้าน (ร้อยละ) / Mean progress by dimension (%)"));
+  if (summary.some((d) => d.illustrative)) markIllustrative(root, L.width);
   for (const tick of [0, 25, 50, 75, 100]) {
     root.appendChild(svgEl("line", { x1: x(tick), x2: x(tick), y1: L.top - 6, y2: height - L.bottom, class: "policy-grid" }));
     root.appendChild(svgEl("text", { x: x(tick), y: L.top - 10, class: "policy-tick" }, `${tick}%`));
@@ -216,7 +219,7 @@ function monthIndex(month) {
 }
 
 /* The smallest of 1, 2, 5 or 10 x a power of ten at or above v: an axis top with five round steps. */
-function niceMax(v) {
+export function niceMax(v) {
   const power = 10 ** Math.floor(Math.log10(v));
   return [1, 2, 5, 10].map((m) => m * power).find((m) => m >= v);
 }
@@ -257,6 +260,7 @@ function kpiChart(kpi, reports) {
     }
   });
   const illustrative = points.some((p) => isIllustrative(p.row));
+  if (illustrative || isIllustrative(kpi)) markIllustrative(root, L.width);
   if (points.length > 1) {
     const d = points.map((p, i) => `${i ? "L" : "M"}${x(p.month).toFixed(1)},${y(p.y).toFixed(1)}`).join(" ");
     root.appendChild(svgEl("path", { d, class: illustrative ? "policy-line policy-line-illustrative" : "policy-line" }));

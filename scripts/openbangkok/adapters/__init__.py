@@ -1,5 +1,43 @@
-"""Adapters for source formats that need more than a Table Schema: one module per format.
+"""Adapters for source formats that need more than a Table Schema.
 
-Each module provides `stage(catalog, source, db, staged)` and `publish(db, source, staged) -> int`
-(see the resource key `adapter:` in catalog.py).
+A resource names its adapter with the key `adapter:` (catalog.py), a module of this package:
+`adapter: traffy.dump_csv` is openbangkok.adapters.traffy.dump_csv. An adapter reads its own file
+(or folder) instead of frictionless, and is a module with two functions (the Adapter protocol):
+
+    stage(catalog, source, db, staged)   check the source and write its rows into the staging
+                                         database `db`, reporting every problem in staged.report
+                                         (nothing written when the source is refused)
+    publish(db, source, staged) -> int   create the published table(s) in `db` from the staged
+                                         rows (attached as load.STAGING); the number of rows
+
+Adapters of one kind of data share their rules in a subpackage (traffy/: the Traffy Fondue dump
+and the API's pages, one normalisation).
 """
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Protocol, runtime_checkable
+
+import sqlite_utils
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """What validate and build call on an adapter module."""
+
+    def stage(self, catalog, source, db: sqlite_utils.Database, staged) -> None: ...
+
+    def publish(self, db: sqlite_utils.Database, source, staged) -> int: ...
+
+
+def adapter(name: str) -> ModuleType:
+    """The adapter module `name` (as a resource's `adapter:` writes it), checked to be an Adapter."""
+    try:
+        module = importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as e:
+        raise ValueError(f"adapter: {name!r} is no adapter of openbangkok.adapters ({e})") from e
+    if not isinstance(module, Adapter):
+        raise TypeError(f"adapter: {name!r} lacks stage() or publish()")
+    return module

@@ -1,0 +1,292 @@
+"""Staging Traffy Fondue tickets, whatever the format: pieces of parsed rows added in reading order,
+each ticket staged once, every record published or rejected with its reason; and publishing.
+
+A format module reads its file(s) as records (a CSV row, a JSON object), makes Pieces of them
+(make_piece: the normalised rows as a small SQLite database, and the records it refused) and hands
+them to a Stager in reading order. The Stager keeps the tallies and the reconciliation, and the
+staging table's primary key on ticket_id catches a ticket already staged by an earlier piece: that
+row is rejected as a duplicate and what its parsing counted is taken back, so the result is the
+same however the records were cut into pieces (in worker processes for a large dump).
+
+The rows are staged as they are published: the staging table is declared like the published one
+(without its foreign keys, whose tables are elsewhere) and numbered like it (rowid), so the build
+copies it as it is. The Thai search index is built by a process of its own from the rows as they
+are committed (openbangkok.search_index).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import sqlite_utils
+
+from ... import load
+from ...catalog import Source
+from ...redact import NINE_DIGITS, Redactor
+from ...search_index import SearchIndex
+from ...thai_search import TOKENIZE
+from ...validate import ROW_COLUMN, Staged
+from .normalise import PUBLISHED, Normaliser, Tally, refusal
+from .report import REJECTED, Totals
+
+SEARCHED = ("comment", "address", "types")  # the columns of the search index, in its order
+REJECTED_COLUMNS = ("source_row", "source_file", "source_line", "ticket_id", "reason", "reason_th", "raw_record",
+                    "source")
+FTS_SUFFIX = "_fts"
+SOURCE_ROWS_SUFFIX = "_source_rows"  # staging: the row of the file each staged row comes from
+STAGING_CACHE_KIB = 32768          # page cache of the staging database while pieces are added
+# Rows staged between commits (a piece database can be replaced inside the open transaction). Each
+# commit writes every page of the ticket_id index the rows since the last one touched, which is
+# most of it: random ids. Committed after each piece (about 5,000 rows), the staging database's log
+# grew to 3.1 GB for a million rows and the commits took 11.7 s of this process's time (staging:
+# 25 s); committed every 100,000 rows, 1.06 GB and 0.3 s.
+COMMIT_ROWS = 100_000
+
+
+class RecordFormat(Protocol):
+    """What the Stager needs to know of a format's records (a CSV row's cells, a JSON object)."""
+
+    def normaliser(self) -> Normaliser:
+        """A Normaliser for this source, as the format's own reading uses."""
+
+    def raw(self, record) -> tuple:
+        """The record's texts in normalise.RAW_FIELDS order."""
+
+    def status(self, record) -> str:
+        """The record's workflow status ("" when the format has none)."""
+
+    def raw_text(self, record) -> str:
+        """The record as written (before redaction), for complaints_rejected."""
+
+
+def source_label(source: Source) -> str:
+    """The text of each published row's `source`: the resource's first source, title and address."""
+    first = (source.descriptor.get("sources") or [{}])[0]
+    title = first.get("title", source.descriptor["path"])
+    return f"{title}, {first['path']}" if first.get("path") else title
+
+
+@dataclass
+class Piece:
+    """Rows made from some records of a file (row numbers local: 1 = its first record)."""
+
+    db: bytes                     # serialized SQLite database: table rows
+    rows: int                     # rows in `rows` (published unless a duplicate of an earlier piece)
+    rejected: list[tuple]         # (row, line, ticket_id or None, reason or None for a duplicate, reason_th, raw)
+    records: int                  # records read
+    tally: Tally
+    redactions: Counter
+    file: str = ""                # the file the records come from (complaints_rejected.source_file)
+
+
+def piece_database(rows: list[tuple]) -> bytes:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("pragma page_size = 65536")  # with the default pages and cache, twice as slow
+    conn.execute(f"create table rows ({ROW_COLUMN} integer primary key, {', '.join(f'[{c}]' for c in PUBLISHED)})")
+    conn.executemany(f"insert into rows values (?{', ?' * len(PUBLISHED)})", rows)
+    conn.commit()
+    data = conn.serialize()
+    conn.close()
+    return data
+
+
+def make_piece(normaliser: Normaliser, fmt: RecordFormat, entries, file: str = "") -> Piece:
+    """A piece of `entries`: (record, line, refusal) in reading order, where refusal is None or the
+    (reason, reason_th, ticket_id or None) a format found (an unreadable record, a copy); rows
+    numbered from 1. A record whose ticket_id another record of the piece had is rejected as a
+    duplicate (reason None)."""
+    rows, rejected = [], []
+    seen: set[str] = set()
+    number = 0
+    redactor = normaliser.redactor
+    raw_of, values, status_of = fmt.raw, normaliser.values, fmt.status  # looked up once: once per row below
+    for record, line, refused in entries:
+        number += 1
+        if refused is not None:
+            reason, reason_th, ticket = refused
+            rejected.append((number, line, ticket, reason, reason_th, redactor.redact(fmt.raw_text(record))))
+            continue
+        raw = raw_of(record)
+        ticket = raw[0].strip()
+        refused = None if ticket and not (NINE_DIGITS.search(ticket) or "@" in ticket) else refusal(ticket)
+        if refused is not None:
+            rejected.append((number, line, None, *refused, redactor.redact(fmt.raw_text(record))))
+        elif ticket in seen:
+            rejected.append((number, line, ticket, None, None, redactor.redact(fmt.raw_text(record))))
+        else:
+            seen.add(ticket)
+            rows.append(values(raw, number, status_of(record)) if status_of else values(raw, number))
+    tally, redactions = normaliser.take_tally()
+    return Piece(piece_database(rows), len(rows), rejected, number, tally, redactions, file)
+
+
+class Stager:
+    """Adds pieces to the staging tables in reading order and keeps the file's tallies."""
+
+    def __init__(self, db: sqlite_utils.Database, source: Source, fmt: RecordFormat,
+                 search: SearchIndex | None = None):
+        self.db = db
+        self.search = search
+        self.conn = db.conn
+        self.source = source
+        self.fmt = fmt
+        self.table = source.name
+        self.source_rows = f"{source.name}{SOURCE_ROWS_SUFFIX}"
+        self.columns = [f["name"] for f in source.published_schema["fields"]]
+        unknown = set(self.columns) - set(PUBLISHED)
+        if unknown:
+            raise ValueError(f"{source.name}: the published schema has columns the adapter does not make: "
+                             f"{sorted(unknown)}")
+        if source.published_schema.get("primaryKey") != ["ticket_id"]:
+            raise ValueError(f"{source.name}: the adapter finds duplicates by the primary key ticket_id")
+        self.totals = Totals()
+        self.reasons: Counter = Counter()
+        self.rows_read = 0
+        self.published = 0
+        self.committed = 0    # rows committed (the search index reads only those)
+        self.row_offset = 1  # added to a piece's row numbers: the header is row 1, as frictionless counts
+        self.line_offset = 0
+        self.redactor = Redactor()  # raw records of rows found to be duplicates here
+        self.source_label = source_label(source)
+        self.create_tables()
+
+    def set_first_row(self, number: int) -> None:
+        """The number of the first record (1 for formats without a header row)."""
+        self.row_offset = number - 1
+
+    def create_tables(self) -> None:
+        conn = self.conn
+        for table in (self.table, self.source_rows, REJECTED):
+            conn.execute(f"drop table if exists main.[{table}]")  # not the attached published database
+        load.create_table(self.db, {**self.source.published_schema, "foreignKeys": []}, self.table)
+        conn.execute(f"create table [{self.source_rows}] (published_rowid integer primary key, source_row integer)")
+        conn.execute(f"create table [{REJECTED}] (" + ", ".join(f"[{c}]" for c in REJECTED_COLUMNS) + ")")
+        conn.execute(f"pragma cache_size = -{STAGING_CACHE_KIB}")
+        if "piece" not in {r[1] for r in conn.execute("pragma database_list")}:
+            conn.execute("attach ':memory:' as piece")
+
+    def add(self, piece: Piece, lines: int | None, records_of: Callable) -> None:
+        """Adds a piece: its rows, rejected rows and tallies. `lines`: the physical lines it spans
+        (None when its line numbers are those of the file); records_of(set of local rows) ->
+        {row: (record, line)} for rows found to be duplicates here."""
+        conn, offset, published = self.conn, self.row_offset, self.published
+        conn.deserialize(piece.db, name="piece")
+        columns = ", ".join(f"[{c}]" for c in self.columns)
+        before = conn.total_changes
+        conn.execute(f"insert or ignore into main.[{self.table}] ({columns}) "
+                     f"select {columns} from piece.rows order by {ROW_COLUMN}")
+        added = conn.total_changes - before
+        duplicates = {}
+        if added < piece.rows:  # rows whose ticket_id an earlier piece published
+            duplicates = dict(conn.execute(
+                f"select p.{ROW_COLUMN}, r.source_row from piece.rows p "
+                f"join main.[{self.table}] s on s.ticket_id = p.ticket_id "
+                f"join main.[{self.source_rows}] r on r.published_rowid = s.rowid where s.rowid <= ?", (published,)))
+            if len(duplicates) != piece.rows - added:
+                raise RuntimeError(f"{self.table}: rows of a piece were neither staged nor duplicates")
+        kept = f"from piece.rows where {ROW_COLUMN} not in ({', '.join('?' * len(duplicates))}) order by {ROW_COLUMN}"
+        conn.execute(f"insert into main.[{self.source_rows}] select ? + row_number() over (order by {ROW_COLUMN}), "
+                     f"{ROW_COLUMN} + ? {kept}", (published, offset, *duplicates))
+        self.totals.add(piece.tally, piece.redactions, offset, skip=set(duplicates))
+        entries = piece.rejected + (self.late_duplicates(records_of(set(duplicates))) if duplicates else [])
+        line_offset = self.line_offset if lines is not None else 0
+        rejected = [self.rejected_row(row + offset, piece.file, line + line_offset, ticket, reason, reason_th, raw)
+                    for row, line, ticket, reason, reason_th, raw in sorted(entries, key=lambda e: e[0])]
+        conn.executemany(f"insert into main.[{REJECTED}] values ({', '.join('?' * len(REJECTED_COLUMNS))})",
+                         rejected)
+        self.published += added
+        if self.published - self.committed >= COMMIT_ROWS:
+            self.commit()
+        self.rows_read += piece.records
+        self.row_offset += piece.records
+        if lines is not None:
+            self.line_offset += lines
+
+    def rejected_row(self, row: int, file: str, line: int | None, ticket: str | None, reason: str | None,
+                     reason_th: str | None, raw: str) -> tuple:
+        if reason is None:  # a duplicate: the row it first appeared in, as published
+            (first,) = self.conn.execute(
+                f"select r.source_row from main.[{self.table}] s join main.[{self.source_rows}] r "
+                f"on r.published_rowid = s.rowid where s.ticket_id = ?", (ticket,)).fetchone()
+            reason, reason_th = (f"duplicate ticket_id (first in row {first})",
+                                 f"รหัสเรื่องซ้ำ (ครั้งแรกที่แถว {first})")
+        self.reasons[reason.split(" (")[0].split(":")[0]] += 1
+        return (row, file or None, line, ticket, reason, reason_th, raw, self.source_label)
+
+    def late_duplicates(self, records: dict[int, tuple[object, int]]) -> list[tuple]:
+        """Rows a piece published whose ticket_id an earlier piece published first: rejected (as
+        make_piece() rejects a duplicate), and what their parsing counted taken back."""
+        entries = []
+        for local, (record, line) in records.items():
+            scratch = self.fmt.normaliser()
+            raw = self.fmt.raw(record)
+            scratch.values(raw, local, self.fmt.status(record) if self.fmt.status else "")
+            self.totals.remove(*scratch.take_tally())
+            entries.append((local, line, raw[0].strip(), None, None, self.redactor.redact(self.fmt.raw_text(record))))
+        return entries
+
+    def commit(self) -> None:
+        """Commits the rows staged so far, and tells the search index they can be read."""
+        self.conn.commit()
+        self.committed = self.published
+        if self.search is not None:
+            self.search.add(self.published)
+
+    def finish(self) -> None:
+        self.commit()
+        self.conn.execute("detach piece")
+        self.totals.redactions.update(self.redactor.counts)
+
+
+def prepare_staging(db: sqlite_utils.Database, staged: Staged) -> None:
+    """The staging database made ready for a build: the search index reads while rows are staged."""
+    if staged.for_build:
+        db.conn.commit()
+        db.conn.execute("pragma main.journal_mode = wal")
+        # the staging database is thrown away after the build: no need to copy its write-ahead log
+        # back into it every 1,000 pages (SQLite's default), writing every row twice
+        db.conn.execute("pragma wal_autocheckpoint = 0")
+
+
+def fts_sql(fts: str) -> str:
+    return (f"create virtual table [{fts}] using fts5({', '.join(SEARCHED)}, content='', "
+            f"tokenize=\"{TOKENIZE}\")")
+
+
+def search_index(source: Source, staged: Staged) -> SearchIndex | None:
+    """The search index, started (for a build only), to be given the rows as they are staged."""
+    if not staged.for_build:
+        return None
+    fts = f"{source.name}{FTS_SUFFIX}"
+    # the text the index takes for each row: thai_search.index_text (Thai runs as bigrams). The
+    # types are indexed as their JSON text: its brackets, quotes and commas separate tokens as the
+    # spaces between the items would, unless an item holds an escape (\", \n...), rare enough to
+    # be read out of the JSON then.
+    return SearchIndex(
+        staged.db_path.parent / f"{fts}.db", staged.db_path, fts, fts_sql(fts),
+        f"select rowid, comment, address, types from [{source.name}] where rowid > ? and rowid <= ? order by rowid",
+        f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) values (?1, thai_index_text(?2), thai_index_text(?3), "
+        f"thai_index_text(iif(instr(?4, '\\'), (select group_concat(value, ' ') from json_each(?4)), ?4)))")
+
+
+def publish(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
+    """complaints, complaints_rejected and the Thai search index complaints_fts (filled by the
+    background work the format's stage() started: staged.deferred)."""
+    load.create_table(db, source.published_schema, source.name)
+    # staged as published: SQLite copies the records (and the primary key's index) as they are
+    db.execute(f"insert into main.[{source.name}] select * from {load.STAGING}.[{source.name}]")
+    count = db[source.name].count
+    rejected = db[REJECTED].create({
+        "source_row": int, "source_file": str, "source_line": int, "ticket_id": str, "reason": str,
+        "reason_th": str, "raw_record": str, "source": str,
+    }, pk="source_row")
+    db.execute(f"insert into main.[{REJECTED}] select * from {load.STAGING}.[{REJECTED}] order by source_row")
+    rejected.create_index(["ticket_id"])
+    # empty: the search index is built in the background from the rows stage() staged
+    # (openbangkok.search_index) and copied in when the build completes it
+    db.execute(fts_sql(f"{source.name}{FTS_SUFFIX}"))
+    return count
