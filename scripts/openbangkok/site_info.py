@@ -13,11 +13,13 @@ from urllib.parse import quote
 
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_sqlite
+from datasette_cluster_map import location_columns_from_columns
 
 from .catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from .incremental import STATE_TABLE
 from .opendata import ServedTable
 from .site_metadata import DATABASE
+from .xlsx_stream import EXCEL_DATA_ROWS
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"
 
@@ -134,6 +136,18 @@ async def public_tables(datasette) -> list[PublicTable]:
         ))
     cache["tables"] = result
     return result
+
+
+def has_location(table: PublicTable) -> bool:
+    """Whether the table has coordinates (found as datasette-cluster-map finds them): a map, GeoJSON."""
+    return bool(location_columns_from_columns([c["name"] for c in table.columns]))
+
+
+def downloads(table: PublicTable) -> list[str]:
+    """The complete downloads of a table (keys of opendata.DOWNLOADS): the streams, and the
+    workbook when every row fits in Excel."""
+    formats = ["CSV", "JSON"] + (["GeoJSON"] if has_location(table) else [])
+    return formats + (["XLSX"] if table.count is not None and table.count <= EXCEL_DATA_ROWS else [])
 
 
 async def served_tables(datasette) -> dict[str, ServedTable]:
