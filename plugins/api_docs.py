@@ -6,6 +6,7 @@ from datasette.utils.asgi import Response
 
 from openbangkok import site_info
 from openbangkok.api_docs import examples, openapi
+from openbangkok.http_cache import HTML_TTL
 from openbangkok.site_metadata import DATABASE
 
 
@@ -26,6 +27,7 @@ async def api_page(datasette, request):
         "database": DATABASE,
         "tables": [{"table": t, "examples": examples(t, base_url)} for t in tables],
         "settings": datasette.settings_dict(),
+        "html_ttl": HTML_TTL,
         "site": datasette.metadata() or {},
     }, request=request))
 

@@ -177,6 +177,7 @@ async def test_workbooks_stream_and_beyond_the_limit_the_answer_is_503(ds):
             assert first["body"].startswith(b"PK\x03\x04") and first["more_body"] is True
         busy = await asyncio.wait_for(ds.client.get(f"/{DATABASE}/districts.xlsx"), 60)
         assert busy.status_code == 503 and int(busy.headers["retry-after"]) > 0 and "Excel" in busy.text
+        assert busy.headers["cache-control"] == "no-store"   # openbangkok.http_cache: never kept by a cache
         csv_meanwhile = await ds.client.get(f"/{DATABASE}/districts.csv")
         assert csv_meanwhile.status_code == 200
     finally:

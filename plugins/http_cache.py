@@ -1,0 +1,20 @@
+"""ETag, Last-Modified, 304, Cache-Control and gzip on every GET and HEAD, and /-/health for load
+balancers (openbangkok.http_cache).
+
+Order of the ASGI wrappers, innermost first (Datasette applies them in the order pluggy calls them):
+serving.stream_csv (tryfirst: streams in blocks), then excel_csv, media_types, read_only,
+security_headers and any other wrapper, and this one last (trylast), outermost: it must see every
+other wrapper's final headers (security headers on a 304 too, the CSV's real content type) and the
+body exactly as it will be sent, which it alone compresses; and it strips the conditional headers
+before anything inside can answer 304 on its own. Methods other than GET and HEAD (the CKAN API's
+POST) pass through it untouched.
+"""
+
+from datasette import hookimpl
+
+from openbangkok import http_cache
+
+
+@hookimpl(trylast=True)
+def asgi_wrapper(datasette):
+    return lambda app: http_cache.HttpCache(app, datasette)
