@@ -11,8 +11,8 @@ from openbangkok.site_metadata import DATABASE
 
 
 async def openapi_json(datasette, request):
-    document = openapi(await site_info.public_tables(datasette), site_info.base_url(datasette, request),
-                       datasette.settings_dict(), datasette.metadata() or {})
+    document = openapi(await site_info.public_tables(datasette), await site_info.canned_queries(datasette),
+                       site_info.base_url(datasette, request), datasette.settings_dict(), datasette.metadata() or {})
     response = Response.json(document)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
