@@ -27,9 +27,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import ROOT, WORK, load_average, site_server, timing  # noqa: E402  (the serving benchmark's tools)
-
-import httpx  # noqa: E402
+import httpx
+from serve import (  # the serving benchmark's tools
+    ROOT,
+    WORK,
+    load_average,
+    site_server,
+    timing,
+)
 
 RESULTS = ROOT / "benchmarks" / "results" / "http_layer.md"
 ENDPOINTS = [
@@ -77,10 +82,10 @@ def prepare_database() -> Path:
 
 
 def report(db: Path, requests: int, results: dict, load_before: str, load_after: str) -> str:
+    setting = (f"Database {db.name}; {requests} requests per variant, round-robin, one client on loopback; "
+               f"load average before {load_before}, after {load_after}. Ratios are to the site without the layer.")
     lines = [f"# HTTP layer: cost per request ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
-             f"Database {db.name}; {requests} requests per variant, round-robin, one client on loopback; "
-             f"load average before {load_before}, after {load_after}. Ratios are to the site without the layer.",
-             "", "| endpoint | variant | p50 ms | p95 ms | p50 ratio | bytes |", "|---|---|---|---|---|---|"]
+             setting, "", "| endpoint | variant | p50 ms | p95 ms | p50 ratio | bytes |", "|---|---|---|---|---|---|"]
     for name, rows in results.items():
         base = rows["off"]["p50"]
         for variant, row in rows.items():
