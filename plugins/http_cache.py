@@ -16,6 +16,17 @@ from openbangkok import http_cache
 from openbangkok.levers import lever_on
 
 
+@hookimpl
+def startup(datasette):
+    async def know_the_build():   # the database's SHA-256 once, before the first visitor (openbkk serve)
+        try:
+            await http_cache.identity(datasette)
+        except http_cache.UNREADABLE:   # /-/health says so; the pages answer as they can
+            pass
+
+    return know_the_build
+
+
 @hookimpl(trylast=True)
 def asgi_wrapper(datasette):
     if not lever_on("http_cache"):   # benchmarks/http_layer.py: what the layer costs

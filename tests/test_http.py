@@ -104,7 +104,8 @@ def test_gzip_on_json_csv_and_geojson_undoes_to_the_plain_answer(live_server):
     with httpx.Client(base_url=live_server, timeout=60) as client:
         for url in (f"/{DATABASE}/complaints.json?_size=max&_shape=array", f"/{DATABASE}/complaints.csv",
                     f"/{DATABASE}/complaints.csv?_stream=on", f"/{DATABASE}/complaints.geojson?_stream=on",
-                    f"/{DATABASE}/complaints.ndjson?_stream=on", "/-/openapi.json"):
+                    f"/{DATABASE}/complaints.ndjson?_stream=on", "/-/openapi.json",
+                    "/-/static/app.css"):   # a file: Datasette sends its length, then blocks
             plain = client.get(url, headers=IDENTITY)
             assert plain.status_code == 200 and "content-encoding" not in plain.headers, url
             with client.stream("GET", url, headers=GZIP) as answer:

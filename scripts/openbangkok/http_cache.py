@@ -329,6 +329,7 @@ class _Exchange:
         if compress and _header(headers, b"content-encoding") is None and (more or len(first_body) >= MIN_GZIP_BYTES) \
                 and accepts_gzip(self.request_headers.get(b"accept-encoding", b"").decode("latin-1")):
             self.gzip = Gzip(streamed=more)
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]   # of the plain body
             headers.append((b"content-encoding", b"gzip"))
         if b"private" in their_policy or b"no-store" in their_policy:
             return status, headers, None
