@@ -14,11 +14,14 @@ from datasette import hookimpl
 
 from openbangkok import http_cache
 from openbangkok.levers import lever_on
+from openbangkok.site_metadata import DATABASE
 
 
 @hookimpl
 def startup(datasette):
     async def know_the_build():   # the database's SHA-256 once, before the first visitor (openbkk serve)
+        if DATABASE not in datasette.databases:
+            return
         try:
             await http_cache.identity(datasette)
         except http_cache.UNREADABLE:   # /-/health says so; the pages answer as they can
