@@ -7,12 +7,13 @@ from datasette.utils.asgi import Response
 
 from openbangkok import site_info
 from openbangkok.api_docs import ckan_examples, examples, openapi
+from openbangkok.http_cache import HTML_TTL
 from openbangkok.site_metadata import DATABASE
 
 
 async def openapi_json(datasette, request):
-    document = openapi(await site_info.public_tables(datasette), site_info.base_url(datasette, request),
-                       datasette.settings_dict(), datasette.metadata() or {})
+    document = openapi(await site_info.public_tables(datasette), await site_info.canned_queries(datasette),
+                       site_info.base_url(datasette, request), datasette.settings_dict(), datasette.metadata() or {})
     response = Response.json(document)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -28,6 +29,7 @@ async def api_page(datasette, request):
         "tables": [{"table": t, "examples": examples(t, base_url)} for t in tables],
         "ckan": ckan_examples(tables, base_url),
         "settings": datasette.settings_dict(),
+        "html_ttl": HTML_TTL,
         "site": datasette.metadata() or {},
     }, request=request))
 

@@ -11,7 +11,7 @@ from openbangkok.opendata import dcat_catalog
 
 
 async def dcat_jsonld(datasette, request):
-    tables = {t.name for t in await site_info.public_tables(datasette)}
+    tables = {t.name: site_info.downloads(t) for t in await site_info.public_tables(datasette)}
     document = dcat_catalog(
         site_info.catalog(datasette),
         site_info.base_url(datasette, request),

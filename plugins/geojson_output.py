@@ -4,23 +4,33 @@
     /openbangkok/clinics.geojson?services__arraycontains=Pride+clinic&_size=max
     /openbangkok.geojson?sql=select name_th, latitude, longitude from clinics
 
+    /openbangkok/complaints.geojson?_stream=on                 every row of the table
+    /openbangkok/complaints.geojson?district_code=1026&_stream=on   every row of the filter
+
 A FeatureCollection with one Feature per row: a Point at [longitude, latitude] and every other column
 as a property. A row whose coordinates are empty or out of range keeps its Feature with
 "geometry": null (RFC 7946 section 3.2), so the feature count always equals the row count. The columns
 are found the way datasette-cluster-map finds them (latitude/longitude, lat/lng, ...), so whatever
-shows a map also has a .geojson link. Pages follow Datasette's page size (?_size=max for up to
-1,000 rows); a further page is named in the foreign member "next_url". Served as
-application/geo+json with CORS, for Leaflet, QGIS and geojson.io.
+shows a map also has a .geojson link.
+
+Without `_stream=on` the answer is one page, of Datasette's page size (?_size=max for up to 1,000
+rows); the following page is named in the foreign member "links" as OGC API - Features names it,
+`{"rel": "next", "href": ..., "type": "application/geo+json"}` (and, as before, in "next_url").
+With `_stream=on` a table or view streams every feature in one answer, read page by page
+(openbangkok.export_pages): memory stays that of one page; in primary-key order unless the address
+sorts. A query (SQL or canned) has no further pages: its GeoJSON is its page, as its CSV is.
+Served as application/geo+json with CORS, for Leaflet, QGIS and geojson.io.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from datasette_cluster_map import location_columns_from_columns
+
+from openbangkok.export_pages import StreamedResponse, json_value, pages, wants_stream
 
 CONTENT_TYPE = "application/geo+json; charset=utf-8"
 
@@ -40,12 +50,6 @@ def coordinate(value, limit: float) -> float | None:
     return number if -limit <= number <= limit else None
 
 
-def property_value(value):
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    return value
-
-
 def properties(values: dict, latitude: str, longitude: str) -> dict:
     """The other columns; a foreign key expanded by ?_labels=on gives <column> and <column>_label,
     flat values that QGIS and spreadsheets read as they are."""
@@ -54,9 +58,9 @@ def properties(values: dict, latitude: str, longitude: str) -> dict:
         if key in (latitude, longitude):
             continue
         if isinstance(value, dict) and set(value) == {"value", "label"}:
-            result[key], result[f"{key}_label"] = property_value(value["value"]), value["label"]
+            result[key], result[f"{key}_label"] = json_value(value["value"]), value["label"]
         else:
-            result[key] = property_value(value)
+            result[key] = json_value(value)
     return result
 
 
@@ -72,13 +76,36 @@ def feature_collection(columns, rows, next_url: str | None = None) -> dict:
     collection = {"type": "FeatureCollection",
                   "features": [feature(columns, row, latitude, longitude) for row in rows]}
     if next_url:
+        collection["links"] = [{"rel": "next", "href": next_url, "type": "application/geo+json"}]
         collection["next_url"] = next_url
     return collection
 
 
-def render_geojson(columns, rows, data):
+def _features_json(columns, rows: list[dict]) -> str:
+    latitude, longitude = location_columns(columns)
+    return ",".join(json.dumps(feature(columns, [row.get(c) for c in columns], latitude, longitude),
+                               ensure_ascii=False, default=str) for row in rows)
+
+
+async def stream_features(datasette, request, write) -> None:
+    """Every feature of the view, one page at a time, as one FeatureCollection."""
+    first = True
+    async for page in pages(datasette, request, ".geojson"):
+        features = _features_json(page["columns"], page["rows"])
+        if first:
+            await write(b'{"type": "FeatureCollection", "features": [')
+        elif features:
+            features = "," + features
+        first = False
+        await write(features.encode("utf-8"))
+    await write(b"]}")
+
+
+def render_geojson(datasette, request, columns, rows, data, view_name):
     if location_columns(columns) is None:
         return Response.text("this table or query has no latitude/longitude columns", status=400)
+    if view_name == "table" and wants_stream(request):
+        return StreamedResponse(lambda write: stream_features(datasette, request, write), CONTENT_TYPE)
     body = json.dumps(feature_collection(columns, rows, (data or {}).get("next_url")),
                       ensure_ascii=False, default=str)
     return Response(body, content_type=CONTENT_TYPE)

@@ -380,6 +380,8 @@ def test_package_and_two_replicas_answer_identically(built_db, tmp_path, runner)
             a = httpx.get(url_a + path, headers=headers, timeout=30)
             b = httpx.get(url_b + path, headers=headers, timeout=30)
             assert a.status_code == b.status_code == 200, path
+            assert a.headers["etag"] == b.headers["etag"], path   # one build: one ETag on every replica
+            assert a.headers["last-modified"] == b.headers["last-modified"], path
             if path.endswith(".json") or ".json?" in path:
                 assert a.json() == _without_timings(b.json()) or _without_timings(a.json()) == _without_timings(b.json()), path
             else:

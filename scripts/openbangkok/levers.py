@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 
 LEVERS = ("mmap", "fast_array_facet", "facet_memo", "next_page_facets", "stream_csv", "gc", "search_sql",
-          "precomputed_facets", "permission_memo", "fast_rows")
+          "precomputed_facets", "permission_memo", "fast_rows",
+          "http_cache")   # the HTTP layer (openbangkok.http_cache), off only to measure its cost
 
 
 def lever_on(name: str) -> bool:

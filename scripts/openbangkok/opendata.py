@@ -74,8 +74,19 @@ class ServedTable:
     descriptions: dict[str, str]
 
 
+# The complete downloads of a table, as the catalogue names them: (format, media type, address after
+# the table's). Every one holds every row: the CSV, NDJSON and GeoJSON streams, and the workbook of
+# a table within Excel's row limit (the site leaves the others out of a table's distributions).
+DOWNLOADS = {
+    "CSV": ("text/csv", ".csv?_stream=on&_size=max"),
+    "JSON": ("application/x-ndjson", ".ndjson?_stream=on"),
+    "GeoJSON": ("application/geo+json", ".geojson?_stream=on"),
+    "XLSX": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+}
+
+
 def csv_url(base_url: str, table: str) -> str:
-    return f"{base_url}/{DATABASE}/{quote(table)}.csv?_stream=on&_size=max"
+    return f"{base_url}/{DATABASE}/{quote(table)}{DOWNLOADS['CSV'][1]}"
 
 
 def _field_from_sqlite(name: str, sqlite_type: str, description: str) -> dict:
@@ -235,9 +246,10 @@ def frequency(dga: dict) -> tuple[str, str]:
     return FREQUENCIES.get(dga["updateFrequency"], FREQUENCIES["irregular"])
 
 
-def dga_record(dataset: Dataset, sources: list[Source], site: dict) -> dict:
+def dga_record(dataset: Dataset, sources: list[Source], site: dict, formats: list[str] | None = None) -> dict:
     """The DGA fields of a dataset as the Thai government catalogue form names them (`dga:` keys),
-    for the DCAT catalogue and the CKAN API's extras."""
+    for the DCAT catalogue and the CKAN API's extras; `formats`: its complete downloads (default:
+    every kind of DOWNLOADS)."""
     dga = dga_fields(dataset)
     sources_meta = _sources(dataset.descriptor, *(s.descriptor for s in sources))
     return {
@@ -248,7 +260,7 @@ def dga_record(dataset: Dataset, sources: list[Source], site: dict) -> dict:
         "dga:updateFrequency": frequency(dga)[1],
         "dga:geographicCoverage": dga["geographicCoverage"],
         "dga:dataSource": "; ".join(s.get("title") or s.get("path", "") for s in sources_meta),
-        "dga:format": ["CSV", "JSON", "XLSX"],
+        "dga:format": formats if formats is not None else list(DOWNLOADS),
         "dga:dataCategory": dga["dataCategory"],
         "dga:license": (dataset_licence(dataset) or {}).get("title", site.get("license", "")),
     }
@@ -273,22 +285,19 @@ def _html_texts(html: str) -> list[dict]:
     return [{"@value": plain_text(body), "@language": lang} for lang, body in found] or _texts(plain_text(html))
 
 
-def _distributions(base_url: str, source: Source, licence: dict | None, modified: str | None) -> list[dict]:
+def _distributions(base_url: str, source: Source, formats: list[str], licence: dict | None,
+                   modified: str | None) -> list[dict]:
     table_url = f"{base_url}/{DATABASE}/{quote(source.name)}"
     title = source.descriptor.get("title", source.name)
-    formats = [
-        ("CSV", "text/csv", csv_url(base_url, source.name)),
-        ("JSON", "application/json", f"{table_url}.json?_shape=array&_size=max"),
-        ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{table_url}.xlsx"),
-    ]
     result = []
-    for fmt, media_type, url in formats:
+    for fmt in formats:
+        media_type, suffix = DOWNLOADS[fmt]
         entry = {
             "@id": f"{table_url}#{fmt.lower()}",
             "@type": "dcat:Distribution",
             "dct:title": _texts(f"{title} ({fmt})"),
             "dcat:accessURL": {"@id": table_url},
-            "dcat:downloadURL": {"@id": url},
+            "dcat:downloadURL": {"@id": table_url + suffix},
             "dct:format": fmt,
             "dcat:mediaType": media_type,
             "dga:format": fmt,
@@ -301,9 +310,10 @@ def _distributions(base_url: str, source: Source, licence: dict | None, modified
     return result
 
 
-def dcat_catalog(catalog: Catalog, base_url: str, tables: set[str], site: dict,
+def dcat_catalog(catalog: Catalog, base_url: str, tables: dict[str, list[str]], site: dict,
                  built_at: str | None = None) -> dict:
-    """A DCAT catalogue (JSON-LD) of every dataset with at least one published table."""
+    """A DCAT catalogue (JSON-LD) of every dataset with at least one published table; `tables` maps
+    each published table to its complete downloads (keys of DOWNLOADS)."""
     datasets = []
     for dataset in catalog.datasets:
         sources = [s for s in dataset.sources if s.name in tables]
@@ -332,8 +342,10 @@ def dcat_catalog(catalog: Catalog, base_url: str, tables: set[str], site: dict,
                              for code in dga["language"]],
             "dcat:keyword": keywords(dataset, sources),
             "dcat:landingPage": {"@id": f"{base_url}/{DATABASE}/{quote(sources[0].name)}"},
-            "dcat:distribution": [d for s in sources for d in _distributions(base_url, s, licence, built_at)],
-            **dga_record(dataset, sources, site),
+            "dcat:distribution": [d for s in sources
+                                  for d in _distributions(base_url, s, tables[s.name], licence, built_at)],
+            **dga_record(dataset, sources, site,
+                         formats=[f for f in DOWNLOADS if any(f in tables[s.name] for s in sources)]),
         }
         if licence and licence.get("path"):
             node["dct:license"] = {"@id": licence["path"]}

@@ -30,6 +30,9 @@ benchmarks/results/serve.md); plugins/serving.py wires these into Datasette.
   rather than in the table's default sort: keyset pagination on `timestamp desc, ticket_id` is an
   OR that SQLite cannot seek, so every 1,000 rows re-scanned the index from the top (quadratic:
   10 MB/s instead of 23 MB/s for the million complaints).
+  The GeoJSON and NDJSON streams (`.geojson?_stream=on`, `.ndjson?_stream=on`) come in the same
+  order; they read their own pages (openbangkok.export_pages), so the page Datasette computes
+  before handing over to their renderer is cut to one row, without facets or count.
 
 - SQL rewrites (openbangkok.sql_rewrites): Datasette's SQL for searches, and the facets of
   searches and filters, answered by SQL with exactly the same result on the immutable file.
@@ -57,6 +60,7 @@ MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in 
 MEMO_SIZE = 256          # facet results kept per site
 MEMO_ATTRIBUTE = "_openbangkok_facet_memo"
 STREAM_BLOCK = 64 * 1024  # bytes of CSV per message when streaming
+STREAMED = (".csv", ".geojson", ".ndjson")   # formats whose ?_stream=on holds every row
 GC_THRESHOLD = (10_000, 10, 10)   # objects allocated between young collections (CPython's default: 700)
 
 
@@ -261,12 +265,17 @@ async def warm_facets(datasette) -> dict[str, float]:
 
 
 async def _stream_arguments(datasette, path: str, args: set[str]) -> list[str]:
-    """What a CSV stream lacks: `_size=max`, and `_sort=<primary key>` for a table and no sort."""
-    extra = [] if "_size" in args else ["_size=max"]
+    """What a stream lacks: `_size=max` for a CSV (a first page of one row, without facets or count,
+    for the formats that read their own pages), and `_sort=<primary key>` for a table and no sort."""
+    suffix = "." + path.rsplit(".", 1)[-1]
+    if suffix == ".csv":
+        extra = [] if "_size" in args else ["_size=max"]
+    else:
+        extra = [f"{key}=1" for key in ("_size", "_nofacet", "_nocount") if key not in args]
     parts = path.strip("/").split("/")
     if "_sort" in args or "_sort_desc" in args or len(parts) != 2:
         return extra
-    database, table = tilde_decode(parts[0]), tilde_decode(parts[1][:-len(".csv")])
+    database, table = tilde_decode(parts[0]), tilde_decode(parts[1][:-len(suffix)])
     db = datasette.databases.get(database)
     if db is not None and await db.table_exists(table):
         pks = await db.primary_keys(table)
@@ -282,13 +291,13 @@ def without_next(query: bytes) -> bytes:
 
 
 def stream_csv(app, datasette):
-    """ASGI middleware for CSV streams: every row whichever page the link was on (without_next);
-    whole pages of max_returned_rows per query, in primary-key order unless the URL sorts, blocks of
-    rows per message (the lever stream_csv)."""
+    """ASGI middleware for CSV streams (and the GeoJSON and NDJSON streams): every row whichever page
+    the link was on (without_next); whole pages of max_returned_rows per query, in primary-key order
+    unless the URL sorts, blocks of rows per message (the lever stream_csv)."""
     in_blocks = lever_on("stream_csv")
 
     async def streaming(scope, receive, send):
-        if scope.get("type") != "http" or not scope.get("path", "").endswith(".csv"):
+        if scope.get("type") != "http" or not scope.get("path", "").endswith(STREAMED):
             return await app(scope, receive, send)
         query = scope.get("query_string", b"")
         args = {k for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}

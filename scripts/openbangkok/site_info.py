@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from datasette.database import QueryInterrupted
-from datasette.utils import escape_sqlite
+from datasette.utils import derive_named_parameters, escape_sqlite
+from datasette_cluster_map import location_columns_from_columns
 
 from .catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from .incremental import STATE_TABLE
 from .opendata import ServedTable
 from .site_metadata import DATABASE
+from .xlsx_stream import EXCEL_DATA_ROWS
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"
 
@@ -56,8 +58,11 @@ class PublicTable:
     description: str
     is_view: bool
     count: int | None
-    columns: list[dict] = field(default_factory=list)   # name, sqlite_type, label, description, notnull
+    # name, sqlite_type, type (Table Schema), label, description, notnull, constraints (Table Schema),
+    # blanks (empty or null values in this build, from build_columns; None when not profiled)
+    columns: list[dict] = field(default_factory=list)
     primary_keys: list[str] = field(default_factory=list)
+    searchable: bool = False   # ?_search= (a full-text index)
     dataset: str | None = None
     licence: str | None = None
     licence_url: str | None = None
@@ -74,6 +79,14 @@ async def _view_counts(db, views: list[str], limit_ms: int = 200) -> dict[str, i
         except (QueryInterrupted, sqlite3.DatabaseError):  # a slow view's count is simply not shown
             pass
     return counts
+
+
+async def _blanks(db) -> dict[tuple[str, str], int]:
+    """{(table, column): empty or null values} of this build, from its profile (build_columns)."""
+    if "build_columns" not in await db.table_names():
+        return {}
+    rows = (await db.execute("select table_name, column_name, blanks from build_columns")).rows
+    return {(table, column): blanks for table, column, blanks in rows}
 
 
 async def _created_by(db) -> dict[str, str]:
@@ -102,6 +115,7 @@ async def public_tables(datasette) -> list[PublicTable]:
     counts.update(await _view_counts(db, views))
     sources = {s.name: s for s in catalog(datasette).sources}
     created_by = await _created_by(db)
+    blanks = await _blanks(db)
     result = []
     for name in names:
         meta = datasette.metadata(database=DATABASE, table=name, fallback=False) or {}
@@ -123,6 +137,8 @@ async def public_tables(datasette) -> list[PublicTable]:
                 "label": field_.get("title") or "",
                 "description": field_.get("description") or (meta.get("columns") or {}).get(column, ""),
                 "notnull": bool(detail and detail.notnull) or column == "rowid",
+                "constraints": field_.get("constraints") or {},
+                "blanks": blanks.get((name, column)),
             })
         result.append(PublicTable(
             name=name,
@@ -132,12 +148,51 @@ async def public_tables(datasette) -> list[PublicTable]:
             count=counts.get(name),
             columns=columns,
             primary_keys=[] if name in views else (await db.primary_keys(name) or ["rowid"]),
+            searchable=bool(meta.get("fts_table") or (name not in views and await db.fts_table(name))),
             dataset=sources[name].dataset if name in sources else created_by.get(name),
             licence=meta.get("license") or datasette.metadata("license"),
             licence_url=meta.get("license_url") or datasette.metadata("license_url"),
             source=meta.get("source") or datasette.metadata("source"),
         ))
     cache["tables"] = result
+    return result
+
+
+def location_columns(table: PublicTable) -> tuple[str, str] | None:
+    """The table's latitude and longitude columns, found as datasette-cluster-map finds them (a map,
+    a .geojson), or None."""
+    found = location_columns_from_columns([c["name"] for c in table.columns])
+    return (found[0], found[1]) if found else None
+
+
+def downloads(table: PublicTable) -> list[str]:
+    """The complete downloads of a table (keys of opendata.DOWNLOADS): the streams, and the
+    workbook when every row fits in Excel."""
+    formats = ["CSV", "JSON"] + (["GeoJSON"] if location_columns(table) else [])
+    return formats + (["XLSX"] if table.count is not None and table.count <= EXCEL_DATA_ROWS else [])
+
+
+@dataclass
+class CannedQuery:
+    """A canned query of the site, as the API documents it."""
+
+    name: str
+    title: str
+    description: str
+    params: list[str]
+    kinds: dict[str, str]   # param_kinds: how a parameter is read (openbangkok.query_params)
+
+
+async def canned_queries(datasette) -> list[CannedQuery]:
+    """The site's read-only canned queries, with their parameters."""
+    db = datasette.get_database(DATABASE)
+    result = []
+    for name, query in (await datasette.get_canned_queries(DATABASE, None)).items():
+        if query.get("write"):
+            continue
+        params = query.get("params") or await derive_named_parameters(db, query["sql"])
+        result.append(CannedQuery(name, query.get("title") or name, (query.get("description") or "").strip(),
+                                  list(dict.fromkeys(params)), query.get("param_kinds") or {}))
     return result
 
 
