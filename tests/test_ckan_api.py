@@ -179,7 +179,7 @@ def test_catalogue_actions(ckan, built_conn):
     assert "เขต" in ckan.action.tag_list() and "Districts" in ckan.action.tag_list()
     assert ckan.action.site_read() is True and ckan.action.status_show()["ckan_version"].startswith("2.10")
     extras = {e["key"]: e["value"] for e in package["extras"]}
-    assert extras["dga:ownerOrganisation"].startswith("กรุงเทพมหานคร") and extras["dga:format"] == "CSV, JSON, XLSX"
+    assert extras["dga:ownerOrganisation"].startswith("กรุงเทพมหานคร") and extras["dga:format"] == "CSV, JSON, GeoJSON, XLSX"
 
 
 def test_the_resource_url_downloads_the_whole_table(ckan, live_server, built_conn):

@@ -280,7 +280,7 @@ async def test_a_browser_may_post_json_from_another_site(ds):
     assert "content-type" in preflight.headers["access-control-allow-headers"].lower()
     answer = await ds.client.post("/api/3/action/site_read", json={})
     assert answer.headers["access-control-allow-origin"] == "*" and answer.headers["cache-control"] == "no-store"
-    assert (await ds.client.get("/api/3/action/site_read")).headers["cache-control"].startswith("max-age=")
+    assert "max-age=" in (await ds.client.get("/api/3/action/site_read")).headers["cache-control"]
 
 
 async def test_the_api_page_shows_the_ckan_api(ds):

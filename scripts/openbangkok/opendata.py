@@ -246,10 +246,16 @@ def frequency(dga: dict) -> tuple[str, str]:
     return FREQUENCIES.get(dga["updateFrequency"], FREQUENCIES["irregular"])
 
 
-def dga_record(dataset: Dataset, sources: list[Source], site: dict, formats: list[str] | None = None) -> dict:
+def formats_of(downloads) -> list[str]:
+    """The kinds of complete download (keys of DOWNLOADS, in its order) any of `downloads` (each a
+    table's list of them) offers."""
+    downloads = list(downloads)
+    return [kind for kind in DOWNLOADS if any(kind in table for table in downloads)]
+
+
+def dga_record(dataset: Dataset, sources: list[Source], site: dict, formats: list[str]) -> dict:
     """The DGA fields of a dataset as the Thai government catalogue form names them (`dga:` keys),
-    for the DCAT catalogue and the CKAN API's extras; `formats`: its complete downloads (default:
-    every kind of DOWNLOADS)."""
+    for the DCAT catalogue and the CKAN API's extras; `formats`: its complete downloads (formats_of)."""
     dga = dga_fields(dataset)
     sources_meta = _sources(dataset.descriptor, *(s.descriptor for s in sources))
     return {
@@ -260,7 +266,7 @@ def dga_record(dataset: Dataset, sources: list[Source], site: dict, formats: lis
         "dga:updateFrequency": frequency(dga)[1],
         "dga:geographicCoverage": dga["geographicCoverage"],
         "dga:dataSource": "; ".join(s.get("title") or s.get("path", "") for s in sources_meta),
-        "dga:format": formats if formats is not None else list(DOWNLOADS),
+        "dga:format": formats,
         "dga:dataCategory": dga["dataCategory"],
         "dga:license": (dataset_licence(dataset) or {}).get("title", site.get("license", "")),
     }
@@ -344,8 +350,7 @@ def dcat_catalog(catalog: Catalog, base_url: str, tables: dict[str, list[str]], 
             "dcat:landingPage": {"@id": f"{base_url}/{DATABASE}/{quote(sources[0].name)}"},
             "dcat:distribution": [d for s in sources
                                   for d in _distributions(base_url, s, tables[s.name], licence, built_at)],
-            **dga_record(dataset, sources, site,
-                         formats=[f for f in DOWNLOADS if any(f in tables[s.name] for s in sources)]),
+            **dga_record(dataset, sources, site, formats_of(tables[s.name] for s in sources)),
         }
         if licence and licence.get("path"):
             node["dct:license"] = {"@id": licence["path"]}

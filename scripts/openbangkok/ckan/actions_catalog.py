@@ -17,10 +17,12 @@ from ..opendata import (
     dataset_licence,
     dga_fields,
     dga_record,
+    formats_of,
     keywords,
     language_parts,
     plain_text,
 )
+from ..site_info import downloads
 from ..site_metadata import DATABASE
 from .envelope import NotFound, ValidationError, as_bool, as_int, as_list
 from .published import Organization, Package, Published, Resource, published, stable_id
@@ -93,9 +95,10 @@ def package_dict(package: Package, base_url: str, site: dict) -> dict:
     descriptor, dga = package.dataset.descriptor, dga_fields(package.dataset)
     tables = {r.table.name for r in package.resources}
     sources = [s for s in package.dataset.sources if s.name in tables]
+    formats = formats_of(downloads(r.table) for r in package.resources)
     tags = [tag_dict(name) for name in tag_names(package)]
     extras = [{"key": k, "value": ", ".join(v) if isinstance(v, list) else v}
-              for k, v in sorted(dga_record(package.dataset, sources, site).items())]
+              for k, v in sorted(dga_record(package.dataset, sources, site, formats).items())]
     return {
         "author": dga["owner"], "author_email": None, "creator_user_id": None, "extras": extras, "groups": [],
         "id": package.id, **licence_fields(package, site),
