@@ -1,10 +1,20 @@
-"""Mistakes in a page's address answered 400 with what to change, not 500: Datasette 0.65 answers
-an unknown column in ?_sort= or ?_sort_desc=, and a ?_next= on a view that is not a number (a view's
-pages are offsets), with a server error."""
+"""Bad requests answered early and in words, errors answered at no cost (openbangkok.errors,
+openbangkok.request_limits).
+
+- An address over the size limits (a query string over 8 KB, too many parameters, one parameter
+  repeated too often, a NUL byte) is refused before Datasette reads it: 414 or 400.
+- Every exception is answered by openbangkok.errors.answer(), never by Datasette's own handler
+  (which prints a traceback with locals through `rich`, on the event loop): this hook wraps the
+  handle_exception hooks and keeps only this answer. A client's mistake is a 4xx.
+- Datasette 0.65 answers an unknown column in ?_sort= or ?_sort_desc=, and a ?_next= on a view that
+  is not a number (a view's pages are offsets), with a server error: they get words of their own.
+"""
 
 from datasette import hookimpl
-from datasette.handle_exception import handle_exception as datasette_error_page
-from datasette.utils.asgi import BadRequest
+from datasette.utils.asgi import Request
+
+from openbangkok.errors import answer, render
+from openbangkok.request_limits import refusal
 
 UNKNOWN_SORT = "Cannot sort table by "
 
@@ -22,7 +32,23 @@ def what_to_change(request, exception: Exception) -> str | None:
     return None
 
 
-@hookimpl
+@hookimpl(hookwrapper=True)
 def handle_exception(datasette, request, exception):
-    message = what_to_change(request, exception)
-    return None if message is None else datasette_error_page(datasette, request, BadRequest(message))
+    outcome = yield
+    outcome.force_result([lambda: answer(datasette, request, exception, what_to_change(request, exception))])
+
+
+@hookimpl(trylast=True)   # applied after the other wrappers: outside them, before they read the request
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def refusing(scope, receive, send):
+            refused = refusal(scope) if scope.get("type") == "http" else None
+            if refused is None:
+                return await app(scope, receive, send)
+            request = Request(scope, receive)
+            response = await render(datasette, request, *refused)
+            await response.asgi_send(send)
+
+        return refusing
+
+    return wrap

@@ -33,6 +33,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from openbangkok.sql_guard import streamed
+
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_DATA_ROWS = 1_048_575          # rows per sheet, less the header row
 EXCEL_CELL_CHARS = 32_767
@@ -214,7 +216,7 @@ async def _query_rows(datasette, database: str, sql: str, params: dict, writer: 
     limit_ms = datasette.setting("sql_time_limit_ms")
 
     def run(conn):
-        with sqlite_timelimit(conn, limit_ms):
+        with sqlite_timelimit(conn, limit_ms), streamed(conn):
             cursor = conn.execute(sql, params or {})
             while True:
                 rows = cursor.fetchmany(1000)

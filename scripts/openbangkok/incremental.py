@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog, Dataset
-from .processes import process_context
+from .processes import die_with_parent, process_context
 from .site_metadata import METADATA_FILE
 
 PACKAGE = Path(__file__).resolve().parent
@@ -145,6 +145,7 @@ class BackgroundFingerprints:
 
 
 def _send_fingerprints(catalog: Catalog, previous: Previous, sender) -> None:
+    die_with_parent()
     try:
         sender.send((fingerprints(catalog, previous), previous.file_hashes))
     except Exception as e:  # noqa: BLE001 - raised by BackgroundFingerprints.result()

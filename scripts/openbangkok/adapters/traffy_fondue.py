@@ -49,7 +49,7 @@ from ..catalog import Catalog, Source
 from ..freed_memory import keep_freed_memory
 from ..places import bangkok_district_code, province_of
 from ..problems import Problem
-from ..processes import process_context
+from ..processes import die_with_parent, process_context
 from ..redact import KINDS, NINE_DIGITS, Redactor, find_personal_data
 from ..search_index import SearchIndex
 from ..thai_search import TOKENIZE
@@ -522,6 +522,7 @@ _worker: Parser | None = None
 
 def _start_worker(source: Source, header: list[str]) -> None:
     global _worker
+    die_with_parent()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     # A worker makes millions of lists and tuples and no reference cycles: the cyclic garbage
     # collector would only walk them (it doubled the time of reading records).
