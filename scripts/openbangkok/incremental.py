@@ -84,8 +84,11 @@ def file_key(dataset_name: str, folder: Path, path: Path) -> str:
 
 
 def dataset_fingerprint(dataset: Dataset, previous: Previous) -> str:
+    """Over the regular files of the folder (a link leading out of it is not read: validation refuses it)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in dataset.folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+    folder = dataset.folder.resolve()
+    for path in sorted(p for p in dataset.folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+                       and (not p.is_symlink() or p.resolve().is_relative_to(folder))):
         key = file_key(dataset.name, dataset.folder, path)
         digest.update(key.encode() + previous.hash_of(path, key).encode())
     return digest.hexdigest()

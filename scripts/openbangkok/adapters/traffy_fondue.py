@@ -50,7 +50,7 @@ from ..freed_memory import keep_freed_memory
 from ..places import bangkok_district_code, province_of
 from ..problems import Problem
 from ..processes import die_with_parent, process_context
-from ..redact import KINDS, NINE_DIGITS, Redactor, find_personal_data
+from ..redact import KINDS, Redactor, find_personal_data, may_hold_personal_data
 from ..search_index import SearchIndex
 from ..thai_search import TOKENIZE
 from ..validate import ROW_COLUMN, Staged, display_path, no_data_rows
@@ -211,10 +211,13 @@ def parse_coords(text: str) -> tuple[float | None, float | None, str | None]:
 
 
 def parse_count(text: str, low: int, high: int | None) -> int | None | str:
-    """An integer written as '3' or '3.0'; 'bad' when it is something else."""
+    """An integer written as '3' or '3.0'; 'bad' when it is something else, or a phone or ID number
+    (count_reopen=0678901234 was published as 678901234)."""
     text = text.strip()
     if not text:
         return None
+    if may_hold_personal_data(text) and find_personal_data(text):
+        return "bad"
     try:
         number = float(thai.arabic_digits(text))
     except ValueError:
@@ -234,6 +237,7 @@ class Parser:
 
     def __init__(self, source: Source, header: list[str]):
         self.pick = operator.itemgetter(*(header.index(name) for name in COLUMNS))
+        self.header = header
         self.ticket_index = header.index("ticket_id")
         self.width = len(header)
         self.redactor = Redactor()
@@ -420,9 +424,14 @@ def iso_seconds(moment: dt.datetime, written: str) -> str:
 
 
 def raw_record(cells: list[str], redactor: Redactor) -> str:
+    """The row as the file has it, redacted, cut at prepare.MAX_CELL_CHARACTERS (an Excel artefact of
+    10,000 empty cells, or a pasted file, is no cell for the site to serve)."""
     out = io.StringIO()
     csv.writer(out, lineterminator="").writerow(cells)
-    return redactor.redact(out.getvalue())
+    text = out.getvalue()
+    if len(text) > prepare.MAX_CELL_CHARACTERS:
+        text = text[:prepare.MAX_CELL_CHARACTERS] + "…"
+    return redactor.redact(text)
 
 
 def scan(path) -> tuple[str, int]:
@@ -499,12 +508,18 @@ def parse_records(parser: Parser, records) -> Piece:
             rejected.append((number, line, None, f"unparseable row: {len(cells)} cells where the header has {width}",
                              f"อ่านแถวไม่ได้: มี {len(cells)} ช่อง แต่หัวตารางมี {width} ช่อง",
                              raw_record(cells, parser.redactor)))
+        elif max(map(len, cells)) > prepare.MAX_CELL_CHARACTERS:
+            longest = max(range(width), key=lambda k: len(cells[k]))
+            rejected.append((number, line, None,
+                             f"a cell ({parser.header[longest]}) holds {len(cells[longest]):,} characters; "
+                             f"at most {prepare.MAX_CELL_CHARACTERS:,}",
+                             f"ช่อง {parser.header[longest]} ยาวเกินกว่าที่รับได้", raw_record(cells, parser.redactor)))
         else:
             ticket = cells[parser.ticket_index].strip()
             if not ticket:
                 rejected.append((number, line, None, "no ticket_id", "ไม่มีรหัสเรื่อง (ticket_id)",
                                  raw_record(cells, parser.redactor)))
-            elif (NINE_DIGITS.search(ticket) or "@" in ticket) and find_personal_data(ticket):
+            elif may_hold_personal_data(ticket) and find_personal_data(ticket):
                 # the key is published as it is: a phone number or e-mail there is not published
                 rejected.append((number, line, None, "ticket_id looks like personal data",
                                  "รหัสเรื่องดูเหมือนข้อมูลส่วนบุคคล", raw_record(cells, parser.redactor)))
