@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -176,6 +177,9 @@ def serve(db_path, datasets, host, port, inspect_file):
         raise click.UsageError(str(e)) from e
     asyncio.run(ds.invoke_startup())
     click.echo(f"Open Bangkok on http://{host}:{port}/")
+    # uvicorn stops on SIGTERM, then raises it again: as an exit, so that exit handlers run (the server's
+    # link to its database file is removed by one, openbangkok.pinned_file)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 
 

@@ -65,5 +65,6 @@ def installed(db):
                 sql = sql[:end] + "".join(f", +{key}" for key in tie) + sql[end:]
         return await execute(sql, params, **kwargs)
 
+    run.known = known
     db.execute = run
     return db
