@@ -95,12 +95,16 @@ def classify(request, exception: BaseException) -> tuple[int, str | Markup, str 
         return exception.status, str(exception.args[0]) if exception.args else NOT_FOUND, None
     sql = sql_cause(exception)
     client_sql = sql is not None and not any(words in str(sql).lower() for words in SERVER_SIDE_SQL)
-    if isinstance(exception, DatasetteError):
-        status = exception.status if exception.status < 500 or not client_sql else 400
+    if isinstance(exception, DatasetteError):   # Datasette's own words; its 500s are also for a parameter it
+        # could not use ("Invalid _through - could not find corresponding foreign key")
+        status = exception.status if exception.status < 500 or not (client_sql or request.query_string) else 400
         message = Markup(exception.message) if exception.message_is_html else exception.message
         return status, message, exception.title
     if client_sql:
         return 400, f"SQLite refused the query: {sql} / คำสั่ง SQL ใช้ไม่ได้", "Invalid SQL"
+    if isinstance(exception, MemoryError) and request.query_string:   # SQLite's memory limit (sql_guard)
+        return 400, ("the query needs more memory than the site gives one query: narrow it down "
+                     "/ คำสั่งนี้ใช้หน่วยความจำเกินกว่าที่กำหนด กรุณาจำกัดให้แคบลง"), "Invalid SQL"
     if isinstance(exception, READING_ERRORS) and request.query_string:
         names = ", ".join(sorted(set(request.args)))[:200]
         return 400, (f"the parameters of this address could not be read ({names}): check their values "

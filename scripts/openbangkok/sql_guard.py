@@ -3,7 +3,8 @@
 Every connection the site opens is guarded (guard(), from plugins/sql_guard.py's prepare_connection):
 
 - SQLite's own limits (LIMITS, Connection.setlimit): no value over VALUE_BYTES, no ATTACH, short
-  LIKE patterns, shallow expressions; a value that would be larger is an error, not an allocation.
+  LIKE patterns, shallow expressions; a value that would be larger is an error, not an allocation;
+  and at most HEAP_BYTES of memory for SQLite in the whole process.
 - An authorizer with allow lists, derived by running every page, facet, search, canned query and
   README example of the site (tests/security/test_sql_surface.py does it again): reading tables and
   views, the functions of ALLOWED_FUNCTIONS, the table-valued functions of ALLOWED_TABLE_FUNCTIONS,
@@ -28,6 +29,10 @@ import weakref
 VALUE_BYTES = 1_000_000     # the build admits cells of 100,000 characters: at most 400 KB of UTF-8
 ROW_BYTES = 4_000_000
 ANSWER_BYTES = 20_000_000   # a page is 1,000 rows; 1,000 complaints are about 2 MB
+# All of SQLite's memory in the site's process (a process-wide limit): a search of every prefix at once
+# (ก* OR ข* OR ...) holds the doclists of most of the index, 40 MB for 200,000 complaints; past this
+# a query fails with "out of memory" (HTTP 400) instead of the process growing without bound.
+HEAP_BYTES = 1 << 30
 
 LIMITS = {
     sqlite3.SQLITE_LIMIT_LENGTH: VALUE_BYTES,
@@ -234,6 +239,7 @@ def guard(conn, database: str) -> None:
     """Limits, authorizer and answer size on a connection the site opened to `database`."""
     for limit, value in LIMITS.items():
         conn.setlimit(limit, value)
+    conn.execute(f"pragma hard_heap_limit = {HEAP_BYTES}")
     for (name, arity), function in LINEAR_FUNCTIONS.items():
         conn.create_function(name, arity, function, deterministic=True)
     strict = database not in DATASETTE_OWN

@@ -26,6 +26,7 @@ MISTAKES = [
     (f"/{DATABASE}/no_such_table.json", 404), ("//evil.example", 404), ("//evil.example/x.json", 404),
     (f"{T}/2099-NOSUCH", 404), (f"{T}?_facet=%00", 400), (f"{T}.json?_facet=%00", 400),
     (f"{T}.json?_through={{}}", 400), (f"{T}?_through=%7B%22table%22%3A1%7D", 400), (f"{T}.json?_through=x", 400),
+    (f"{T}.json?_through=" + urllib.parse.quote('{"table": "districts", "column": "x", "value": "1"}'), 400),
     (f"{T}.json?_facet=nope", 400), (f"{T}.json?_facet_array=nope", 400), (f"{T}.json?_sort=nope", 400),
     (f"{T}.json?_where=nope", 400), (f"{T}.json?_where=1)", 400), (f"{T}.json?_size=abc", 400),
     (f"{T}.json?_size=100000", 400),

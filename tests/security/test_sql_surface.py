@@ -94,8 +94,8 @@ def test_every_limit_is_set_on_a_guarded_connection(built_db):
      "too big"),
     ("with recursive r(s) as (select 'x' union all select s || s from r) select length(s) from r", "too big"),
     (f"select length(replace(printf('%.*c', {VALUE_BYTES // 2}, 'a'), 'a', 'aaa'))", "too big|raised exception"),
-    (f"select length(group_concat(printf('%.*c', 1000, 'x'))) from (with recursive r(n) as "
-     f"(select 1 union all select n + 1 from r limit {VALUE_BYTES // 1000 + 10}) select n from r)", "too big"),
+    ((f"select length(group_concat(printf('%.*c', 1000, 'x'))) from (with recursive r(n) as "
+      f"(select 1 union all select n + 1 from r limit {VALUE_BYTES // 1000 + 10}) select n from r)"), "too big"),
     ("select 'a' like '" + "%a" * 160 + "'", "pattern too complex"),
     ("select " + "(" * 300 + "1" + ")" * 300, "too large|stack overflow"),
     ("select 1" + " + 1" * 300, "too large"),
@@ -211,8 +211,9 @@ def site_addresses(site, tables: dict[str, list[str]], searchable: set[str]) -> 
         if columns:
             addresses.append(f"{base}?_sort_desc={urllib.parse.quote(columns[-1])}")
         if table in searchable:
-            addresses += [f"{base}?_search=%E0%B9%84%E0%B8%9F", f"{base}.json?_search=%E0%B8%99%E0%B9%89%E0%B8%B3"
-                          f"&district_code=1010", f"{base}.json?types__arraycontains=%E0%B8%96%E0%B8%99%E0%B8%99"]
+            addresses += [f"{base}?_search=%E0%B9%84%E0%B8%9F",
+                          f"{base}.json?_search=%E0%B8%99%E0%B9%89%E0%B8%B3&district_code=1010",
+                          f"{base}.json?types__arraycontains=%E0%B8%96%E0%B8%99%E0%B8%99"]
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     addresses += [m.group(1) for m in re.finditer(r"(?:http://127\.0\.0\.1:8001|`)(/openbangkok[^\s'`\"<]*)(?=[\s'`\"])",
                                                   readme)]
@@ -258,3 +259,27 @@ async def test_the_allow_lists_hold_what_every_page_of_the_site_needs(built_db, 
     assert len(addresses) > 150
     assert failed == []
     assert denied == []
+
+
+def test_sqlite_holds_at_most_its_share_of_memory(built_db):
+    """A search of every prefix at once held most of the index in memory (the limit is the process's)."""
+    conn = guarded(built_db)
+    setting = sqlite3.connect(":memory:")   # the limit is read and, for the test, lowered elsewhere
+    assert setting.execute("pragma hard_heap_limit").fetchone()[0] == sql_guard.HEAP_BYTES
+    setting.execute("pragma hard_heap_limit = 500000")
+    letters = "กขคงจฉชซดตถทนบปผพฟมยรลวสหอ"
+    try:
+        with pytest.raises(MemoryError):
+            conn.execute("select rowid from complaints_fts where complaints_fts match '"
+                         + " OR ".join(f"{c}*" for c in letters) + "' order by rank").fetchall()
+    finally:
+        setting.execute(f"pragma hard_heap_limit = {sql_guard.HEAP_BYTES}")
+
+
+async def test_a_query_over_the_memory_limit_is_a_400(ds):
+    from datasette.utils.asgi import Request
+
+    from openbangkok.errors import classify
+
+    status, message, _ = classify(Request.fake(sql_url("select 1")), MemoryError())
+    assert status == 400 and "memory" in message
