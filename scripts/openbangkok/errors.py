@@ -126,11 +126,21 @@ async def render(datasette, request, status: int, message, title: str | None = N
     return Response.html(html, status=status, headers=headers)
 
 
+def _where(request) -> str:
+    return _printable(f"{request.method} {request.path}" + (f"?{request.query_string}" if request.query_string else ""))
+
+
+async def refused(datasette, request, status: int, message: str, title: str | None = None) -> Response:
+    """The answer to an address refused before Datasette read it (openbangkok.request_limits), logged."""
+    ERROR_LOG.write(logging.INFO, f"{_where(request)} -> {status} refused: {_printable(message)}")
+    return await render(datasette, request, status, message, title)
+
+
 async def answer(datasette, request, exception: BaseException, message: str | None = None) -> Response:
     """The answer to an exception raised while serving `request`, logged in one line. `message`: the
     reader's words for it where a plugin knows better than classify()."""
     status, said, title = (400, message, None) if message else classify(request, exception)
-    where = _printable(f"{request.method} {request.path}" + (f"?{request.query_string}" if request.query_string else ""))
+    where = _where(request)
     if status >= 500:
         reference = secrets.token_hex(4)
         said = (f"เกิดข้อผิดพลาดภายในระบบ / Internal error {reference}: the site logged it; "

@@ -294,3 +294,11 @@ async def test_a_query_over_the_memory_limit_is_a_400(ds):
 
     status, message, _ = classify(Request.fake(sql_url("select 1")), MemoryError())
     assert status == 400 and "memory" in message
+
+
+def test_security_md_lists_exactly_the_sql_the_site_allows():
+    text = (Path(__file__).parents[2] / "SECURITY.md").read_text(encoding="utf-8")
+    section = re.search(r"- these functions(.*)Everything else", text, re.S).group(1)
+    listed = {name for span in re.findall(r"`([^`]+)`", section) for name in span.split()}
+    listed -= {"openbangkok/sql_guard.py", "ALLOWED_FUNCTIONS"}
+    assert listed == sql_guard.ALLOWED_FUNCTIONS | sql_guard.ALLOWED_TABLE_FUNCTIONS
