@@ -40,6 +40,7 @@ from . import load
 from .catalog import Catalog, Source
 from .incremental import (SITE_KEY, STATE_TABLE, BackgroundFingerprints, Previous, datasets_to_build, file_key,
                           fingerprints)
+from .prepare import MAX_CELL_CHARACTERS
 from .problems import Problem, Report
 from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
 from .redact import redact
@@ -160,11 +161,16 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
             "rows_read": stats.get("rows_read"),
             "rows_published": tables.get(source.name, {}).get("rows"),
             "rows_rejected": stats.get("rows_rejected", 0),
-            # messages quote what files hold (a header, a value): published redacted, as the data is
-            "conversions": redact("\n".join(p.message for p in notes if p.severity == "info")),
-            "warnings": redact("\n".join(p.message for p in notes if p.severity == "warning")),
+            # messages quote what files hold (a header, a value): published redacted, as the data is, and
+            # no longer than a cell may be (the site reads no value over sql_guard.VALUE_BYTES)
+            "conversions": redact(bounded("\n".join(p.message for p in notes if p.severity == "info"))),
+            "warnings": redact(bounded("\n".join(p.message for p in notes if p.severity == "warning"))),
         })
     db[FILES_TABLE].insert_all(rows, pk="table_name", replace=True, alter=True)
+
+
+def bounded(text: str) -> str:
+    return text if len(text) <= MAX_CELL_CHARACTERS else text[:MAX_CELL_CHARACTERS] + "\n…"
 
 
 def publish_source(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:

@@ -285,3 +285,24 @@ def test_a_file_size_limit_is_told_as_a_full_disk(tmp_path):
                 f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); sys.argv[0] = 'openbkk'; "
                 f"runpy.run_module('openbangkok', run_name='__main__')")]
     assert_disk_full_told(build_into_a_small_disk(tmp_path, out, bounded), out, before)
+
+
+def test_a_wide_traffy_dump_is_refused_or_its_rows_rejected_within_bounds(tmp_path):
+    """The dump's adapter reads no frictionless: a wide header is refused, a wide row rejected and kept
+    (complaints_rejected) no longer than a cell may be."""
+    datasets = copy_datasets(tmp_path, "reference", "complaints")
+    dump = datasets / "complaints" / "traffy_fondue.csv"
+    rows = list(csv.reader(dump.open(encoding="utf-8")))
+    wide = [rows[0] + [f"extra{n}" for n in range(10_000)]] + [r + [""] * 10_000 for r in rows[1:]]
+    with dump.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(wide)
+    result = openbkk("validate", "--datasets", str(datasets))
+    assert result.returncode == 1 and "traffy_fondue.csv:1:: format-error: the header has 10,016 columns" in result.stderr
+    with dump.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([rows[0], rows[1] + ["x" * 60_000, "y" * 60_000], *rows[2:]])
+    out = tmp_path / "openbangkok.db"
+    assert build(load_catalog(datasets), out).ok
+    import sqlite3
+    (reason, raw), = sqlite3.connect(out).execute("select reason, raw_record from complaints_rejected "
+                                                  "where raw_record like ?", [f"{rows[1][0]},%"]).fetchall()
+    assert "18 cells" in reason and len(raw) <= 100_001

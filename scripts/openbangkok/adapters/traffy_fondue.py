@@ -793,6 +793,13 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
                                   "ไฟล์ว่างเปล่า"))
         return
     header = [h.strip().lstrip("\ufeff") for h in header]
+    if len(header) > prepare.MAX_COLUMNS:   # 10,000 columns: as many warnings, and a build_files row of megabytes
+        staged.report.add(Problem(
+            display, 1, None, "format-error",
+            f"the header has {len(header):,} columns; at most {prepare.MAX_COLUMNS} are read: delete the empty "
+            f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
+            f"หัวตารางมี {len(header):,} คอลัมน์ เกิน {prepare.MAX_COLUMNS} คอลัมน์ กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน"))
+        return
     try:  # a file saved with semicolons or tabs, as plain files are told
         prepare.check_header(header, {"fields": [{"name": column} for column in COLUMNS]})
     except prepare.Refused as refused:
