@@ -6,8 +6,8 @@ Every connection the site opens is guarded (guard(), from plugins/sql_guard.py's
   LIKE patterns, shallow expressions; a value that would be larger is an error, not an allocation;
   and at most HEAP_BYTES of memory for SQLite in the whole process.
 - An authorizer with allow lists, derived by running every page, facet, search, canned query and
-  README example of the site (tests/security/test_sql_surface.py does it again): reading tables and
-  views, the functions of ALLOWED_FUNCTIONS, the table-valued functions of ALLOWED_TABLE_FUNCTIONS,
+  README example of the site (tests/security/test_sql_surface.py does it again): reading the tables
+  and views the database has when the connection opens (it is immutable), the functions of ALLOWED_FUNCTIONS, the table-valued functions of ALLOWED_TABLE_FUNCTIONS,
   the pragmas of READ_PRAGMAS. Everything else is refused: fts3_tokenizer() (with Debian's
   ENABLE_FTS3_TOKENIZER it returns a pointer and, given one, makes the process jump there),
   fts3tokenize, dbstat, sqlite_dbpage, load_extension(), zeroblob(), writing, ATTACH, transactions.
