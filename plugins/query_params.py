@@ -4,9 +4,9 @@
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.handle_exception import handle_exception as datasette_error_page
-from datasette.utils.asgi import BadRequest, Request
+from datasette.utils.asgi import Request
 
+from openbangkok.errors import render
 from openbangkok.query_params import read
 from openbangkok.site_metadata import DATABASE
 
@@ -30,8 +30,8 @@ def asgi_wrapper(datasette):
             pairs = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
             try:
                 pairs = [(k, read(k, kinds[k], v) if k in kinds else v) for k, v in pairs]
-            except ValueError as error:   # Datasette's own 400 page or JSON, with its CORS headers
-                response = await datasette_error_page(datasette, Request(scope, receive), BadRequest(str(error)))()
+            except ValueError as error:   # Datasette's 400 page or JSON, with its CORS headers
+                response = await render(datasette, Request(scope, receive), 400, str(error))
                 return await response.asgi_send(send)
             await app({**scope, "query_string": urlencode(pairs).encode()}, receive, send)
 

@@ -4,9 +4,17 @@ startup instead of at every request, searches and filtered pages answered with e
 faster SQL (openbangkok.sql_rewrites), table permissions and rows with labels without Datasette's
 per-request Python (openbangkok.table_permissions, serving.iterate_rows_in_c), CSV streams in
 whole pages and blocks of rows, pages sorted on repeated values that show every row once
-(openbangkok.tie_breaker), and the garbage collector tuned once the site has started."""
+(openbangkok.tie_breaker), and the garbage collector tuned once the site has started.
+
+The database file's hash (its ETag) is computed at startup, off the event loop, from the file the
+site answers from (openbangkok.pinned_file); /-/databases.json lists the databases without the
+path of their file on the server."""
+
+import asyncio
+import json
 
 from datasette import hookimpl
+from datasette.utils.asgi import Response
 
 from openbangkok import serving, sql_rewrites, table_permissions, tie_breaker
 
@@ -25,6 +33,8 @@ def register_facet_classes():
 @hookimpl
 def startup(datasette):
     async def warm():
+        immutable = [db for db in datasette.databases.values() if not db.is_mutable and not db.is_memory]
+        await asyncio.to_thread(lambda: [db.hash for db in immutable])   # read once, here, not on the event loop
         for db in datasette.databases.values():
             tie_breaker.installed(db)   # first: the rewrites below see Datasette's own SQL
         await sql_rewrites.find_precomputed(datasette)
@@ -40,3 +50,19 @@ def startup(datasette):
 def asgi_wrapper(datasette):
     # tryfirst: applied first, so it sits next to Datasette and the other wrappers see blocks, not rows
     return lambda app: serving.stream_csv(app, datasette)
+
+
+async def databases(datasette, request):
+    """Datasette's /-/databases.json without `path`: where the file lies on the server is nobody's business."""
+    listed = [{"name": name, "route": db.route, "size": db.size, "is_mutable": db.is_mutable,
+               "is_memory": db.is_memory, "hash": db.hash}
+              for name, db in datasette.databases.items() if name != "_internal"]
+    if request.url_vars.get("format") == "json":
+        return Response.json(listed)
+    return Response.html(await datasette.render_template(
+        "show_json.html", {"filename": "databases.json", "data_json": json.dumps(listed, indent=4)}, request=request))
+
+
+@hookimpl
+def register_routes():
+    return [(r"/-/databases(\.(?P<format>json))?$", databases)]

@@ -35,6 +35,7 @@ from datasette.utils.asgi import Response
 
 from openbangkok.export_pages import PageError, StreamedResponse, pages
 from openbangkok.illustrative import MARK, SHEET_TITLE, banner
+from openbangkok.sql_guard import streamed
 from openbangkok.xlsx_stream import EXCEL_CELL_CHARS, EXCEL_DATA_ROWS, XlsxStream
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,7 +103,7 @@ def _expand(row: dict, columns: list[str], labelled: set[str]) -> list:
 
 def _query_to_file(db_conn, sql: str, params: dict, writer: XlsxStream, limit_ms: int, file) -> None:
     """The query again, without the page's row limit but under the site's SQL time limit, into `file`."""
-    with sqlite_timelimit(db_conn, limit_ms):
+    with sqlite_timelimit(db_conn, limit_ms), streamed(db_conn):
         cursor = db_conn.execute(sql, params or {})
         while True:
             rows = cursor.fetchmany(1000)

@@ -94,15 +94,26 @@ def test_a_file_is_hashed_once_per_build(tmp_path, monkeypatch):
 
 
 def test_second_build_waits_for_nobody_but_refuses_when_locked(tmp_path, runner):
-    import fcntl
+    """Another process holding the build's lock (a POSIX lock: a lock of this process would not refuse it)."""
+    import subprocess
+    import sys
 
     out = tmp_path / "site.db"
-    lock = (tmp_path / ".site.db.lock").open("w")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    result = runner.invoke(cli, ["build", "--datasets", str(DATA / "valid"), "--out", str(out)])
-    assert result.exit_code == 1 and "another build" in result.output
-    assert not out.exists()
-    lock.close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+         "fcntl.lockf(fd, fcntl.LOCK_EX); os.pwrite(fd, str(os.getpid()).encode(), 0); print('locked', flush=True); "
+         "sys.stdin.read()", str(tmp_path / ".site.db.lock")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        result = runner.invoke(cli, ["build", "--datasets", str(DATA / "valid"), "--out", str(out)])
+        assert result.exit_code == 1 and "another build" in result.output
+        assert f"(process {holder.pid})" in result.output
+        assert not out.exists()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    assert runner.invoke(cli, ["build", "--datasets", str(DATA / "valid"), "--out", str(out)]).exit_code == 0
 
 
 def test_personal_data_in_free_text_never_reaches_the_database(runner, tmp_path):

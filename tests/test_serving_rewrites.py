@@ -63,7 +63,7 @@ REQUESTS = [
     "_search=ไฟ&district_code=1017&state=รอรับเรื่อง",
     "_search=ต้นไม้&district_code=1001",   # rare
     "_search=ไฟ&district_code__isnull=1",
-    "_search=ไฟ&province_code=10",        # a column the combinations lack: Datasette's SQL
+    "_search=ไฟ&is_illustrative=1",       # a column the combinations lack: Datasette's SQL
     # not Datasette's filters on the combinations: left to Datasette's SQL
     "_where=oid<100",
     "district_code=1001&_where=oid<300",
@@ -92,7 +92,7 @@ REQUESTS = [
     "_search=ไฟ&types__arraycontains=ถนน",
     "_search=ไฟ&types__arraycontains=ไม่มีประเภทนี้",
     "types__arraynotcontains=ถนน",       # not among the combinations' filters: Datasette's SQL
-    "types__arraycontains=ถนน&province_code=10",
+    "types__arraycontains=ถนน&is_illustrative=1",
     "types__arraycontains=ถนน&_sort=latitude",
     "district_code__isnull=1",
     "state=ไม่มีสถานะนี้",

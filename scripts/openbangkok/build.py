@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ from .incremental import (
     fingerprints,
     size_and_mtime,
 )
+from .prepare import MAX_CELL_CHARACTERS
 from .problems import Problem, Report
 from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
 from .redact import redact
@@ -78,15 +81,51 @@ class BuildResult:
         return self.report.ok
 
 
+_held: set[str] = set()   # the locks this process holds: a POSIX lock does not refuse its own process
+_held_guard = threading.Lock()
+
+
+def _pid_in(fd: int) -> int | None:
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
 @contextlib.contextmanager
 def build_lock(out: Path):
+    """One build of `out` at a time. A POSIX record lock (lockf): the kernel releases it when the build's
+    process ends, however it ends, and a worker process forked meanwhile does not inherit it (the flock()
+    used before was shared with the workers, which kept a killed build's lock for ever). The lock file
+    names the process that holds it; yields the process id of a build that died holding it, or None."""
     lock_path = out.parent / f".{out.name}.lock"
-    with lock_path.open("w") as lock:
+    with _held_guard:
+        if str(lock_path) in _held:
+            raise BuildLocked(f"another build of {out} is running in this process; wait for it to finish")
+        _held.add(str(lock_path))
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise BuildLocked(f"another build of {out} is running; wait for it to finish and try again") from e
-        yield
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as e:
+                if e.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise
+                holder = _pid_in(fd)
+                raise BuildLocked(f"another build of {out} is running{f' (process {holder})' if holder else ''}; "
+                                  f"wait for it to finish and try again") from e
+            dead = _pid_in(fd)   # a build that ended without removing its number: killed
+            with contextlib.suppress(OSError):   # the number only informs (a full disk may refuse it)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            try:
+                yield dead if dead != os.getpid() else None
+            finally:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)   # a number left in the file: its build was killed
+        finally:
+            os.close(fd)   # and with it the lock
+    finally:
+        with _held_guard:
+            _held.discard(str(lock_path))
 
 
 def remove_stale(out: Path) -> None:
@@ -131,9 +170,10 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
             "rows_read": stats.get("rows_read"),
             "rows_published": tables.get(source.name, {}).get("rows"),
             "rows_rejected": stats.get("rows_rejected", 0),
-            # messages quote what files hold (a header, a value): published redacted, as the data is
-            "conversions": redact("\n".join(p.message for p in notes if p.severity == "info")),
-            "warnings": redact("\n".join(p.message for p in notes if p.severity == "warning")),
+            # messages quote what files hold (a header, a value): published redacted, as the data is, and
+            # no longer than a cell may be (the site reads no value over sql_guard.VALUE_BYTES)
+            "conversions": redact(bounded("\n".join(p.message for p in notes if p.severity == "info"))),
+            "warnings": redact(bounded("\n".join(p.message for p in notes if p.severity == "warning"))),
         })
     db[FILES_TABLE].insert_all(rows, pk="table_name", replace=True, alter=True)
 
@@ -150,6 +190,10 @@ def record_sql(db: sqlite_utils.Database, rebuilt: set[str], scripts: list[dict]
         table.create({"name": str, "dataset": str, "source_file": str, "creates": str, "sql": str}, pk="name")
     table.delete_where(f"dataset in ({', '.join('?' * len(rebuilt))})", sorted(rebuilt))
     table.insert_all(scripts, replace=True)
+
+
+def bounded(text: str) -> str:
+    return text if len(text) <= MAX_CELL_CHARACTERS else text[:MAX_CELL_CHARACTERS] + "\n…"
 
 
 def publish_source(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
@@ -265,54 +309,88 @@ def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], p
     return tables
 
 
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+DISK_SQL_ERRORS = ("database or disk is full", "disk i/o error")
+
+
+def out_of_disk(error: BaseException) -> bool:
+    """A write failed for want of disk space (or of a file size limit), directly or in SQLite."""
+    if isinstance(error, OSError):
+        return error.errno in DISK_ERRNOS
+    return any(words in str(error).lower() for words in DISK_SQL_ERRORS)   # also as a worker reports it
+
+
+def disk_full(out: Path, error: BaseException) -> Problem:
+    return Problem(str(out.parent), None, None, "disk-full",
+                   f"the build could not write to {out.parent} ({error}): free disk space there and build again; "
+                   f"the published database was not changed",
+                   "เขียนไฟล์ไม่ได้เพราะพื้นที่ดิสก์เต็ม กรุณาเพิ่มพื้นที่แล้วสร้างใหม่ ฐานข้อมูลที่เผยแพร่อยู่ไม่ถูกเปลี่ยน")
+
+
 def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> BuildResult:
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with build_lock(out):
+    with build_lock(out) as killed:
         remove_stale(out)
-        previous = Previous() if full else Previous.read(out)
-        # every file is hashed once (Previous.hash_of remembers it for build_files), by a child
-        # process while the files are checked when everything is built anyway
-        hashing = BackgroundFingerprints.start(catalog, previous)
-        current = None if hashing else fingerprints(catalog, previous)
-        rebuilt = {d.name for d in catalog.datasets} if hashing else datasets_to_build(catalog, current, previous)
-        if not rebuilt:
-            return BuildResult(out, Report())
-        reuse = bool(previous.fingerprints) and rebuilt != {d.name for d in catalog.datasets}
-        work = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}.d"
-        tmp_db = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}"
-        timings = Timings()
-        staged = None
         try:
-            staged = validate(catalog, work, datasets=rebuilt, previous_db=out if reuse else None,
-                              progress=progress, for_build=True)
-            timings.step("validate and stage")
-            result = BuildResult(out, staged.report, rebuilt=rebuilt, timings=timings)
-            if not staged.report.ok:
-                return result
-            if reuse:
-                shutil.copyfile(out, tmp_db)
-                timings.step("copy the published database")
-            try:
-                current = hashing.result() if hashing else current
-                result.tables = finish(tmp_db, catalog, staged, rebuilt, previous, current, timings)
-            except Exception as e:  # a derived-table script or adapter failed: nothing is published
-                result.report.add(Problem(str(catalog.root), None, None, "build-error", str(e),
-                                          "การสร้างฐานข้อมูลล้มเหลว"))
-                return result
-            with tmp_db.open("rb+") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp_db, out)
-            directory = os.open(out.parent, os.O_RDONLY)
-            os.fsync(directory)
-            os.close(directory)
-            timings.step("write to disk and rename")
+            result = _build(catalog, out, full, progress)
+        except (OSError, sqlite3.Error) as e:
+            if not out_of_disk(e):
+                raise
+            result = BuildResult(out, Report([disk_full(out, e)]))
+    if killed:
+        result.report.add(Problem(str(out), None, None, "stale-lock",
+                                  f"an earlier build (process {killed}) was killed before it finished: "
+                                  f"its lock was taken over and its temporary files removed",
+                                  "การสร้างครั้งก่อนถูกหยุดกลางคัน ได้ล้างไฟล์ชั่วคราวแล้ว", "info"))
+    return result
+
+
+def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
+    """build(), holding the lock."""
+    previous = Previous() if full else Previous.read(out)
+    # every file is hashed once (Previous.hash_of remembers it for build_files), by a child
+    # process while the files are checked when everything is built anyway
+    hashing = BackgroundFingerprints.start(catalog, previous)
+    current = None if hashing else fingerprints(catalog, previous)
+    rebuilt = {d.name for d in catalog.datasets} if hashing else datasets_to_build(catalog, current, previous)
+    if not rebuilt:
+        return BuildResult(out, Report())
+    reuse = bool(previous.fingerprints) and rebuilt != {d.name for d in catalog.datasets}
+    work = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}.d"
+    tmp_db = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}"
+    timings = Timings()
+    staged = None
+    try:
+        staged = validate(catalog, work, datasets=rebuilt, previous_db=out if reuse else None,
+                          progress=progress, for_build=True)
+        timings.step("validate and stage")
+        result = BuildResult(out, staged.report, rebuilt=rebuilt, timings=timings)
+        if not staged.report.ok:
             return result
-        finally:
-            if hashing:
-                hashing.close()
-            for background in staged.deferred if staged else []:
-                background.wait()
-            shutil.rmtree(work, ignore_errors=True)
-            for path in (tmp_db, tmp_db.with_name(f"{tmp_db.name}-wal"), tmp_db.with_name(f"{tmp_db.name}-shm")):
-                path.unlink(missing_ok=True)
+        if reuse:
+            shutil.copyfile(out, tmp_db)
+            timings.step("copy the published database")
+        try:
+            current = hashing.result() if hashing else current
+            result.tables = finish(tmp_db, catalog, staged, rebuilt, previous, current, timings)
+        except Exception as e:  # a derived-table script or adapter failed: nothing is published
+            result.report.add(disk_full(out, e) if out_of_disk(e) else Problem(
+                str(catalog.root), None, None, "build-error", str(e), "การสร้างฐานข้อมูลล้มเหลว"))
+            return result
+        with tmp_db.open("rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp_db, out)
+        directory = os.open(out.parent, os.O_RDONLY)
+        os.fsync(directory)
+        os.close(directory)
+        timings.step("write to disk and rename")
+        return result
+    finally:
+        if hashing:
+            hashing.close()
+        for background in staged.deferred if staged else []:
+            background.wait()
+        shutil.rmtree(work, ignore_errors=True)
+        for path in (tmp_db, tmp_db.with_name(f"{tmp_db.name}-wal"), tmp_db.with_name(f"{tmp_db.name}-shm")):
+            path.unlink(missing_ok=True)

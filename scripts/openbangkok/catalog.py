@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def read_descriptor(path: Path) -> dict:
     """The descriptor in `path`, a copy of its own (the same text is parsed once: a build reads the
     schemas some 400 times, which took 0.5 s)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):   # a named pipe would be waited on for ever
+            raise CatalogError(f"{path}: a descriptor must be a regular file")
         text = path.read_text(encoding="utf-8")
         kept = _parsed.get((path.suffix, text))
         if kept is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -159,22 +160,26 @@ def build(datasets, out, max_per_type, full, timings):
 def serve(db_path, datasets, host, port, inspect_file):
     """Serve the built database with Datasette, read-only.
 
-    After a new build, restart the server to serve the new data (the running server keeps the old
-    file open and answers from it until then).
+    After a new build, restart the server to serve the new data (the running server keeps a link to
+    the file it started with and answers from it until then).
     """
     import json
 
     import uvicorn
 
-    from .serve import make_datasette  # Datasette is imported by the commands that serve, not by build
+    from .serve import log_errors, make_datasette  # Datasette is imported by the commands that serve, not by build
 
+    log_errors()
     try:
         inspect_data = json.loads(inspect_file.read_text()) if inspect_file else None
         ds = make_datasette(db_path, datasets, inspect_data=inspect_data)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, ValueError) as e:
         raise click.UsageError(str(e)) from e
     asyncio.run(ds.invoke_startup())
     click.echo(f"Open Bangkok on http://{host}:{port}/")
+    # uvicorn stops on SIGTERM, then raises it again: as an exit, so that exit handlers run (the server's
+    # link to its database file is removed by one, openbangkok.pinned_file)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 
 

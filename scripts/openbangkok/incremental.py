@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import Catalog, Dataset
-from .processes import process_context
+from .processes import die_with_parent, process_context
 from .site_metadata import METADATA_FILE
 
 PACKAGE = Path(__file__).resolve().parent
@@ -75,9 +75,12 @@ class Previous:
 
 def folder_files(folder: Path) -> list[Path]:
     """The files of a folder and its sub-folders, hidden ones (and those of hidden folders, such as a
-    fetch in progress) left out, in order."""
+    fetch in progress) left out, in order; a link leading out of the folder is not read (validation
+    refuses it)."""
+    inside = folder.resolve()
     return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+                  and (not p.is_symlink() or p.resolve().is_relative_to(inside)))
 
 
 def size_and_mtime(path: Path) -> tuple[int, int]:
@@ -165,6 +168,7 @@ class BackgroundFingerprints:
 
 
 def _send_fingerprints(catalog: Catalog, previous: Previous, sender) -> None:
+    die_with_parent()
     try:
         sender.send((fingerprints(catalog, previous), previous.file_hashes))
     except Exception as e:  # noqa: BLE001 - raised by BackgroundFingerprints.result()

@@ -16,13 +16,12 @@ import codecs
 import csv
 import io
 import re
-import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import thai
+from . import thai, workbooks
 from .problems import Problem
 from .redact import KINDS, Redactor, find_personal_data_in_code
 
@@ -36,6 +35,10 @@ NUMBER_TYPES = {"integer", "number", "year"}
 DATE_TYPES = {"date"}
 YEAR_MONTH_TYPES = {"yearmonth"}
 MAX_CELL_CHARACTERS = 100_000
+# Cells in one row: the widest table has 40 columns. An Excel artefact of 10,000 empty columns made
+# frictionless's validation quadratic (over 90 s and 2.9 GB): refused as the row is read.
+MAX_COLUMNS = 200
+MAX_FILE_BYTES = 100 << 20      # read whole, then checked in memory
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
@@ -108,20 +111,6 @@ def excel_column(number: int) -> str:
         number, remainder = divmod(number - 1, 26)
         letters = chr(65 + remainder) + letters
     return letters
-
-
-def workbook_to_csv(path: Path, sheet: str | None) -> bytes:
-    """csvkit's in2csv: the agency's workbook (one sheet) -> CSV bytes."""
-    in2csv = Path(sys.executable).with_name("in2csv")
-    command = [str(in2csv) if in2csv.exists() else "in2csv", "--no-inference"]
-    if sheet:
-        command += ["--sheet", sheet]
-    result = subprocess.run([*command, str(path)], capture_output=True, check=False)
-    if result.returncode != 0:
-        last = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["in2csv failed"]
-        raise Refused(None, None, "format-error", f"cannot read the workbook: {last[0]}",
-                      "เปิดไฟล์ Excel ไม่ได้ กรุณาตรวจสอบไฟล์และชื่อแผ่นงาน")
-    return result.stdout
 
 
 def check_bytes(raw: bytes) -> None:
@@ -260,20 +249,26 @@ def read_records(text: str):
                           f"a quoted cell that starts in this row is never closed ({e}): check the quote marks",
                           "มีเครื่องหมายคำพูด (\") ที่เปิดแต่ไม่ปิดในแถวนี้ กรุณาตรวจสอบ") from e
         row_number += 1
+        if len(record) > MAX_COLUMNS:
+            raise Refused(row_number, None, "format-error",
+                          f"this row has {len(record):,} cells; at most {MAX_COLUMNS} are read: delete the empty "
+                          f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
+                          f"แถวนี้มี {len(record):,} ช่อง เกิน {MAX_COLUMNS} ช่อง กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน")
         yield row_number, record
 
 
-def refuse_personal_data(row_number: int, column: str, value: str) -> None:
-    """A code or link (published as it is: a marker would change a key or break a link) must hold no
-    personal data (PDPA)."""
+def refuse_personal_data(row_number: int, column: str, value: str, kind: str = "code") -> None:
+    """A code, link or number (published as it is: a marker would change a key, break a link or be no
+    number) must hold no personal data (PDPA): count_reopen=0678901234 was published as 678901234."""
     found = find_personal_data_in_code(value)
     if found:
         what = ", ".join(dict.fromkeys(kind.replace("_", " ") for kind in found))
+        holds, holds_th = ("numbers", "ตัวเลข") if kind == "number" else ("codes or links", "รหัสหรือลิงก์")
         raise Refused(row_number, column, "personal-data",
-                      f"this cell looks like it holds personal data ({what}); the column holds codes or links, "
+                      f"this cell looks like it holds personal data ({what}); the column holds {holds}, "
                       f"which are published as they are: remove it from the file (an office's published phone "
                       f"number: mark the column `pdpa: public-contact` in its schema)",
-                      "ช่องนี้ดูเหมือนมีข้อมูลส่วนบุคคล (เบอร์โทรศัพท์ เลขบัตรประชาชน หรืออีเมล) ในคอลัมน์รหัสหรือลิงก์ "
+                      f"ช่องนี้ดูเหมือนมีข้อมูลส่วนบุคคล (เบอร์โทรศัพท์ เลขบัตรประชาชน หรืออีเมล) ในคอลัมน์{holds_th} "
                       "ซึ่งเผยแพร่ตามที่เขียน กรุณาลบออกจากไฟล์")
 
 
@@ -302,8 +297,8 @@ def write_clean(text: str, schema: dict, out: Path, prepared: Prepared, letters:
             cells = [convert_cell(value, kinds.get(name, "text"), prepared.conversions, name)
                      for name, value in zip(header, record)]
             for name, value in zip(header, cells):
-                if kinds.get(name) == "code" and value and name not in public:
-                    refuse_personal_data(row_number, name, value)
+                if kinds.get(name) in ("code", "number") and value and name not in public:
+                    refuse_personal_data(row_number, name, value, kinds[name])
             writer.writerow(cells + record[len(header):])
 
 
@@ -313,12 +308,21 @@ def prepare(source_path: Path, display: str, schema: dict, out: Path, sheet: str
     workbook = source_path.suffix.lower() in WORKBOOK_SUFFIXES
     try:
         try:
-            raw = source_path.read_bytes()
+            size = source_path.stat().st_size
+            if size > MAX_FILE_BYTES and not workbook:
+                raise Refused(None, None, "source-error",
+                              f"the file is {size / (1 << 20):,.0f} MB; files of up to {MAX_FILE_BYTES >> 20} MB are "
+                              f"read (a larger one needs an adapter that streams it, as the complaints have)",
+                              f"ไฟล์ใหญ่เกิน {MAX_FILE_BYTES >> 20} MB")
+            raw = b"" if workbook else source_path.read_bytes()
         except OSError as e:
             raise Refused(None, None, "scheme-error", f"cannot read the file: {e.strerror}",
                           "อ่านไฟล์ไม่ได้") from e
         if workbook:
-            raw = workbook_to_csv(source_path, sheet)
+            try:
+                raw = workbooks.to_csv(source_path, sheet)
+            except workbooks.WorkbookRefused as e:
+                raise Refused(None, None, "format-error", str(e), e.message_th) from e
             prepared.conversions[f"workbook sheet {sheet or '1'} converted to CSV with in2csv"] += 1
         check_bytes(raw)
         try:

@@ -1,12 +1,32 @@
-"""How the build starts its helper processes (staging workers, the search index, the hashing of files)."""
+"""How the build starts its helper processes (staging workers, the search index, the hashing of files),
+and how they end with it."""
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
 import threading
+
+PR_SET_PDEATHSIG = 1   # linux/prctl.h
 
 
 def process_context():
     """fork when this process runs no other thread: the child starts at once with what this process
     has imported and built; forkserver otherwise, as a fork copies locks another thread may hold."""
     return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+
+
+def die_with_parent() -> bool:
+    """Called first in a helper process: the kernel kills it when its parent dies, so a killed build
+    leaves no worker behind (a worker once held the build's lock for ever). Linux only; False elsewhere."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() == 1:   # the parent died before the request was made
+        os._exit(1)
+    return True

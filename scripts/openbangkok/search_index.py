@@ -30,7 +30,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from .processes import process_context
+from .processes import die_with_parent, process_context
 from .sql_functions import register
 
 BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 32 << 20}
@@ -45,6 +45,7 @@ NICE = 10
 def build(path: Path, staging: Path, fts: str, create_sql: str, read_sql: str, insert_sql: str,
           staged_rows, results) -> None:
     """The index process: indexes the staged rows up to each number it is told, until None."""
+    die_with_parent()
     started = time.perf_counter()
     os.nice(NICE)
     try:

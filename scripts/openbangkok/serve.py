@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 from pathlib import Path
 
 from datasette.app import Datasette
 from datasette.database import Database
 
 from .catalog import DEFAULT_DATASETS, DEFAULT_DB, PROJECT_ROOT, load_catalog
+from .pinned_file import pin
 from .site_metadata import DATABASE, site_metadata
 
 PLUGINS = PROJECT_ROOT / "plugins"
+LOG_LEVEL_ENV = "OPENBANGKOK_LOG_LEVEL"   # INFO: a line per error answer (default); DEBUG: with its traceback
 
 # Public-site settings; each is a Datasette --setting.
 SETTINGS = {
@@ -45,6 +50,21 @@ def make_datasette(db_path: Path = DEFAULT_DB, datasets: Path = DEFAULT_DATASETS
         inspect_data=inspect_data,   # precomputed counts (datasette inspect; openbkk package)
     )
     ds.openbangkok_datasets = Path(datasets)   # the publishing plugins read the same catalog
-    ds.add_database(Database(ds, path=str(db_path), is_mutable=False), name=DATABASE)
+    if inspect_data and inspect_data.get(DATABASE, {}).get("size") not in (None, db_path.stat().st_size):
+        raise ValueError(f"{db_path}: the inspect file describes another build (its size differs): "
+                         f"write it again with `openbkk package`")
+    # every SQL thread and download reads the file as it was now, whatever a build does to the path
+    ds.add_database(Database(ds, path=str(pin(db_path)), is_mutable=False), name=DATABASE)
     ds.remove_database("_memory")   # Datasette([]) adds an empty in-memory database: not ours to publish
     return ds
+
+
+def log_errors() -> None:
+    """The site's own log lines (openbangkok.errors) on standard error, at the level of OPENBANGKOK_LOG_LEVEL."""
+    logger = logging.getLogger("openbangkok")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(os.environ.get(LOG_LEVEL_ENV, "INFO").upper())

@@ -54,6 +54,7 @@ from datasette.utils import escape_sqlite, path_with_added_args, path_with_remov
 from datasette.utils.asgi import Request
 
 from .levers import lever_on
+from .memo import Memo
 from .sql_rewrites import _Precomputing, array_facet_sql, precomputed_facets, wanted_facets
 
 MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in most builds)
@@ -69,23 +70,20 @@ def configure_connection(conn) -> None:
         conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
 
 
-class FacetMemo:
+class FacetMemo(Memo):
     """SQL results of whole-table facets, by (database, sql); least recently used dropped first."""
 
     def __init__(self, size: int = MEMO_SIZE):
-        self.size = size
-        self.results: OrderedDict = OrderedDict()
+        super().__init__(size)
 
     def get(self, key):
-        if key in self.results:
-            self.results.move_to_end(key)
-        return self.results.get(key)
+        try:
+            return self[key]   # and it becomes the most recently used
+        except KeyError:
+            return None
 
     def put(self, key, value) -> None:
-        self.results[key] = value
-        self.results.move_to_end(key)
-        while len(self.results) > self.size:
-            self.results.popitem(last=False)
+        self[key] = value
 
 
 def facet_memo(datasette) -> FacetMemo:

@@ -32,6 +32,7 @@ from datasette.database import QueryInterrupted, Results
 from datasette.utils import escape_sqlite
 
 from .levers import lever_on
+from .memo import Memo
 
 PRECOMPUTED_ATTRIBUTE = "_openbangkok_precomputed"
 COUNTS_SUFFIX, ROWS_SUFFIX, VALUES_SUFFIX = "_facet_counts", "_facet_rows", "_facet_values"  # serving_precomputed.sql
@@ -42,6 +43,7 @@ BY_VALUE_SUFFIX = "_facet_by_value"
 WALK_FRACTION = 200
 WALK_TIME_LIMIT_MS = 40
 SEARCH_PARTS = 2          # rowid ranges a search's facets are counted in at once (one per core)
+WALKS_KEPT = 256
 
 
 def array_facet_sql(column: str, sql: str, limit: int, filtered: bool = True, weight: str = "count(*)") -> str:
@@ -91,7 +93,8 @@ class Precomputed:
     by_value_filters: frozenset = frozenset()   # its (kind, column) filters: ("column", a text column:
                                                 # = compares as text), ("array", an array column)
     by_value_facets: frozenset = frozenset()    # its (kind, column) facets
-    walks: dict = field(default_factory=dict)   # (order-by column, filters) -> whether the +rowid plan walks an index
+    # (order-by column, filters) -> whether the +rowid plan walks an index; filters may be ?_where= text
+    walks: Memo = field(default_factory=lambda: Memo(WALKS_KEPT))
 
 
 def precomputed(datasette) -> dict:

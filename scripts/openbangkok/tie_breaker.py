@@ -19,6 +19,10 @@ import re
 
 from datasette.utils import escape_sqlite
 
+from .memo import Memo
+
+KNOWN_TABLES = 256
+
 # Datasette's SQL of a table page sorted on one column, before any `_next` (views/table.py): a list
 # of columns (no DISTINCT, no expression: a query someone wrote keeps its own order)
 NAME = r'(?:\[[^\]]+\]|"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)'
@@ -47,7 +51,7 @@ async def tie_breaker(db, table: str) -> list[str] | None:
 def installed(db):
     """`db.execute` with the primary key added to the sort of a first page (see the module's text)."""
     execute = db.execute
-    known: dict[str, list[str] | None] = {}   # an immutable database's tables do not change
+    known = Memo(KNOWN_TABLES)   # an immutable database's tables do not change; names come from SQL
 
     async def run(sql, params=None, **kwargs):
         m = FIRST_PAGE_SQL.fullmatch(sql) if isinstance(sql, str) else None
@@ -61,5 +65,6 @@ def installed(db):
                 sql = sql[:end] + "".join(f", +{key}" for key in tie) + sql[end:]
         return await execute(sql, params, **kwargs)
 
+    run.known = known
     db.execute = run
     return db

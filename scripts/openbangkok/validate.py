@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,14 +165,75 @@ def attach_read_only(db: sqlite_utils.Database, alias: str, path: Path) -> None:
     db.execute(f"attach ? as [{alias}]", [f"{Path(path).resolve().as_uri()}?mode=ro"])
 
 
-def prepare_package(catalog: Catalog, work: Path, staged: Staged) -> Package:
+FILE_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)", "ไปป์"), (stat.S_ISCHR, "a device", "อุปกรณ์"),
+              (stat.S_ISBLK, "a device", "อุปกรณ์"), (stat.S_ISSOCK, "a socket", "ซ็อกเก็ต"),
+              (stat.S_ISDIR, "a folder", "โฟลเดอร์"))
+
+
+def unreadable_file(catalog: Catalog, path: Path, display: str) -> Problem | None:
+    """Why `path` is not read, or None: a file the build reads must be a regular file inside the datasets
+    folder. A named pipe or a device (a link to /dev/zero) held the build for ever; a link to a file
+    elsewhere (/etc/passwd) was read and its lines quoted in the problems. Nothing of it is read here."""
+    root = Path(catalog.root).resolve()
+    try:
+        inside = path.resolve().is_relative_to(root)
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError):
+        return None   # a missing file, or a loop of links: reading it reports that
+    if not inside:
+        return Problem(display, None, None, "scheme-error",
+                       "the file (or the link it is) leads outside the datasets folder: copy the file itself in",
+                       "ไฟล์นี้ (หรือลิงก์) ชี้ออกไปนอกโฟลเดอร์ datasets กรุณาคัดลอกไฟล์จริงมาไว้แทน")
+    for test, kind, kind_th in FILE_KINDS:
+        if test(mode):
+            return Problem(display, None, None, "scheme-error", f"this is {kind}, not a file: deliver the file itself",
+                           f"นี่คือ{kind_th} ไม่ใช่ไฟล์ กรุณาส่งไฟล์จริง")
+    return None
+
+
+def unreadable_folder(catalog: Catalog, folder: Path, display: str) -> Problem | None:
+    """unreadable_file() of a folder an adapter reads (the Traffy API's pages): the folder itself,
+    then each entry of it that is not hidden (the first that cannot be read)."""
+    try:
+        if not folder.resolve().is_relative_to(Path(catalog.root).resolve()):
+            return unreadable_file(catalog, folder, display)
+    except (OSError, RuntimeError):
+        return None
+    for entry in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in entry.relative_to(folder).parts) or \
+                (entry.is_dir() and not entry.is_symlink()):
+            continue
+        problem = unreadable_file(catalog, entry, f"{display}/{entry.relative_to(folder)}")
+        if problem:
+            return problem
+    return None
+
+
+def unreadable_source(catalog: Catalog, source: Source) -> Problem | None:
+    display = display_path(catalog, source)
+    if source.adapter and source.path.is_dir() and not source.path.is_symlink():
+        return unreadable_folder(catalog, source.path, display)
+    return unreadable_file(catalog, source.path, display)
+
+
+def unreadable_files(catalog: Catalog) -> dict[str, Problem]:
+    """unreadable_file() of every resource (of each file of a folder an adapter reads), by table name,
+    and of every dataset's SQL file, by path."""
+    found = {s.name: unreadable_source(catalog, s) for s in catalog.sources}
+    for dataset in catalog.datasets:
+        for sql_file in dataset.sql_files:
+            found[str(sql_file)] = unreadable_file(catalog, sql_file, str(Path(catalog.root) / dataset.name / sql_file.name))
+    return {key: problem for key, problem in found.items() if problem}
+
+
+def prepare_package(catalog: Catalog, work: Path, staged: Staged, refused: set[str] = frozenset()) -> Package:
     """Clean UTF-8 copies of every plain resource, as one frictionless package (for foreign keys).
     A refused file (prepare.Refused: it has no clean copy) is left out, and so are the foreign keys
     that point at it: the files that refer to it are checked for everything else, and say so."""
-    resources, refused = [], set()
+    resources, refused = [], set(refused)
     for source in catalog.sources:
-        if source.adapter:
-            continue  # an adapter reads its own file
+        if source.adapter or source.name in refused:
+            continue  # an adapter reads its own file; a file that is no file is not read
         clean = work / "clean" / source.dataset / (Path(source.descriptor["path"]).stem + ".csv")
         prepared = prepare.prepare(source.path, display_path(catalog, source), source.schema, clean,
                                    source.descriptor.get("sheet"))
@@ -215,10 +277,14 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     db = open_staging(staged.db_path)
     if previous_db is not None:
         attach_read_only(db, "previous", previous_db)
-    package = prepare_package(catalog, work, staged)
+    no_files = unreadable_files(catalog)
+    staged.report.extend(no_files.values())
+    package = prepare_package(catalog, work, staged, set(no_files))
     unreadable = {p.file for p in staged.report.errors}
     checked = [s for s in catalog.sources if datasets is None or s.dataset in datasets]
     for source in checked:
+        if source.name in no_files:
+            continue
         if source.adapter:
             adapter(source.adapter).stage(catalog, source, db, staged)
         elif display_path(catalog, source) not in unreadable:

@@ -32,7 +32,7 @@ from ... import csv_pieces, prepare
 from ...catalog import Catalog, Source
 from ...freed_memory import keep_freed_memory
 from ...problems import Problem
-from ...processes import process_context
+from ...processes import die_with_parent, process_context
 from ...validate import Staged, display_path
 from . import staging
 from .encoding import mixed_encoding, scan
@@ -87,6 +87,11 @@ class DumpRows:
             elif len(cells) != width:
                 yield cells, line, (f"unparseable row: {len(cells)} cells where the header has {width}",
                                     f"อ่านแถวไม่ได้: มี {len(cells)} ช่อง แต่หัวตารางมี {width} ช่อง", None)
+            elif max(map(len, cells)) > prepare.MAX_CELL_CHARACTERS:
+                longest = max(range(width), key=lambda k: len(cells[k]))
+                yield cells, line, (f"a cell ({self.header[longest]}) holds {len(cells[longest]):,} characters; "
+                                    f"at most {prepare.MAX_CELL_CHARACTERS:,}",
+                                    f"ช่อง {self.header[longest]} ยาวเกินกว่าที่รับได้", None)
             else:
                 yield cells, line, None
 
@@ -117,6 +122,7 @@ _worker: tuple[DumpRows, Normaliser] | None = None
 
 def _start_worker(source: Source, header: list[str]) -> None:
     global _worker
+    die_with_parent()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     # A worker makes millions of lists and tuples and no reference cycles: the cyclic garbage
     # collector would only walk them (it doubled the time of reading records).
@@ -210,6 +216,13 @@ def read_header(display: str, source: Source, encoding: str, staged: Staged) -> 
         staged.report.add(Problem(display, None, None, "source-error", "the file is empty", "ไฟล์ว่างเปล่า"))
         return None
     header = [h.strip().lstrip("\ufeff") for h in header]
+    if len(header) > prepare.MAX_COLUMNS:   # 10,000 columns: as many warnings, and a build_files row of megabytes
+        staged.report.add(Problem(
+            display, 1, None, "format-error",
+            f"the header has {len(header):,} columns; at most {prepare.MAX_COLUMNS} are read: delete the empty "
+            f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
+            f"หัวตารางมี {len(header):,} คอลัมน์ เกิน {prepare.MAX_COLUMNS} คอลัมน์ กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน"))
+        return None
     try:  # a file saved with semicolons or tabs, as plain files are told
         prepare.check_header(header, {"fields": [{"name": column} for column in COLUMNS]})
     except prepare.Refused as refused:

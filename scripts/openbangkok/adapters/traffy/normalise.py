@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ... import thai
 from ...places import bangkok_district_code, province_of
-from ...redact import NINE_DIGITS, Redactor, find_personal_data
+from ...redact import Redactor, find_personal_data, may_hold_personal_data
 
 # The texts a format hands over, in this order ("" for a field the format does not have); the API's
 # `status` is passed on its own (values(raw, number, status)): the dump has none.
@@ -129,10 +129,13 @@ def parse_coords(text: str) -> tuple[float | None, float | None, str | None]:
 
 
 def parse_count(text: str, low: int, high: int | None) -> int | None | str:
-    """An integer written as '3' or '3.0'; 'bad' when it is something else."""
+    """An integer written as '3' or '3.0'; 'bad' when it is something else, or a phone or ID number
+    (count_reopen=0678901234 was published as 678901234)."""
     text = text.strip()
     if not text:
         return None
+    if may_hold_personal_data(text) and find_personal_data(text):
+        return "bad"
     try:
         number = float(thai.arabic_digits(text))
     except ValueError:
@@ -154,7 +157,7 @@ def refusal(ticket: str) -> tuple[str, str] | None:
     """(reason, reason in Thai) why a record with this ticket_id (stripped) cannot be published."""
     if not ticket:
         return "no ticket_id", "ไม่มีรหัสเรื่อง (ticket_id)"
-    if (NINE_DIGITS.search(ticket) or "@" in ticket) and find_personal_data(ticket):
+    if may_hold_personal_data(ticket) and find_personal_data(ticket):
         # the key is published as it is: a phone number or e-mail there is not published
         return "ticket_id looks like personal data", "รหัสเรื่องดูเหมือนข้อมูลส่วนบุคคล"
     return None

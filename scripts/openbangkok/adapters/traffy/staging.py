@@ -26,7 +26,8 @@ import sqlite_utils
 
 from ... import load
 from ...catalog import Source
-from ...redact import NINE_DIGITS, Redactor
+from ...prepare import MAX_CELL_CHARACTERS
+from ...redact import Redactor, may_hold_personal_data
 from ...search_index import SearchIndex
 from ...thai_search import TOKENIZE
 from ...validate import ROW_COLUMN, Staged
@@ -94,6 +95,12 @@ def piece_database(rows: list[tuple]) -> bytes:
     return data
 
 
+def clipped(raw: str) -> str:
+    """A rejected record as its file has it, cut at prepare.MAX_CELL_CHARACTERS (an Excel artefact of
+    10,000 empty cells, or a pasted file, is no cell for the site to serve)."""
+    return raw if len(raw) <= MAX_CELL_CHARACTERS else raw[:MAX_CELL_CHARACTERS] + "…"
+
+
 def make_piece(normaliser: Normaliser, fmt: RecordFormat, entries, file: str = "") -> Piece:
     """A piece of `entries`: (record, line, refusal) in reading order, where refusal is None or the
     (reason, reason_th, ticket_id or None) a format found (an unreadable record, a copy); rows
@@ -108,15 +115,15 @@ def make_piece(normaliser: Normaliser, fmt: RecordFormat, entries, file: str = "
         number += 1
         if refused is not None:
             reason, reason_th, ticket = refused
-            rejected.append((number, line, ticket, reason, reason_th, redactor.redact(fmt.raw_text(record))))
+            rejected.append((number, line, ticket, reason, reason_th, redactor.redact(clipped(fmt.raw_text(record)))))
             continue
         raw = raw_of(record)
         ticket = raw[0].strip()
-        refused = None if ticket and not (NINE_DIGITS.search(ticket) or "@" in ticket) else refusal(ticket)
+        refused = None if ticket and not may_hold_personal_data(ticket) else refusal(ticket)
         if refused is not None:
-            rejected.append((number, line, None, *refused, redactor.redact(fmt.raw_text(record))))
+            rejected.append((number, line, None, *refused, redactor.redact(clipped(fmt.raw_text(record)))))
         elif ticket in seen:
-            rejected.append((number, line, ticket, None, None, redactor.redact(fmt.raw_text(record))))
+            rejected.append((number, line, ticket, None, None, redactor.redact(clipped(fmt.raw_text(record)))))
         else:
             seen.add(ticket)
             rows.append(values(raw, number, status_of(record)) if status_of else values(raw, number))
