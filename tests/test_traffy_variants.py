@@ -23,8 +23,6 @@ from .traffy_files import (
     record,
 )
 
-NEEDS_ISSUE_19 = pytest.mark.xfail(strict=True, reason="needs the normalised redaction of issue 19")
-
 TICKETS = [
     record("2022-BKK001", province="กรุงเทพมหานคร", district="บางกะปิ"),
     record("2022-BKK002", province="จังหวัดกรุงเทพมหานคร", district="เขตปทุมวัน", subdistrict="ลุมพินี",
@@ -108,9 +106,9 @@ def test_multi_line_comments_keep_their_lines(built):
 
 @pytest.mark.parametrize("ticket, number", [
     ("2022-PHONE1", "023226688"), ("2022-PHONE2", "022942394"), ("2022-PHONE3", "024414973"),
-    pytest.param("2022-PHONE4", "0812345678", marks=NEEDS_ISSUE_19),  # wrapped at a line break
-    pytest.param("2022-PHONE5", "022942394", marks=NEEDS_ISSUE_19),   # no-break spaces (pasted from a page)
-    pytest.param("2022-PHONE6", "0861234567", marks=NEEDS_ISSUE_19),  # two spaces between the groups
+    ("2022-PHONE4", "0812345678"),  # wrapped at a line break
+    ("2022-PHONE5", "022942394"),   # no-break spaces (pasted from a page)
+    ("2022-PHONE6", "0861234567"),  # two spaces between the groups
 ])
 def test_phone_numbers_written_any_way_are_redacted(built, ticket, number):
     _, published, _, _ = built
