@@ -115,15 +115,10 @@ BAD = ["/no-such-page", "/openbangkok/no_such_table.json", "/openbangkok.json?sq
 
 
 def errors(db: Path) -> list[dict]:
-    sys.path.insert(0, str(ROOT))
-    from tests.conftest import free_port, wait_for_port
+    # shared with the tests; benchmarks/ is on sys.path: run as a script
+    from helpers import serve, stop
 
-    port = free_port()
-    log = (WORK / "security_server.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "openbangkok", "serve", "--db", str(db), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=log)
-    wait_for_port(port, server, 120)
-    url = f"http://127.0.0.1:{port}"
+    server, url = serve(db, log=WORK / "security_server.log", deadline=120)
     ordinary = "/openbangkok/districts.json?_shape=array"
 
     async def rounds():
@@ -153,8 +148,7 @@ def errors(db: Path) -> list[dict]:
     try:
         return asyncio.run(rounds())
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server, timeout=30)
 
 
 def main() -> None:

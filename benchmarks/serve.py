@@ -34,7 +34,6 @@ import itertools
 import os
 import platform
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generate_traffy import point_complaints_at_dump  # benchmarks/ is on sys.path: run as a script
+from helpers import free_port  # shared with the tests
 from typing import Callable
 from urllib.parse import quote, urlencode
 
@@ -438,12 +438,6 @@ def timing():
 
 
 # ---------------------------------------------------------------- servers
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Server:
     def __init__(self, command: list[str], env: dict | None = None, deadline: float = 120.0):

@@ -1,49 +1,88 @@
-"""Shared fixtures: the real datasets built once per session, Datasette in-process, a live server."""
+"""Shared fixtures: the real datasets built once per test run (whatever the number of xdist workers),
+Datasette in-process, a live server, one Chromium for the browser tests; the markers of the suite.
+
+The suite runs in parallel (`./build.sh test` runs `pytest -n`, --dist loadgroup, see pyproject.toml):
+a test that shares a module-scoped fixture with others runs on the worker that runs them, and the
+browser tests all run on one worker, one after the other, with one Chromium.
+"""
 
 from __future__ import annotations
 
-import functools
-import importlib.util
+import fcntl
+import os
+import re
 import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from openbangkok.build import build
 from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from openbangkok.processes import STOP_AT
 from openbangkok.serve import make_datasette
+
+from benchmarks.generate_traffy import use_in
+from benchmarks.helpers import free_port, poll, serve, stop, wait_for_port  # noqa: F401 (the tests' names)
 
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 GENERATOR = PROJECT_ROOT / "benchmarks" / "generate_traffy.py"
+SERVERS = {"live_server", "own_server"}   # fixtures that start a server process: the tests are slow
 
 
-@functools.cache
-def _generator():
-    spec = importlib.util.spec_from_file_location("generate_traffy", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Marks what a test is by what it uses (browser, security, slow: see pyproject.toml), and groups
+    for `--dist loadgroup`: the browser tests together, a module's tests that share a module-scoped
+    fixture together (set up once, on one worker). Before xdist reads the groups (tryfirst)."""
+    for item in items:
+        names = set(item.fixturenames)
+        if "browser" in names:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        elif any(defs[-1].scope in ("module", "class") for defs in item._fixtureinfo.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        if item.path.parent.name == "security":
+            item.add_marker(pytest.mark.security)
+        if names & SERVERS:
+            item.add_marker(pytest.mark.slow)
 
 
 def with_synthetic_complaints(datasets: Path, rows: int = 3000, seed: int = 2024) -> Path:
     """The complaints of `datasets` (a copy) made synthetic tickets in the dump's format, read by
     the dump adapter (benchmarks/generate_traffy.py --dataset); the CSV's path."""
-    return _generator().use_in(datasets, rows, seed)
+    return use_in(datasets, rows, seed)
+
+
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], Path]) -> Path:
+    """make(folder)'s file, made once per test run: under xdist each worker is a process with a
+    temporary folder of its own, inside one folder of the run; the first worker to ask makes the file
+    there, under a lock, and the others wait for it and read the same file."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, made = root / f"made-once-{name}", root / f"made-once-{name}.path"
+    with (root / f"made-once-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            made.write_text(str(make(folder)))
+    return Path(made.read_text())
+
+
+def checked_build(datasets: Path, out: Path) -> Path:
+    result = build(load_catalog(datasets), out)
+    assert result.ok, "\n".join(p.line() for p in result.report.errors)
+    return out
 
 
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
-    """The project's real datasets, built once for the whole session."""
-    out = tmp_path_factory.mktemp("site") / "openbangkok.db"
-    result = build(load_catalog(DEFAULT_DATASETS), out)
-    assert result.ok, "\n".join(p.line() for p in result.report.errors)
-    return out
+    """The project's real datasets, built once for the whole run. Read it, never write it."""
+    return made_once(tmp_path_factory, "site", lambda folder: checked_build(DEFAULT_DATASETS, folder / "openbangkok.db"))
 
 
 @pytest.fixture(scope="session")
@@ -51,17 +90,17 @@ def ds(built_db):
     return make_datasette(built_db)
 
 
+def synthetic_build(root: Path) -> Path:
+    shutil.copytree(DEFAULT_DATASETS, root / "datasets")
+    with_synthetic_complaints(root / "datasets")
+    return checked_build(root / "datasets", root / "openbangkok.db")
+
+
 @pytest.fixture(scope="session")
 def synthetic_db(tmp_path_factory) -> Path:
     """The project's datasets with 3,000 synthetic tickets (and their known dirt) in place of the
-    real complaints, built once for the whole session."""
-    root = tmp_path_factory.mktemp("synthetic")
-    shutil.copytree(DEFAULT_DATASETS, root / "datasets")
-    with_synthetic_complaints(root / "datasets")
-    out = root / "openbangkok.db"
-    result = build(load_catalog(root / "datasets"), out)
-    assert result.ok, "\n".join(p.line() for p in result.report.errors)
-    return out
+    real complaints, built once for the whole run."""
+    return made_once(tmp_path_factory, "synthetic", synthetic_build)
 
 
 @pytest.fixture(scope="session")
@@ -99,32 +138,9 @@ def built_conn(built_db):
     conn.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, deadline: float = 30.0) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {deadline} s")
-
-
 def start_server(db: Path, *args: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "openbangkok", "serve", "--db", str(db), "--port", str(port), *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    wait_for_port(port, process)
-    return process, f"http://127.0.0.1:{port}"
+    """`openbkk serve` of `db` on a free loopback port (benchmarks/helpers.py): (process, base URL)."""
+    return serve(db, *args)
 
 
 @pytest.fixture(scope="session")
@@ -132,41 +148,92 @@ def live_server(built_db):
     """`openbkk serve` on a free loopback port; yields its base URL."""
     process, url = start_server(built_db)
     yield url
-    process.terminate()
-    process.wait(timeout=10)
+    stop(process)
+
+
+def build_stopped_at(point: str, command: list[str], deadline: float = 120.0) -> subprocess.Popen:
+    """The build `command` started, returned once it has stopped itself at `point`
+    (openbangkok.processes.checkpoint): kill it there, or let it go on with SIGCONT."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, STOP_AT: point})
+
+    def stopped() -> bool:
+        pid, status = os.waitpid(process.pid, os.WUNTRACED | os.WNOHANG)
+        if pid and not os.WIFSTOPPED(status):
+            process.returncode = os.waitstatus_to_exitcode(status)
+            raise AssertionError(f"the build ended ({process.returncode}) before it reached {point!r}")
+        return bool(pid)
+
+    try:
+        poll(stopped, deadline, f"the build has not reached {point!r}")
+    except BaseException:
+        process.kill()
+        raise
+    return process
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+class SharedChromium:
+    """Debian's Chromium driven by Playwright's sync API, launched once for the browser tests that run
+    one after the other, and closed before any other test: while it is open, Playwright leaves its
+    event loop marked as running in this thread, and an async test (or asyncio.run) would fail
+    ("Cannot run the event loop while another loop is running")."""
+
+    def __init__(self):
+        self.playwright = self.browser = None
+
+    def open(self):
+        if self.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+            )
+        return self.browser
+
+    def close(self):
+        if self.browser is not None:
+            browser, playwright, self.browser, self.playwright = self.browser, self.playwright, None, None
+            try:
+                browser.close()
+            finally:
+                playwright.stop()
+
+
+chromium = SharedChromium()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if "browser" not in item.fixturenames:
+        chromium.close()
+
+
+def pytest_sessionfinish(session):
+    chromium.close()
+
+
 @pytest.fixture
 def browser():
-    """Debian's Chromium driven by Playwright; skipped only where no Chromium could be installed.
-
-    One per test, not per session: while open, Playwright's sync API leaves its event loop marked as
-    running in this thread, and every async test after it would fail ("Cannot run the event loop
-    while another loop is running").
-    """
+    """The shared Chromium (SharedChromium); skipped only where no Chromium could be installed."""
     if CHROMIUM is None:
         pytest.skip("no system Chromium (./build.sh test installs it with apt-get where it can)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
+    return chromium.open()
 
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh page; its screenshot is kept under test-artifacts/ as evidence."""
+    """A fresh page in a context of its own; its screenshot is kept under test-artifacts/ as evidence,
+    named after the test's module and name (unique, whichever worker ran it)."""
     context = browser.new_context(locale="th-TH", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    name = re.sub(r"[^\w.\-\[\]]+", "_", f"{request.node.path.stem}.{request.node.name}")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()

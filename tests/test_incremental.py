@@ -133,13 +133,13 @@ def test_files_hashed_by_a_child_process_give_the_same_fingerprints(tmp_path, da
         assert sha256 == digest(datasets / source_file), source_file
 
 
-def test_rebuilding_the_complaints_never_writes_the_published_file(tmp_path, datasets_copy):
+def test_rebuilding_the_complaints_never_writes_the_published_file(tmp_path, datasets_copy, built_db):
     """An incremental build reads the published file (the other datasets' tables, for the rules)
     and must not write it: a failed build leaves it as it was, and a successful one replaces it by
     renaming, so the file a running server holds open is never touched. The complaints adapter used
     to drop `complaints` and switch on WAL in the attached published file."""
     out = tmp_path / "site.db"
-    assert build(load_catalog(datasets_copy), out).ok
+    shutil.copyfile(built_db, out)   # published from the same datasets: only what changes is built
     held = tmp_path / "held.db"
     held.hardlink_to(out)  # the file a running server keeps open
     before = digest(out)

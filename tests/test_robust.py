@@ -8,7 +8,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from openbangkok.build import build
 from openbangkok.catalog import load_catalog
 from openbangkok.cli import cli
 
-from .conftest import DATA, start_server
+from .conftest import DATA, build_stopped_at, start_server
 
 OWN_TABLES = {"build_files", "build_columns", "build_datasets", "sqlite_stat1"}
 
@@ -117,64 +116,60 @@ def test_problems_are_limited_per_file_and_type(tmp_path, runner):
     assert len([p for p in json.loads(everything.stdout) if p["type"] == "type-error"]) == 30
 
 
-# A large generated file, so that a build takes long enough to be killed in the middle.
-
-def large_datasets(folder: Path, rows: int) -> Path:
-    copy = folder / "datasets"
-    shutil.copytree(DATA / "valid", copy)
-    with (copy / "sample" / "places.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["place_id", "name_th", "kind_code", "visitors", "status", "phone_code", "opened_on", "closed_on"])
-        for i in range(1, rows + 1):
-            writer.writerow([i, f"สถานที่ที่ {i}", "park" if i % 2 else "market", i % 1000, "open", "02",
-                             f"{1 + i % 28}/{1 + i % 12}/2566", ""])
-    return copy
-
-
-@pytest.fixture(scope="module")
-def large(tmp_path_factory):
-    return large_datasets(tmp_path_factory.mktemp("large"), 60_000)
-
-
 def openbkk(*args):
     return [sys.executable, "-m", "openbangkok", *args]
 
 
-def test_killed_build_leaves_published_database_unchanged(tmp_path, large):
-    out = tmp_path / "openbangkok.db"
+def sample_with_a_new_place(folder: Path) -> Path:
+    """The valid sample with one more place: a change, so that a build into a database of the sample
+    has work to do."""
+    datasets = folder / "datasets"
+    shutil.copytree(DATA / "valid", datasets)
+    with (datasets / "sample" / "places.csv").open("a", encoding="utf-8") as f:
+        f.write("4,สวนเบญจกิติ,park,900,open,02,2023-09-04,\n")
+    return datasets
+
+
+@pytest.mark.slow
+def test_killed_build_leaves_published_database_unchanged(tmp_path):
+    """Killed at the end of each of its steps (the build stops itself there: processes.checkpoint),
+    every step before the rename leaves the published file as it was."""
+    out = tmp_path / "site" / "openbangkok.db"
     assert build(load_catalog(DATA / "valid"), out).ok
     before = digest(out)
-    kills = 0
-    for delay in (0.3, 1.0, 2.0, 3.0):
-        process = subprocess.Popen(openbkk("build", "--datasets", str(large), "--out", str(out)),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if process.poll() is not None:
-            break  # the build finished before the kill: nothing more to learn at this delay
+    changed = sample_with_a_new_place(tmp_path)
+    rehearsal = tmp_path / "rehearsal" / "openbangkok.db"
+    rehearsal.parent.mkdir()
+    shutil.copyfile(out, rehearsal)
+    steps = list(build(load_catalog(changed), rehearsal).timings)   # the steps of this build, in order
+    assert steps[-1] == "write to disk and rename" and len(steps) >= 5, steps
+    for step in steps[:-1]:
+        process = build_stopped_at(step, openbkk("build", "--datasets", str(changed), "--out", str(out)))
         process.send_signal(signal.SIGKILL)
         process.wait()
-        kills += 1
-        assert digest(out) == before, f"published database changed by a build killed after {delay} s"
+        assert digest(out) == before, f"published database changed by a build killed after the step {step!r}"
         conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
         assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
         conn.close()
-        visible = [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")]
+        visible = [p.name for p in out.parent.iterdir() if not p.name.startswith(".")]
         assert visible == ["openbangkok.db"], "a killed build left a file that could pass for a database"
-    assert kills >= 3, "the build was too quick to be killed in the middle; make the file larger"
-    finished = subprocess.run(openbkk("build", "--datasets", str(large), "--out", str(out)),
+    finished = subprocess.run(openbkk("build", "--datasets", str(changed), "--out", str(out)),
                               capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
-    assert sqlite3.connect(out).execute("select count(*) from places").fetchone() == (60_000,)
-    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == [], "stale temporary files were removed"
+    assert sqlite3.connect(out).execute("select count(*) from places").fetchone() == (4,)
+    assert [p.name for p in out.parent.iterdir() if ".tmp-" in p.name] == [], "stale temporary files were removed"
 
 
-def test_two_builds_at_once_one_refuses(tmp_path, large):
+@pytest.mark.slow
+def test_two_builds_at_once_one_refuses(tmp_path):
+    datasets = sample_with_a_new_place(tmp_path)
     out = tmp_path / "openbangkok.db"
-    first = subprocess.Popen(openbkk("build", "--datasets", str(large), "--out", str(out)),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
-    second = subprocess.run(openbkk("build", "--datasets", str(large), "--out", str(out)),
-                            capture_output=True, text=True)
+    command = openbkk("build", "--datasets", str(datasets), "--out", str(out))
+    first = build_stopped_at("validate and stage", command)   # holding the lock, in the middle of its work
+    try:
+        second = subprocess.run(command, capture_output=True, text=True)
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert first.wait(timeout=120) == 0
     assert second.returncode == 1 and "another build" in second.stderr
     assert sqlite3.connect(out).execute("pragma integrity_check").fetchone() == ("ok",)

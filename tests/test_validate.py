@@ -10,9 +10,7 @@ import pytest
 
 from openbangkok.cli import cli
 
-from openbangkok.catalog import DEFAULT_DATASETS
-
-from .conftest import DATA
+from .conftest import DATA, copy_datasets
 
 CASES = {
     # fixture folder: (row, column, type) expected in sample/places.csv
@@ -41,6 +39,16 @@ def broken_copy(tmp_path, case):
     copy = tmp_path / "datasets"
     shutil.copytree(DATA / "valid", copy)
     shutil.copytree(DATA / "invalid" / case, copy, dirs_exist_ok=True)
+    return copy
+
+
+def hotline_copy(tmp_path):
+    """reference and complaints, whose hotline_1555_monthly.csv these tests are about; the Traffy
+    Fondue pages beside it cut to the first, as they would all be validated too, for nothing."""
+    copy = copy_datasets(tmp_path, "reference", "complaints")
+    pages = sorted((copy / "complaints" / "traffy_api").iterdir())
+    for extra in pages[1:]:
+        extra.unlink()
     return copy
 
 
@@ -133,8 +141,8 @@ def test_a_descriptor_read_again_is_a_copy_of_its_own_and_follows_the_file(tmp_p
 def test_personal_data_in_a_code_or_link_column_is_refused(runner, tmp_path, file, column, old, new):
     """Codes and links are published as they are (a marker would change a key or break a link): a
     phone number, national ID or e-mail there is an error naming the cell, not a leak."""
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    dataset = file.split("/")[0]
+    copy = hotline_copy(tmp_path) if dataset == "complaints" else copy_datasets(tmp_path, "reference", dataset)
     path = copy / file
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -147,8 +155,7 @@ def test_personal_data_in_a_code_or_link_column_is_refused(runner, tmp_path, fil
 
 def test_a_public_contact_column_keeps_an_office_number(runner, tmp_path):
     """clinics.phone is marked `pdpa: public-contact`: an office's published number is kept."""
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    copy = copy_datasets(tmp_path, "reference", "clinics")
     path = copy / "clinics" / "clinics.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     assert any(",02-" in line for line in lines[1:])
@@ -164,8 +171,7 @@ def reencode_line(path, number: int) -> None:
 
 
 def test_a_utf8_file_with_a_line_in_windows_874_names_the_line(runner, tmp_path):
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    copy = copy_datasets(tmp_path, "reference")
     reencode_line(copy / "reference" / "agencies.csv", 40)
     result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
     assert result.exit_code == 1, result.output
@@ -173,8 +179,7 @@ def test_a_utf8_file_with_a_line_in_windows_874_names_the_line(runner, tmp_path)
 
 
 def test_a_whole_windows_874_file_is_still_read(runner, tmp_path):
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    copy = copy_datasets(tmp_path, "reference")
     path = copy / "reference" / "agencies.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("cp874"))
     result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
@@ -186,8 +191,7 @@ def test_a_refused_file_gives_the_files_that_point_at_it_no_false_errors(runner,
     """ita_results.csv points at ita_rounds.csv: with ita_rounds.csv refused, ita_results.csv is
     still checked, its foreign key to it is said not to be checked, and nothing else is reported of it
     (it used to get a missing-file error naming a temporary path, and a false header-only error)."""
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    copy = copy_datasets(tmp_path, "reference", "ita")
     (copy / "ita" / "ita_rounds.csv").write_text("", encoding="utf-8")
     result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
     assert result.exit_code == 1
@@ -200,8 +204,7 @@ def test_a_refused_file_gives_the_files_that_point_at_it_no_false_errors(runner,
 def test_a_month_column_reads_buddhist_era_and_thai_months(runner, tmp_path, written):
     """hotline_1555_monthly.month is text with a pattern of months (2024-01): months written the
     Thai way are converted as in yearmonth fields, and the build publishes 2024-01."""
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    copy = hotline_copy(tmp_path)
     path = copy / "complaints" / "hotline_1555_monthly.csv"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("\n2024-01,ถนนและทางเท้า", f'\n"{written}",ถนนและทางเท้า', 1), encoding="utf-8")
@@ -211,8 +214,7 @@ def test_a_month_column_reads_buddhist_era_and_thai_months(runner, tmp_path, wri
 
 
 def test_a_pattern_problem_shows_the_schema_example(runner, tmp_path):
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    copy = hotline_copy(tmp_path)
     path = copy / "complaints" / "hotline_1555_monthly.csv"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("\n2024-01,ถนนและทางเท้า", "\nเดือนแรก,ถนนและทางเท้า", 1), encoding="utf-8")
@@ -223,8 +225,7 @@ def test_a_pattern_problem_shows_the_schema_example(runner, tmp_path):
 
 
 def test_a_duplicate_key_names_its_columns_and_values(runner, tmp_path):
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    copy = hotline_copy(tmp_path)
     path = copy / "complaints" / "hotline_1555_monthly.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:3] + [lines[1]] + lines[3:]), encoding="utf-8")
@@ -236,8 +237,7 @@ def test_a_duplicate_key_names_its_columns_and_values(runner, tmp_path):
 
 def test_a_column_missing_in_the_middle_is_named(runner, tmp_path):
     """ita_rounds.csv without its basis column: the missing column is named, not every later one."""
-    copy = tmp_path / "datasets"
-    shutil.copytree(DEFAULT_DATASETS, copy)
+    copy = copy_datasets(tmp_path, "reference", "ita")
     path = copy / "ita" / "ita_rounds.csv"
     records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
     drop = records[0].index("basis")

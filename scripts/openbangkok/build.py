@@ -50,6 +50,7 @@ from .incremental import (
 )
 from .prepare import MAX_CELL_CHARACTERS
 from .problems import Problem, Report
+from .processes import checkpoint
 from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
 from .redact import redact
 from .site_metadata import facet_columns, site_metadata
@@ -227,6 +228,7 @@ class Timings(dict):
         self[name] = self.get(name, 0.0) + now - self.last
         self.cpu[name] = self.cpu.get(name, 0.0) + cpu - self.last_cpu
         self.last, self.last_cpu = now, cpu
+        checkpoint(name)
 
 
 def finish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], previous: Previous,

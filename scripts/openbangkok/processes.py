@@ -10,6 +10,7 @@ import signal
 import threading
 
 PR_SET_PDEATHSIG = 1   # linux/prctl.h
+STOP_AT = "OPENBANGKOK_STOP_AT"   # for tests: the checkpoint() where the build stops itself
 
 
 def process_context():
@@ -30,3 +31,11 @@ def die_with_parent() -> bool:
     if os.getppid() == 1:   # the parent died before the request was made
         os._exit(1)
     return True
+
+
+def checkpoint(point: str) -> None:
+    """A named moment of the build (the end of a step of build.Timings, a piece staged by workers).
+    When OPENBANGKOK_STOP_AT names it, the process stops itself (SIGSTOP) there, for a test to kill it
+    at that moment instead of after a guessed delay (tests/test_robust.py). Unset, it does nothing."""
+    if os.environ.get(STOP_AT) == point:
+        os.kill(os.getpid(), signal.SIGSTOP)

@@ -1,33 +1,21 @@
-"""Helpers of the security tests: a live server whose log goes to a file (a pipe nobody reads fills
-up and stops the server's threads), and SQL through the public endpoint."""
+"""Helpers of the security tests: a live server whose log the tests read (benchmarks/helpers.py
+writes it to a file), and SQL through the public endpoint."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from benchmarks import helpers
+from benchmarks.helpers import stop
 from openbangkok.site_metadata import DATABASE
-
-from ..conftest import free_port, wait_for_port
 
 
 def serve(db: Path, log: Path, *args: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "openbangkok", "serve", "--db", str(db), "--port", str(port), *args],
-        stdout=subprocess.DEVNULL, stderr=log.open("w"),
-    )
-    wait_for_port(port, process)
-    return process, f"http://127.0.0.1:{port}"
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=20)
+    return helpers.serve(db, *args, log=log)
 
 
 @pytest.fixture(scope="module")

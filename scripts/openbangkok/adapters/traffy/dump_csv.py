@@ -32,7 +32,7 @@ from ... import csv_pieces, prepare
 from ...catalog import Catalog, Source
 from ...freed_memory import keep_freed_memory
 from ...problems import Problem
-from ...processes import die_with_parent, process_context
+from ...processes import checkpoint, die_with_parent, process_context
 from ...validate import Staged, display_path
 from . import staging
 from .encoding import mixed_encoding, scan
@@ -207,6 +207,7 @@ def add_piece(stager: Stager, item, encoding: str, progress) -> None:
 
     stager.add(piece, lines, cells_of)
     progress(offset + len(data))
+    checkpoint("piece staged by a worker")
 
 
 def read_header(display: str, source: Source, encoding: str, staged: Staged) -> list[str] | None:
