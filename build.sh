@@ -49,8 +49,13 @@ lock() {
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
   local compile=("$VENV/bin/uv" pip compile pyproject.toml --quiet --universal --python-version 3.11
                  --generate-hashes --no-header)
-  "${compile[@]}" -o requirements.lock
+  # The test lock first; the runtime lock is then held to its versions, so `./build.sh build` after
+  # `./build.sh test` never swaps a package the test tools need (pip check would fail).
   "${compile[@]}" --extra test -o requirements-test.lock
+  local same; same=$(mktemp)
+  sed -nE 's/^([A-Za-z0-9][A-Za-z0-9._-]*==[^ ;\\]+).*/\1/p' requirements-test.lock >"$same"
+  "${compile[@]}" --constraint "$same" -o requirements.lock
+  rm -f "$same"
   echo "wrote requirements.lock and requirements-test.lock"
 }
 
