@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 try:
     import httpx
+
     from openbangkok import redact as current
     from openbangkok.sql_functions import register
     from openbangkok.sql_guard import guard

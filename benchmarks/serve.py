@@ -39,18 +39,19 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from generate_traffy import point_complaints_at_dump  # benchmarks/ is on sys.path: run as a script
-from typing import Callable
-from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 try:
     import httpx
+
     from openbangkok import serving, sql_rewrites
     from openbangkok.thai_search import search_escape
 except ImportError:  # `python benchmarks/serve.py` outside the project's virtualenv
@@ -369,15 +370,15 @@ async def export(base: str, path: str, expected: int, timeout: float) -> Export:
     status: int | str = "?"
     size = 0
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
-            async with client.stream("GET", path) as response:
-                status = response.status_code
-                with target.open("wb") as out:
-                    async for chunk in response.aiter_raw():
-                        out.write(chunk)
-                        size += len(chunk)
-                        if time.perf_counter() - started > timeout:
-                            raise TimeoutError
+        async with httpx.AsyncClient(base_url=base, timeout=timeout) as client, \
+                client.stream("GET", path) as response:
+            status = response.status_code
+            with target.open("wb") as out:
+                async for chunk in response.aiter_raw():
+                    out.write(chunk)
+                    size += len(chunk)
+                    if time.perf_counter() - started > timeout:
+                        raise TimeoutError
     except (httpx.HTTPError, TimeoutError) as e:
         return Export(time.perf_counter() - started, size / 1e6, None, type(e).__name__, "stopped by the benchmark")
     seconds = time.perf_counter() - started

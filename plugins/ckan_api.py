@@ -1,6 +1,7 @@
 """The CKAN Action API, read-only, at /api/3/action/<name> and /api/action/<name> (openbangkok.ckan)."""
 
 from datasette import hookimpl
+
 from openbangkok.ckan.actions import ROUTES
 
 

@@ -10,6 +10,8 @@ before anything inside can answer 304 on its own. Methods other than GET and HEA
 POST) pass through it untouched.
 """
 
+import contextlib
+
 from datasette import hookimpl
 
 from openbangkok import http_cache
@@ -22,10 +24,8 @@ def startup(datasette):
     async def know_the_build():   # the database's SHA-256 once, before the first visitor (openbkk serve)
         if DATABASE not in datasette.databases:
             return
-        try:
+        with contextlib.suppress(*http_cache.UNREADABLE):   # /-/health says so; the pages answer as they can
             await http_cache.identity(datasette)
-        except http_cache.UNREADABLE:   # /-/health says so; the pages answer as they can
-            pass
 
     return know_the_build
 

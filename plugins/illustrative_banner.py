@@ -2,6 +2,7 @@
 (openbangkok.illustrative); the template _illustrative_banner.html draws it, Thai first."""
 
 from datasette import hookimpl
+
 from openbangkok.illustrative import BANNER_EN, BANNER_TH, MARK, illustrative_rows
 
 

@@ -8,6 +8,7 @@ only read (openbangkok.ckan answers every write action with 403).
 """
 
 from datasette import hookimpl
+
 from openbangkok.ckan.actions import is_action_path
 
 ALLOWED = {"GET", "HEAD", "OPTIONS"}

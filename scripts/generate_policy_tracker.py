@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from generate_reference import write_csv  # scripts/ is on sys.path when run as a script
+
 from openbangkok.thai import parse_year_month
 
 DELIVERED = "tracker_fy2567"

@@ -21,7 +21,7 @@ import yaml
 from openbangkok import thai
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
 from openbangkok.adapters.traffy.normalise import parse_coords, parse_set, parse_time
-from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from openbangkok.catalog import DEFAULT_DATASETS, load_catalog
 from openbangkok.cli import cli
 from openbangkok.redact import EMAIL_RE, find_personal_data
 from openbangkok.site_metadata import DATABASE

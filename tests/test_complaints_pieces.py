@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+
 from openbangkok import csv_pieces
 from openbangkok.adapters.traffy import dump_csv, staging
 from openbangkok.catalog import load_catalog

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
 from openbangkok.cli import cli
 from openbangkok.fetch import USER_AGENT, FetchError, Politeness, fetch_pages
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+
 from openbangkok.catalog import DEFAULT_DATASETS
 from openbangkok.site_metadata import DATABASE
 

@@ -8,6 +8,7 @@ import gzip
 import json
 
 import pytest
+
 from openbangkok.catalog import DEFAULT_DATASETS
 from openbangkok.site_metadata import DATABASE
 

@@ -14,6 +14,7 @@ from openbangkok import sql_rewrites
 from openbangkok.serve import make_datasette
 from openbangkok.thai_search import TOKENIZE, index_text
 
+
 def _generate():
     """tests/test_serving.py's generator (the tests are not a package)."""
     import importlib.util

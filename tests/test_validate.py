@@ -8,9 +8,8 @@ import shutil
 
 import pytest
 
-from openbangkok.cli import cli
-
 from openbangkok.catalog import DEFAULT_DATASETS
+from openbangkok.cli import cli
 
 from .conftest import DATA
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from . import api_schemas, site_info
-from .query_params import EXAMPLES, WORDS
-from .site_info import CannedQuery, PublicTable
-from .site_metadata import DATABASE
+from openbangkok import api_schemas, site_info
+from openbangkok.query_params import EXAMPLES, WORDS
+from openbangkok.site_info import CannedQuery, PublicTable
+from openbangkok.site_metadata import DATABASE
 
 SHAPES = {"objects": "_page", "arrays": "_page_arrays", "array": "_array", "object": "_object"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

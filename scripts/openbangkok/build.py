@@ -35,10 +35,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import load
-from .adapters import adapter
-from .catalog import Catalog, Source
-from .incremental import (
+from openbangkok import load
+from openbangkok.adapters import adapter
+from openbangkok.catalog import Catalog, Source
+from openbangkok.incremental import (
     SITE_KEY,
     STATE_TABLE,
     BackgroundFingerprints,
@@ -48,13 +48,13 @@ from .incremental import (
     fingerprints,
     size_and_mtime,
 )
-from .prepare import MAX_CELL_CHARACTERS
-from .problems import Problem, Report
-from .profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
-from .redact import redact
-from .site_metadata import facet_columns, site_metadata
-from .sql_functions import register
-from .validate import Staged, validate
+from openbangkok.prepare import MAX_CELL_CHARACTERS
+from openbangkok.problems import Problem, Report
+from openbangkok.profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
+from openbangkok.redact import redact
+from openbangkok.site_metadata import facet_columns, site_metadata
+from openbangkok.sql_functions import register
+from openbangkok.validate import Staged, validate
 
 TEMP_MARK = ".tmp-"
 FILES_TABLE = "build_files"
@@ -152,7 +152,7 @@ def drop_dataset_tables(db: sqlite_utils.Database, names: list[str]) -> None:
 def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Staged, tables: dict,
                  previous: Previous) -> None:
     """The build's own account of itself: one row per source file, shown on the data-quality page."""
-    built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = []
     for source in sources:
         stats = staged.stats.get(source.name, {})

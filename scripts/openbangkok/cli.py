@@ -10,10 +10,11 @@ from pathlib import Path
 
 import click
 
-from . import problems as problem_output
-from .build import BuildLocked, build as run_build
-from .catalog import DEFAULT_DATASETS, DEFAULT_DB, CatalogError, load_catalog
-from .validate import validate as run_validate
+from openbangkok import problems as problem_output
+from openbangkok.build import BuildLocked
+from openbangkok.build import build as run_build
+from openbangkok.catalog import DEFAULT_DATASETS, DEFAULT_DB, CatalogError, load_catalog
+from openbangkok.validate import validate as run_validate
 
 datasets_option = click.option(
     "--datasets", "datasets", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATASETS,
@@ -167,7 +168,10 @@ def serve(db_path, datasets, host, port, inspect_file):
 
     import uvicorn
 
-    from .serve import log_errors, make_datasette  # Datasette is imported by the commands that serve, not by build
+    from openbangkok.serve import (  # Datasette is imported by the commands that serve, not by build
+        log_errors,
+        make_datasette,
+    )
 
     log_errors()
     try:
@@ -197,7 +201,7 @@ def package(db_path, datasets, out):
       openbkk package dist/site && docker build -t openbangkok dist/site
       docker run -p 8001:8001 openbangkok
     """
-    from .package import package as write_package
+    from openbangkok.package import package as write_package
 
     try:
         write_package(db_path, out, datasets)
@@ -233,7 +237,7 @@ def fetch_traffy(datasets, url, step, pause, retries, backoff, timeout, max_page
       openbkk fetch traffy && openbkk build
       openbkk fetch traffy --max-pages 10 --gzip
     """
-    from .fetch import FetchError, Politeness, fetch_pages
+    from openbangkok.fetch import FetchError, Politeness, fetch_pages
 
     catalog = open_catalog(datasets)
     source = next((s for s in catalog.sources if s.adapter == "traffy.api_pages"), None)

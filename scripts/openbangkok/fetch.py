@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .adapters.traffy.api_pages import pages_of
+from openbangkok.adapters.traffy.api_pages import pages_of
 
 WORK = ".fetching"
 STATE = "state.json"

@@ -46,8 +46,8 @@ from pathlib import Path
 
 from datasette.database import QueryInterrupted
 
-from .catalog import DEFAULT_DATASETS
-from .site_metadata import DATABASE
+from openbangkok.catalog import DEFAULT_DATASETS
+from openbangkok.site_metadata import DATABASE
 
 HTML_TTL = 60                 # seconds: pages change look with a deploy; data only with a build
 SHORT_TTL = 60                # redirects and 4xx: a CDN absorbs repeats, a fix shows within a minute
@@ -111,7 +111,7 @@ async def identity(datasette) -> Identity:
     """The site's Identity, computed on the first request (off the event loop) and kept."""
     found = getattr(datasette, IDENTITY_ATTRIBUTE, None)
     if found is None:
-        from . import serve, site_info
+        from openbangkok import serve, site_info
 
         folders = [serve.PLUGINS, Path(__file__).parent, getattr(datasette, "openbangkok_datasets", DEFAULT_DATASETS)]
         code = await asyncio.to_thread(code_digest, datasette, folders)

@@ -15,9 +15,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import Catalog, Dataset
-from .processes import die_with_parent, process_context
-from .site_metadata import METADATA_FILE
+from openbangkok.catalog import Catalog, Dataset
+from openbangkok.processes import die_with_parent, process_context
+from openbangkok.site_metadata import METADATA_FILE
 
 PACKAGE = Path(__file__).resolve().parent
 STATE_TABLE = "build_datasets"
@@ -39,7 +39,7 @@ class Previous:
     file_hashes: dict[tuple[str, int, int], str] = field(default_factory=dict)  # (source_file, size, mtime) -> sha256
 
     @classmethod
-    def read(cls, db_path: Path) -> "Previous":
+    def read(cls, db_path: Path) -> Previous:
         if not db_path.exists():
             return cls()
         try:
@@ -140,7 +140,7 @@ class BackgroundFingerprints:
         self._previous = previous
 
     @classmethod
-    def start(cls, catalog: Catalog, previous: Previous) -> "BackgroundFingerprints | None":
+    def start(cls, catalog: Catalog, previous: Previous) -> BackgroundFingerprints | None:
         """One, when it is worth it and safe to fork; else None (call fingerprints() then)."""
         context = process_context()
         if previous.fingerprints or context.get_start_method() != "fork":

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from .catalog import Source
-from .sqlite_types import column_types
-from .validate import ROW_COLUMN
+from openbangkok.catalog import Source
+from openbangkok.sqlite_types import column_types
+from openbangkok.validate import ROW_COLUMN
 
 STAGING = "staging"
 

@@ -21,9 +21,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import thai, workbooks
-from .problems import Problem
-from .redact import KINDS, Redactor, find_personal_data_in_code
+from openbangkok import thai, workbooks
+from openbangkok.problems import Problem
+from openbangkok.redact import KINDS, Redactor, find_personal_data_in_code
 
 csv.field_size_limit(sys.maxsize)
 

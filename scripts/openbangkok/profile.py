@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .load import leading_columns
+from openbangkok.load import leading_columns
 
 PROFILE_TABLE = "build_columns"
 LARGE_TABLE = 200_000

@@ -53,9 +53,9 @@ from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
 from datasette.utils.asgi import Request
 
-from .levers import lever_on
-from .memo import Memo
-from .sql_rewrites import _Precomputing, array_facet_sql, precomputed_facets, wanted_facets
+from openbangkok.levers import lever_on
+from openbangkok.memo import Memo
+from openbangkok.sql_rewrites import _Precomputing, array_facet_sql, precomputed_facets, wanted_facets
 
 MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in most builds)
 MEMO_SIZE = 256          # facet results kept per site

@@ -6,6 +6,7 @@ built database holds, whichever datasets exist.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -15,11 +16,11 @@ from datasette.database import QueryInterrupted
 from datasette.utils import derive_named_parameters, escape_sqlite
 from datasette_cluster_map import location_columns_from_columns
 
-from .catalog import DEFAULT_DATASETS, Catalog, load_catalog
-from .incremental import STATE_TABLE
-from .opendata import ServedTable
-from .site_metadata import DATABASE
-from .xlsx_stream import EXCEL_DATA_ROWS
+from openbangkok.catalog import DEFAULT_DATASETS, Catalog, load_catalog
+from openbangkok.incremental import STATE_TABLE
+from openbangkok.opendata import ServedTable
+from openbangkok.site_metadata import DATABASE
+from openbangkok.xlsx_stream import EXCEL_DATA_ROWS
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"
 
@@ -73,11 +74,9 @@ async def _view_counts(db, views: list[str], limit_ms: int = 200) -> dict[str, i
     """Rows of each view that counts within `limit_ms` (Datasette counts tables only); once per site."""
     counts = {}
     for view in views:
-        try:
+        with contextlib.suppress(QueryInterrupted, sqlite3.DatabaseError):   # a slow view's count is not shown
             counts[view] = (await db.execute(f"select count(*) from {escape_sqlite(view)}",
                                              custom_time_limit=limit_ms)).rows[0][0]
-        except (QueryInterrupted, sqlite3.DatabaseError):  # a slow view's count is simply not shown
-            pass
     return counts
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sqlite3
 
-from . import thai, thai_search
+from openbangkok import thai, thai_search
 
 
 def thai_fiscal_year(iso_date: str | None) -> int | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 
-from .levers import lever_on
+from openbangkok.levers import lever_on
 
 MEMO_SIZE = 1024
 METHOD = "_table_permission_allows"

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import thai
+from openbangkok import thai
 
 # Thai letters, vowels, tone marks, ๆ and ฯ; not Thai digits (they become 0-9), the baht sign or
 # punctuation.

@@ -19,7 +19,7 @@ import re
 
 from datasette.utils import escape_sqlite
 
-from .memo import Memo
+from openbangkok.memo import Memo
 
 KNOWN_TABLES = 256
 

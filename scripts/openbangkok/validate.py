@@ -17,19 +17,19 @@ import dataclasses
 import sqlite3
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import sqlite_utils
 from frictionless import Package, Schema
 
-from . import messages, prepare
-from .adapters import adapter
-from .catalog import Catalog, Source
-from .problems import Problem, Report
-from .sql_functions import register
-from .sqlite_types import column_types, to_sqlite
+from openbangkok import messages, prepare
+from openbangkok.adapters import adapter
+from openbangkok.catalog import Catalog, Source
+from openbangkok.problems import Problem, Report
+from openbangkok.sql_functions import register
+from openbangkok.sqlite_types import column_types, to_sqlite
 
 ROW_COLUMN = "_source_row"
 BATCH = 1000

@@ -15,11 +15,11 @@ import traceback
 
 from datasette.utils.asgi import Response
 
-from .. import site_info
-from . import actions_catalog as catalog
-from .actions_datastore import datastore_info, datastore_search
-from .datastore_sql import datastore_search_sql
-from .envelope import (
+from openbangkok import site_info
+from openbangkok.ckan import actions_catalog as catalog
+from openbangkok.ckan.actions_datastore import datastore_info, datastore_search
+from openbangkok.ckan.datastore_sql import datastore_search_sql
+from openbangkok.ckan.envelope import (
     ActionError,
     BadRequest,
     NotAuthorized,
@@ -28,7 +28,7 @@ from .envelope import (
     parameters,
     preflight,
 )
-from .package_search import package_search
+from openbangkok.ckan.package_search import package_search
 
 ACTION_PATH = re.compile(r"^/api/(?:3/)?action/(?P<action>[^/]+)$")
 # CKAN's write actions by the words of their names (ckan/logic/action/create.py, update.py,

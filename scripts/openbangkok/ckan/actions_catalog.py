@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from ..opendata import (
+from openbangkok.ckan.envelope import NotFound, ValidationError, as_bool, as_int, as_list
+from openbangkok.ckan.published import Organization, Package, Published, Resource, published, stable_id
+from openbangkok.opendata import (
     csv_url,
     dataset_licence,
     dga_fields,
@@ -22,10 +24,8 @@ from ..opendata import (
     language_parts,
     plain_text,
 )
-from ..site_info import downloads
-from ..site_metadata import DATABASE
-from .envelope import NotFound, ValidationError, as_bool, as_int, as_list
-from .published import Organization, Package, Published, Resource, published, stable_id
+from openbangkok.site_info import downloads
+from openbangkok.site_metadata import DATABASE
 
 CKAN_VERSION = "2.10.0"   # the version whose Action API this one answers as
 # Frictionless / SPDX licence names -> CKAN's licence ids (CKAN's default licence list: all open)

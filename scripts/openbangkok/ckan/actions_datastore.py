@@ -24,12 +24,9 @@ from urllib.parse import urlencode
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_sqlite
 
-from .. import site_info
-from ..site_metadata import DATABASE
-from ..sql_rewrites import WALK_FRACTION, info_for
-from ..thai_search import search_escape
-from .actions_catalog import Call, required
-from .envelope import (
+from openbangkok import site_info
+from openbangkok.ckan.actions_catalog import Call, required
+from openbangkok.ckan.envelope import (
     NotAuthorized,
     NotFound,
     ValidationError,
@@ -38,7 +35,10 @@ from .envelope import (
     as_json,
     as_list,
 )
-from .published import Resource
+from openbangkok.ckan.published import Resource
+from openbangkok.site_metadata import DATABASE
+from openbangkok.sql_rewrites import WALK_FRACTION, info_for
+from openbangkok.thai_search import search_escape
 
 LIMIT_DEFAULT = 100
 FORMATS = ("objects", "lists", "csv", "tsv")

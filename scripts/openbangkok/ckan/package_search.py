@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from .. import site_info
-from ..thai_search import TOKENIZE, fts_query, index_text
-from .actions_catalog import Call, package_dict
-from .envelope import SearchError, as_int, as_json, as_list
+from openbangkok import site_info
+from openbangkok.ckan.actions_catalog import Call, package_dict
+from openbangkok.ckan.envelope import SearchError, as_int, as_json, as_list
+from openbangkok.thai_search import TOKENIZE, fts_query, index_text
 
 ROWS_DEFAULT, ROWS_MAX = 10, 1000
 FACET_LIMIT = 50
@@ -120,6 +120,15 @@ def parse(query: str) -> tuple[list[tuple[str, str, str]], str]:
     return clauses, " ".join(text.replace("(", " ").replace(")", " ").split())
 
 
+def _sort_key(field: str, fields: list[dict], scores: dict | None):
+    """The sort key of a result (its index in `fields`) for one field of `sort`."""
+    if field == "score":
+        return lambda i: (scores or {}).get(i, 0.0)
+    if field in NUMERIC:
+        return lambda i: int(fields[i][field][0])
+    return lambda i: fields[i][field][0].casefold()
+
+
 def _sort_keys(sort: str) -> list[tuple[str, bool]]:
     keys = []
     for part in sort.split(","):
@@ -183,13 +192,7 @@ async def package_search(call: Call):
              and all(_matches(doc.get(f, []), f, v) != (sign == "-") for sign, f, v in clauses)]
     sort = str(params.get("sort") or DEFAULT_SORT)
     for field, descending in reversed(_sort_keys(sort)):
-        if field == "score":
-            key = (lambda i: (scores or {}).get(i, 0.0))
-        elif field in NUMERIC:
-            key = (lambda i, f=field: int(fields[i][f][0]))
-        else:
-            key = (lambda i, f=field: fields[i][f][0].casefold())
-        found.sort(key=key, reverse=descending)
+        found.sort(key=_sort_key(field, fields, scores), reverse=descending)
     facet_fields = as_json(params, "facet.field") or []
     if isinstance(facet_fields, str):
         facet_fields = [facet_fields]

@@ -13,11 +13,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from .. import site_info
-from ..catalog import Dataset
-from ..opendata import dga_fields
-from ..site_info import PublicTable
-from ..site_metadata import DATABASE
+from openbangkok import site_info
+from openbangkok.catalog import Dataset
+from openbangkok.opendata import dga_fields
+from openbangkok.site_info import PublicTable
+from openbangkok.site_metadata import DATABASE
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:openbangkok:ckan")
 CACHE_KEY = "ckan_published"

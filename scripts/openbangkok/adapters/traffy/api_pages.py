@@ -29,14 +29,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ...catalog import Catalog, Source
-from ...problems import Problem
-from ...validate import Staged, display_path
-from . import staging
-from .encoding import decode
-from .normalise import Normaliser
-from .report import conclude
-from .staging import Stager, make_piece, prepare_staging, search_index, source_label
+from openbangkok.adapters.traffy import staging
+from openbangkok.adapters.traffy.encoding import decode
+from openbangkok.adapters.traffy.normalise import Normaliser
+from openbangkok.adapters.traffy.report import conclude
+from openbangkok.adapters.traffy.staging import Stager, make_piece, prepare_staging, search_index, source_label
+from openbangkok.catalog import Catalog, Source
+from openbangkok.problems import Problem
+from openbangkok.validate import Staged, display_path
 
 PAGE_NAME = re.compile(r"(\d+)\.json(\.gz)?$", re.IGNORECASE)
 publish = staging.publish  # the Adapter protocol: staged as published

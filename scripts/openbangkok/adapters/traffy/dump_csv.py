@@ -28,17 +28,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 import sqlite_utils
 
-from ... import csv_pieces, prepare
-from ...catalog import Catalog, Source
-from ...freed_memory import keep_freed_memory
-from ...problems import Problem
-from ...processes import die_with_parent, process_context
-from ...validate import Staged, display_path
-from . import staging
-from .encoding import mixed_encoding, scan
-from .normalise import RAW_FIELDS, Normaliser
-from .report import conclude
-from .staging import (
+from openbangkok import csv_pieces, prepare
+from openbangkok.adapters.traffy import staging
+from openbangkok.adapters.traffy.encoding import mixed_encoding, scan
+from openbangkok.adapters.traffy.normalise import RAW_FIELDS, Normaliser
+from openbangkok.adapters.traffy.report import conclude
+from openbangkok.adapters.traffy.staging import (
     Piece,
     Stager,
     make_piece,
@@ -46,6 +41,11 @@ from .staging import (
     search_index,
     source_label,
 )
+from openbangkok.catalog import Catalog, Source
+from openbangkok.freed_memory import keep_freed_memory
+from openbangkok.problems import Problem
+from openbangkok.processes import die_with_parent, process_context
+from openbangkok.validate import Staged, display_path
 
 COLUMNS = RAW_FIELDS
 BATCH = 5000  # rows per piece when the file is read in this process

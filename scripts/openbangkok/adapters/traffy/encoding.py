@@ -8,9 +8,9 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from ... import prepare
-from ...problems import Problem
-from ...validate import Staged
+from openbangkok import prepare
+from openbangkok.problems import Problem
+from openbangkok.validate import Staged
 
 
 def scan(path: Path) -> tuple[str, int]:

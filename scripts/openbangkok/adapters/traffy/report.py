@@ -8,10 +8,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ...problems import Problem
-from ...redact import KINDS
-from ...validate import Staged, no_data_rows
-from .normalise import Tally
+from openbangkok.adapters.traffy.normalise import Tally
+from openbangkok.problems import Problem
+from openbangkok.redact import KINDS
+from openbangkok.validate import Staged, no_data_rows
 
 REJECTED = "complaints_rejected"
 WARNINGS_PER_COLUMN = 30

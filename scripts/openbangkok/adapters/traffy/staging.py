@@ -24,15 +24,15 @@ from typing import Protocol
 
 import sqlite_utils
 
-from ... import load
-from ...catalog import Source
-from ...prepare import MAX_CELL_CHARACTERS
-from ...redact import Redactor, may_hold_personal_data
-from ...search_index import SearchIndex
-from ...thai_search import TOKENIZE
-from ...validate import ROW_COLUMN, Staged
-from .normalise import PUBLISHED, Normaliser, Tally, refusal
-from .report import REJECTED, Totals
+from openbangkok import load
+from openbangkok.adapters.traffy.normalise import PUBLISHED, Normaliser, Tally, refusal
+from openbangkok.adapters.traffy.report import REJECTED, Totals
+from openbangkok.catalog import Source
+from openbangkok.prepare import MAX_CELL_CHARACTERS
+from openbangkok.redact import Redactor, may_hold_personal_data
+from openbangkok.search_index import SearchIndex
+from openbangkok.thai_search import TOKENIZE
+from openbangkok.validate import ROW_COLUMN, Staged
 
 SEARCHED = ("comment", "address", "types")  # the columns of the search index, in its order
 REJECTED_COLUMNS = ("source_row", "source_file", "source_line", "ticket_id", "reason", "reason_th", "raw_record",
