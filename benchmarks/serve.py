@@ -53,7 +53,7 @@ try:
     import httpx
 
     from openbangkok import serving, sql_rewrites
-    from openbangkok.thai_search import search_escape
+    from openbangkok.thai.search import search_escape
 except ImportError:  # `python benchmarks/serve.py` outside the project's virtualenv
     if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])

@@ -6,7 +6,7 @@ from collections import Counter
 import geothai
 
 from openbangkok.catalog import DEFAULT_DATASETS
-from openbangkok.reference import DISTRICT_COLUMNS, district_office_rows, district_rows
+from openbangkok.thai.reference import DISTRICT_COLUMNS, district_office_rows, district_rows
 
 
 def read(name):

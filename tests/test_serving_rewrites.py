@@ -12,7 +12,7 @@ import pytest
 
 from openbangkok import sql_rewrites
 from openbangkok.serve import make_datasette
-from openbangkok.thai_search import TOKENIZE, index_text
+from openbangkok.thai.search import TOKENIZE, index_text
 
 
 def _generate():

@@ -51,9 +51,9 @@ from openbangkok.incremental import (
 from openbangkok.prepare import MAX_CELL_CHARACTERS
 from openbangkok.problems import Problem, Report
 from openbangkok.profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
-from openbangkok.redact import redact
 from openbangkok.site_metadata import facet_columns, site_metadata
 from openbangkok.sql_functions import register
+from openbangkok.thai.redact import redact
 from openbangkok.validate import Staged, validate
 
 TEMP_MARK = ".tmp-"

@@ -21,9 +21,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openbangkok import thai, workbooks
+from openbangkok import workbooks
 from openbangkok.problems import Problem
-from openbangkok.redact import KINDS, Redactor, find_personal_data_in_code
+from openbangkok.thai import conversions as thai
+from openbangkok.thai.redact import KINDS, Redactor, find_personal_data_in_code
 
 csv.field_size_limit(sys.maxsize)
 

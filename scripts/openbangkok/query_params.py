@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from openbangkok import thai
+from openbangkok.thai import conversions as thai
 
 EXAMPLES = {"yearmonth": "2567-01 / 2024-01 / ม.ค. 2567", "date": "2567-12-31 / 2024-12-31 / 31 ธ.ค. 2567",
             "number": "13.7563", "year_be": "2566"}

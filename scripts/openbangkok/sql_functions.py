@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import sqlite3
 
-from openbangkok import thai, thai_search
+from openbangkok.thai import conversions as thai
+from openbangkok.thai import search as thai_search
 
 
 def thai_fiscal_year(iso_date: str | None) -> int | None:

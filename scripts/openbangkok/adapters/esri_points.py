@@ -20,11 +20,12 @@ import time
 
 import sqlite_utils
 
-from openbangkok import load, thai
+from openbangkok import load
 from openbangkok.catalog import Catalog, Source
 from openbangkok.problems import Problem
-from openbangkok.redact import Redactor
 from openbangkok.sqlite_types import to_sqlite
+from openbangkok.thai import conversions as thai
+from openbangkok.thai.redact import Redactor
 from openbangkok.validate import ROW_COLUMN, Staged, display_path, no_data_rows, stage_table
 
 WGS84 = {4326, 4269}  # 4269 (NAD83) differs from WGS84 by less than a metre; ArcGIS says 4326 for both

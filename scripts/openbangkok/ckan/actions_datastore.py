@@ -2,7 +2,7 @@
 
 Every resource is a table of the database, searched where it lies: `_id` is the row's rowid,
 `q` is the site's own search (the table's FTS index, through escape_fts, which
-openbangkok.thai_search makes Thai-aware on every connection; a table without an index is
+openbangkok.thai.search makes Thai-aware on every connection; a table without an index is
 searched with LIKE), and every statement runs through Datasette's Database.execute, on its
 read-only immutable connections, under the site's SQL time limit. Names in the SQL are only
 column names of the table (checked, then quoted); every value is a parameter. A whole-row search
@@ -38,7 +38,7 @@ from openbangkok.ckan.envelope import (
 from openbangkok.ckan.published import Resource
 from openbangkok.site_metadata import DATABASE
 from openbangkok.sql_rewrites import WALK_FRACTION, info_for
-from openbangkok.thai_search import search_escape
+from openbangkok.thai.search import search_escape
 
 LIMIT_DEFAULT = 100
 FORMATS = ("objects", "lists", "csv", "tsv")

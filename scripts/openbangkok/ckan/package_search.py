@@ -1,6 +1,6 @@
 """CKAN's package_search over the site's datasets, with the Solr query syntax clients send.
 
-- `q`: words, in Thai or English, found as the site's search finds them (openbangkok.thai_search:
+- `q`: words, in Thai or English, found as the site's search finds them (openbangkok.thai.search:
   the same bigram index, in an in-memory FTS5 table of the datasets' titles, descriptions, tags,
   tables and DGA fields); `*:*` is every dataset; `field:value` clauses as in `fq`.
 - `fq` (and `fq_list`): `field:value`, `field:"quoted value"`, `field:(a OR b)`, `field:*`,
@@ -21,7 +21,7 @@ import sqlite3
 from openbangkok import site_info
 from openbangkok.ckan.actions_catalog import Call, package_dict
 from openbangkok.ckan.envelope import SearchError, as_int, as_json, as_list
-from openbangkok.thai_search import TOKENIZE, fts_query, index_text
+from openbangkok.thai.search import TOKENIZE, fts_query, index_text
 
 ROWS_DEFAULT, ROWS_MAX = 10, 1000
 FACET_LIMIT = 50

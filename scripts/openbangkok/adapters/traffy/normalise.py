@@ -16,9 +16,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from openbangkok import thai
-from openbangkok.places import bangkok_district_code, province_of
-from openbangkok.redact import Redactor, find_personal_data, may_hold_personal_data
+from openbangkok.thai import conversions as thai
+from openbangkok.thai.places import bangkok_district_code, province_of
+from openbangkok.thai.redact import Redactor, find_personal_data, may_hold_personal_data
 
 # The texts a format hands over, in this order ("" for a field the format does not have); the API's
 # `status` is passed on its own (values(raw, number, status)): the dump has none.

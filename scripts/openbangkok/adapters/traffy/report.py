@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from openbangkok.adapters.traffy.normalise import Tally
 from openbangkok.problems import Problem
-from openbangkok.redact import KINDS
+from openbangkok.thai.redact import KINDS
 from openbangkok.validate import Staged, no_data_rows
 
 REJECTED = "complaints_rejected"

@@ -29,9 +29,9 @@ from openbangkok.adapters.traffy.normalise import PUBLISHED, Normaliser, Tally, 
 from openbangkok.adapters.traffy.report import REJECTED, Totals
 from openbangkok.catalog import Source
 from openbangkok.prepare import MAX_CELL_CHARACTERS
-from openbangkok.redact import Redactor, may_hold_personal_data
 from openbangkok.search_index import SearchIndex
-from openbangkok.thai_search import TOKENIZE
+from openbangkok.thai.redact import Redactor, may_hold_personal_data
+from openbangkok.thai.search import TOKENIZE
 from openbangkok.validate import ROW_COLUMN, Staged
 
 SEARCHED = ("comment", "address", "types")  # the columns of the search index, in its order

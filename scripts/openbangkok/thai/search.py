@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from openbangkok import thai
+from openbangkok.thai import conversions as thai
 
 # Thai letters, vowels, tone marks, ๆ and ฯ; not Thai digits (they become 0-9), the baht sign or
 # punctuation.

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import geothai
 
-from openbangkok.reference import bangkok_districts, short_name
+from openbangkok.thai.reference import bangkok_districts, short_name
 
 # Spellings of Bangkok that geothai.normalize() does not bring to its name.
 BANGKOK_ALIASES = {"กทม", "กรุงเทพ", "กรุงเทพฯ", "กรุงเทพมหานคร", "bangkok", "bkk", "krungthep",
