@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import sqlite3
 
@@ -13,8 +14,7 @@ def thai_fiscal_year(iso_date: str | None) -> int | None:
     """Thai fiscal year (ค.ศ.) of an ISO date: October to September."""
     if not iso_date:
         return None
-    year, month = int(iso_date[:4]), int(iso_date[5:7])
-    return year + 1 if month >= 10 else year
+    return thai.fiscal_year(dt.date(int(iso_date[:4]), int(iso_date[5:7]), 1))
 
 
 def buddhist_year(year: int | None) -> int | None:

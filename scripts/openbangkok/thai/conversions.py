@@ -103,5 +103,6 @@ def parse_year_month(text: str, two_digit_years: bool = False) -> tuple[int, int
 
 
 def fiscal_year(day: dt.date) -> int:
-    """Thai government fiscal year (ค.ศ.), October to September: 2023-10-01 is in FY 2024."""
+    """Thai government fiscal year (ค.ศ.), October to September: 2023-10-01 is in FY 2024. The one
+    place it is computed: the build's SQL (thai_fiscal_year) and the Traffy tickets use it."""
     return day.year + 1 if day.month >= 10 else day.year

@@ -313,7 +313,7 @@ class Normaliser:
                 days = None
         if reported is not None:
             local = reported + BANGKOK_TIME
-            fiscal = local.year + 1 if local.month >= 10 else local.year  # thai.fiscal_year
+            fiscal = thai.fiscal_year(local)
             month = f"{local.year:04d}-{local.month:02d}"
             reported = iso_seconds(reported, timestamp)
             fiscal_be = fiscal + thai.BUDDHIST_ERA_OFFSET
