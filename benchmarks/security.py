@@ -35,7 +35,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 try:
     import httpx
 
-    from openbangkok.sql_functions import register
+    from openbangkok.model.sql_functions import register
     from openbangkok.sql_guard import guard
     from openbangkok.thai import redact as current
 except ImportError:  # outside the project's virtualenv

@@ -8,7 +8,7 @@ from datasette.utils.asgi import Response
 from openbangkok import site_info
 from openbangkok.api_docs import ckan_examples, examples, openapi
 from openbangkok.http_cache import HTML_TTL
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 
 async def openapi_json(datasette, request):

@@ -15,7 +15,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from openbangkok import site_info
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 DISALLOW = ["/*?", "/*.json", "/*.csv", "/*.xlsx", "/*.db", "/-/"]
 ALLOW = ["/-/api", "/-/datapackage.json", "/-/dcat.jsonld", "/-/openapi.json"]

@@ -16,7 +16,7 @@ from datasette import hookimpl
 
 from openbangkok import http_cache
 from openbangkok.levers import lever_on
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 
 @hookimpl

@@ -7,8 +7,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import Request
 
 from openbangkok.errors import render
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.query_params import read
-from openbangkok.site_metadata import DATABASE
 
 
 def _param_kinds(datasette, path: str) -> dict:

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from openbangkok.build import build
-from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
 from openbangkok.serve import make_datasette
 
 DATA = Path(__file__).parent / "data"

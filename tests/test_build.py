@@ -3,8 +3,8 @@
 import hashlib
 import sqlite3
 
-from openbangkok.catalog import DEFAULT_DATASETS
 from openbangkok.cli import cli
+from openbangkok.model.catalog import DEFAULT_DATASETS
 
 from .conftest import DATA
 
@@ -140,7 +140,7 @@ def test_a_full_build_hashes_each_source_file_once(tmp_path, monkeypatch):
 
     from openbangkok import incremental
     from openbangkok.build import build
-    from openbangkok.catalog import load_catalog
+    from openbangkok.model.catalog import load_catalog
 
     reads = collections.Counter()
     real = incremental.file_digest

@@ -17,9 +17,9 @@ import ckanapi
 import httpx
 import pytest
 
-from openbangkok.catalog import DEFAULT_DATASETS, load_catalog
+from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata import dga_fields
-from openbangkok.site_metadata import DATABASE
 
 
 @pytest.fixture(scope="module")

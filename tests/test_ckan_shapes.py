@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from openbangkok.build import build
-from openbangkok.catalog import load_catalog
 from openbangkok.ckan import package_search
+from openbangkok.model.catalog import load_catalog
 from openbangkok.serve import make_datasette
 from tests.conftest import copy_datasets
 

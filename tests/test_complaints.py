@@ -20,10 +20,10 @@ import yaml
 
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
 from openbangkok.adapters.traffy.normalise import parse_coords, parse_set, parse_time
-from openbangkok.catalog import DEFAULT_DATASETS, load_catalog
 from openbangkok.cli import cli
-from openbangkok.site_metadata import DATABASE
-from openbangkok.sql_functions import register
+from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.model.sql_functions import register
 from openbangkok.thai import conversions as thai
 from openbangkok.thai.redact import EMAIL_RE, find_personal_data
 from openbangkok.validate import validate

@@ -12,8 +12,8 @@ import pytest
 
 from openbangkok import csv_pieces
 from openbangkok.adapters.traffy import dump_csv, staging
-from openbangkok.catalog import load_catalog
 from openbangkok.csv_pieces import record_end
+from openbangkok.model.catalog import load_catalog
 from openbangkok.validate import validate
 
 from .conftest import copy_datasets, with_synthetic_complaints

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from openpyxl import load_workbook
 
 from openbangkok.illustrative import SHEET_TITLE
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.xlsx_stream import EXCEL_DATA_ROWS
 
 XLSX_PLUGIN = "xlsx_output.py"   # how Datasette names a module of its plugins folder

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from openbangkok.http_cache import HTML_TTL, MIN_GZIP_BYTES, SHORT_TTL
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.serve import SETTINGS, make_datasette
-from openbangkok.site_metadata import DATABASE
 
 IDENTITY = {"accept-encoding": "identity"}
 GZIP = {"accept-encoding": "gzip"}

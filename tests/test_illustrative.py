@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from openbangkok.illustrative import MARK
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 from .test_policies_site import drawn
 

@@ -44,7 +44,7 @@ def test_profiles_see_what_the_derived_sql_wrote(tmp_path, monkeypatch):
 
     from openbangkok import build as build_module
     from openbangkok.build import build
-    from openbangkok.catalog import load_catalog
+    from openbangkok.model.catalog import load_catalog
 
     def read_first(*args):  # the thread reads before the SQL runs (as it does with large tables)
         read = profile.read_aggregates(*args)
@@ -79,7 +79,7 @@ def test_profile_read_from_staging_during_the_derived_sql(tmp_path, monkeypatch)
 
     from openbangkok import build as build_module
     from openbangkok.build import build
-    from openbangkok.catalog import load_catalog
+    from openbangkok.model.catalog import load_catalog
 
     from .conftest import copy_datasets
 

@@ -23,8 +23,8 @@ import pytest
 import sqlite_utils
 from openpyxl import load_workbook
 
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.serve import SETTINGS, make_datasette
-from openbangkok.site_metadata import DATABASE
 from tests.conftest import start_server
 
 FORMULAS = ['=HYPERLINK("http://evil.example/","click")', "+1+1", "-2+3", "@SUM(A1:A2)", "=1+1"]
@@ -262,7 +262,7 @@ async def test_cors_on_json_csv_and_descriptions(ds):
 async def test_pages_in_thai_with_english(ds):
     home = (await ds.client.get("/")).text
     assert '<html lang="th">' in home and "ชุดข้อมูล" in home and "Datasets" in home
-    from openbangkok.catalog import load_catalog
+    from openbangkok.model.catalog import load_catalog
 
     for dataset in load_catalog().datasets:
         if dataset.sources:

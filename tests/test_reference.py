@@ -5,7 +5,7 @@ from collections import Counter
 
 import geothai
 
-from openbangkok.catalog import DEFAULT_DATASETS
+from openbangkok.model.catalog import DEFAULT_DATASETS
 from openbangkok.thai.reference import DISTRICT_COLUMNS, district_office_rows, district_rows
 
 

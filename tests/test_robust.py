@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from openbangkok.build import build
-from openbangkok.catalog import load_catalog
 from openbangkok.cli import cli
+from openbangkok.model.catalog import load_catalog
 
 from .conftest import DATA, start_server
 

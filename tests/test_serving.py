@@ -18,7 +18,7 @@ import sqlite3
 
 import pytest
 
-from openbangkok.catalog import DEFAULT_DATASETS
+from openbangkok.model.catalog import DEFAULT_DATASETS
 from openbangkok.serve import SETTINGS, make_datasette
 from openbangkok.serving import array_facet_sql
 

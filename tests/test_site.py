@@ -4,7 +4,7 @@ import html
 import json
 import re
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 
 async def table_names(ds):

@@ -17,9 +17,9 @@ import re
 from urllib.parse import quote
 
 from openbangkok import api_schemas, site_info
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.query_params import EXAMPLES, WORDS
 from openbangkok.site_info import CannedQuery, PublicTable
-from openbangkok.site_metadata import DATABASE
 
 SHAPES = {"objects": "_page", "arrays": "_page_arrays", "array": "_array", "object": "_object"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -37,7 +37,6 @@ import sqlite_utils
 
 from openbangkok import load
 from openbangkok.adapters import adapter
-from openbangkok.catalog import Catalog, Source
 from openbangkok.incremental import (
     SITE_KEY,
     STATE_TABLE,
@@ -48,11 +47,12 @@ from openbangkok.incremental import (
     fingerprints,
     size_and_mtime,
 )
+from openbangkok.model.catalog import Catalog, Source
+from openbangkok.model.problems import Problem, Report
+from openbangkok.model.site_metadata import facet_columns, site_metadata
+from openbangkok.model.sql_functions import register
 from openbangkok.prepare import MAX_CELL_CHARACTERS
-from openbangkok.problems import Problem, Report
 from openbangkok.profile import PROFILE_TABLE, profiled_tables, read_aggregates, record_profiles
-from openbangkok.site_metadata import facet_columns, site_metadata
-from openbangkok.sql_functions import register
 from openbangkok.thai.redact import redact
 from openbangkok.validate import Staged, validate
 

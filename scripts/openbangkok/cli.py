@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from openbangkok import problems as problem_output
 from openbangkok.build import BuildLocked
 from openbangkok.build import build as run_build
-from openbangkok.catalog import DEFAULT_DATASETS, DEFAULT_DB, CatalogError, load_catalog
+from openbangkok.model import problems as problem_output
+from openbangkok.model.catalog import DEFAULT_DATASETS, DEFAULT_DB, CatalogError, load_catalog
 from openbangkok.validate import validate as run_validate
 
 datasets_option = click.option(

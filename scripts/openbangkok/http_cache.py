@@ -46,8 +46,8 @@ from pathlib import Path
 
 from datasette.database import QueryInterrupted
 
-from openbangkok.catalog import DEFAULT_DATASETS
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.catalog import DEFAULT_DATASETS, PACKAGE
+from openbangkok.model.site_metadata import DATABASE
 
 HTML_TTL = 60                 # seconds: pages change look with a deploy; data only with a build
 SHORT_TTL = 60                # redirects and 4xx: a CDN absorbs repeats, a fix shows within a minute
@@ -113,7 +113,7 @@ async def identity(datasette) -> Identity:
     if found is None:
         from openbangkok import serve, site_info
 
-        folders = [serve.PLUGINS, Path(__file__).parent, getattr(datasette, "openbangkok_datasets", DEFAULT_DATASETS)]
+        folders = [serve.PLUGINS, PACKAGE, getattr(datasette, "openbangkok_datasets", DEFAULT_DATASETS)]
         code = await asyncio.to_thread(code_digest, datasette, folders)
         db = datasette.get_database(DATABASE)
         database_hash = await asyncio.to_thread(lambda: db.hash)   # sha256 of the file, or inspect-data's

@@ -15,11 +15,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openbangkok.catalog import Catalog, Dataset
+from openbangkok.model.catalog import PACKAGE, Catalog, Dataset
+from openbangkok.model.site_metadata import METADATA_FILE
 from openbangkok.processes import die_with_parent, process_context
-from openbangkok.site_metadata import METADATA_FILE
 
-PACKAGE = Path(__file__).resolve().parent
 STATE_TABLE = "build_datasets"
 SITE_KEY = "(site)"
 BACKGROUND_MIN_BYTES = 32 << 20  # smaller datasets are hashed before the build starts

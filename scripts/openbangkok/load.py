@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from openbangkok.catalog import Source
-from openbangkok.sqlite_types import column_types
+from openbangkok.model.catalog import Source
+from openbangkok.model.sqlite_types import column_types
 from openbangkok.validate import ROW_COLUMN
 
 STAGING = "staging"

@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from openbangkok.catalog import Catalog, Dataset, Source
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.catalog import Catalog, Dataset, Source
+from openbangkok.model.site_metadata import DATABASE
 
 # Field keys of the Table Schema standard; anything else in our schemas stays out of the package.
 FIELD_KEYS = ("name", "type", "format", "title", "description", "example", "constraints",

@@ -20,8 +20,8 @@ import json
 import shutil
 from pathlib import Path
 
-from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT
+from openbangkok.model.site_metadata import DATABASE
 
 DESCRIPTION_SUFFIXES = {".yaml", ".yml", ".json", ".sql", ".md"}
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from openbangkok import workbooks
-from openbangkok.problems import Problem
+from openbangkok.model.problems import Problem
 from openbangkok.thai import conversions as thai
 from openbangkok.thai.redact import KINDS, Redactor, find_personal_data_in_code
 

@@ -30,8 +30,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from openbangkok.model.sql_functions import register
 from openbangkok.processes import die_with_parent, process_context
-from openbangkok.sql_functions import register
 
 BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 32 << 20}
 READ_ROWS = 5000  # rows read from staging at a time

@@ -10,9 +10,9 @@ from pathlib import Path
 from datasette.app import Datasette
 from datasette.database import Database
 
-from openbangkok.catalog import DEFAULT_DATASETS, DEFAULT_DB, PROJECT_ROOT, load_catalog
+from openbangkok.model.catalog import DEFAULT_DATASETS, DEFAULT_DB, PROJECT_ROOT, load_catalog
+from openbangkok.model.site_metadata import DATABASE, site_metadata
 from openbangkok.pinned_file import pin
-from openbangkok.site_metadata import DATABASE, site_metadata
 
 PLUGINS = PROJECT_ROOT / "plugins"
 LOG_LEVEL_ENV = "OPENBANGKOK_LOG_LEVEL"   # INFO: a line per error answer (default); DEBUG: with its traceback

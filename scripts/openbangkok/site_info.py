@@ -16,10 +16,10 @@ from datasette.database import QueryInterrupted
 from datasette.utils import derive_named_parameters, escape_sqlite
 from datasette_cluster_map import location_columns_from_columns
 
-from openbangkok.catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from openbangkok.incremental import STATE_TABLE
+from openbangkok.model.catalog import DEFAULT_DATASETS, Catalog, load_catalog
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata import ServedTable
-from openbangkok.site_metadata import DATABASE
 from openbangkok.xlsx_stream import EXCEL_DATA_ROWS
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"

@@ -24,12 +24,13 @@ from pathlib import Path
 import sqlite_utils
 from frictionless import Package, Schema
 
-from openbangkok import messages, prepare
+from openbangkok import prepare
 from openbangkok.adapters import adapter
-from openbangkok.catalog import Catalog, Source
-from openbangkok.problems import Problem, Report
-from openbangkok.sql_functions import register
-from openbangkok.sqlite_types import column_types, to_sqlite
+from openbangkok.model import messages
+from openbangkok.model.catalog import Catalog, Source
+from openbangkok.model.problems import Problem, Report
+from openbangkok.model.sql_functions import register
+from openbangkok.model.sqlite_types import column_types, to_sqlite
 
 ROW_COLUMN = "_source_row"
 BATCH = 1000

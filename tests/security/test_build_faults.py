@@ -21,7 +21,7 @@ import yaml
 
 from openbangkok import workbooks
 from openbangkok.build import BuildLocked, build, build_lock
-from openbangkok.catalog import load_catalog
+from openbangkok.model.catalog import load_catalog
 
 from ..conftest import DATA, copy_datasets, with_synthetic_complaints
 

@@ -14,8 +14,8 @@ import pytest
 
 from openbangkok import errors
 from openbangkok.errors import ERROR_LOG
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.request_limits import FACET_REPEATS, QUERY_BYTES, SEARCH_CHARACTERS
-from openbangkok.site_metadata import DATABASE
 
 from .conftest import sql_url
 

@@ -14,9 +14,9 @@ import pytest
 
 from openbangkok import pinned_file, sql_rewrites, tie_breaker
 from openbangkok.build import build
-from openbangkok.catalog import load_catalog
+from openbangkok.model.catalog import load_catalog
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.serve import make_datasette
-from openbangkok.site_metadata import DATABASE
 
 from ..conftest import DATA
 from .conftest import serve, sql_url, stop

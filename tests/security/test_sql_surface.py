@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from openbangkok import sql_guard
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.model.sql_functions import register
 from openbangkok.serve import make_datasette
-from openbangkok.site_metadata import DATABASE
-from openbangkok.sql_functions import register
 from openbangkok.sql_guard import ANSWER_BYTES, LIMITS, ROW_BYTES, VALUE_BYTES, AnswerTooLarge, guard, streamed
 
 from .conftest import sql_url
@@ -269,7 +269,7 @@ def test_sqlite_holds_at_most_its_share_of_memory(built_db):
 
     script = f"""
 import sqlite3, sys
-from openbangkok.sql_functions import register
+from openbangkok.model.sql_functions import register
 from openbangkok.sql_guard import HEAP_BYTES, guard
 conn = sqlite3.connect("file:{built_db}?immutable=1", uri=True)
 register(conn)

@@ -21,9 +21,9 @@ import time
 import sqlite_utils
 
 from openbangkok import load
-from openbangkok.catalog import Catalog, Source
-from openbangkok.problems import Problem
-from openbangkok.sqlite_types import to_sqlite
+from openbangkok.model.catalog import Catalog, Source
+from openbangkok.model.problems import Problem
+from openbangkok.model.sqlite_types import to_sqlite
 from openbangkok.thai import conversions as thai
 from openbangkok.thai.redact import Redactor
 from openbangkok.validate import ROW_COLUMN, Staged, display_path, no_data_rows, stage_table

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from openbangkok.ckan.envelope import NotFound, ValidationError, as_bool, as_int, as_list
 from openbangkok.ckan.published import Organization, Package, Published, Resource, published, stable_id
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata import (
     csv_url,
     dataset_licence,
@@ -25,7 +26,6 @@ from openbangkok.opendata import (
     plain_text,
 )
 from openbangkok.site_info import downloads
-from openbangkok.site_metadata import DATABASE
 
 CKAN_VERSION = "2.10.0"   # the version whose Action API this one answers as
 # Frictionless / SPDX licence names -> CKAN's licence ids (CKAN's default licence list: all open)

@@ -36,7 +36,7 @@ from openbangkok.ckan.envelope import (
     as_list,
 )
 from openbangkok.ckan.published import Resource
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.sql_rewrites import WALK_FRACTION, info_for
 from openbangkok.thai.search import search_escape
 

@@ -19,7 +19,7 @@ from datasette.utils import InvalidSql, escape_sqlite, validate_sql_select
 
 from openbangkok.ckan.actions_catalog import Call, required
 from openbangkok.ckan.envelope import NotAuthorized, ValidationError
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 RESOURCE_ID = re.compile(r'"?\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b"?', re.IGNORECASE)
 VALUE_TYPES = {int: "int", float: "numeric", str: "text", bytes: "bytea", bool: "bool"}

@@ -14,10 +14,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from openbangkok import site_info
-from openbangkok.catalog import Dataset
+from openbangkok.model.catalog import Dataset
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata import dga_fields
 from openbangkok.site_info import PublicTable
-from openbangkok.site_metadata import DATABASE
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:openbangkok:ckan")
 CACHE_KEY = "ckan_published"

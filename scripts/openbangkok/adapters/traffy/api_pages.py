@@ -34,8 +34,8 @@ from openbangkok.adapters.traffy.encoding import decode
 from openbangkok.adapters.traffy.normalise import Normaliser
 from openbangkok.adapters.traffy.report import conclude
 from openbangkok.adapters.traffy.staging import Stager, make_piece, prepare_staging, search_index, source_label
-from openbangkok.catalog import Catalog, Source
-from openbangkok.problems import Problem
+from openbangkok.model.catalog import Catalog, Source
+from openbangkok.model.problems import Problem
 from openbangkok.validate import Staged, display_path
 
 PAGE_NAME = re.compile(r"(\d+)\.json(\.gz)?$", re.IGNORECASE)

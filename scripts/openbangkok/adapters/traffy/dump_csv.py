@@ -41,9 +41,9 @@ from openbangkok.adapters.traffy.staging import (
     search_index,
     source_label,
 )
-from openbangkok.catalog import Catalog, Source
 from openbangkok.freed_memory import keep_freed_memory
-from openbangkok.problems import Problem
+from openbangkok.model.catalog import Catalog, Source
+from openbangkok.model.problems import Problem
 from openbangkok.processes import die_with_parent, process_context
 from openbangkok.validate import Staged, display_path
 

@@ -9,7 +9,7 @@ import codecs
 from pathlib import Path
 
 from openbangkok import prepare
-from openbangkok.problems import Problem
+from openbangkok.model.problems import Problem
 from openbangkok.validate import Staged
 
 

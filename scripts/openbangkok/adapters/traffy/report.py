@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from openbangkok.adapters.traffy.normalise import Tally
-from openbangkok.problems import Problem
+from openbangkok.model.problems import Problem
 from openbangkok.thai.redact import KINDS
 from openbangkok.validate import Staged, no_data_rows
 

@@ -27,7 +27,7 @@ import sqlite_utils
 from openbangkok import load
 from openbangkok.adapters.traffy.normalise import PUBLISHED, Normaliser, Tally, refusal
 from openbangkok.adapters.traffy.report import REJECTED, Totals
-from openbangkok.catalog import Source
+from openbangkok.model.catalog import Source
 from openbangkok.prepare import MAX_CELL_CHARACTERS
 from openbangkok.search_index import SearchIndex
 from openbangkok.thai.redact import Redactor, may_hold_personal_data

@@ -20,7 +20,8 @@ from pathlib import Path
 import yaml
 
 DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = Path(__file__).resolve().parents[1]   # scripts/openbangkok: the code, fingerprinted by builds and the site
+PROJECT_ROOT = PACKAGE.parents[1]
 DEFAULT_DATASETS = PROJECT_ROOT / "datasets"
 DEFAULT_DB = PROJECT_ROOT / "build" / "openbangkok.db"  # what `openbkk build` writes and `serve` serves
 # libyaml's safe loader where PyYAML has it: schemas are read many times per command (catalog

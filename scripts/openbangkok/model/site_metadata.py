@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from openbangkok.catalog import PROJECT_ROOT, Catalog, Dataset, Source
+from openbangkok.model.catalog import PROJECT_ROOT, Catalog, Dataset, Source
 
 DATABASE = "openbangkok"
 METADATA_FILE = PROJECT_ROOT / "metadata.yml"

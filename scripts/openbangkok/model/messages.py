@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from openbangkok.problems import Problem
+from openbangkok.model.problems import Problem
 
 EXPECTED_TYPE = {
     "integer": ("a whole number such as 42", "จำนวนเต็ม เช่น 42"),
