@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from openbangkok.build import build
 from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from openbangkok.pipeline.build import build
 from openbangkok.serve import make_datasette
 
 DATA = Path(__file__).parent / "data"

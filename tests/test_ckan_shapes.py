@@ -12,9 +12,9 @@ import uuid
 import pytest
 import yaml
 
-from openbangkok.build import build
 from openbangkok.ckan import package_search
 from openbangkok.model.catalog import load_catalog
+from openbangkok.pipeline.build import build
 from openbangkok.serve import make_datasette
 from tests.conftest import copy_datasets
 

@@ -24,9 +24,9 @@ from openbangkok.cli import cli
 from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.model.sql_functions import register
+from openbangkok.pipeline.check import validate
 from openbangkok.thai import conversions as thai
 from openbangkok.thai.redact import EMAIL_RE, find_personal_data
-from openbangkok.validate import validate
 
 from .conftest import GENERATOR, with_synthetic_complaints
 

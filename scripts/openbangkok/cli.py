@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from openbangkok.build import BuildLocked
-from openbangkok.build import build as run_build
 from openbangkok.model import problems as problem_output
 from openbangkok.model.catalog import DEFAULT_DATASETS, DEFAULT_DB, CatalogError, load_catalog
-from openbangkok.validate import validate as run_validate
+from openbangkok.pipeline.build import build as run_build
+from openbangkok.pipeline.check import validate as run_validate
+from openbangkok.pipeline.lock import BuildLocked
 
 datasets_option = click.option(
     "--datasets", "datasets", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATASETS,
@@ -237,7 +237,7 @@ def fetch_traffy(datasets, url, step, pause, retries, backoff, timeout, max_page
       openbkk fetch traffy && openbkk build
       openbkk fetch traffy --max-pages 10 --gzip
     """
-    from openbangkok.fetch import FetchError, Politeness, fetch_pages
+    from openbangkok.adapters.traffy.fetch import FetchError, Politeness, fetch_pages
 
     catalog = open_catalog(datasets)
     source = next((s for s in catalog.sources if s.adapter == "traffy.api_pages"), None)

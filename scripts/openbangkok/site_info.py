@@ -16,7 +16,7 @@ from datasette.database import QueryInterrupted
 from datasette.utils import derive_named_parameters, escape_sqlite
 from datasette_cluster_map import location_columns_from_columns
 
-from openbangkok.incremental import STATE_TABLE
+from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, STATE_TABLE
 from openbangkok.model.catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata import ServedTable
@@ -82,9 +82,9 @@ async def _view_counts(db, views: list[str], limit_ms: int = 200) -> dict[str, i
 
 async def _blanks(db) -> dict[tuple[str, str], int]:
     """{(table, column): empty or null values} of this build, from its profile (build_columns)."""
-    if "build_columns" not in await db.table_names():
+    if PROFILE_TABLE not in await db.table_names():
         return {}
-    rows = (await db.execute("select table_name, column_name, blanks from build_columns")).rows
+    rows = (await db.execute(f"select table_name, column_name, blanks from {PROFILE_TABLE}")).rows
     return {(table, column): blanks for table, column, blanks in rows}
 
 
@@ -204,6 +204,6 @@ async def served_tables(datasette) -> dict[str, ServedTable]:
 async def built_at(datasette) -> str | None:
     """When the database was built (UTC, ISO 8601), from the build's own record."""
     db = datasette.get_database(DATABASE)
-    if "build_files" not in await db.table_names():
+    if FILES_TABLE not in await db.table_names():
         return None
-    return (await db.execute("select max(built_at) from build_files")).first()[0]
+    return (await db.execute(f"select max(built_at) from {FILES_TABLE}")).first()[0]

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from openbangkok import pinned_file, sql_rewrites, tie_breaker
-from openbangkok.build import build
 from openbangkok.model.catalog import load_catalog
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.pipeline.build import build
 from openbangkok.serve import make_datasette
 
 from ..conftest import DATA

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from openbangkok import site_info
+from openbangkok.model.build_record import FILES_TABLE
 from openbangkok.model.catalog import Dataset
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata import dga_fields
@@ -106,9 +107,9 @@ class Published:
 
 
 async def _built_at(db) -> dict[str, str]:
-    if "build_files" not in await db.table_names():
+    if FILES_TABLE not in await db.table_names():
         return {}
-    rows = (await db.execute("select table_name, built_at from build_files")).rows
+    rows = (await db.execute(f"select table_name, built_at from {FILES_TABLE}")).rows
     return {table: ckan_time(at) for table, at in rows}
 
 

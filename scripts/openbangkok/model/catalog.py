@@ -160,6 +160,13 @@ class Catalog:
         return next((s for s in self.sources if s.path.resolve() in (path, *path.parents)), None)
 
 
+def display_path(catalog: Catalog, source: Source) -> str:
+    """The file as the person who ran the command named it: <datasets dir>/<dataset>/<file>[#sheet]."""
+    path = str(Path(catalog.root) / source.dataset / source.descriptor["path"])
+    sheet = source.descriptor.get("sheet")
+    return f"{path}#{sheet}" if sheet else path
+
+
 def load_catalog(root: Path = DEFAULT_DATASETS) -> Catalog:
     root = Path(root)
     if not root.is_dir():

@@ -50,6 +50,15 @@ class Report:
         return not self.errors
 
 
+class Refused(Exception):
+    """A file (or a cell of it) that cannot be read as a table; carries the problem to report, but
+    for the file's name: Problem(display, *refused.details)."""
+
+    def __init__(self, row, column, kind, message, message_th):
+        super().__init__(message)
+        self.details = (row, column, kind, message, message_th)
+
+
 def limited(problems: list[Problem], per_file_and_type: int | None) -> tuple[list[Problem], list[str]]:
     """At most N problems per file and type, and a line for each group that was cut."""
     if not per_file_and_type:

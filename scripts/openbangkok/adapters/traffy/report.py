@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from openbangkok.adapters.traffy.normalise import Tally
 from openbangkok.model.problems import Problem
+from openbangkok.pipeline.stage import Staged, no_data_rows
 from openbangkok.thai.redact import KINDS
-from openbangkok.validate import Staged, no_data_rows
 
 REJECTED = "complaints_rejected"
 WARNINGS_PER_COLUMN = 30

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from openbangkok.model.sql_functions import register
-from openbangkok.processes import die_with_parent, process_context
+from openbangkok.pipeline.processes import die_with_parent, process_context
 
 BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 32 << 20}
 READ_ROWS = 5000  # rows read from staging at a time

@@ -26,12 +26,18 @@ from pathlib import Path
 
 import sqlite_utils
 
-from openbangkok.load import leading_columns
+from openbangkok.model.build_record import PROFILE_TABLE
 
-PROFILE_TABLE = "build_columns"
 LARGE_TABLE = 200_000
 SAMPLE_ROWS = 30_000
 SAMPLE_TABLE = "build_profile_sample"
+
+
+def leading_columns(db: sqlite_utils.Database, table: str) -> set[str]:
+    """Columns that an index (or the primary key) of the table starts with; none for a view."""
+    if table in db.view_names():
+        return set()
+    return {i.columns[0] for i in db[table].indexes if i.columns} | set(db[table].pks[:1]) - {"rowid"}
 
 
 def profiled_tables(db: sqlite_utils.Database, tables) -> list[str]:

@@ -15,12 +15,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openbangkok.model.build_record import SITE_KEY, STATE_TABLE
 from openbangkok.model.catalog import PACKAGE, Catalog, Dataset
 from openbangkok.model.site_metadata import METADATA_FILE
-from openbangkok.processes import die_with_parent, process_context
+from openbangkok.pipeline.processes import die_with_parent, process_context
 
-STATE_TABLE = "build_datasets"
-SITE_KEY = "(site)"
 BACKGROUND_MIN_BYTES = 32 << 20  # smaller datasets are hashed before the build starts
 
 

@@ -6,29 +6,32 @@ thousands separators in number fields, Buddhist-era and Thai-month dates in date
 without zero-width characters. Workbooks (.xlsx, .xls) are converted with csvkit's in2csv.
 
 Refused with a clear problem: files that are not text (NUL bytes, a workbook or web page saved as
-.csv), unknown encodings, other column separators, unclosed quotes, giant cells, empty files.
-Rows and columns are kept as they are, so row numbers stay those of the agency's file.
+.csv), unknown encodings (encoding.py), other column separators, unclosed quotes, giant cells,
+empty files; and, unread, what is no regular file inside the datasets folder (unreadable_files:
+named pipes, devices, links leading out). Rows and columns are kept as they are, so row numbers stay
+those of the agency's file.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
+import stat
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openbangkok import workbooks
-from openbangkok.model.problems import Problem
+from openbangkok.model.catalog import Catalog, Source, display_path
+from openbangkok.model.problems import Problem, Refused, Report
+from openbangkok.pipeline import workbooks
+from openbangkok.pipeline.encoding import UTF8_BOM, decode
 from openbangkok.thai import conversions as thai
 from openbangkok.thai.redact import KINDS, Redactor, find_personal_data_in_code
 
 csv.field_size_limit(sys.maxsize)
 
-UTF8_BOM = b"\xef\xbb\xbf"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 WORKBOOK_SUFFIXES = {".xlsx", ".xls"}
@@ -43,14 +46,6 @@ MAX_FILE_BYTES = 100 << 20      # read whole, then checked in memory
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
-class Refused(Exception):
-    """The file cannot be read as a table; carries the problem to report."""
-
-    def __init__(self, row, column, kind, message, message_th):
-        super().__init__(message)
-        self.details = (row, column, kind, message, message_th)
-
-
 @dataclass
 class Prepared:
     path: Path                       # clean UTF-8 CSV
@@ -59,50 +54,84 @@ class Prepared:
     problems: list[Problem] = field(default_factory=list)
 
 
-# A Thai letter in UTF-8 (three bytes); in a Windows-874 file these bytes are a rare spelling.
-THAI_IN_UTF8 = re.compile(rb"\xe0[\xb8\xb9][\x80-\xbf]")
+FILE_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)", "ไปป์"), (stat.S_ISCHR, "a device", "อุปกรณ์"),
+              (stat.S_ISBLK, "a device", "อุปกรณ์"), (stat.S_ISSOCK, "a socket", "ซ็อกเก็ต"),
+              (stat.S_ISDIR, "a folder", "โฟลเดอร์"))
 
 
-def utf8_except_at(blocks) -> int | None:
-    """The line of the first byte that is not UTF-8 in a file that is otherwise UTF-8 (more Thai
-    letters in UTF-8 than bytes that are not: some rows saved in another encoding, as when rows
-    from two exports are pasted together); None for a file in one encoding. `blocks`: the file's
-    bytes, in order."""
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    lines = thai_letters = bad = 0
-    first = None
-    for block in [*blocks, None]:
-        text = decoder.decode(block or b"", final=block is None)
-        here = text.count("\ufffd")
-        if here and first is None:
-            first = lines + text[:text.index("\ufffd")].count("\n") + 1
-        bad += here
-        lines += text.count("\n")
-        thai_letters += len(THAI_IN_UTF8.findall(block or b""))
-    return first if bad and thai_letters > bad else None
-
-
-def refuse_mixed_encoding(line: int) -> Refused:
-    return Refused(line, None, "encoding-error",
-                   f"the file is UTF-8 except in line {line}, which was saved in another encoding (Windows-874?): "
-                   f"the rows may come from two exports; save the whole file again as 'CSV UTF-8'",
-                   f"ไฟล์เป็น UTF-8 ยกเว้นบรรทัดที่ {line} ซึ่งบันทึกด้วยการเข้ารหัสอื่น "
-                   f"กรุณาบันทึกทั้งไฟล์ใหม่เป็น 'CSV UTF-8'")
-
-
-def decode(raw: bytes) -> tuple[str, str]:
-    """(text, encoding name). Raises UnicodeDecodeError when neither UTF-8 nor Windows-874 fits,
-    Refused when the file is UTF-8 but for some lines (utf8_except_at)."""
-    bom = raw.startswith(UTF8_BOM)
+def unreadable_file(catalog: Catalog, path: Path, display: str) -> Problem | None:
+    """Why `path` is not read, or None: a file the build reads must be a regular file inside the datasets
+    folder. A named pipe or a device (a link to /dev/zero) held the build for ever; a link to a file
+    elsewhere (/etc/passwd) was read and its lines quoted in the problems. Nothing of it is read here."""
+    root = Path(catalog.root).resolve()
     try:
-        return (raw[len(UTF8_BOM):].decode("utf-8"), "UTF-8 with BOM") if bom else (raw.decode("utf-8"), "UTF-8")
-    except UnicodeDecodeError:
-        if bom:
-            raise
-        line = utf8_except_at([raw])
-        if line is not None:
-            raise refuse_mixed_encoding(line) from None
-        return raw.decode("cp874"), "Windows-874 (TIS-620)"
+        inside = path.resolve().is_relative_to(root)
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError):
+        return None   # a missing file, or a loop of links: reading it reports that
+    if not inside:
+        return Problem(display, None, None, "scheme-error",
+                       "the file (or the link it is) leads outside the datasets folder: copy the file itself in",
+                       "ไฟล์นี้ (หรือลิงก์) ชี้ออกไปนอกโฟลเดอร์ datasets กรุณาคัดลอกไฟล์จริงมาไว้แทน")
+    for test, kind, kind_th in FILE_KINDS:
+        if test(mode):
+            return Problem(display, None, None, "scheme-error", f"this is {kind}, not a file: deliver the file itself",
+                           f"นี่คือ{kind_th} ไม่ใช่ไฟล์ กรุณาส่งไฟล์จริง")
+    return None
+
+
+def unreadable_folder(catalog: Catalog, folder: Path, display: str) -> Problem | None:
+    """unreadable_file() of a folder an adapter reads (the Traffy API's pages): the folder itself,
+    then each entry of it that is not hidden (the first that cannot be read)."""
+    try:
+        if not folder.resolve().is_relative_to(Path(catalog.root).resolve()):
+            return unreadable_file(catalog, folder, display)
+    except (OSError, RuntimeError):
+        return None
+    for entry in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in entry.relative_to(folder).parts) or \
+                (entry.is_dir() and not entry.is_symlink()):
+            continue
+        problem = unreadable_file(catalog, entry, f"{display}/{entry.relative_to(folder)}")
+        if problem:
+            return problem
+    return None
+
+
+def unreadable_source(catalog: Catalog, source: Source) -> Problem | None:
+    display = display_path(catalog, source)
+    if source.adapter and source.path.is_dir() and not source.path.is_symlink():
+        return unreadable_folder(catalog, source.path, display)
+    return unreadable_file(catalog, source.path, display)
+
+
+def unreadable_files(catalog: Catalog) -> dict[str, Problem]:
+    """unreadable_file() of every resource (of each file of a folder an adapter reads), by table name,
+    and of every dataset's SQL file, by path."""
+    found = {s.name: unreadable_source(catalog, s) for s in catalog.sources}
+    for dataset in catalog.datasets:
+        for sql_file in dataset.sql_files:
+            found[str(sql_file)] = unreadable_file(catalog, sql_file, str(Path(catalog.root) / dataset.name / sql_file.name))
+    return {key: problem for key, problem in found.items() if problem}
+
+
+def clean_copies(catalog: Catalog, work: Path, report: Report, refused: set[str]) -> dict[str, Path]:
+    """{table: its clean UTF-8 copy} of every resource read as a plain file (an adapter reads its own),
+    in `work`, the problems of each in `report`; a file that cannot be read (refused already, or by
+    prepare()) has no clean copy and its name is added to `refused`."""
+    copies = {}
+    for source in catalog.sources:
+        if source.adapter or source.name in refused:
+            continue  # an adapter reads its own file; a file that is no file is not read
+        clean = work / "clean" / source.dataset / (Path(source.descriptor["path"]).stem + ".csv")
+        prepared = prepare(source.path, display_path(catalog, source), source.schema, clean,
+                           source.descriptor.get("sheet"))
+        report.extend(prepared.problems)
+        if any(p.severity == "error" for p in prepared.problems):
+            refused.add(source.name)
+            continue
+        copies[source.name] = clean
+    return copies
 
 
 def excel_column(number: int) -> str:
