@@ -6,7 +6,7 @@
    read with `git show`), in turns, median of 9 passes over the texts: the comments of Traffy Fondue
    share-API pages (--texts, JSON with a `results` list) or, without them, of the committed sample.
 2. The guard on SQLite connections, µs a row: every row of complaints fetched with Datasette's row and
-   text factories, then through a guarded connection (openbangkok.sql_guard: the byte count), in turns.
+   text factories, then through a guarded connection (openbangkok.site.security.sql_guard: the byte count), in turns.
 3. Errors: `openbkk serve` on --db; an ordinary request alone, then while 80 bad requests (missing
    pages, refused SQL, 3,000 `_where`, an unknown facet) arrive at once, 5 rounds.
 
@@ -36,7 +36,7 @@ try:
     import httpx
 
     from openbangkok.model.sql_functions import register
-    from openbangkok.sql_guard import guard
+    from openbangkok.site.security.sql_guard import guard
     from openbangkok.thai import redact as current
 except ImportError:  # outside the project's virtualenv
     if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:

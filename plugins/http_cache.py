@@ -1,5 +1,5 @@
 """ETag, Last-Modified, 304, Cache-Control and gzip on every GET and HEAD, and /-/health for load
-balancers (openbangkok.http_cache).
+balancers (openbangkok.site.serving.http_cache).
 
 Order of the ASGI wrappers, innermost first (Datasette applies them in the order pluggy calls them):
 serving.stream_csv (tryfirst: streams in blocks), then excel_csv, media_types, read_only,
@@ -14,9 +14,9 @@ import contextlib
 
 from datasette import hookimpl
 
-from openbangkok import http_cache
-from openbangkok.levers import lever_on
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.levers import lever_on
+from openbangkok.site.serving import http_cache
 
 
 @hookimpl

@@ -9,8 +9,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from openbangkok.illustrative import MARK
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.pages.illustrative import MARK
 
 from .test_policies_site import drawn
 

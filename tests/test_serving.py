@@ -19,8 +19,8 @@ import sqlite3
 import pytest
 
 from openbangkok.model.catalog import DEFAULT_DATASETS
-from openbangkok.serve import SETTINGS, make_datasette
-from openbangkok.serving import array_facet_sql
+from openbangkok.site.app import SETTINGS, make_datasette
+from openbangkok.site.serving.serving import array_facet_sql
 
 ROWS = 150_000
 FACET_TIME_LIMIT_MS = SETTINGS["facet_time_limit_ms"] * ROWS // 1_000_000

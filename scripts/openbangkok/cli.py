@@ -168,7 +168,7 @@ def serve(db_path, datasets, host, port, inspect_file):
 
     import uvicorn
 
-    from openbangkok.serve import (  # Datasette is imported by the commands that serve, not by build
+    from openbangkok.site.app import (  # Datasette is imported by the commands that serve, not by build
         log_errors,
         make_datasette,
     )
@@ -182,7 +182,7 @@ def serve(db_path, datasets, host, port, inspect_file):
     asyncio.run(ds.invoke_startup())
     click.echo(f"Open Bangkok on http://{host}:{port}/")
     # uvicorn stops on SIGTERM, then raises it again: as an exit, so that exit handlers run (the server's
-    # link to its database file is removed by one, openbangkok.pinned_file)
+    # link to its database file is removed by one, openbangkok.site.pinned_file)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 
@@ -201,7 +201,7 @@ def package(db_path, datasets, out):
       openbkk package dist/site && docker build -t openbangkok dist/site
       docker run -p 8001:8001 openbangkok
     """
-    from openbangkok.package import package as write_package
+    from openbangkok.site.package import package as write_package
 
     try:
         write_package(db_path, out, datasets)

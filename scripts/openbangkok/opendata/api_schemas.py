@@ -1,5 +1,5 @@
 """The JSON Schemas (OpenAPI 3.0) of what the API answers: a table's row, its pages in each
-`_shape`, its GeoJSON features; openbangkok.api_docs puts them into /-/openapi.json.
+`_shape`, its GeoJSON features; openbangkok.opendata.openapi puts them into /-/openapi.json.
 
 A column's schema says what the published rows really hold, so a client may rely on it (the tests
 validate real rows of every table and view against it):

@@ -31,10 +31,10 @@ benchmarks/results/serve.md); plugins/serving.py wires these into Datasette.
   OR that SQLite cannot seek, so every 1,000 rows re-scanned the index from the top (quadratic:
   10 MB/s instead of 23 MB/s for the million complaints).
   The GeoJSON and NDJSON streams (`.geojson?_stream=on`, `.ndjson?_stream=on`) come in the same
-  order; they read their own pages (openbangkok.export_pages), so the page Datasette computes
+  order; they read their own pages (openbangkok.site.exports.pages), so the page Datasette computes
   before handing over to their renderer is cut to one row, without facets or count.
 
-- SQL rewrites (openbangkok.sql_rewrites): Datasette's SQL for searches, and the facets of
+- SQL rewrites (openbangkok.site.serving.rewrites): Datasette's SQL for searches, and the facets of
   searches and filters, answered by SQL with exactly the same result on the immutable file.
 
 Set OPENBANGKOK_SERVING_OFF to a comma-separated list of lever names (LEVERS) to switch levers off,
@@ -53,9 +53,9 @@ from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
 from datasette.utils.asgi import Request
 
-from openbangkok.levers import lever_on
-from openbangkok.memo import Memo
-from openbangkok.sql_rewrites import _Precomputing, array_facet_sql, precomputed_facets, wanted_facets
+from openbangkok.site.levers import lever_on
+from openbangkok.site.memo import Memo
+from openbangkok.site.serving.rewrites import _Precomputing, array_facet_sql, precomputed_facets, wanted_facets
 
 MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in most builds)
 MEMO_SIZE = 256          # facet results kept per site
@@ -257,7 +257,7 @@ async def warm_facets(datasette) -> dict[str, float]:
                 try:
                     await facet.facet_results()
                 except (sqlite3.DatabaseError, QueryInterrupted) as e:   # the page will say so itself
-                    print(f"openbangkok.serving: facets of {name}.{table} not precomputed: {e}", file=sys.stderr)
+                    print(f"openbangkok.site.serving.serving: facets of {name}.{table} not precomputed: {e}", file=sys.stderr)
             timings[table] = time.perf_counter() - started
     return timings
 

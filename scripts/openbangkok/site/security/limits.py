@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from datasette.utils import tilde_decode
 
-from openbangkok.memo import Memo
+from openbangkok.site.memo import Memo
 
 QUERY_BYTES = 8192                  # the query string, as sent (percent-encoded)
 PATH_BYTES = 2048

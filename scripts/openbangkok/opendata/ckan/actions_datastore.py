@@ -6,7 +6,7 @@ openbangkok.thai.search makes Thai-aware on every connection; a table without an
 searched with LIKE), and every statement runs through Datasette's Database.execute, on its
 read-only immutable connections, under the site's SQL time limit. Names in the SQL are only
 column names of the table (checked, then quoted); every value is a parameter. A whole-row search
-of a table whose FTS rowids are all rows (checked by openbangkok.sql_rewrites at startup) is
+of a table whose FTS rowids are all rows (checked by openbangkok.site.serving.rewrites at startup) is
 counted in the index alone, and a common word's sorted page read along the sort's index, as the
 site's own search pages are (benchmarks/ckan.py measures both against Datasette's JSON).
 Shapes: https://docs.ckan.org/en/2.10/maintaining/datastore.html#ckanext.datastore.logic.action.datastore_search
@@ -24,9 +24,9 @@ from urllib.parse import urlencode
 from datasette.database import QueryInterrupted
 from datasette.utils import escape_sqlite
 
-from openbangkok import site_info
-from openbangkok.ckan.actions_catalog import Call, required
-from openbangkok.ckan.envelope import (
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.opendata.ckan.actions_catalog import Call, required
+from openbangkok.opendata.ckan.envelope import (
     NotAuthorized,
     NotFound,
     ValidationError,
@@ -35,9 +35,9 @@ from openbangkok.ckan.envelope import (
     as_json,
     as_list,
 )
-from openbangkok.ckan.published import Resource
-from openbangkok.model.site_metadata import DATABASE
-from openbangkok.sql_rewrites import WALK_FRACTION, info_for
+from openbangkok.opendata.ckan.published import Resource
+from openbangkok.site import tables as site_info
+from openbangkok.site.serving.rewrites import WALK_FRACTION, info_for
 from openbangkok.thai.search import search_escape
 
 LIMIT_DEFAULT = 100
@@ -96,7 +96,7 @@ async def search_index(call: Call, table: str) -> tuple[str | None, list[str], s
 class Conditions:
     """A search's WHERE conditions and their parameters; `matches`: how to count the rows a whole-row
     search of the FTS index matches from the index alone, where every FTS rowid is a row (as
-    openbangkok.sql_rewrites checks at startup), and `search`: that search's condition."""
+    openbangkok.site.serving.rewrites checks at startup), and `search`: that search's condition."""
 
     where: list[str] = field(default_factory=list)
     args: dict = field(default_factory=dict)
@@ -211,7 +211,7 @@ async def run(call: Call, sql: str, args: dict):
 async def walk_or_sort(call: Call, sql: str, args: dict, found: Conditions, matches: int | None, table: str) -> str:
     """A search for a common word in a sorted page: read the rows along the sort's index and keep
     those that match (`+rowid in`), rather than sort every match, when SQLite can walk that index
-    (as the site's own search pages do, openbangkok.sql_rewrites)."""
+    (as the site's own search pages do, openbangkok.site.serving.rewrites)."""
     info = info_for(call.datasette, DATABASE, table)
     if matches is None or info is None or matches * WALK_FRACTION < info.rows or " order by rowid" in sql:
         return sql

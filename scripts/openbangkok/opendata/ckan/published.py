@@ -13,12 +13,12 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from openbangkok import site_info
 from openbangkok.model.build_record import FILES_TABLE
 from openbangkok.model.catalog import Dataset
 from openbangkok.model.site_metadata import DATABASE
-from openbangkok.opendata import dga_fields
-from openbangkok.site_info import PublicTable
+from openbangkok.opendata.dga import dga_fields
+from openbangkok.site import tables as site_info
+from openbangkok.site.tables import PublicTable
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:openbangkok:ckan")
 CACHE_KEY = "ckan_published"

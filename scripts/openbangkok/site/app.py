@@ -12,7 +12,7 @@ from datasette.database import Database
 
 from openbangkok.model.catalog import DEFAULT_DATASETS, DEFAULT_DB, PROJECT_ROOT, load_catalog
 from openbangkok.model.site_metadata import DATABASE, site_metadata
-from openbangkok.pinned_file import pin
+from openbangkok.site.pinned_file import pin
 
 PLUGINS = PROJECT_ROOT / "plugins"
 LOG_LEVEL_ENV = "OPENBANGKOK_LOG_LEVEL"   # INFO: a line per error answer (default); DEBUG: with its traceback
@@ -60,7 +60,7 @@ def make_datasette(db_path: Path = DEFAULT_DB, datasets: Path = DEFAULT_DATASETS
 
 
 def log_errors() -> None:
-    """The site's own log lines (openbangkok.errors) on standard error, at the level of OPENBANGKOK_LOG_LEVEL."""
+    """The site's own log lines (openbangkok.site.security.errors) on standard error, at the level of OPENBANGKOK_LOG_LEVEL."""
     logger = logging.getLogger("openbangkok")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)

@@ -111,7 +111,8 @@ async def identity(datasette) -> Identity:
     """The site's Identity, computed on the first request (off the event loop) and kept."""
     found = getattr(datasette, IDENTITY_ATTRIBUTE, None)
     if found is None:
-        from openbangkok import serve, site_info
+        from openbangkok.site import app as serve
+        from openbangkok.site import tables as site_info
 
         folders = [serve.PLUGINS, PACKAGE, getattr(datasette, "openbangkok_datasets", DEFAULT_DATASETS)]
         code = await asyncio.to_thread(code_digest, datasette, folders)

@@ -19,7 +19,7 @@ import re
 
 from datasette.utils import escape_sqlite
 
-from openbangkok.memo import Memo
+from openbangkok.site.memo import Memo
 
 KNOWN_TABLES = 256
 

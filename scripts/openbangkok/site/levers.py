@@ -1,4 +1,4 @@
-"""The serving levers (openbangkok.serving, sql_rewrites, table_permissions), each of which can be
+"""The serving levers (openbangkok.site.serving.serving, sql_rewrites, table_permissions), each of which can be
 switched off for measuring what it is worth: OPENBANGKOK_SERVING_OFF is a comma-separated list of
 lever names (benchmarks/serve.py --levers)."""
 
@@ -8,7 +8,7 @@ import os
 
 LEVERS = ("mmap", "fast_array_facet", "facet_memo", "next_page_facets", "stream_csv", "gc", "search_sql",
           "precomputed_facets", "permission_memo", "fast_rows",
-          "http_cache")   # the HTTP layer (openbangkok.http_cache), off only to measure its cost
+          "http_cache")   # the HTTP layer (openbangkok.site.serving.http_cache), off only to measure its cost
 
 
 def lever_on(name: str) -> bool:

@@ -1,12 +1,12 @@
 """The API as documentation: an OpenAPI 3 description of the whole read-only API, and the copy-paste
 examples of the /-/api page (plugins/api_docs.py serves both), with the CKAN Action API's
-(openbangkok.ckan) beside them.
+(openbangkok.opendata.ckan) beside them.
 
 One named operation per table and format, so a client generator makes typed calls: a table's or
 view's JSON (`/openbangkok/<table>.json`, in each `_shape`, with its filters, sort, `_search` where
 it has a search index, `_facet`, `_col`/`_nocol`), one row (`/openbangkok/<table>/<key>.json`), CSV,
 NDJSON, GeoJSON (tables with coordinates) and XLSX, each canned query with its parameters, and SQL.
-Rows are typed by openbangkok.api_schemas. A page holds at most `max_returned_rows` rows and `next`
+Rows are typed by openbangkok.opendata.api_schemas. A page holds at most `max_returned_rows` rows and `next`
 is the token for the following page (`_next`); `_stream=on` gives every row of a CSV, NDJSON or
 GeoJSON in one answer.
 """
@@ -16,10 +16,11 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from openbangkok import api_schemas, site_info
 from openbangkok.model.site_metadata import DATABASE
-from openbangkok.query_params import EXAMPLES, WORDS
-from openbangkok.site_info import CannedQuery, PublicTable
+from openbangkok.opendata import api_schemas
+from openbangkok.site import tables as site_info
+from openbangkok.site.pages.query_forms import EXAMPLES, WORDS
+from openbangkok.site.tables import CannedQuery, PublicTable
 
 SHAPES = {"objects": "_page", "arrays": "_page_arrays", "array": "_array", "object": "_object"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,11 +15,10 @@ import traceback
 
 from datasette.utils.asgi import Response
 
-from openbangkok import site_info
-from openbangkok.ckan import actions_catalog as catalog
-from openbangkok.ckan.actions_datastore import datastore_info, datastore_search
-from openbangkok.ckan.datastore_sql import datastore_search_sql
-from openbangkok.ckan.envelope import (
+from openbangkok.opendata.ckan import actions_catalog as catalog
+from openbangkok.opendata.ckan.actions_datastore import datastore_info, datastore_search
+from openbangkok.opendata.ckan.datastore_sql import datastore_search_sql
+from openbangkok.opendata.ckan.envelope import (
     ActionError,
     BadRequest,
     NotAuthorized,
@@ -28,7 +27,8 @@ from openbangkok.ckan.envelope import (
     parameters,
     preflight,
 )
-from openbangkok.ckan.package_search import package_search
+from openbangkok.opendata.ckan.package_search import package_search
+from openbangkok.site import tables as site_info
 
 ACTION_PATH = re.compile(r"^/api/(?:3/)?action/(?P<action>[^/]+)$")
 # CKAN's write actions by the words of their names (ckan/logic/action/create.py, update.py,

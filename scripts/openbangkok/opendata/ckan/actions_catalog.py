@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from openbangkok.ckan.envelope import NotFound, ValidationError, as_bool, as_int, as_list
-from openbangkok.ckan.published import Organization, Package, Published, Resource, published, stable_id
 from openbangkok.model.site_metadata import DATABASE
-from openbangkok.opendata import (
+from openbangkok.opendata.ckan.envelope import NotFound, ValidationError, as_bool, as_int, as_list
+from openbangkok.opendata.ckan.published import Organization, Package, Published, Resource, published, stable_id
+from openbangkok.opendata.dga import (
     csv_url,
     dataset_licence,
     dga_fields,
@@ -25,7 +25,7 @@ from openbangkok.opendata import (
     language_parts,
     plain_text,
 )
-from openbangkok.site_info import downloads
+from openbangkok.site.tables import downloads
 
 CKAN_VERSION = "2.10.0"   # the version whose Action API this one answers as
 # Frictionless / SPDX licence names -> CKAN's licence ids (CKAN's default licence list: all open)

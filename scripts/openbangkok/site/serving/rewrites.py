@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from datasette.database import QueryInterrupted, Results
 from datasette.utils import escape_sqlite
 
-from openbangkok.levers import lever_on
-from openbangkok.memo import Memo
+from openbangkok.site.levers import lever_on
+from openbangkok.site.memo import Memo
 
 PRECOMPUTED_ATTRIBUTE = "_openbangkok_precomputed"
 COUNTS_SUFFIX, ROWS_SUFFIX, VALUES_SUFFIX = "_facet_counts", "_facet_rows", "_facet_values"  # serving_precomputed.sql

@@ -27,7 +27,7 @@ from datasette.utils.asgi import Base400, Response
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
-LOGGER = logging.getLogger("openbangkok.errors")
+LOGGER = logging.getLogger("openbangkok.site.security.errors")
 QUEUE_SIZE = 10_000
 LINE_CHARACTERS = 300        # of a path or a message in a log line
 # Exceptions raised while reading a request's parameters (json.loads of ?_through=, int() of ?_next=...).
@@ -131,7 +131,7 @@ def _where(request) -> str:
 
 
 async def refused(datasette, request, status: int, message: str, title: str | None = None) -> Response:
-    """The answer to an address refused before Datasette read it (openbangkok.request_limits), logged."""
+    """The answer to an address refused before Datasette read it (openbangkok.site.security.limits), logged."""
     ERROR_LOG.write(logging.INFO, f"{_where(request)} -> {status} refused: {_printable(message)}")
     return await render(datasette, request, status, message, title)
 

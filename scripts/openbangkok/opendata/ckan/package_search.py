@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from openbangkok import site_info
-from openbangkok.ckan.actions_catalog import Call, package_dict
-from openbangkok.ckan.envelope import SearchError, as_int, as_json, as_list
+from openbangkok.opendata.ckan.actions_catalog import Call, package_dict
+from openbangkok.opendata.ckan.envelope import SearchError, as_int, as_json, as_list
+from openbangkok.site import tables as site_info
 from openbangkok.thai.search import TOKENIZE, fts_query, index_text
 
 ROWS_DEFAULT, ROWS_MAX = 10, 1000
@@ -171,7 +171,7 @@ def facets_of(found: list[dict], fields: list[dict], names: list[str], limit: in
 
 async def package_search(call: Call):
     """Search the datasets. Parameters: q, fq, fq_list, rows, start, sort, facet.field, facet.limit,
-    facet.mincount, fl (see openbangkok.ckan.package_search)."""
+    facet.mincount, fl (see openbangkok.opendata.ckan.package_search)."""
     params = call.params
     state = await call.published()
     packages = [package_dict(p, call.base_url, call.site) for p in state.packages]

@@ -4,7 +4,7 @@ row: the GeoJSON and NDJSON streams and the Excel workbook.
 The pages are read through Datasette's own JSON (`datasette.client`), so filters, search, sort,
 `_col`/`_nocol` and `_labels` work as on the page, by its `next` token (keyset pages on a table,
 offsets on a view): one page in memory at a time, however large the table. A stream that names no
-sort order comes in primary-key order (openbangkok.serving rewrites its address, as for the CSV).
+sort order comes in primary-key order (openbangkok.site.serving.serving rewrites its address, as for the CSV).
 """
 
 from __future__ import annotations

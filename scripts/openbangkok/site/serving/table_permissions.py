@@ -9,7 +9,7 @@ the metadata is given once, to the Datasette constructor). So it is computed onc
 kept in a bounded LRU (table names come from URLs), forgotten if the metadata object is replaced.
 
 If Datasette no longer has that method, a plugin supplies metadata at run time, or the lever
-permission_memo is off (openbangkok.levers), nothing is changed. tests/test_table_permissions.py
+permission_memo is off (openbangkok.site.levers), nothing is changed. tests/test_table_permissions.py
 checks that every table gets Datasette's own answer and that an `allow` block still refuses.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import functools
 
-from openbangkok.levers import lever_on
+from openbangkok.site.levers import lever_on
 
 MEMO_SIZE = 1024
 METHOD = "_table_permission_allows"

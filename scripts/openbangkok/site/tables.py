@@ -19,14 +19,14 @@ from datasette_cluster_map import location_columns_from_columns
 from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, STATE_TABLE
 from openbangkok.model.catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from openbangkok.model.site_metadata import DATABASE
-from openbangkok.opendata import ServedTable
-from openbangkok.xlsx_stream import EXCEL_DATA_ROWS
+from openbangkok.opendata.dga import ServedTable
+from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"
 
 
 def catalog(datasette) -> Catalog:
-    """The catalog the site was started with (openbangkok.serve.make_datasette records its folder)."""
+    """The catalog the site was started with (openbangkok.site.app.make_datasette records its folder)."""
     cache = _cache(datasette)
     if "catalog" not in cache:
         cache["catalog"] = load_catalog(getattr(datasette, "openbangkok_datasets", DEFAULT_DATASETS))
@@ -179,7 +179,7 @@ class CannedQuery:
     title: str
     description: str
     params: list[str]
-    kinds: dict[str, str]   # param_kinds: how a parameter is read (openbangkok.query_params)
+    kinds: dict[str, str]   # param_kinds: how a parameter is read (openbangkok.site.pages.query_forms)
 
 
 async def canned_queries(datasette) -> list[CannedQuery]:

@@ -26,7 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from openbangkok.illustrative import flag_positions, flagged
+from openbangkok.site.pages.illustrative import flag_positions, flagged
 
 EXCEL_DATA_ROWS = 1_048_575          # rows per sheet, less the header row
 EXCEL_CELL_CHARS = 32_767
