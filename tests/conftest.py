@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openbangkok.build import build
-from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
-from openbangkok.serve import make_datasette
+
+from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from openbangkok.pipeline.build import build
+from openbangkok.site.app import make_datasette
 
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

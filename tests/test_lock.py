@@ -7,7 +7,7 @@ from importlib import metadata
 
 import pytest
 
-from openbangkok.catalog import PROJECT_ROOT
+from openbangkok.model.catalog import PROJECT_ROOT
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)(?:\s*;\s*([^\\]+?))?\s*\\?$", re.M)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 from ..conftest import free_port, wait_for_port
 
