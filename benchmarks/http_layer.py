@@ -1,4 +1,4 @@
-"""What the HTTP layer (openbangkok.http_cache: ETag, Last-Modified, Cache-Control, 304, gzip) costs
+"""What the HTTP layer (openbangkok.site.serving.http_cache: ETag, Last-Modified, Cache-Control, 304, gzip) costs
 per request, against the same site without it, in one run.
 
     python benchmarks/http_layer.py                       (the project's datasets, built here)

@@ -2,11 +2,11 @@
 
     python benchmarks/security.py --texts 'PAGES/*.json' --db build/openbangkok.db
 
-1. Redaction, µs a text: openbangkok.redact against the redaction of a baseline revision (--baseline,
+1. Redaction, µs a text: openbangkok.thai.redact against the redaction of a baseline revision (--baseline,
    read with `git show`), in turns, median of 9 passes over the texts: the comments of Traffy Fondue
    share-API pages (--texts, JSON with a `results` list) or, without them, of the committed sample.
 2. The guard on SQLite connections, µs a row: every row of complaints fetched with Datasette's row and
-   text factories, then through a guarded connection (openbangkok.sql_guard: the byte count), in turns.
+   text factories, then through a guarded connection (openbangkok.site.security.sql_guard: the byte count), in turns.
 3. Errors: `openbkk serve` on --db; an ordinary request alone, then while 80 bad requests (missing
    pages, refused SQL, 3,000 `_where`, an unknown facet) arrive at once, 5 rounds.
 
@@ -34,9 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 try:
     import httpx
-    from openbangkok import redact as current
-    from openbangkok.sql_functions import register
-    from openbangkok.sql_guard import guard
+
+    from openbangkok.model.sql_functions import register
+    from openbangkok.site.security.sql_guard import guard
+    from openbangkok.thai import redact as current
 except ImportError:  # outside the project's virtualenv
     if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
@@ -62,9 +63,16 @@ def texts_of(pattern: str | None) -> tuple[list[str], str]:
         return [row["comment"] for row in csv.DictReader(f)], "the comments of the committed sample"
 
 
+REDACT_PATHS = ("scripts/openbangkok/thai/redact.py", "scripts/openbangkok/redact.py")   # now, before issue 21
+
+
 def baseline_module(revision: str):
-    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:scripts/openbangkok/redact.py"],
-                            capture_output=True, text=True, check=True).stdout
+    for where in REDACT_PATHS:
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{where}"], capture_output=True, text=True)
+        if shown.returncode == 0:
+            break
+    shown.check_returncode()
+    source = shown.stdout
     path = WORK / f"redact_{revision}.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(f"redact_{revision}", path)

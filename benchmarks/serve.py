@@ -38,21 +38,23 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from generate_traffy import point_complaints_at_dump  # benchmarks/ is on sys.path: run as a script
 from helpers import free_port  # shared with the tests
-from typing import Callable
-from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 try:
     import httpx
-    from openbangkok import serving, sql_rewrites
-    from openbangkok.thai_search import search_escape
+
+    from openbangkok.site.serving import rewrites as sql_rewrites
+    from openbangkok.site.serving import serving
+    from openbangkok.thai.search import search_escape
 except ImportError:  # `python benchmarks/serve.py` outside the project's virtualenv
     if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
         os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
@@ -369,15 +371,15 @@ async def export(base: str, path: str, expected: int, timeout: float) -> Export:
     status: int | str = "?"
     size = 0
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
-            async with client.stream("GET", path) as response:
-                status = response.status_code
-                with target.open("wb") as out:
-                    async for chunk in response.aiter_raw():
-                        out.write(chunk)
-                        size += len(chunk)
-                        if time.perf_counter() - started > timeout:
-                            raise TimeoutError
+        async with httpx.AsyncClient(base_url=base, timeout=timeout) as client, \
+                client.stream("GET", path) as response:
+            status = response.status_code
+            with target.open("wb") as out:
+                async for chunk in response.aiter_raw():
+                    out.write(chunk)
+                    size += len(chunk)
+                    if time.perf_counter() - started > timeout:
+                        raise TimeoutError
     except (httpx.HTTPError, TimeoutError) as e:
         return Export(time.perf_counter() - started, size / 1e6, None, type(e).__name__, "stopped by the benchmark")
     seconds = time.perf_counter() - started
@@ -789,7 +791,7 @@ def report(args, db: Path, s: Sample, results: list[Result], exports: dict, soak
     if levers:
         lines += [
             "",
-            "## What each lever of openbangkok.serving is worth (concurrency 1, the lever off vs all on)",
+            "## What each lever of openbangkok.site.serving.serving is worth (concurrency 1, the lever off vs all on)",
             "",
             "| lever off | what it does | endpoint | p50 with it | p50 without | p95 with | p95 without |",
             "|---|---|---|--:|--:|--:|--:|",
@@ -809,7 +811,7 @@ def report(args, db: Path, s: Sample, results: list[Result], exports: dict, soak
 
 
 CHOICES = """
-## Settings and choices (scripts/openbangkok/serve.py SETTINGS, openbangkok.serving)
+## Settings and choices (scripts/openbangkok/serve.py SETTINGS, openbangkok.site.serving.serving)
 
 - **Facet suggestions off** (`suggest_facets: False`): the stock Datasette column above is what
   they cost on a million rows, about 3 s a table page, mostly the suggestions.
@@ -830,7 +832,7 @@ CHOICES = """
 - **Indexes** (datasets/complaints/serving_indexes.sql): the newest-first order with the primary
   key for keyset pagination, and one covering index per filter column (district, state) carrying
   the other facet columns, one by month for the district league.
-- **Exact SQL rewrites** (openbangkok.sql_rewrites.rewrite, on the immutable database only; each
+- **Exact SQL rewrites** (openbangkok.site.serving.rewrites.rewrite, on the immutable database only; each
   falls back to Datasette's own SQL if it fails; tests/test_serving_rewrites.py compares every
   answer with Datasette's for searches, filters and their combinations):
   - a search's count is the FTS index's own count (`select count(*) from complaints_fts where

@@ -1,14 +1,14 @@
 """For developers: /-/api (every table's endpoints with copy-paste examples, Thai and English, and
 the CKAN Action API's) and /-/openapi.json (OpenAPI 3 description of the table endpoints), from
-openbangkok.api_docs."""
+openbangkok.opendata.openapi."""
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from openbangkok import site_info
-from openbangkok.api_docs import ckan_examples, examples, openapi
-from openbangkok.http_cache import HTML_TTL
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.opendata.openapi import ckan_examples, examples, openapi
+from openbangkok.site import tables as site_info
+from openbangkok.site.serving.http_cache import HTML_TTL
 
 
 async def openapi_json(datasette, request):

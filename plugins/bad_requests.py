@@ -1,10 +1,10 @@
-"""Bad requests answered early and in words, errors answered at no cost (openbangkok.errors,
-openbangkok.request_limits).
+"""Bad requests answered early and in words, errors answered at no cost (openbangkok.site.security.errors,
+openbangkok.site.security.limits).
 
 - An address over the size limits (a query string over 8 KB, too many parameters, one parameter
   repeated too often, a NUL byte), or a table page's parameter naming no column of the table, is
   refused before Datasette reads it: 414 or 400.
-- Every exception is answered by openbangkok.errors.answer(), never by Datasette's own handler
+- Every exception is answered by openbangkok.site.security.errors.answer(), never by Datasette's own handler
   (which prints a traceback with locals through `rich`, on the event loop): this hook wraps the
   handle_exception hooks and keeps only this answer. A client's mistake is a 4xx.
 - Datasette 0.65 answers an unknown column in ?_sort= or ?_sort_desc=, and a ?_next= on a view that
@@ -14,8 +14,8 @@ openbangkok.request_limits).
 from datasette import hookimpl
 from datasette.utils.asgi import Request
 
-from openbangkok.errors import answer, refused
-from openbangkok.request_limits import refusal, sort_message, unknown_column
+from openbangkok.site.security.errors import answer, refused
+from openbangkok.site.security.limits import refusal, sort_message, unknown_column
 
 UNKNOWN_SORT = "Cannot sort table by "
 

@@ -6,8 +6,8 @@ shown under the column name), `table_titles` (each table's title) and, on the ho
 
 from datasette import hookimpl
 
-from openbangkok import site_info
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site import tables as site_info
 
 LABELS_CACHE = "_openbangkok_column_labels"
 

@@ -1,7 +1,8 @@
-"""The CKAN Action API, read-only, at /api/3/action/<name> and /api/action/<name> (openbangkok.ckan)."""
+"""The CKAN Action API, read-only, at /api/3/action/<name> and /api/action/<name> (openbangkok.opendata.ckan)."""
 
 from datasette import hookimpl
-from openbangkok.ckan.actions import ROUTES
+
+from openbangkok.opendata.ckan.actions import ROUTES
 
 
 @hookimpl

@@ -14,8 +14,8 @@ from xml.sax.saxutils import escape
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from openbangkok import site_info
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site import tables as site_info
 
 DISALLOW = ["/*?", "/*.json", "/*.csv", "/*.xlsx", "/*.db", "/-/"]
 ALLOW = ["/-/api", "/-/datapackage.json", "/-/dcat.jsonld", "/-/openapi.json"]

@@ -1,4 +1,4 @@
-"""/-/datapackage.json: the published data as a Frictionless data package (openbangkok.opendata).
+"""/-/datapackage.json: the published data as a Frictionless data package (openbangkok.opendata.dga).
 
 Every resource points at its table's full CSV download on this site, so
 `frictionless validate https://<site>/-/datapackage.json` checks what the site really serves.
@@ -7,8 +7,8 @@ Every resource points at its table's full CSV download on this site, so
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from openbangkok import site_info
-from openbangkok.opendata import data_package
+from openbangkok.opendata.dga import data_package
+from openbangkok.site import tables as site_info
 
 
 async def datapackage_json(datasette, request):

@@ -1,13 +1,13 @@
 """/-/dcat.jsonld: a DCAT catalogue (JSON-LD) of the datasets, with the Thai government (DGA)
-metadata fields, for CKAN catalogues (ckanext-dcat) and other harvesters (openbangkok.opendata)."""
+metadata fields, for CKAN catalogues (ckanext-dcat) and other harvesters (openbangkok.opendata.dga)."""
 
 import json
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from openbangkok import site_info
-from openbangkok.opendata import dcat_catalog
+from openbangkok.opendata.dga import dcat_catalog
+from openbangkok.site import tables as site_info
 
 
 async def dcat_jsonld(datasette, request):

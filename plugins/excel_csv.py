@@ -3,7 +3,7 @@
 Excel on Thai Windows reads a CSV without a BOM as Windows-874 and garbles the Thai; with the BOM
 it reads UTF-8. The link "CSV สำหรับ Excel / CSV for Excel" on every table and query page adds
 `_bom=on` (and `_dl=on`, so the file downloads). Text Excel would run as a formula (a cell that
-starts with =, +, -, @) starts with ' there (openbangkok.excel_text). Everything else is Datasette's
+starts with =, +, -, @) starts with ' there (openbangkok.site.exports.excel_text). Everything else is Datasette's
 own CSV, streamed as it is: filters, `_stream=on` for every row, `_labels`. The plain `.csv` API is
 unchanged.
 """
@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 from datasette import hookimpl
 
-from openbangkok.excel_text import FormulaGuard
+from openbangkok.site.exports.excel_text import FormulaGuard
 
 BOM = "\ufeff".encode("utf-8")
 TRUE = {"1", "on", "true", "yes"}

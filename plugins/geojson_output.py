@@ -17,7 +17,7 @@ Without `_stream=on` the answer is one page, of Datasette's page size (?_size=ma
 rows); the following page is named in the foreign member "links" as OGC API - Features names it,
 `{"rel": "next", "href": ..., "type": "application/geo+json"}` (and, as before, in "next_url").
 With `_stream=on` a table or view streams every feature in one answer, read page by page
-(openbangkok.export_pages): memory stays that of one page; in primary-key order unless the address
+(openbangkok.site.exports.pages): memory stays that of one page; in primary-key order unless the address
 sorts. A query (SQL or canned) has no further pages: its GeoJSON is its page, as its CSV is.
 Served as application/geo+json with CORS, for Leaflet, QGIS and geojson.io.
 """
@@ -30,7 +30,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from datasette_cluster_map import location_columns_from_columns
 
-from openbangkok.export_pages import StreamedResponse, json_value, pages, wants_stream
+from openbangkok.site.exports.pages import StreamedResponse, json_value, pages, wants_stream
 
 CONTENT_TYPE = "application/geo+json; charset=utf-8"
 

@@ -1,5 +1,5 @@
 """ETag, Last-Modified, 304, Cache-Control and gzip on every GET and HEAD, and /-/health for load
-balancers (openbangkok.http_cache).
+balancers (openbangkok.site.serving.http_cache).
 
 Order of the ASGI wrappers, innermost first (Datasette applies them in the order pluggy calls them):
 serving.stream_csv (tryfirst: streams in blocks), then excel_csv, media_types, read_only,
@@ -10,11 +10,13 @@ before anything inside can answer 304 on its own. Methods other than GET and HEA
 POST) pass through it untouched.
 """
 
+import contextlib
+
 from datasette import hookimpl
 
-from openbangkok import http_cache
-from openbangkok.levers import lever_on
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.levers import lever_on
+from openbangkok.site.serving import http_cache
 
 
 @hookimpl
@@ -22,10 +24,8 @@ def startup(datasette):
     async def know_the_build():   # the database's SHA-256 once, before the first visitor (openbkk serve)
         if DATABASE not in datasette.databases:
             return
-        try:
+        with contextlib.suppress(*http_cache.UNREADABLE):   # /-/health says so; the pages answer as they can
             await http_cache.identity(datasette)
-        except http_cache.UNREADABLE:   # /-/health says so; the pages answer as they can
-            pass
 
     return know_the_build
 

@@ -1,8 +1,9 @@
 """A Thai + English banner on every table, row and query page whose rows include illustrative ones
-(openbangkok.illustrative); the template _illustrative_banner.html draws it, Thai first."""
+(openbangkok.site.pages.illustrative); the template _illustrative_banner.html draws it, Thai first."""
 
 from datasette import hookimpl
-from openbangkok.illustrative import BANNER_EN, BANNER_TH, MARK, illustrative_rows
+
+from openbangkok.site.pages.illustrative import BANNER_EN, BANNER_TH, MARK, illustrative_rows
 
 
 def illustrative_banner(rows, columns) -> dict | None:

@@ -4,7 +4,7 @@ No inline script and no third-party asset, so it works under a strict Content-Se
 
 from datasette import hookimpl
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 QUERY = "ita_ranking"
 ASSETS = "/assets/ita-chart/"

@@ -7,7 +7,7 @@ tools that read a line at a time (jq, pandas.read_json(lines=True), BigQuery, Du
 
 The JSON download the catalogue (/-/dcat.jsonld) names: unlike `.json?_shape=array`, which holds
 one page of at most 1,000 rows, the stream holds every row of a table or view (read page by page,
-openbangkok.export_pages; in primary-key order unless the address sorts). A query (SQL or canned)
+openbangkok.site.exports.pages; in primary-key order unless the address sorts). A query (SQL or canned)
 has one page, as its CSV has.
 """
 
@@ -16,7 +16,7 @@ import json
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from openbangkok.export_pages import StreamedResponse, json_value, pages, wants_stream
+from openbangkok.site.exports.pages import StreamedResponse, json_value, pages, wants_stream
 
 CONTENT_TYPE = "application/x-ndjson; charset=utf-8"
 

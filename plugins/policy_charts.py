@@ -13,7 +13,7 @@ scripts, on pages of its own rather than on table and row pages; datasette-vega 
 
 from datasette import hookimpl
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 ASSETS = "/assets/policy-charts/"
 # (table, view) -> the module that draws its charts

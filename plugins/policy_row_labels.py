@@ -12,7 +12,7 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 TABLES = {"policies", "policy_agencies", "policy_kpis", "policy_updates"}
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

@@ -1,14 +1,14 @@
 """Canned query forms read Buddhist-era years and Thai digits, and refuse what they cannot read
-(openbangkok.query_params): the query's `param_kinds` in metadata say which kind each value is."""
+(openbangkok.site.pages.query_forms): the query's `param_kinds` in metadata say which kind each value is."""
 
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Request
 
-from openbangkok.errors import render
-from openbangkok.query_params import read
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.pages.query_forms import read
+from openbangkok.site.security.errors import render
 
 
 def _param_kinds(datasette, path: str) -> dict:

@@ -4,11 +4,12 @@ Datasette 0.65 has no write API, and the database is opened immutable; this clos
 POST endpoints too (canned write queries, /-/messages, /-/permissions, /-/logout), so nothing
 sent to the site can change anything. The one exception is POST to the CKAN Action API's paths
 (`/api/3/action/<name>`, `/api/action/<name>`), because ckanapi posts its calls: those actions
-only read (openbangkok.ckan answers every write action with 403).
+only read (openbangkok.opendata.ckan answers every write action with 403).
 """
 
 from datasette import hookimpl
-from openbangkok.ckan.actions import is_action_path
+
+from openbangkok.opendata.ckan.actions import is_action_path
 
 ALLOWED = {"GET", "HEAD", "OPTIONS"}
 

@@ -1,13 +1,13 @@
-"""Large tables served fast (openbangkok.serving): SQLite reads through mmap, array facets without
+"""Large tables served fast (openbangkok.site.serving.serving): SQLite reads through mmap, array facets without
 Datasette's row-wide DISTINCT, whole-table facets of the immutable database computed once at
 startup instead of at every request, searches and filtered pages answered with exactly equivalent
-faster SQL (openbangkok.sql_rewrites), table permissions and rows with labels without Datasette's
-per-request Python (openbangkok.table_permissions, serving.iterate_rows_in_c), CSV streams in
+faster SQL (openbangkok.site.serving.rewrites), table permissions and rows with labels without Datasette's
+per-request Python (openbangkok.site.serving.table_permissions, serving.iterate_rows_in_c), CSV streams in
 whole pages and blocks of rows, pages sorted on repeated values that show every row once
-(openbangkok.tie_breaker), and the garbage collector tuned once the site has started.
+(openbangkok.site.serving.tie_breaker), and the garbage collector tuned once the site has started.
 
 The database file's hash (its ETag) is computed at startup, off the event loop, from the file the
-site answers from (openbangkok.pinned_file); /-/databases.json lists the databases without the
+site answers from (openbangkok.site.pinned_file); /-/databases.json lists the databases without the
 path of their file on the server."""
 
 import asyncio
@@ -16,7 +16,8 @@ import json
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from openbangkok import serving, sql_rewrites, table_permissions, tie_breaker
+from openbangkok.site.serving import rewrites as sql_rewrites
+from openbangkok.site.serving import serving, table_permissions, tie_breaker
 
 
 @hookimpl

@@ -1,4 +1,4 @@
-"""Every connection of the site guarded (openbangkok.sql_guard): SQLite's limits, an authorizer with
+"""Every connection of the site guarded (openbangkok.site.security.sql_guard): SQLite's limits, an authorizer with
 allow lists of functions, table-valued functions and pragmas, and a bound on the bytes of an answer.
 At startup every SQL thread opens (and guards) its connection, and the error page is rendered once:
 the first requests of a flood do not pay for them."""
@@ -9,8 +9,8 @@ import threading
 from datasette import hookimpl
 from datasette.utils.asgi import Request
 
-from openbangkok.errors import render
-from openbangkok.sql_guard import guard
+from openbangkok.site.security.errors import render
+from openbangkok.site.security.sql_guard import guard
 
 
 @hookimpl(hookwrapper=True)

@@ -9,7 +9,7 @@ import re
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from openbangkok.thai import THAI_MONTHS, buddhist_era_year
+from openbangkok.thai.conversions import THAI_MONTHS, buddhist_era_year
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")

@@ -2,7 +2,7 @@
 
 Datasette matches `?_search=` with the SQL function escape_fts(); this plugin registers, after
 Datasette's own, a version that turns Thai words into the bigram phrases of tables indexed with
-openbangkok.thai_search.index_text (complaints_fts). Queries of ASCII only are escaped exactly as
+openbangkok.thai.search.index_text (complaints_fts). Queries of ASCII only are escaped exactly as
 Datasette escapes them (others are also folded as the index text is), and a Thai term also matches
 the way it did before. A search of no letter or digit (a lone quote, a space) is no search, as an
 empty one is: FTS5 refused it with a raw "syntax error" page.
@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus
 
 from datasette import hookimpl
 
-from openbangkok.thai_search import search_escape
+from openbangkok.thai.search import search_escape
 
 
 @hookimpl(trylast=True)

@@ -1,15 +1,15 @@
 """`.xlsx` downloads: every table, filtered view, row and query also as an Excel workbook.
 
 `/openbangkok/<table>.xlsx?<filters>` holds every row the filtered view has (not only the first
-page: the pages are read through Datasette's own JSON, openbangkok.export_pages, so filters, search,
+page: the pages are read through Datasette's own JSON, openbangkok.site.exports.pages, so filters, search,
 sort and `_col` work as on the page), up to Excel's limit of 1,048,575 rows under the header; a
 larger view is cut there, and the About sheet says so and points to the CSV stream. The About sheet
 ("เกี่ยวกับ About") always states that limit, the rows written, the source, licence and URL. A query
 (`/openbangkok.xlsx?sql=...` or a canned query) is run again under the site's SQL time limit. When
-rows are illustrative samples (openbangkok.illustrative), the workbook opens on a sheet that says so
+rows are illustrative samples (openbangkok.site.pages.illustrative), the workbook opens on a sheet that says so
 in Thai and English, and the About sheet says it first.
 
-The workbook streams (openbangkok.xlsx_stream): a table's download starts once its first page is
+The workbook streams (openbangkok.site.exports.xlsx_stream): a table's download starts once its first page is
 read, and memory holds one page. A query's workbook is written to a temporary file while the query
 runs (the SQL time limit must not wait on the network), then sent. At most CONCURRENT_EXPORTS
 workbooks are written at a time in each server process; beyond that the answer is 503 with
@@ -33,10 +33,10 @@ from datasette.database import QueryInterrupted
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import Response
 
-from openbangkok.export_pages import PageError, StreamedResponse, pages
-from openbangkok.illustrative import MARK, SHEET_TITLE, banner
-from openbangkok.sql_guard import streamed
-from openbangkok.xlsx_stream import EXCEL_CELL_CHARS, EXCEL_DATA_ROWS, XlsxStream
+from openbangkok.site.exports.pages import PageError, StreamedResponse, pages
+from openbangkok.site.exports.xlsx_stream import EXCEL_CELL_CHARS, EXCEL_DATA_ROWS, XlsxStream
+from openbangkok.site.pages.illustrative import MARK, SHEET_TITLE, banner
+from openbangkok.site.security.sql_guard import streamed
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ABOUT = "เกี่ยวกับ About"

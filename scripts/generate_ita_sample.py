@@ -15,7 +15,7 @@ import random
 import sys
 from pathlib import Path
 
-from openbangkok.sql_functions import ITA_LEVELS, ita_level
+from openbangkok.model.sql_functions import ITA_LEVELS, ita_level
 
 SEED = 2566
 COLUMNS = ["agency_code", "fiscal_year_be", "score", "iit", "eit", "oit", "level", "is_illustrative", "source"]

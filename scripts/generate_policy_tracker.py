@@ -27,7 +27,8 @@ import sys
 from pathlib import Path
 
 from generate_reference import write_csv  # scripts/ is on sys.path when run as a script
-from openbangkok.thai import parse_year_month
+
+from openbangkok.thai.conversions import parse_year_month
 
 DELIVERED = "tracker_fy2567"
 KPIS_FILE = "bma_policy_tracker_kpis_fy2567.csv"

@@ -8,7 +8,7 @@ import csv
 import sys
 from pathlib import Path
 
-from openbangkok.reference import DISTRICT_COLUMNS, district_office_rows, district_rows
+from openbangkok.thai.reference import DISTRICT_COLUMNS, district_office_rows, district_rows
 
 AGENCY_COLUMNS = ["agency_code", "name_th", "name_en", "kind", "district_code", "source"]
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openbangkok.build import build
-from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
-from openbangkok.processes import STOP_AT
-from openbangkok.serve import make_datasette
 
 from benchmarks.generate_traffy import use_in
 from benchmarks.helpers import free_port, poll, serve, stop, wait_for_port  # noqa: F401 (the tests' names)
+from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from openbangkok.pipeline.build import build
+from openbangkok.pipeline.processes import STOP_AT
+from openbangkok.site.app import make_datasette
 
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -153,7 +153,7 @@ def live_server(built_db):
 
 def build_stopped_at(point: str, command: list[str], deadline: float = 120.0) -> subprocess.Popen:
     """The build `command` started, returned once it has stopped itself at `point`
-    (openbangkok.processes.checkpoint): kill it there, or let it go on with SIGCONT."""
+    (openbangkok.pipeline.processes.checkpoint): kill it there, or let it go on with SIGCONT."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, STOP_AT: point})
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import sqlite_utils
 
-from openbangkok.catalog import load_catalog
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.catalog import load_catalog
+from openbangkok.model.site_metadata import DATABASE
 from tests.conftest import start_server
 
 WATCH_CSP = """

@@ -3,8 +3,8 @@
 import hashlib
 import sqlite3
 
-from openbangkok.catalog import DEFAULT_DATASETS
 from openbangkok.cli import cli
+from openbangkok.model.catalog import DEFAULT_DATASETS
 
 from .conftest import DATA, copy_datasets
 
@@ -81,7 +81,7 @@ def test_build_records_source_files(built_db):
 
 
 def test_a_file_is_hashed_once_per_build(tmp_path, monkeypatch):
-    from openbangkok import incremental
+    from openbangkok.pipeline import incremental
 
     path = tmp_path / "dump.csv"
     path.write_text("ticket_id\n2024-A\n", encoding="utf-8")
@@ -139,9 +139,9 @@ def test_a_full_build_hashes_each_source_file_once(tmp_path, monkeypatch):
     """The fingerprints' digests are the ones build_files records: no file is read twice for them."""
     import collections
 
-    from openbangkok import incremental
-    from openbangkok.build import build
-    from openbangkok.catalog import load_catalog
+    from openbangkok.model.catalog import load_catalog
+    from openbangkok.pipeline import incremental
+    from openbangkok.pipeline.build import build
 
     reads = collections.Counter()
     real = incremental.file_digest

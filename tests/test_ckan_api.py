@@ -1,5 +1,5 @@
 """The CKAN Action API with a real CKAN client: ckanapi.RemoteCKAN (which POSTs every call) against
-the live server, compared with SQLite read directly (openbangkok.ckan, plugins/ckan_api.py).
+the live server, compared with SQLite read directly (openbangkok.opendata.ckan, plugins/ckan_api.py).
 
 Counts are read from the built database, never written here: the complaints data can change.
 """
@@ -17,9 +17,9 @@ import ckanapi
 import httpx
 import pytest
 
-from openbangkok.catalog import DEFAULT_DATASETS, load_catalog
-from openbangkok.opendata import dga_fields
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.opendata.dga import dga_fields
 
 
 @pytest.fixture(scope="module")

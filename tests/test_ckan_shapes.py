@@ -1,5 +1,5 @@
 """The CKAN Action API's answers, key for key as CKAN 2.10 documents them, and its parameters and
-errors (in-process: Datasette's own client on the built site; openbangkok.ckan)."""
+errors (in-process: Datasette's own client on the built site; openbangkok.opendata.ckan)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import uuid
 import pytest
 import yaml
 
-from openbangkok.build import build
-from openbangkok.catalog import load_catalog
-from openbangkok.ckan import package_search
-from openbangkok.serve import make_datasette
+from openbangkok.model.catalog import load_catalog
+from openbangkok.opendata.ckan import package_search
+from openbangkok.pipeline.build import build
+from openbangkok.site.app import make_datasette
 from tests.conftest import copy_datasets
 
 # package_show: the dataset fields of package_create plus what show adds

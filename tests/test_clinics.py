@@ -12,9 +12,9 @@ import shutil
 import pytest
 from geojson_pydantic import FeatureCollection
 
-from openbangkok.catalog import DEFAULT_DATASETS
 from openbangkok.cli import cli
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.catalog import DEFAULT_DATASETS
+from openbangkok.model.site_metadata import DATABASE
 
 DIN_DAENG = (13.7650, 100.5520)   # the query's default point
 

@@ -4,7 +4,7 @@ and do not load here; the markers and popups are drawn by Leaflet from the site'
 
 from __future__ import annotations
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 MARKERS = ".leaflet-marker-icon"   # single markers and cluster icons alike
 

@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from openbangkok import thai
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
 from openbangkok.adapters.traffy.normalise import parse_coords, parse_set, parse_time
-from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
 from openbangkok.cli import cli
-from openbangkok.redact import EMAIL_RE, find_personal_data
-from openbangkok.site_metadata import DATABASE
-from openbangkok.sql_functions import register
-from openbangkok.validate import validate
+from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.model.sql_functions import register
+from openbangkok.pipeline.check import validate
+from openbangkok.thai import conversions as thai
+from openbangkok.thai.redact import EMAIL_RE, find_personal_data
 
 from .conftest import GENERATOR, with_synthetic_complaints
 
@@ -453,7 +453,7 @@ async def test_search_recall_and_precision(synthetic_ds, synthetic_db):
 async def test_search_without_thai_is_datasette_own(synthetic_ds):
     from datasette.utils import escape_fts
 
-    from openbangkok.thai_search import search_escape
+    from openbangkok.thai.search import search_escape
 
     for query in ("PM2.5", 'a "b c" d', "x*", ""):
         assert search_escape(query) == (escape_fts(query) if query else query)

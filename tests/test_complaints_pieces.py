@@ -9,11 +9,12 @@ import subprocess
 import sys
 
 import pytest
-from openbangkok import csv_pieces
+
 from openbangkok.adapters.traffy import dump_csv, staging
-from openbangkok.catalog import load_catalog
-from openbangkok.csv_pieces import record_end
-from openbangkok.validate import validate
+from openbangkok.model.catalog import load_catalog
+from openbangkok.pipeline import csv_pieces
+from openbangkok.pipeline.check import validate
+from openbangkok.pipeline.csv_pieces import record_end
 
 from .conftest import copy_datasets, with_synthetic_complaints
 from .test_complaints import GENERATOR, UNSEEN, ticket

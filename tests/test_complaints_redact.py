@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from openbangkok.redact import EMAIL, NATIONAL_ID, PHONE, Redactor, find_personal_data, national_id_valid, redact
+from openbangkok.thai.redact import EMAIL, NATIONAL_ID, PHONE, Redactor, find_personal_data, national_id_valid, redact
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "pdpa_cases.yaml").read_text(encoding="utf-8"))
 MARKERS = (PHONE, NATIONAL_ID, EMAIL)
@@ -58,7 +58,7 @@ def test_empty_values():
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from openbangkok.redact import Run  # noqa: E402
+from openbangkok.thai.redact import Run  # noqa: E402
 
 THAI_WORDS = ["โทร", "ติดต่อ", "แจ้ง", "เบอร์", "ผู้แจ้ง", "คุณสมชาย", "ไฟดับ", "ขยะล้นถัง", "ขอบคุณครับ", "ด่วน",
               "มือถือ", "บัตรประชาชน", "อีเมล", "ค่ะ", "น้ำท่วม", "ถนนชำรุด"]

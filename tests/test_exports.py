@@ -1,7 +1,7 @@
 """Complete exports: the GeoJSON and NDJSON streams hold every row of a table or filter, the catalogue
 (/-/dcat.jsonld) and the data package (/-/datapackage.json) name only downloads that hold every row,
 and the Excel workbook streams, states Excel's row limit and is written at most a few at a time
-(plugins/geojson_output.py, ndjson_output.py, xlsx_output.py; openbangkok.export_pages, xlsx_stream)."""
+(plugins/geojson_output.py, ndjson_output.py, xlsx_output.py; openbangkok.site.exports.pages, xlsx_stream)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 from openpyxl import load_workbook
 
-from openbangkok.illustrative import SHEET_TITLE
-from openbangkok.site_metadata import DATABASE
-from openbangkok.xlsx_stream import EXCEL_DATA_ROWS
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
+from openbangkok.site.pages.illustrative import SHEET_TITLE
 
 XLSX_PLUGIN = "xlsx_output.py"   # how Datasette names a module of its plugins folder
 
@@ -184,7 +184,7 @@ async def test_workbooks_stream_and_beyond_the_limit_the_answer_is_503(ds):
             assert first["body"].startswith(b"PK\x03\x04") and first["more_body"] is True
         busy = await asyncio.wait_for(ds.client.get(f"/{DATABASE}/districts.xlsx"), 60)
         assert busy.status_code == 503 and int(busy.headers["retry-after"]) > 0 and "Excel" in busy.text
-        assert busy.headers["cache-control"] == "no-store"   # openbangkok.http_cache: never kept by a cache
+        assert busy.headers["cache-control"] == "no-store"   # openbangkok.site.serving.http_cache: never kept by a cache
         csv_meanwhile = await ds.client.get(f"/{DATABASE}/districts.csv")
         assert csv_meanwhile.status_code == 200
     finally:

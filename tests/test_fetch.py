@@ -12,8 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from openbangkok.adapters.traffy.fetch import USER_AGENT, FetchError, Politeness, fetch_pages
 from openbangkok.cli import cli
-from openbangkok.fetch import USER_AGENT, FetchError, Politeness, fetch_pages
 
 from .test_complaints import rows
 from .traffy_files import PAGES, datasets_with_pages, page, record

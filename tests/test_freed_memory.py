@@ -15,7 +15,7 @@ BLOCKS = 256  # of 64 KiB, as SQLite's pages in a worker's database of a piece: 
 # Allocates and frees the blocks a few times, then prints the page faults of allocating them again.
 PROGRAM = f"""
 import resource, sys
-from openbangkok.freed_memory import keep_freed_memory
+from openbangkok.pipeline.freed_memory import keep_freed_memory
 if sys.argv[1] == "keep":
     assert keep_freed_memory()
 for _ in range(3):

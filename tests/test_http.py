@@ -1,4 +1,4 @@
-"""HTTP made for a CDN and replicas (openbangkok.http_cache, plugins/media_types.py): ETag and
+"""HTTP made for a CDN and replicas (openbangkok.site.serving.http_cache, plugins/media_types.py): ETag and
 Last-Modified of the build, 304 on a repeat, Cache-Control on every answer, gzip that undoes to the
 plain answer, /-/health, and CSV served as text/csv. The real site in-process, and over a socket
 where the bytes on the wire matter (compression)."""
@@ -13,9 +13,9 @@ import zlib
 import httpx
 import pytest
 
-from openbangkok.http_cache import HTML_TTL, MIN_GZIP_BYTES, SHORT_TTL
-from openbangkok.serve import SETTINGS, make_datasette
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.app import SETTINGS, make_datasette
+from openbangkok.site.serving.http_cache import HTML_TTL, MIN_GZIP_BYTES, SHORT_TTL
 
 IDENTITY = {"accept-encoding": "identity"}
 GZIP = {"accept-encoding": "gzip"}

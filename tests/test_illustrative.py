@@ -7,9 +7,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from openbangkok.illustrative import MARK
-from openbangkok.site_metadata import DATABASE
 from openpyxl import load_workbook
+
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.pages.illustrative import MARK
 
 from .test_policies_site import drawn
 

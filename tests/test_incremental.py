@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from openbangkok.build import build
-from openbangkok.catalog import load_catalog
+from openbangkok.model.catalog import load_catalog
+from openbangkok.pipeline.build import build
 
 from .conftest import DATA
 
@@ -107,15 +107,15 @@ def test_files_hashed_by_a_child_process_give_the_same_fingerprints(tmp_path, da
     import subprocess
     import sys
 
-    from openbangkok.incremental import Previous, fingerprints
+    from openbangkok.pipeline.incremental import Previous, fingerprints
 
     out = tmp_path / "site.db"
     script = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from openbangkok import incremental\n"
-        "from openbangkok.build import build\n"
-        "from openbangkok.catalog import load_catalog\n"
+        "from openbangkok.pipeline import incremental\n"
+        "from openbangkok.pipeline.build import build\n"
+        "from openbangkok.model.catalog import load_catalog\n"
         "incremental.BACKGROUND_MIN_BYTES = 0\n"
         "started = []\n"
         "start = incremental.BackgroundFingerprints.start\n"

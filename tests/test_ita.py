@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT
 from openbangkok.cli import cli
-from openbangkok.site_metadata import DATABASE
-from openbangkok.sql_functions import ITA_PASS_MARK, ita_level
+from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.model.sql_functions import ITA_PASS_MARK, ita_level
 
 from .conftest import DATA
 

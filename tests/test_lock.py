@@ -7,7 +7,7 @@ from importlib import metadata
 
 import pytest
 
-from openbangkok.catalog import PROJECT_ROOT
+from openbangkok.model.catalog import PROJECT_ROOT
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)(?:\s*;\s*([^\\]+?))?\s*\\?$", re.M)
 
@@ -56,3 +56,13 @@ def test_the_test_environment_is_what_the_lock_names():
         if installed != version:
             differ.append(f"{name}: installed {installed}, lock {version}")
     assert not differ, differ
+
+
+def test_the_runtime_lock_agrees_with_the_test_lock():
+    """CI runs `./build.sh test` then `./build.sh build` in one environment: a package pinned at two
+    versions would be swapped under the test tools and `pip check` would stop the build."""
+    runtime, test = pins("requirements.lock"), pins("requirements-test.lock")
+    differ = {name: (version, test[name][0]) for name, (version, _) in runtime.items()
+              if name in test and test[name][0] != version}
+    assert not differ, f"runtime vs test lock: {differ}: run ./build.sh lock"
+    assert set(runtime) <= set(test), f"only in the runtime lock: {sorted(set(runtime) - set(test))}"

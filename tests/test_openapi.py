@@ -1,6 +1,6 @@
 """/-/openapi.json describes the whole API and the data as it is: 1,000 real rows of every table and
 view, fetched through the site's JSON API, fit the schemas the document declares for them, in each
-`_shape`, one row, GeoJSON (openbangkok.api_docs, openbangkok.api_schemas)."""
+`_shape`, one row, GeoJSON (openbangkok.opendata.openapi, openbangkok.opendata.api_schemas)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from datasette.utils import tilde_encode
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate
 
-from openbangkok.api_docs import operation_name
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.opendata.openapi import operation_name
 
 ROWS = 1000
 

@@ -6,9 +6,9 @@ import importlib.util
 
 import pytest
 
-from openbangkok.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
 from openbangkok.cli import cli
-from openbangkok.site_metadata import site_metadata
+from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
+from openbangkok.model.site_metadata import site_metadata
 
 from .conftest import copy_datasets
 

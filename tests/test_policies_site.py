@@ -2,7 +2,7 @@
 
 import pytest
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 CHART_JS = "/assets/policy-charts/policy-charts.js"
 

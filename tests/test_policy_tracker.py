@@ -6,8 +6,9 @@ from __future__ import annotations
 import csv
 
 import pytest
-from openbangkok.catalog import DEFAULT_DATASETS
-from openbangkok.site_metadata import DATABASE
+
+from openbangkok.model.catalog import DEFAULT_DATASETS
+from openbangkok.model.site_metadata import DATABASE
 
 from .test_policies_site import drawn
 
@@ -100,7 +101,7 @@ def test_the_tables_are_what_the_generator_makes(tmp_path):
     import shutil
     import sys
 
-    from openbangkok.catalog import PROJECT_ROOT
+    from openbangkok.model.catalog import PROJECT_ROOT
 
     shutil.copytree(DELIVERED, tmp_path / "policies" / DELIVERED.name)
     sys.path.insert(0, str(PROJECT_ROOT / "scripts"))  # the generator imports generate_reference

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from openbangkok import profile
+from openbangkok.pipeline import profile
 
 
 def test_search_index_tables_are_not_profiled(built_conn):
@@ -42,9 +42,9 @@ def test_profiles_see_what_the_derived_sql_wrote(tmp_path, monkeypatch):
     import shutil
     import sqlite3
 
-    from openbangkok import build as build_module
-    from openbangkok.build import build
-    from openbangkok.catalog import load_catalog
+    from openbangkok.model.catalog import load_catalog
+    from openbangkok.pipeline import publish as build_module
+    from openbangkok.pipeline.build import build
 
     def read_first(*args):  # the thread reads before the SQL runs (as it does with large tables)
         read = profile.read_aggregates(*args)
@@ -77,9 +77,9 @@ def test_profile_read_from_staging_during_the_derived_sql(tmp_path, monkeypatch)
     SQL runs: the profile is the published table's, and a change that SQL makes is seen."""
     import sqlite3
 
-    from openbangkok import build as build_module
-    from openbangkok.build import build
-    from openbangkok.catalog import load_catalog
+    from openbangkok.model.catalog import load_catalog
+    from openbangkok.pipeline import publish as build_module
+    from openbangkok.pipeline.build import build
 
     from .conftest import copy_datasets
 

@@ -23,8 +23,8 @@ import pytest
 import sqlite_utils
 from openpyxl import load_workbook
 
-from openbangkok.serve import SETTINGS, make_datasette
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.app import SETTINGS, make_datasette
 from tests.conftest import start_server
 
 FORMULAS = ['=HYPERLINK("http://evil.example/","click")', "+1+1", "-2+3", "@SUM(A1:A2)", "=1+1"]
@@ -240,8 +240,8 @@ async def test_api_page_lists_every_table_with_examples(ds):
 
 
 def test_api_page_python_example_runs(live_server):
-    from openbangkok.api_docs import examples
-    from openbangkok.site_info import PublicTable
+    from openbangkok.opendata.openapi import examples
+    from openbangkok.site.tables import PublicTable
 
     code = examples(PublicTable("agencies", "", "", False, None), live_server)["python"]
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -262,7 +262,7 @@ async def test_cors_on_json_csv_and_descriptions(ds):
 async def test_pages_in_thai_with_english(ds):
     home = (await ds.client.get("/")).text
     assert '<html lang="th">' in home and "ชุดข้อมูล" in home and "Datasets" in home
-    from openbangkok.catalog import load_catalog
+    from openbangkok.model.catalog import load_catalog
 
     for dataset in load_catalog().datasets:
         if dataset.sources:

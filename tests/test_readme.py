@@ -2,7 +2,7 @@
 
 import re
 
-from openbangkok.catalog import PROJECT_ROOT
+from openbangkok.model.catalog import PROJECT_ROOT
 
 ADDRESS = re.compile(r"(?:http://127\.0\.0\.1:8001)?(/(?:openbangkok|-|api/3/action)[^\s'`\"<>)]*)")
 

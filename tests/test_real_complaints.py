@@ -8,8 +8,9 @@ import gzip
 import json
 
 import pytest
-from openbangkok.catalog import DEFAULT_DATASETS
-from openbangkok.site_metadata import DATABASE
+
+from openbangkok.model.catalog import DEFAULT_DATASETS
+from openbangkok.model.site_metadata import DATABASE
 
 from .test_complaints import COMPLAINTS_TABLES, assert_no_personal_data
 

@@ -5,8 +5,8 @@ from collections import Counter
 
 import geothai
 
-from openbangkok.catalog import DEFAULT_DATASETS
-from openbangkok.reference import DISTRICT_COLUMNS, district_office_rows, district_rows
+from openbangkok.model.catalog import DEFAULT_DATASETS
+from openbangkok.thai.reference import DISTRICT_COLUMNS, district_office_rows, district_rows
 
 
 def read(name):

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import yaml
 
-from openbangkok.build import build
-from openbangkok.catalog import load_catalog
 from openbangkok.cli import cli
+from openbangkok.model.catalog import load_catalog
+from openbangkok.pipeline.build import build
 
 from .conftest import DATA, build_stopped_at, start_server
 

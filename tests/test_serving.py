@@ -18,9 +18,9 @@ import sqlite3
 
 import pytest
 
-from openbangkok.catalog import DEFAULT_DATASETS
-from openbangkok.serve import SETTINGS, make_datasette
-from openbangkok.serving import array_facet_sql
+from openbangkok.model.catalog import DEFAULT_DATASETS
+from openbangkok.site.app import SETTINGS, make_datasette
+from openbangkok.site.serving.serving import array_facet_sql
 
 ROWS = 150_000
 FACET_TIME_LIMIT_MS = SETTINGS["facet_time_limit_ms"] * ROWS // 1_000_000

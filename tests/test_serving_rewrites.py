@@ -1,4 +1,4 @@
-"""The site's SQL rewrites (openbangkok.sql_rewrites: rewrite, precomputed_facets) give exactly Datasette's
+"""The site's SQL rewrites (openbangkok.site.serving.rewrites: rewrite, precomputed_facets) give exactly Datasette's
 answers: every request below is answered twice by the same site, with the rewrites on and off
 (OPENBANGKOK_SERVING_OFF=search_sql,precomputed_facets), and the count, the facets and the rows must
 be the same. The table is tests/test_serving.py's generated one, smaller, with search text that
@@ -10,9 +10,10 @@ import sqlite3
 
 import pytest
 
-from openbangkok import sql_rewrites
-from openbangkok.serve import make_datasette
-from openbangkok.thai_search import TOKENIZE, index_text
+from openbangkok.site.app import make_datasette
+from openbangkok.site.serving import rewrites as sql_rewrites
+from openbangkok.thai.search import TOKENIZE, index_text
+
 
 def _generate():
     """tests/test_serving.py's generator (the tests are not a package)."""

@@ -4,7 +4,7 @@ import html
 import json
 import re
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 
 async def table_names(ds):
@@ -192,7 +192,7 @@ async def every_page(ds, path: str) -> list[dict]:
 
 async def test_pages_sorted_on_a_repeated_value_show_every_row_once(ds):
     """Datasette 0.65 sorts the first page on the column alone and the next ones on the column then
-    the key: rows of equal value were shown twice or never (openbangkok.tie_breaker)."""
+    the key: rows of equal value were shown twice or never (openbangkok.site.serving.tie_breaker)."""
     db = ds.get_database(DATABASE)
     for table in ("policy_updates", "policy_agencies", "agencies", "ita_results"):
         pks = await db.primary_keys(table) or ["rowid"]
@@ -224,7 +224,7 @@ async def test_address_mistakes_are_told_as_such_not_as_server_errors(ds):
 
 async def test_query_forms_read_buddhist_era_and_thai_digits_and_refuse_nonsense(ds):
     """A Buddhist-era month (2566-06) gave the league 0 tickets everywhere, latitude=abc measured from
-    latitude 0: now read as the build reads files, or refused in words (openbangkok.query_params)."""
+    latitude 0: now read as the build reads files, or refused in words (openbangkok.site.pages.query_forms)."""
     async def rows(name, **params):
         response = await ds.client.get(f"/{DATABASE}/{name}.json", params={"_shape": "array", **params})
         assert response.status_code == 200, response.text

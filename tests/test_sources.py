@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 INTERNAL = re.compile(
     r"shared/|(?-i:FACTS)(\.md)?\b|\bseeds?\b|\b\d{3}_[0-9a-f]{16}\.txt|\.txt\b|\bissues?\b|scripts/|benchmarks/|"

@@ -3,8 +3,7 @@
 from pathlib import Path
 
 import jinja2
-from datasette.utils import to_css_class
-from datasette.utils import module_from_path
+from datasette.utils import module_from_path, to_css_class
 from markupsafe import Markup
 
 PLUGIN = Path(__file__).resolve().parent.parent / "plugins" / "table_cells.py"

@@ -1,4 +1,4 @@
-"""Table permission checks answered from memory (openbangkok.table_permissions) give Datasette's own
+"""Table permission checks answered from memory (openbangkok.site.serving.table_permissions) give Datasette's own
 answers, and an `allow` block on a table still refuses whoever it does not allow."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import sqlite3
 
 from datasette.app import Datasette
 
-from openbangkok import table_permissions
-from openbangkok.serve import PLUGINS
+from openbangkok.site.app import PLUGINS
+from openbangkok.site.serving import table_permissions
 
 
 async def test_every_table_gets_datasettes_own_answer(ds):

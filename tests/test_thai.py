@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from openbangkok import thai
+from openbangkok.thai import conversions as thai
 
 SEPT_4_2023 = dt.date(2023, 9, 4)
 

@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from openbangkok.thai_search import TOKENIZE, fold, fts_query, index_text, search_escape
+from openbangkok.thai.search import TOKENIZE, fold, fts_query, index_text, search_escape
 
 THAI_MARKS = "".join(chr(c) for c in range(0x0E01, 0x0E4F) if unicodedata.category(chr(c)).startswith("M"))
 UNICODE61 = f"unicode61 remove_diacritics 0 tokenchars '{THAI_MARKS}'"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from openbangkok.cli import cli
 
 from .test_complaints import rows

@@ -11,6 +11,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
 from openbangkok.cli import cli
 

@@ -117,7 +117,7 @@ def test_conversions_are_reported_as_information(runner):
 
 
 def test_a_descriptor_read_again_is_a_copy_of_its_own_and_follows_the_file(tmp_path):
-    from openbangkok.catalog import read_descriptor
+    from openbangkok.model.catalog import read_descriptor
 
     path = tmp_path / "things.schema.yaml"
     path.write_text("fields:\n  - {name: id, type: integer}\n", encoding="utf-8")

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
-from openbangkok.catalog import DEFAULT_DATASETS
+from openbangkok.model.catalog import DEFAULT_DATASETS
 
 from .conftest import with_synthetic_complaints
 

@@ -45,7 +45,7 @@ create table complaints_median_days (
   median_days_to_last_activity real,
   illustrative_tickets integer
 );
--- median() is the build's SQL function (openbangkok.sql_functions): the middle value, or the mean
+-- median() is the build's SQL function (openbangkok.model.sql_functions): the middle value, or the mean
 -- of the two middle values.
 insert into complaints_median_days
 select * from (

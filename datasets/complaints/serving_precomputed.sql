@@ -1,4 +1,4 @@
--- Precomputed facet counts for serving complaints fast (openbangkok.sql_rewrites; measured effect in
+-- Precomputed facet counts for serving complaints fast (openbangkok.site.serving.rewrites; measured effect in
 -- benchmarks/results/serve.md). Runs after serving_indexes.sql (file-name order) and reads its
 -- index complaints_district_newest, which carries every column used here (no pass over the table).
 --

@@ -1,3 +1,3 @@
-from .cli import cli
+from openbangkok.cli import cli
 
 cli()

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import click
 
-from . import problems as problem_output
-from .build import BuildLocked, build as run_build
-from .catalog import DEFAULT_DATASETS, DEFAULT_DB, CatalogError, load_catalog
-from .validate import validate as run_validate
+from openbangkok.model import problems as problem_output
+from openbangkok.model.catalog import DEFAULT_DATASETS, DEFAULT_DB, CatalogError, load_catalog
+from openbangkok.pipeline.build import build as run_build
+from openbangkok.pipeline.check import validate as run_validate
+from openbangkok.pipeline.lock import BuildLocked
 
 datasets_option = click.option(
     "--datasets", "datasets", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATASETS,
@@ -167,7 +168,10 @@ def serve(db_path, datasets, host, port, inspect_file):
 
     import uvicorn
 
-    from .serve import log_errors, make_datasette  # Datasette is imported by the commands that serve, not by build
+    from openbangkok.site.app import (  # Datasette is imported by the commands that serve, not by build
+        log_errors,
+        make_datasette,
+    )
 
     log_errors()
     try:
@@ -178,7 +182,7 @@ def serve(db_path, datasets, host, port, inspect_file):
     asyncio.run(ds.invoke_startup())
     click.echo(f"Open Bangkok on http://{host}:{port}/")
     # uvicorn stops on SIGTERM, then raises it again: as an exit, so that exit handlers run (the server's
-    # link to its database file is removed by one, openbangkok.pinned_file)
+    # link to its database file is removed by one, openbangkok.site.pinned_file)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 
@@ -197,7 +201,7 @@ def package(db_path, datasets, out):
       openbkk package dist/site && docker build -t openbangkok dist/site
       docker run -p 8001:8001 openbangkok
     """
-    from .package import package as write_package
+    from openbangkok.site.package import package as write_package
 
     try:
         write_package(db_path, out, datasets)
@@ -233,7 +237,7 @@ def fetch_traffy(datasets, url, step, pause, retries, backoff, timeout, max_page
       openbkk fetch traffy && openbkk build
       openbkk fetch traffy --max-pages 10 --gzip
     """
-    from .fetch import FetchError, Politeness, fetch_pages
+    from openbangkok.adapters.traffy.fetch import FetchError, Politeness, fetch_pages
 
     catalog = open_catalog(datasets)
     source = next((s for s in catalog.sources if s.adapter == "traffy.api_pages"), None)

@@ -11,7 +11,7 @@ import pytest
 
 from benchmarks import helpers
 from benchmarks.helpers import stop
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 
 def serve(db: Path, log: Path, *args: str) -> tuple[subprocess.Popen, str]:

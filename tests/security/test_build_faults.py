@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from openbangkok import workbooks
-from openbangkok.build import BuildLocked, build, build_lock
-from openbangkok.catalog import load_catalog
+from openbangkok.model.catalog import load_catalog
+from openbangkok.pipeline import workbooks
+from openbangkok.pipeline.build import build
+from openbangkok.pipeline.lock import BuildLocked, build_lock
 
 from ..conftest import DATA, copy_datasets, with_synthetic_complaints
 

@@ -1,4 +1,4 @@
-"""Errors that cost nothing (openbangkok.errors, openbangkok.request_limits, plugins/bad_requests.py):
+"""Errors that cost nothing (openbangkok.site.security.errors, openbangkok.site.security.limits, plugins/bad_requests.py):
 a client's mistake is a 4xx in Thai and English, one log line, no `rich` traceback on the event loop;
 an address over the limits is refused before Datasette reads it; every answer has the site's headers."""
 
@@ -12,10 +12,10 @@ import urllib.parse
 import httpx
 import pytest
 
-from openbangkok import errors
-from openbangkok.errors import ERROR_LOG
-from openbangkok.request_limits import FACET_REPEATS, QUERY_BYTES, SEARCH_CHARACTERS
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.security import errors
+from openbangkok.site.security.errors import ERROR_LOG
+from openbangkok.site.security.limits import FACET_REPEATS, QUERY_BYTES, SEARCH_CHARACTERS
 
 from .conftest import sql_url
 
@@ -60,26 +60,26 @@ async def test_the_answers_do_not_depend_on_rich(ds, monkeypatch):
 
 
 async def test_an_error_is_one_log_line_and_its_traceback_only_at_debug(ds, caplog):
-    caplog.set_level(logging.INFO, logger="openbangkok.errors")
+    caplog.set_level(logging.INFO, logger="openbangkok.site.security.errors")
     for address in (f"{T}.json?_facet=nope", f"{T}.json?_size=abc"):   # refused early; raised in Datasette
         caplog.clear()
         await ds.client.get(address)
         await asyncio.to_thread(ERROR_LOG.lines.join)
-        lines = [r.getMessage() for r in caplog.records if r.name == "openbangkok.errors"]
+        lines = [r.getMessage() for r in caplog.records if r.name == "openbangkok.site.security.errors"]
         assert len(lines) == 1 and "-> 400" in lines[0] and "\n" not in lines[0], lines
     caplog.clear()
-    caplog.set_level(logging.DEBUG, logger="openbangkok.errors")
+    caplog.set_level(logging.DEBUG, logger="openbangkok.site.security.errors")
     await ds.client.get(f"{T}.json?_size=abc")
     await asyncio.to_thread(ERROR_LOG.lines.join)
-    messages = [r.getMessage() for r in caplog.records if r.name == "openbangkok.errors"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "openbangkok.site.security.errors"]
     assert len(messages) == 2 and "Traceback" in messages[1]
 
 
 async def test_a_log_line_cannot_be_forged(ds, caplog):
-    caplog.set_level(logging.INFO, logger="openbangkok.errors")
+    caplog.set_level(logging.INFO, logger="openbangkok.site.security.errors")
     await ds.client.get("/nope%0A2026-01-01 ERROR forged line")
     await asyncio.to_thread(ERROR_LOG.lines.join)
-    assert all("\n" not in r.getMessage() for r in caplog.records if r.name == "openbangkok.errors")
+    assert all("\n" not in r.getMessage() for r in caplog.records if r.name == "openbangkok.site.security.errors")
 
 
 def test_a_flood_of_errors_drops_log_lines_instead_of_queueing_them(monkeypatch):
@@ -93,7 +93,7 @@ def test_a_flood_of_errors_drops_log_lines_instead_of_queueing_them(monkeypatch)
 async def test_a_server_fault_is_a_500_that_names_only_a_reference(ds, caplog):
     from datasette.utils.asgi import Request
 
-    caplog.set_level(logging.INFO, logger="openbangkok.errors")
+    caplog.set_level(logging.INFO, logger="openbangkok.site.security.errors")
     request = Request.fake(f"/{DATABASE}/districts.json")
     response = await errors.answer(ds, request, RuntimeError("/srv/secret/path exploded"))
     await asyncio.to_thread(ERROR_LOG.lines.join)

@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.site_metadata import DATABASE
 
 from .conftest import sql_url
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import shutil
 
-from openbangkok.build import build
-from openbangkok.catalog import DEFAULT_DATASETS, load_catalog
 from openbangkok.cli import cli
+from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog
+from openbangkok.pipeline.build import build
 
 from ..conftest import DATA, with_synthetic_complaints
 from ..test_complaints import assert_no_personal_data, rows, ticket, write_dump

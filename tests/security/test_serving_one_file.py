@@ -1,4 +1,4 @@
-"""A server answers from one file until it is restarted (openbangkok.pinned_file), whatever a build
+"""A server answers from one file until it is restarted (openbangkok.site.pinned_file), whatever a build
 does to the path meanwhile; the ETag of /openbangkok.db is the hash of the bytes it sends; the file's
 place on the server is not published; memos keyed on what requests say stay bounded."""
 
@@ -12,11 +12,13 @@ import signal
 import httpx
 import pytest
 
-from openbangkok import pinned_file, sql_rewrites, tie_breaker
-from openbangkok.build import build
-from openbangkok.catalog import load_catalog
-from openbangkok.serve import make_datasette
-from openbangkok.site_metadata import DATABASE
+from openbangkok.model.catalog import load_catalog
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.pipeline.build import build
+from openbangkok.site import pinned_file
+from openbangkok.site.app import make_datasette
+from openbangkok.site.serving import rewrites as sql_rewrites
+from openbangkok.site.serving import tie_breaker
 
 from ..conftest import DATA
 from .conftest import serve, sql_url, stop
@@ -53,7 +55,7 @@ def test_a_rebuild_does_not_change_what_a_running_server_answers(sample, tmp_pat
         assert {str(r.json()) for r in asyncio.run(many())} == {"[{'n': 2}]"}, "threads answered from two files"
         download = httpx.get(url + f"/{DATABASE}.db")
         assert download.content == before
-        first_tag = download.headers["etag"]   # of the build (openbangkok.http_cache): from the bytes' hash
+        first_tag = download.headers["etag"]   # of the build (openbangkok.site.serving.http_cache): from the bytes' hash
         assert httpx.get(url + f"/{DATABASE}.db", headers={"if-none-match": download.headers["etag"]}).status_code == 304
         listed = httpx.get(url + "/-/databases.json").json()
         assert listed[0]["hash"] == sha256(before) and "path" not in listed[0]

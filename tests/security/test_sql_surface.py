@@ -1,4 +1,4 @@
-"""The SQL a visitor may run (openbangkok.sql_guard): each test is an attack that worked on the public
+"""The SQL a visitor may run (openbangkok.site.security.sql_guard): each test is an attack that worked on the public
 SQL endpoint before (issue 19), or a page of the site that must keep working under the guard."""
 
 from __future__ import annotations
@@ -13,11 +13,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openbangkok import sql_guard
-from openbangkok.serve import make_datasette
-from openbangkok.site_metadata import DATABASE
-from openbangkok.sql_functions import register
-from openbangkok.sql_guard import ANSWER_BYTES, LIMITS, ROW_BYTES, VALUE_BYTES, AnswerTooLarge, guard, streamed
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.model.sql_functions import register
+from openbangkok.site.app import make_datasette
+from openbangkok.site.security import sql_guard
+from openbangkok.site.security.sql_guard import (
+    ANSWER_BYTES,
+    LIMITS,
+    ROW_BYTES,
+    VALUE_BYTES,
+    AnswerTooLarge,
+    guard,
+    streamed,
+)
 
 from .conftest import sql_url
 
@@ -269,8 +277,8 @@ def test_sqlite_holds_at_most_its_share_of_memory(built_db):
 
     script = f"""
 import sqlite3, sys
-from openbangkok.sql_functions import register
-from openbangkok.sql_guard import HEAP_BYTES, guard
+from openbangkok.model.sql_functions import register
+from openbangkok.site.security.sql_guard import HEAP_BYTES, guard
 conn = sqlite3.connect("file:{built_db}?immutable=1", uri=True)
 register(conn)
 guard(conn, "openbangkok")
@@ -290,7 +298,7 @@ sys.exit(3)
 async def test_a_query_over_the_memory_limit_is_a_400(ds):
     from datasette.utils.asgi import Request
 
-    from openbangkok.errors import classify
+    from openbangkok.site.security.errors import classify
 
     status, message, _ = classify(Request.fake(sql_url("select 1")), MemoryError())
     assert status == 400 and "memory" in message
@@ -300,5 +308,5 @@ def test_security_md_lists_exactly_the_sql_the_site_allows():
     text = (Path(__file__).parents[2] / "SECURITY.md").read_text(encoding="utf-8")
     section = re.search(r"- these functions(.*)Everything else", text, re.S).group(1)
     listed = {name for span in re.findall(r"`([^`]+)`", section) for name in span.split()}
-    listed -= {"openbangkok/sql_guard.py", "ALLOWED_FUNCTIONS"}
+    listed -= {"openbangkok/site/security/sql_guard.py", "ALLOWED_FUNCTIONS"}
     assert listed == sql_guard.ALLOWED_FUNCTIONS | sql_guard.ALLOWED_TABLE_FUNCTIONS

@@ -1,6 +1,6 @@
 """Adapters for source formats that need more than a Table Schema.
 
-A resource names its adapter with the key `adapter:` (catalog.py), a module of this package:
+A resource names its adapter with the key `adapter:` (model/catalog.py), a module of this package:
 `adapter: traffy.dump_csv` is openbangkok.adapters.traffy.dump_csv. An adapter reads its own file
 (or folder) instead of frictionless, and is a module with two functions (the Adapter protocol):
 
@@ -8,7 +8,13 @@ A resource names its adapter with the key `adapter:` (catalog.py), a module of t
                                          database `db`, reporting every problem in staged.report
                                          (nothing written when the source is refused)
     publish(db, source, staged) -> int   create the published table(s) in `db` from the staged
-                                         rows (attached as load.STAGING); the number of rows
+                                         rows (attached as pipeline.stage.STAGING); the number of rows
+
+The pipeline calls them (pipeline/check.py, pipeline/publish.py) and hands them what they need:
+the staging database and `staged` (pipeline.stage.Staged: the report, the statistics, the search
+index a build wants). The calls go one way: an adapter imports model/, thai/, its own helpers and the
+parts of the pipeline that never call an adapter (pipeline.read, encoding, csv_pieces, stage,
+processes, freed_memory), never check, publish or build (tests/test_structure.py checks it).
 
 Adapters of one kind of data share their rules in a subpackage (traffy/: the Traffy Fondue dump
 and the API's pages, one normalisation).

@@ -20,12 +20,12 @@ import time
 
 import sqlite_utils
 
-from .. import load, thai
-from ..catalog import Catalog, Source
-from ..problems import Problem
-from ..redact import Redactor
-from ..sqlite_types import to_sqlite
-from ..validate import ROW_COLUMN, Staged, display_path, no_data_rows, stage_table
+from openbangkok.model.catalog import Catalog, Source, display_path
+from openbangkok.model.problems import Problem
+from openbangkok.model.sqlite_types import to_sqlite
+from openbangkok.pipeline.stage import ROW_COLUMN, Staged, copy_staged, no_data_rows, stage_table
+from openbangkok.thai import conversions as thai
+from openbangkok.thai.redact import Redactor
 
 WGS84 = {4326, 4269}  # 4269 (NAD83) differs from WGS84 by less than a metre; ArcGIS says 4326 for both
 
@@ -104,4 +104,4 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
 
 def publish(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
     """The staged rows, as a CSV's are published."""
-    return load.publish(db, source)
+    return copy_staged(db, source)

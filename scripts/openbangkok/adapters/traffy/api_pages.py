@@ -29,14 +29,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ...catalog import Catalog, Source
-from ...problems import Problem
-from ...validate import Staged, display_path
-from . import staging
-from .encoding import decode
-from .normalise import Normaliser
-from .report import conclude
-from .staging import Stager, make_piece, prepare_staging, search_index, source_label
+from openbangkok.adapters.traffy import staging
+from openbangkok.adapters.traffy.normalise import Normaliser
+from openbangkok.adapters.traffy.report import conclude
+from openbangkok.adapters.traffy.staging import Stager, make_piece, prepare_staging, search_index, source_label
+from openbangkok.model.catalog import Catalog, Source, display_path
+from openbangkok.model.problems import Problem
+from openbangkok.pipeline.encoding import decode_reported
+from openbangkok.pipeline.stage import Staged
 
 PAGE_NAME = re.compile(r"(\d+)\.json(\.gz)?$", re.IGNORECASE)
 publish = staging.publish  # the Adapter protocol: staged as published
@@ -104,9 +104,9 @@ def read_page(path: Path, display: str, staged: Staged) -> dict:
         except (OSError, EOFError, zlib.error) as e:
             raise PageError(f"the file is not gzip ({e}): save the page again, or remove it",
                             "ไฟล์ไม่ใช่ gzip กรุณาบันทึกหน้าใหม่หรือนำออก") from e
-    page_text, _ = decode(display, data, staged)
+    page_text, _ = decode_reported(display, data, staged.report)
     if page_text is None:
-        raise PageError("", "")  # decode() reported it
+        raise PageError("", "")  # decode_reported() reported it
     try:
         page = json.loads(page_text)
     except ValueError as e:

@@ -8,7 +8,7 @@ number of cells, or one csv cannot read, is rejected with its reason; a ticket_i
 duplicate submission: the first row is published, the later ones rejected.
 
 Speed (benchmarks/build.py; a million rows): a large file is cut into pieces of a few megabytes
-that end where a CSV record ends (openbangkok.csv_pieces), and worker processes (one per core)
+that end where a CSV record ends (openbangkok.pipeline.csv_pieces), and worker processes (one per core)
 parse, check and redact the pieces while this process adds them to the staging database, in file
 order. Each worker hands its piece back as a small SQLite database, which SQLite copies in without
 Python touching a row. Small files (tests) are read in this process, through the same code.
@@ -28,17 +28,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import sqlite_utils
 
-from ... import csv_pieces, prepare
-from ...catalog import Catalog, Source
-from ...freed_memory import keep_freed_memory
-from ...problems import Problem
-from ...processes import checkpoint, die_with_parent, process_context
-from ...validate import Staged, display_path
-from . import staging
-from .encoding import mixed_encoding, scan
-from .normalise import RAW_FIELDS, Normaliser
-from .report import conclude
-from .staging import (
+from openbangkok.adapters.traffy import staging
+from openbangkok.adapters.traffy.normalise import RAW_FIELDS, Normaliser
+from openbangkok.adapters.traffy.report import conclude
+from openbangkok.adapters.traffy.staging import (
     Piece,
     Stager,
     make_piece,
@@ -46,6 +39,13 @@ from .staging import (
     search_index,
     source_label,
 )
+from openbangkok.model.catalog import Catalog, Source, display_path
+from openbangkok.model.problems import Problem, Refused
+from openbangkok.pipeline import csv_pieces, read
+from openbangkok.pipeline.encoding import mixed_encoding, scan
+from openbangkok.pipeline.freed_memory import keep_freed_memory
+from openbangkok.pipeline.processes import checkpoint, die_with_parent, process_context
+from openbangkok.pipeline.stage import Staged
 
 COLUMNS = RAW_FIELDS
 BATCH = 5000  # rows per piece when the file is read in this process
@@ -87,10 +87,10 @@ class DumpRows:
             elif len(cells) != width:
                 yield cells, line, (f"unparseable row: {len(cells)} cells where the header has {width}",
                                     f"อ่านแถวไม่ได้: มี {len(cells)} ช่อง แต่หัวตารางมี {width} ช่อง", None)
-            elif max(map(len, cells)) > prepare.MAX_CELL_CHARACTERS:
+            elif max(map(len, cells)) > read.MAX_CELL_CHARACTERS:
                 longest = max(range(width), key=lambda k: len(cells[k]))
                 yield cells, line, (f"a cell ({self.header[longest]}) holds {len(cells[longest]):,} characters; "
-                                    f"at most {prepare.MAX_CELL_CHARACTERS:,}",
+                                    f"at most {read.MAX_CELL_CHARACTERS:,}",
                                     f"ช่อง {self.header[longest]} ยาวเกินกว่าที่รับได้", None)
             else:
                 yield cells, line, None
@@ -217,16 +217,16 @@ def read_header(display: str, source: Source, encoding: str, staged: Staged) -> 
         staged.report.add(Problem(display, None, None, "source-error", "the file is empty", "ไฟล์ว่างเปล่า"))
         return None
     header = [h.strip().lstrip("\ufeff") for h in header]
-    if len(header) > prepare.MAX_COLUMNS:   # 10,000 columns: as many warnings, and a build_files row of megabytes
+    if len(header) > read.MAX_COLUMNS:   # 10,000 columns: as many warnings, and a build_files row of megabytes
         staged.report.add(Problem(
             display, 1, None, "format-error",
-            f"the header has {len(header):,} columns; at most {prepare.MAX_COLUMNS} are read: delete the empty "
+            f"the header has {len(header):,} columns; at most {read.MAX_COLUMNS} are read: delete the empty "
             f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
-            f"หัวตารางมี {len(header):,} คอลัมน์ เกิน {prepare.MAX_COLUMNS} คอลัมน์ กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน"))
+            f"หัวตารางมี {len(header):,} คอลัมน์ เกิน {read.MAX_COLUMNS} คอลัมน์ กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน"))
         return None
     try:  # a file saved with semicolons or tabs, as plain files are told
-        prepare.check_header(header, {"fields": [{"name": column} for column in COLUMNS]})
-    except prepare.Refused as refused:
+        read.check_header(header, {"fields": [{"name": column} for column in COLUMNS]})
+    except Refused as refused:
         staged.report.add(Problem(display, *refused.details))
         return None
     missing = [c for c in COLUMNS if c not in header]
@@ -260,7 +260,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     workers = worker_count(size)
     encoding, total_lines = scan(source.path) if not workers else ("utf-8", None)
     conversion_at = len(staged.report.problems)
-    if encoding == "cp874" and mixed_encoding(display, source.path, staged):
+    if encoding == "cp874" and mixed_encoding(display, source.path, staged.report):
         return
     header = read_header(display, source, encoding, staged)  # the names are ASCII
     if header is None:
@@ -284,7 +284,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
             break
         except csv_pieces.NotUtf8:
             encoding = "cp874"  # every byte must be UTF-8 for the file to be read as UTF-8
-            if mixed_encoding(display, source.path, staged):
+            if mixed_encoding(display, source.path, staged.report):
                 if index is not None:
                     index.wait()
                 return

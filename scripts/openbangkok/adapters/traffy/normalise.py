@@ -16,9 +16,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ... import thai
-from ...places import bangkok_district_code, province_of
-from ...redact import Redactor, find_personal_data, may_hold_personal_data
+from openbangkok.thai import conversions as thai
+from openbangkok.thai.places import bangkok_district_code, province_of
+from openbangkok.thai.redact import Redactor, find_personal_data, may_hold_personal_data
 
 # The texts a format hands over, in this order ("" for a field the format does not have); the API's
 # `status` is passed on its own (values(raw, number, status)): the dump has none.
@@ -313,7 +313,7 @@ class Normaliser:
                 days = None
         if reported is not None:
             local = reported + BANGKOK_TIME
-            fiscal = local.year + 1 if local.month >= 10 else local.year  # thai.fiscal_year
+            fiscal = thai.fiscal_year(local)
             month = f"{local.year:04d}-{local.month:02d}"
             reported = iso_seconds(reported, timestamp)
             fiscal_be = fiscal + thai.BUDDHIST_ERA_OFFSET

@@ -8,10 +8,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ...problems import Problem
-from ...redact import KINDS
-from ...validate import Staged, no_data_rows
-from .normalise import Tally
+from openbangkok.adapters.traffy.normalise import Tally
+from openbangkok.model.problems import Problem
+from openbangkok.pipeline.stage import Staged, no_data_rows
+from openbangkok.thai.redact import KINDS
 
 REJECTED = "complaints_rejected"
 WARNINGS_PER_COLUMN = 30

@@ -11,7 +11,7 @@ same however the records were cut into pieces (in worker processes for a large d
 The rows are staged as they are published: the staging table is declared like the published one
 (without its foreign keys, whose tables are elsewhere) and numbered like it (rowid), so the build
 copies it as it is. The Thai search index is built by a process of its own from the rows as they
-are committed (openbangkok.search_index).
+are committed (openbangkok.pipeline.search_index).
 """
 
 from __future__ import annotations
@@ -24,15 +24,13 @@ from typing import Protocol
 
 import sqlite_utils
 
-from ... import load
-from ...catalog import Source
-from ...prepare import MAX_CELL_CHARACTERS
-from ...redact import Redactor, may_hold_personal_data
-from ...search_index import SearchIndex
-from ...thai_search import TOKENIZE
-from ...validate import ROW_COLUMN, Staged
-from .normalise import PUBLISHED, Normaliser, Tally, refusal
-from .report import REJECTED, Totals
+from openbangkok.adapters.traffy.normalise import PUBLISHED, Normaliser, Tally, refusal
+from openbangkok.adapters.traffy.report import REJECTED, Totals
+from openbangkok.model.catalog import Source
+from openbangkok.pipeline.read import MAX_CELL_CHARACTERS
+from openbangkok.pipeline.stage import ROW_COLUMN, STAGING, Staged, create_table
+from openbangkok.thai.redact import Redactor, may_hold_personal_data
+from openbangkok.thai.search import TOKENIZE
 
 SEARCHED = ("comment", "address", "types")  # the columns of the search index, in its order
 REJECTED_COLUMNS = ("source_row", "source_file", "source_line", "ticket_id", "reason", "reason_th", "raw_record",
@@ -96,7 +94,7 @@ def piece_database(rows: list[tuple]) -> bytes:
 
 
 def clipped(raw: str) -> str:
-    """A rejected record as its file has it, cut at prepare.MAX_CELL_CHARACTERS (an Excel artefact of
+    """A rejected record as its file has it, cut at read.MAX_CELL_CHARACTERS (an Excel artefact of
     10,000 empty cells, or a pasted file, is no cell for the site to serve)."""
     return raw if len(raw) <= MAX_CELL_CHARACTERS else raw[:MAX_CELL_CHARACTERS] + "…"
 
@@ -135,7 +133,7 @@ class Stager:
     """Adds pieces to the staging tables in reading order and keeps the file's tallies."""
 
     def __init__(self, db: sqlite_utils.Database, source: Source, fmt: RecordFormat,
-                 search: SearchIndex | None = None):
+                 search=None):
         self.db = db
         self.search = search
         self.conn = db.conn
@@ -169,7 +167,7 @@ class Stager:
         conn = self.conn
         for table in (self.table, self.source_rows, REJECTED):
             conn.execute(f"drop table if exists main.[{table}]")  # not the attached published database
-        load.create_table(self.db, {**self.source.published_schema, "foreignKeys": []}, self.table)
+        create_table(self.db, {**self.source.published_schema, "foreignKeys": []}, self.table)
         conn.execute(f"create table [{self.source_rows}] (published_rowid integer primary key, source_row integer)")
         conn.execute(f"create table [{REJECTED}] (" + ", ".join(f"[{c}]" for c in REJECTED_COLUMNS) + ")")
         conn.execute(f"pragma cache_size = -{STAGING_CACHE_KIB}")
@@ -264,17 +262,15 @@ def fts_sql(fts: str) -> str:
             f"tokenize=\"{TOKENIZE}\")")
 
 
-def search_index(source: Source, staged: Staged) -> SearchIndex | None:
+def search_index(source: Source, staged: Staged):
     """The search index, started (for a build only), to be given the rows as they are staged."""
-    if not staged.for_build:
-        return None
     fts = f"{source.name}{FTS_SUFFIX}"
     # the text the index takes for each row: thai_search.index_text (Thai runs as bigrams). The
     # types are indexed as their JSON text: its brackets, quotes and commas separate tokens as the
     # spaces between the items would, unless an item holds an escape (\", \n...), rare enough to
     # be read out of the JSON then.
-    return SearchIndex(
-        staged.db_path.parent / f"{fts}.db", staged.db_path, fts, fts_sql(fts),
+    return staged.search_index(
+        fts, fts_sql(fts),
         f"select rowid, comment, address, types from [{source.name}] where rowid > ? and rowid <= ? order by rowid",
         f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) values (?1, thai_index_text(?2), thai_index_text(?3), "
         f"thai_index_text(iif(instr(?4, '\\'), (select group_concat(value, ' ') from json_each(?4)), ?4)))")
@@ -283,17 +279,17 @@ def search_index(source: Source, staged: Staged) -> SearchIndex | None:
 def publish(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
     """complaints, complaints_rejected and the Thai search index complaints_fts (filled by the
     background work the format's stage() started: staged.deferred)."""
-    load.create_table(db, source.published_schema, source.name)
+    create_table(db, source.published_schema, source.name)
     # staged as published: SQLite copies the records (and the primary key's index) as they are
-    db.execute(f"insert into main.[{source.name}] select * from {load.STAGING}.[{source.name}]")
+    db.execute(f"insert into main.[{source.name}] select * from {STAGING}.[{source.name}]")
     count = db[source.name].count
     rejected = db[REJECTED].create({
         "source_row": int, "source_file": str, "source_line": int, "ticket_id": str, "reason": str,
         "reason_th": str, "raw_record": str, "source": str,
     }, pk="source_row")
-    db.execute(f"insert into main.[{REJECTED}] select * from {load.STAGING}.[{REJECTED}] order by source_row")
+    db.execute(f"insert into main.[{REJECTED}] select * from {STAGING}.[{REJECTED}] order by source_row")
     rejected.create_index(["ticket_id"])
     # empty: the search index is built in the background from the rows stage() staged
-    # (openbangkok.search_index) and copied in when the build completes it
+    # (openbangkok.pipeline.search_index) and copied in when the build completes it
     db.execute(fts_sql(f"{source.name}{FTS_SUFFIX}"))
     return count

@@ -1,0 +1,18 @@
+"""The build, in the order a row travels: read -> check -> stage -> publish.
+
+    read.py          files as delivered -> clean UTF-8 copies (encoding.py: the one encoding rule;
+                     workbooks.py: Excel files; csv_pieces.py: a large CSV cut at record ends)
+    check.py         frictionless's checks of each copy and the descriptors' SQL rules: problems
+    stage.py         the staging database each checked row is written into (adapters stage their
+                     own formats through it)
+    publish.py       the published file, from the staging database: tables, derived SQL, indexes,
+                     the build's own record (build_files, build_sql, build_columns: profile.py)
+    build.py         the whole build: lock.py, incremental.py (what changed), check, publish, rename
+    search_index.py  a full-text index built in a process of its own while rows are staged
+    processes.py, freed_memory.py   how helper processes start, end and keep their memory
+
+Imports model/, thai/ and adapters/ (through the Adapter protocol: check.py and publish.py call an
+adapter's stage() and publish()). An adapter may import the parts of the pipeline that never call an
+adapter (read, encoding, csv_pieces, stage, processes, freed_memory); nothing here imports site/,
+opendata/ or Datasette.
+"""

@@ -1,0 +1,66 @@
+"""The values typed into a canned query's form, read as the build reads files: Buddhist-era years,
+Thai digits and Thai month names understood, and a value that cannot be read refused in words.
+
+A canned query in metadata lists the kind of its parameters (`param_kinds: {month: yearmonth}`);
+plugins/query_params.py rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
+Datasette runs the query, and answers 400 for a value that is none of its kind. Without this, a
+Buddhist-era month or a mistyped number gave a plausible answer of zero rows, or distances
+measured from latitude 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+from openbangkok.thai import conversions as thai
+
+EXAMPLES = {"yearmonth": "2567-01 / 2024-01 / ม.ค. 2567", "date": "2567-12-31 / 2024-12-31 / 31 ธ.ค. 2567",
+            "number": "13.7563", "year_be": "2566"}
+WORDS = {"yearmonth": ("เดือน", "a month"), "date": ("วันที่", "a date"),
+         "number": ("ตัวเลข", "a number"), "year_be": ("ปี พ.ศ.", "a year")}
+
+
+def _year_month(text: str) -> str | None:
+    found = thai.parse_year_month(text)
+    return f"{found[0]:04d}-{found[1]:02d}" if found else None
+
+
+def _date(text: str) -> str | None:
+    day = thai.parse_date(text)
+    return day.isoformat() if day else None
+
+
+def _number(text: str) -> str | None:
+    try:
+        value = float(thai.plain_number(text))
+    except ValueError:
+        return None
+    return repr(value) if math.isfinite(value) else None
+
+
+def _year_be(text: str) -> str | None:
+    digits = thai.arabic_digits(text).removeprefix("พ.ศ.").strip()
+    if not digits.isdigit():
+        return None
+    year = int(digits)
+    year = thai.buddhist_era_year(year) if 1900 <= year < 2400 else year   # a year written in ค.ศ.
+    return str(year) if 2400 <= year <= 2700 else None
+
+
+READERS = {"yearmonth": _year_month, "date": _date, "number": _number, "year_be": _year_be}
+
+
+def read(name: str, kind: str, text: str) -> str:
+    """`text` as the query compares it; "" stays "" (the query's default). ValueError: in words."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        value = READERS[kind](text)
+    except ValueError:     # a day or month that does not exist, a two-digit year
+        value = None
+    if value is None:
+        th, en = WORDS[kind]
+        raise ValueError(f"{name}: อ่าน \"{text}\" เป็น{th}ไม่ได้ ตัวอย่าง {EXAMPLES[kind]} / "
+                         f"{name}: \"{text}\" is not {en}; write it like {EXAMPLES[kind]}")
+    return value
