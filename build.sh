@@ -49,8 +49,13 @@ lock() {
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
   local compile=("$VENV/bin/uv" pip compile pyproject.toml --quiet --universal --python-version 3.11
                  --generate-hashes --no-header)
-  "${compile[@]}" -o requirements.lock
+  # The test lock first; the runtime lock is then held to its versions, so `./build.sh build` after
+  # `./build.sh test` never swaps a package the test tools need (pip check would fail).
   "${compile[@]}" --extra test -o requirements-test.lock
+  local same; same=$(mktemp)
+  sed -nE 's/^([A-Za-z0-9][A-Za-z0-9._-]*==[^ ;\\]+).*/\1/p' requirements-test.lock >"$same"
+  "${compile[@]}" --constraint "$same" -o requirements.lock
+  rm -f "$same"
   echo "wrote requirements.lock and requirements-test.lock"
 }
 
@@ -81,7 +86,10 @@ case "${1:-build}" in
   build)    install ""; build ;;
   validate) install ""; "$VENV/bin/openbkk" validate ;;
   serve)    install ""; build; exec "$VENV/bin/openbkk" serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8001}" ;;
-  test)     install test; system_packages; shift; exec "$VENV/bin/python" -m pytest "$@" ;;
+  # the suite on every core (pytest-xdist); a module's tests that share a module-scoped fixture, and
+  # the browser tests, run together on one worker (tests/conftest.py); TEST_WORKERS=0: in this process
+  test)     install test; system_packages; shift
+            exec "$VENV/bin/python" -m pytest -n "${TEST_WORKERS:-auto}" --dist loadgroup "$@" ;;
   lock)     lock ;;
   *)        echo "usage: ./build.sh [build|validate|serve|test [pytest args]|lock]" >&2; exit 2 ;;
 esac
