@@ -151,11 +151,13 @@ def live_server(built_db):
     stop(process)
 
 
-def build_stopped_at(point: str, command: list[str], deadline: float = 120.0) -> subprocess.Popen:
-    """The build `command` started, returned once it has stopped itself at `point`
-    (openbangkok.pipeline.processes.checkpoint): kill it there, or let it go on with SIGCONT."""
+def build_stopped_at(point: str, command: list[str], env: dict | None = None,
+                     deadline: float = 120.0) -> subprocess.Popen:
+    """The build `command` started (with `env` added to the environment), returned once it has
+    stopped itself at `point` (openbangkok.pipeline.processes.checkpoint): kill it there, or let it
+    go on with SIGCONT."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, STOP_AT: point})
+                               env={**os.environ, **(env or {}), STOP_AT: point})
 
     def stopped() -> bool:
         pid, status = os.waitpid(process.pid, os.WUNTRACED | os.WNOHANG)

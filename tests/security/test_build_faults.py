@@ -12,7 +12,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from openbangkok.pipeline import workbooks
 from openbangkok.pipeline.build import build
 from openbangkok.pipeline.lock import BuildLocked, build_lock
 
-from ..conftest import DATA, copy_datasets, with_synthetic_complaints
+from ..conftest import DATA, build_stopped_at, copy_datasets, poll, with_synthetic_complaints
 
 TIMEOUT = 300   # a build of the sample takes seconds; a hang is what these tests catch
 
@@ -64,30 +63,22 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def poll(condition, deadline: float, what: str):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} after {deadline} s")
-
-
 def test_a_killed_builds_workers_die_with_it_and_the_next_build_runs(tmp_path):
-    """Workers of a SIGKILLed build kept its lock, and every later build said "another build is running"."""
+    """Workers of a SIGKILLed build kept its lock, and every later build said "another build is running".
+    The build is killed while its workers are alive: it stops itself once it has staged the first piece
+    they parsed (openbangkok.pipeline.processes.checkpoint), four pieces of the dump in flight."""
     datasets = copy_datasets(tmp_path, "reference", "complaints")
-    with_synthetic_complaints(datasets, rows=30000)
+    with_synthetic_complaints(datasets, rows=10_000)   # about 8 MB: four pieces (csv_pieces.PIECE_BYTES)
     out = tmp_path / "site" / "openbangkok.db"
-    env = {**os.environ, "OPENBANGKOK_BUILD_WORKERS": "2"}
-    process = subprocess.Popen([sys.executable, "-m", "openbangkok", "build", "--datasets", str(datasets), "--out",
-                                str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    workers = poll(lambda: children(process.pid) if len(children(process.pid)) >= 2 else None, 120,
-                   "no worker processes")
+    workers_env = {"OPENBANGKOK_BUILD_WORKERS": "2"}
+    process = build_stopped_at("piece staged by a worker", [sys.executable, "-m", "openbangkok", "build", "--datasets",
+                               str(datasets), "--out", str(out)], env=workers_env)
+    workers = children(process.pid)
+    assert len(workers) >= 2, "the two workers are running"
     process.send_signal(signal.SIGKILL)
     process.wait()
     poll(lambda: not any(alive(pid) for pid in workers), 30, "workers still alive")
-    again = openbkk("build", "--datasets", str(datasets), "--out", str(out), env={"OPENBANGKOK_BUILD_WORKERS": "2"})
+    again = openbkk("build", "--datasets", str(datasets), "--out", str(out), env=workers_env)
     assert again.returncode == 0, again.stderr[-2000:]
     assert f"process {process.pid}" in again.stdout + again.stderr   # the killed build's lock, taken over
     assert "another build" not in again.stderr
@@ -206,8 +197,9 @@ def test_a_resource_that_is_no_file_of_the_datasets_is_refused_unread(tmp_path, 
         places.symlink_to("/etc/passwd")
     else:
         descriptor = datasets / "sample" / "datapackage.yaml"
+        # as many steps up as reach / from any temporary folder (xdist's are one deeper): /etc/passwd
         descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("path: places.csv",
-                                                                             "path: ../../../../../../etc/passwd"))
+                                                                             "path: " + "../" * 30 + "etc/passwd"))
     out = tmp_path / "openbangkok.db"
     shutil.copy(DATA.parent.parent / "README.md", out)   # stands for the published database
     before = digest(out)
