@@ -44,7 +44,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from generate_traffy import point_complaints_at_dump  # benchmarks/ is on sys.path: run as a script
-from helpers import free_port  # shared with the tests
+from helpers import free_port, stop  # shared with the tests
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -462,13 +462,7 @@ class Server:
         raise TimeoutError(f"{command} did not answer within {deadline} s")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, timeout=15)
         self.log.unlink(missing_ok=True)
 
 

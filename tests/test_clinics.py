@@ -7,7 +7,6 @@ import csv
 import json
 import math
 import re
-import shutil
 
 import pytest
 from geojson_pydantic import FeatureCollection
@@ -15,6 +14,8 @@ from geojson_pydantic import FeatureCollection
 from openbangkok.cli import cli
 from openbangkok.model.catalog import DEFAULT_DATASETS
 from openbangkok.model.site_metadata import DATABASE
+
+from .conftest import copy_datasets
 
 DIN_DAENG = (13.7650, 100.5520)   # the query's default point
 
@@ -111,10 +112,7 @@ async def test_locations_say_how_precise_they_are(ds):
 @pytest.fixture
 def clinics_datasets(tmp_path):
     """The reference and clinics datasets alone (the rules need nothing else)."""
-    copy = tmp_path / "datasets"
-    for name in ("reference", "clinics"):
-        shutil.copytree(DEFAULT_DATASETS / name, copy / name)
-    return copy
+    return copy_datasets(tmp_path, "reference", "clinics")
 
 
 def edit_csv(path, key: str, changes: dict[str, dict[str, str]]) -> None:

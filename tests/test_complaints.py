@@ -21,14 +21,14 @@ import yaml
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
 from openbangkok.adapters.traffy.normalise import parse_coords, parse_set, parse_time
 from openbangkok.cli import cli
-from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog
+from openbangkok.model.catalog import load_catalog
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.model.sql_functions import register
 from openbangkok.pipeline.check import validate
 from openbangkok.thai import conversions as thai
 from openbangkok.thai.redact import EMAIL_RE, find_personal_data
 
-from .conftest import GENERATOR, with_synthetic_complaints
+from .conftest import GENERATOR, copy_datasets, with_synthetic_complaints
 
 DATA = Path(__file__).parent / "data"
 
@@ -104,9 +104,7 @@ def write_dump(path: Path, rows) -> None:
 @pytest.fixture(scope="module")
 def unseen_datasets(tmp_path_factory) -> Path:
     """reference + complaints, with the dump above in place of the sample."""
-    root = tmp_path_factory.mktemp("unseen") / "datasets"
-    for name in ("reference", "complaints"):
-        shutil.copytree(DEFAULT_DATASETS / name, root / name)
+    root = copy_datasets(tmp_path_factory.mktemp("unseen"), "reference", "complaints")
     write_dump(with_synthetic_complaints(root, rows=0), UNSEEN)
     return root
 
@@ -427,6 +425,7 @@ async def test_the_search_index_storage_has_no_pages(synthetic_ds):
     assert found.json()["filtered_table_rows_count"] > 0
 
 
+@pytest.mark.slow
 async def test_search_recall_and_precision(synthetic_ds, synthetic_db):
     assert len(QUERIES) >= 100
     texts = {r["ticket_id"]: [r["comment"] or "", r["address"] or "", *json.loads(r["types"])]

@@ -13,7 +13,7 @@ from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.model.sql_functions import ITA_PASS_MARK, ita_level
 
-from .conftest import DATA
+from .conftest import DATA, copy_datasets
 
 FIXTURES = DATA / "ita"
 
@@ -39,9 +39,7 @@ REAL = {("bma", 2562): 88.50, ("bma", 2563): 91.48, ("bma", 2566): 88.98, ("dist
 
 def ita_only_copy(tmp_path, case=None):
     """The reference and ita datasets only (fast whatever other datasets exist), with a fixture overlaid."""
-    copy = tmp_path / "datasets"
-    for name in ("reference", "ita"):
-        shutil.copytree(DEFAULT_DATASETS / name, copy / name)
+    copy = copy_datasets(tmp_path, "reference", "ita")
     if case:
         shutil.copytree(FIXTURES / case, copy / "ita", dirs_exist_ok=True)
     return copy

@@ -4,6 +4,7 @@ view, fetched through the site's JSON API, fit the schemas the document declares
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from urllib.parse import quote
 
@@ -18,9 +19,14 @@ from openbangkok.opendata.openapi import operation_name
 ROWS = 1000
 
 
-@pytest.fixture
-async def document(ds):
-    document = (await ds.client.get("/-/openapi.json")).json()
+@pytest.fixture(scope="module")
+def document(ds):
+    """/-/openapi.json, checked against the OpenAPI 3.0 specification once for the module's tests
+    (which read it and never change it)."""
+    async def fetch():
+        return (await ds.client.get("/-/openapi.json")).json()
+
+    document = asyncio.run(fetch())
     validate(document)
     return document
 
@@ -41,6 +47,7 @@ async def published(ds) -> list[str]:
     return [t for t in await db.table_names() if t not in hidden] + await db.view_names()
 
 
+@pytest.mark.slow
 async def test_a_thousand_real_rows_of_every_table_and_view_fit_their_schema(ds, document):
     checked = 0
     for name in await published(ds):

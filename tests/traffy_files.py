@@ -10,9 +10,8 @@ import shutil
 from pathlib import Path
 
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
-from openbangkok.model.catalog import DEFAULT_DATASETS
 
-from .conftest import with_synthetic_complaints
+from .conftest import copy_datasets, with_synthetic_complaints
 
 PAGES = "traffy_api"
 
@@ -38,9 +37,7 @@ def page(records: list, total: int = 192125) -> dict:
 def datasets_with_pages(root: Path, pages: dict[str, dict | bytes | str]) -> Path:
     """reference + complaints under root/datasets, the complaints' pages replaced by `pages`
     ({file name: answer (written as delivered: indented, Thai as \\u escapes) or raw bytes/text})."""
-    datasets = root / "datasets"
-    for name in ("reference", "complaints"):
-        shutil.copytree(DEFAULT_DATASETS / name, datasets / name)
+    datasets = copy_datasets(root, "reference", "complaints")
     folder = datasets / "complaints" / PAGES
     shutil.rmtree(folder)
     folder.mkdir()
@@ -59,9 +56,7 @@ def write_page(path: Path, content) -> None:
 def datasets_with_dump(root: Path, rows: list[list[str]], header=COLUMNS, bom: bool = False) -> Path:
     """reference + complaints under root/datasets, the complaints a dump of `rows` (read by the dump
     adapter), with `header`'s column order."""
-    datasets = root / "datasets"
-    for name in ("reference", "complaints"):
-        shutil.copytree(DEFAULT_DATASETS / name, datasets / name)
+    datasets = copy_datasets(root, "reference", "complaints")
     path = with_synthetic_complaints(datasets, rows=0)
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\r\n")
