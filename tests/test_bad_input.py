@@ -102,6 +102,7 @@ def mutate(data: bytes, edits) -> bytes:
       .map(lambda edits: mutate(VALID_PLACES, edits)),
     st.text(alphabet=st.sampled_from(list(',"\r\n\tกขค๑๒0123456789abc;')), max_size=300).map(str.encode),
 ))
+@pytest.mark.slow
 def test_random_input_never_crashes(runner, tmp_path_factory, content):
     datasets = datasets_with(tmp_path_factory.mktemp("fuzz"), "places.csv", content)
     result = runner.invoke(cli, ["validate", "--datasets", str(datasets)])

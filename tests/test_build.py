@@ -3,6 +3,8 @@
 import hashlib
 import sqlite3
 
+import pytest
+
 from openbangkok.cli import cli
 from openbangkok.model.catalog import DEFAULT_DATASETS
 
@@ -135,6 +137,7 @@ def test_personal_data_in_free_text_never_reaches_the_database(runner, tmp_path)
     assert "081-234-5678" not in result.output and "somchai" not in result.output
 
 
+@pytest.mark.slow
 def test_a_full_build_hashes_each_source_file_once(tmp_path, monkeypatch):
     """The fingerprints' digests are the ones build_files records: no file is read twice for them."""
     import collections

@@ -54,6 +54,7 @@ def staged(datasets, tmp_path, name, workers: int, piece_bytes: int, monkeypatch
     return result, tables
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["utf-8", "windows-874 with CRLF"])
 def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
     datasets = copy_datasets(tmp_path, "complaints")
@@ -84,6 +85,7 @@ def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
     assert any(reason.startswith("duplicate ticket_id (first in row ") for reason in rejected)
 
 
+@pytest.mark.slow
 def test_stray_quotes_fall_back_to_one_pass(tmp_path, monkeypatch):
     """A quote inside an unquoted cell makes quote counting cut a record in two: the piece does not
     end where its last record ends, and the file is read in one pass instead."""

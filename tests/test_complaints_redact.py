@@ -135,6 +135,7 @@ def digits_of(text: str) -> str:
     return "".join(str(int(c)) for c in text if c.isdecimal())
 
 
+@pytest.mark.slow
 @settings(settings.get_profile("redaction"))
 @given(st.data())
 def test_generated_phone_numbers_in_thai_text_are_redacted(data):
@@ -148,6 +149,7 @@ def test_generated_phone_numbers_in_thai_text_are_redacted(data):
     assert find_personal_data(out) == [], (text, out)
 
 
+@pytest.mark.slow
 @settings(settings.get_profile("redaction"))
 @given(st.data())
 def test_generated_id_numbers_in_thai_text_are_redacted(data):
@@ -157,6 +159,7 @@ def test_generated_id_numbers_in_thai_text_are_redacted(data):
     assert NATIONAL_ID in out and digits not in digits_of(out), (text, out)
 
 
+@pytest.mark.slow
 @settings(settings.get_profile("redaction"))
 @given(st.data())
 def test_generated_emails_in_thai_text_are_redacted(data):
@@ -206,6 +209,7 @@ def look_alikes(draw) -> str:
     return f"ที่ {draw(st.sampled_from(['กท', 'มท', 'นร', 'สธ']))} {draw(n(0, 9999)):04d}/{draw(n(1, 99999))}"
 
 
+@pytest.mark.slow
 @settings(settings.get_profile("redaction"))
 @given(st.data())
 def test_generated_look_alikes_stay_as_they_are(data):

@@ -12,6 +12,7 @@ import json
 import sqlite3
 from urllib.parse import urlsplit
 
+import pytest
 from openpyxl import load_workbook
 
 from openbangkok.model.site_metadata import DATABASE
@@ -54,6 +55,7 @@ async def test_a_geojson_page_is_a_page_with_a_standard_next_link(ds):
         {f["properties"]["ticket_id"] for f in page["features"]}
 
 
+@pytest.mark.slow
 async def test_the_table_pages_geojson_and_ndjson_links_hold_every_row(ds, built_conn):
     import re
 
@@ -70,6 +72,7 @@ async def test_the_table_pages_geojson_and_ndjson_links_hold_every_row(ds, built
             assert len(rows) == total, (name, href)
 
 
+@pytest.mark.slow
 async def test_the_ndjson_stream_is_every_row_one_object_a_line(ds, built_conn):
     answer = await ds.client.get(f"/{DATABASE}/complaints.ndjson?_stream=on")
     assert answer.headers["content-type"] == "application/x-ndjson; charset=utf-8"
@@ -102,6 +105,7 @@ def workbook_rows(content: bytes) -> int:
     return sum(1 for _ in sheets[0].iter_rows())
 
 
+@pytest.mark.slow
 async def test_every_catalogue_download_holds_every_row(ds, built_conn):
     catalogue = (await ds.client.get("/-/dcat.jsonld")).json()
     checked = set()
@@ -123,6 +127,7 @@ async def test_every_catalogue_download_holds_every_row(ds, built_conn):
         assert rows_in("CSV", answer.content) == count(built_conn, f"select count(*) from [{resource['name']}]")
 
 
+@pytest.mark.slow
 async def test_the_workbook_states_excels_limit_and_has_every_row(ds, built_conn):
     answer = await ds.client.get(f"/{DATABASE}/complaints.xlsx")
     workbook = load_workbook(io.BytesIO(answer.content))
@@ -169,6 +174,7 @@ class HeldClient:
         await asyncio.wait_for(self.task, 60)
 
 
+@pytest.mark.slow
 async def test_workbooks_stream_and_beyond_the_limit_the_answer_is_503(ds):
     from datasette.plugins import pm
 

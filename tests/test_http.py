@@ -25,6 +25,7 @@ CACHED = [f"/{DATABASE}/complaints.json", f"/{DATABASE}/complaints.csv?_stream=o
           "/-/dcat.jsonld", "/-/openapi.json", f"/{DATABASE}/complaints_district_league.csv?month=2024-06"]
 
 
+@pytest.mark.slow
 async def test_a_repeat_with_if_none_match_is_answered_304(ds):
     for url in CACHED:
         first = await ds.client.get(url)
@@ -78,6 +79,7 @@ async def test_only_what_would_be_200_is_answered_304(ds):
         assert "etag" not in answer.headers
 
 
+@pytest.mark.slow
 async def test_cache_control_on_every_answer(ds):
     data = f"public, max-age={DATA_TTL}"
     expected = {
@@ -100,6 +102,7 @@ async def test_cache_control_on_every_answer(ds):
     assert personal.headers["cache-control"] == "private, no-store" and "etag" not in personal.headers
 
 
+@pytest.mark.slow
 def test_gzip_on_json_csv_and_geojson_undoes_to_the_plain_answer(live_server):
     with httpx.Client(base_url=live_server, timeout=60) as client:
         for url in (f"/{DATABASE}/complaints.json?_size=max&_shape=array", f"/{DATABASE}/complaints.csv",

@@ -133,6 +133,7 @@ def test_files_hashed_by_a_child_process_give_the_same_fingerprints(tmp_path, da
         assert sha256 == digest(datasets / source_file), source_file
 
 
+@pytest.mark.slow
 def test_rebuilding_the_complaints_never_writes_the_published_file(tmp_path, datasets_copy, built_db):
     """An incremental build reads the published file (the other datasets' tables, for the rules)
     and must not write it: a failed build leaves it as it was, and a successful one replaces it by

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = "openbangkok_client"
 
 
+@pytest.mark.slow
 def test_generated_client_reads_the_api(tmp_path, ds, live_server):
     spec = asyncio.run(ds.client.get("/-/openapi.json")).text
     (tmp_path / "openapi.json").write_text(spec, encoding="utf-8")

@@ -112,11 +112,13 @@ BREAKS = {**{case: apply_change(case) for case in CHANGES}, "duplicate_month": d
           "real_figure_on_illustrative_policy": real_figure_on_illustrative_policy, "no_lead": no_lead}
 
 
+@pytest.mark.slow
 def test_policies_are_valid(runner, policies_copy):
     code, lines = errors(runner, policies_copy)
     assert code == 0 and lines == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(BREAKS))
 def test_each_rule_fails_with_file_row_column_type(runner, policies_copy, case):
     file, row, column, kind = BREAKS[case](policies_copy)

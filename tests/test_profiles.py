@@ -3,6 +3,7 @@ tables, and never the search index's shadow tables."""
 
 from __future__ import annotations
 
+import pytest
 import sqlite_utils
 
 from openbangkok.pipeline import profile
@@ -72,6 +73,7 @@ def test_profiles_see_what_the_derived_sql_wrote(tmp_path, monkeypatch):
                 and not p.name.endswith(".lock")]
 
 
+@pytest.mark.slow
 def test_profile_read_from_staging_during_the_derived_sql(tmp_path, monkeypatch):
     """The complaints are profiled from the staging file's copy, in a thread, while the datasets'
     SQL runs: the profile is the published table's, and a change that SQL makes is seen."""

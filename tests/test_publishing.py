@@ -93,6 +93,7 @@ async def test_xlsx_has_every_row_of_a_filtered_view_and_a_query(probe_site):
     assert len(row) == 2
 
 
+@pytest.mark.slow
 async def test_xlsx_of_real_tables(ds):
     db = ds.get_database(DATABASE)
     hidden = set(await db.hidden_table_names())
@@ -170,6 +171,7 @@ async def test_datapackage_describes_every_catalog_table(ds):
         assert resource["licenses"] and resource["sources"] and resource["schema"]["fields"]
 
 
+@pytest.mark.slow
 def test_frictionless_validates_the_published_package(live_server):
     frictionless = Path(sys.executable).parent / "frictionless"
     result = subprocess.run([str(frictionless), "validate", "--json", f"{live_server}/-/datapackage.json"],
@@ -208,6 +210,7 @@ async def test_dcat_catalogue_is_harvestable_rdf_with_dga_fields(ds):
 
 # --- 3. Developers ----------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_openapi_is_valid_and_covers_every_table(ds):
     from openapi_spec_validator import validate
 
@@ -221,6 +224,7 @@ async def test_openapi_is_valid_and_covers_every_table(ds):
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.slow
 async def test_api_page_lists_every_table_with_examples(ds):
     page = await ds.client.get("/-/api")
     assert page.status_code == 200

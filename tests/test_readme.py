@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from openbangkok.model.catalog import PROJECT_ROOT
 
 ADDRESS = re.compile(r"(?:http://127\.0\.0\.1:8001)?(/(?:openbangkok|-|api/3/action)[^\s'`\"<>)]*)")
@@ -18,6 +20,7 @@ def test_readme_shows_addresses():
     assert len(documented_paths()) >= 20
 
 
+@pytest.mark.slow
 async def test_every_documented_address_answers(ds):
     failures = []
     for path in documented_paths():

@@ -59,6 +59,7 @@ def test_each_ticket_is_published_from_the_page_fetched_last(built_conn, pages):
     assert "21 tickets from provinces other than Bangkok" in files["conversions"]
 
 
+@pytest.mark.slow
 def test_no_personal_data_in_the_real_complaints(built_db):
     assert_no_personal_data(built_db, only=COMPLAINTS_TABLES)
 

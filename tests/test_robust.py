@@ -37,6 +37,7 @@ def digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["cp874", "utf-8-sig"])
 def test_reencoded_datasets_build_the_same_database(tmp_path, datasets_copy, built_db, encoding):
     converted = 0
@@ -175,6 +176,7 @@ def test_two_builds_at_once_one_refuses(tmp_path):
     assert sqlite3.connect(out).execute("pragma integrity_check").fetchone() == ("ok",)
 
 
+@pytest.mark.slow
 def test_server_keeps_answering_while_a_build_finishes(tmp_path):
     datasets = tmp_path / "datasets"
     shutil.copytree(DATA / "valid", datasets)

@@ -22,6 +22,7 @@ from openbangkok.model.catalog import DEFAULT_DATASETS
 from openbangkok.site.app import SETTINGS, make_datasette
 from openbangkok.site.serving.serving import array_facet_sql
 
+pytestmark = pytest.mark.slow   # the module's table of ROWS generated tickets
 ROWS = 150_000
 FACET_TIME_LIMIT_MS = SETTINGS["facet_time_limit_ms"] * ROWS // 1_000_000
 TEXT = "ไฟทางเดินดับหลายดวง มืดมาก อันตรายต่อคนเดินเท้าตอนกลางคืน ช่วยด้วยค่ะ " * 3

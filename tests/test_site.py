@@ -4,6 +4,8 @@ import html
 import json
 import re
 
+import pytest
+
 from openbangkok.model.site_metadata import DATABASE
 
 
@@ -21,6 +23,7 @@ async def test_districts_json(ds):
     assert {r["district_group_th"] for r in rows} >= {"กรุงเทพกลาง", "กรุงธนใต้"}
 
 
+@pytest.mark.slow
 async def test_every_table_html_json_csv(ds):
     names = await table_names(ds)
     assert {"districts", "agencies", "build_files"} <= set(names)
@@ -170,6 +173,7 @@ async def test_the_home_page_lists_each_view_with_its_rows_under_its_dataset(ds)
         assert f"{rows:,} แถว / rows" in entry and "มุมมอง / view" in entry, view
 
 
+@pytest.mark.slow
 async def test_every_link_of_the_home_page_answers(ds):
     """Datasette([]) added an empty _memory database: the home page linked /_memory.db, a 404."""
     page = (await ds.client.get("/")).text
@@ -190,6 +194,7 @@ async def every_page(ds, path: str) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow
 async def test_pages_sorted_on_a_repeated_value_show_every_row_once(ds):
     """Datasette 0.65 sorts the first page on the column alone and the next ones on the column then
     the key: rows of equal value were shown twice or never (openbangkok.site.serving.tie_breaker)."""

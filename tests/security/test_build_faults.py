@@ -26,6 +26,7 @@ from openbangkok.pipeline.lock import BuildLocked, build_lock
 from ..conftest import DATA, build_stopped_at, copy_datasets, poll, with_synthetic_complaints
 
 TIMEOUT = 300   # a build of the sample takes seconds; a hang is what these tests catch
+pytestmark = pytest.mark.slow   # builds in processes of their own, killed, refused, run again
 
 
 def openbkk(*args, env=None, timeout=TIMEOUT) -> subprocess.CompletedProcess:

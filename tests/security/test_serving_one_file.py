@@ -23,6 +23,8 @@ from openbangkok.site.serving import tie_breaker
 from ..conftest import DATA
 from .conftest import serve, sql_url, stop
 
+pytestmark = pytest.mark.slow   # server processes started, killed and started again
+
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -145,6 +145,7 @@ async def test_the_site_answers_a_too_large_answer_with_400(ds):
     assert len(response.content) < 10_000
 
 
+@pytest.mark.slow
 async def test_a_whole_table_still_streams_as_csv(ds):
     db = ds.get_database(DATABASE)
     count = (await db.execute("select count(*) from complaints")).rows[0][0]
@@ -233,6 +234,7 @@ QUERY_EXAMPLES = {"month": "2566-06", "district_code": "1010", "agency_code": "h
                   "limit": "5", "fiscal_year_be": "2566", "as_of": "2023-12-31", "distance_m": "2000"}
 
 
+@pytest.mark.slow
 async def test_the_allow_lists_hold_what_every_page_of_the_site_needs(built_db, monkeypatch):
     denied = []
 
