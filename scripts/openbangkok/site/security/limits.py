@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl, unquote_to_bytes
 
+from datasette.filters import Filters
 from datasette.utils import tilde_decode
 
 from openbangkok.site.memo import Memo
@@ -49,11 +50,21 @@ def refusal(scope: dict) -> tuple[int, str, str] | None:
         if counts[name] > FEW.get(name, REPEATS):
             return (400, (f"พารามิเตอร์ {name} ซ้ำมากเกินไป / The parameter {name} is repeated too often: "
                           f"at most {FEW.get(name, REPEATS)} times in one address."), None)
-        if name.startswith("_search") and name != "_searchmode" and len(value) > SEARCH_CHARACTERS:
-            return (400, f"คำค้นยาวเกินไป / The search is too long: at most {SEARCH_CHARACTERS} characters.", None)
+        if name.startswith("_search") and name != "_searchmode":
+            if len(value) > SEARCH_CHARACTERS:
+                return (400, f"คำค้นยาวเกินไป / The search is too long: at most {SEARCH_CHARACTERS} characters.", None)
+            if value.strip() and not any(c.isalnum() for c in value):
+                return 400, no_word_message(value), None
     return None
 
 
+def no_word_message(typed: str) -> str:
+    """A search of punctuation only (a lone quote, `*`) found every row as if there were no search."""
+    return (f"คำค้น {typed!r} ไม่มีตัวอักษรหรือตัวเลข / The search {typed!r} holds no letter or digit, so it "
+            "cannot match anything: type a word or a number (a blank search box shows every row).")
+
+
+OPERATORS = tuple(f.key for f in Filters._filters)   # Datasette's own list; tests/test_bad_requests.py checks it
 NAMING_COLUMNS = ("_facet", "_facet_array", "_facet_date", "_sort", "_sort_desc", "_col", "_nocol")
 FORMATS = (".json", ".csv", ".xlsx", ".geojson")
 TABLES_KEPT = 256
@@ -64,16 +75,38 @@ def sort_message(column: str) -> str:
             "_sort and _sort_desc take the name of one of the table's columns.")
 
 
-async def _columns(datasette, database: str, table: str) -> frozenset | None:
-    """The columns of a table or view of an immutable database (remembered: they cannot change), or None."""
+async def _columns(datasette, database: str, table: str) -> tuple[frozenset, tuple] | None:
+    """The columns and primary keys of a table or view of an immutable database (remembered: they
+    cannot change), or None for anything else."""
     memo = datasette.__dict__.setdefault("_openbangkok_columns", Memo(TABLES_KEPT))
     if (database, table) not in memo:
         db = datasette.databases.get(database)
         known = None
-        if db is not None and not db.is_mutable and (await db.table_exists(table) or table in await db.view_names()):
-            known = frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"}
+        if db is not None and not db.is_mutable:
+            if await db.table_exists(table):
+                known = (frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"},
+                         tuple(await db.primary_keys(table)))
+            elif table in await db.view_names():
+                known = frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"}, ()
         memo[(database, table)] = known
     return memo[(database, table)]
+
+
+def shape_object_refusal(parts: list[str], pairs: list[tuple[str, str]], keyed: bool) -> tuple[int, str, None] | None:
+    """Datasette answers ?_shape=object on a view, a query or a table without a primary key with
+    200 and {"ok": false}: a client reading the status took it for data."""
+    if ("_shape", "object") not in pairs or keyed or not parts[-1].endswith(".json"):
+        return None
+    return 400, ("_shape=object ใช้ได้เฉพาะตารางที่มีคีย์หลัก / _shape=object keys the rows by their primary key, "
+                 "and this table, view or query has none: use _shape=objects or _shape=array."), None
+
+
+def unknown_operator(name: str) -> tuple[int, str, None] | None:
+    operator = name.rsplit("__", 1)[1]
+    if operator in OPERATORS:
+        return None
+    return 400, (f"ไม่รู้จักตัวกรอง {operator} / Unknown filter {operator!r} in {name}: use one of "
+                 f"{', '.join(OPERATORS)} (e.g. district_code__exact=1006)."), None
 
 
 async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None:
@@ -81,15 +114,21 @@ async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None
     is no JSON object; None for any other address."""
     parts = scope.get("path", "").strip("/").split("/")
     query = scope.get("query_string", b"")
-    if len(parts) != 2 or not query:
+    if len(parts) > 2 or not query:
         return None
-    table = parts[1]
+    pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+    table = parts[-1]
     for extension in FORMATS:
         table = table.removesuffix(extension)
-    columns = await _columns(datasette, tilde_decode(parts[0]), tilde_decode(table))
-    if columns is None:
+    database = tilde_decode(parts[0].removesuffix(".json"))
+    if database not in datasette.databases:
         return None
-    for name, value in parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True):
+    known = await _columns(datasette, database, tilde_decode(table)) if len(parts) == 2 else None
+    shape = shape_object_refusal(parts, pairs, keyed=bool(known and known[1]))
+    if shape or known is None:
+        return shape
+    columns = known[0]
+    for name, value in pairs:
         if name == "_through":
             try:
                 through = json.loads(value)
@@ -107,4 +146,6 @@ async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None
                 return 400, sort_message(column), None
             return 400, (f"ไม่มีคอลัมน์ {column} / There is no column {column!r} in {tilde_decode(table)} ({name}): "
                          f"name one of the table's columns"), None
+        if not name.startswith("_") and "__" in name and (operator := unknown_operator(name)):
+            return operator
     return None
