@@ -81,3 +81,21 @@ def test_no_query_string_makes_a_server_error(ds, loop, page, query):
     assert response.status_code < 500, (address, response.text[:400])
     if response.status_code >= 400 and page.endswith(".json"):
         assert response.json()["ok"] is False and response.json()["error"], address
+
+
+CKAN = ["resource_id", "id", "q", "filters", "limit", "offset", "fields", "sort", "rows", "start", "fq",
+        "include_total", "records_format", "distinct", "plain", "language", "sql"]
+ckan_values = st.one_of(values, st.sampled_from(["complaints", "districts", '{"district_code": "1006"}',
+                                                 '{"nope": 1}', "district_code desc", "csv", "true", "2147483648"]))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(action=st.sampled_from(["datastore_search", "package_show", "package_search", "resource_show",
+                               "datastore_search_sql", "package_list", "nope"]),
+       query=st.lists(st.tuples(st.sampled_from(CKAN), ckan_values), max_size=5))
+def test_no_ckan_call_makes_a_server_error(ds, loop, action, query):
+    address = f"/api/3/action/{action}?{urlencode(query)}"
+    response = loop.run_until_complete(ds.client.get(address))
+    assert response.status_code < 500, (address, response.text[:400])
+    assert response.json()["success"] is (response.status_code == 200), address
