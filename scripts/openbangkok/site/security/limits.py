@@ -149,3 +149,38 @@ async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None
         if not name.startswith("_") and "__" in name and (operator := unknown_operator(name)):
             return operator
     return None
+
+
+STREAMS = 4                 # whole-view exports at a time in one process (see streams())
+RETRY_AFTER_SECONDS = 30
+BUSY_STREAMS = ("ขณะนี้มีการดาวน์โหลดข้อมูลทั้งตารางหลายรายการ โปรดลองใหม่ในอีกครู่ / Several complete downloads "
+                f"(?_stream=on) are being sent right now: please try again in {RETRY_AFTER_SECONDS} seconds "
+                "(Retry-After), or download the whole database (/openbangkok.db).")
+
+
+class Slots:
+    """At most `size` long answers of one kind at a time in this process (one event loop: a count)."""
+
+    def __init__(self, size: int):
+        self.size, self.busy = size, 0
+
+    def take(self) -> bool:
+        if self.busy >= self.size:
+            return False
+        self.busy += 1
+        return True
+
+    def give(self) -> None:
+        self.busy -= 1
+
+
+def streams(datasette) -> Slots:
+    """A `?_stream=on` export (CSV, GeoJSON, NDJSON) reads page after page on the SQL threads until the
+    whole view is sent: fifty at once would hold every thread, and the site would stop for everyone."""
+    return datasette.__dict__.setdefault("_openbangkok_streams", Slots(STREAMS))
+
+
+def is_stream(scope: dict) -> bool:
+    query = scope.get("query_string", b"")
+    return b"_stream=" in query and any(
+        name == "_stream" and value for name, value in parse_qsl(query.decode("utf-8", "replace")))
