@@ -2,7 +2,7 @@
 
 Both are built from the catalog (datasets/*/datapackage.yaml and the published Table Schemas), so
 titles, descriptions, licences and sources are written once. The site serves them at
-/-/datapackage.json and /-/dcat.jsonld (plugins/datapackage.py, plugins/dcat.py).
+/-/datapackage.json and /-/dcat.jsonld (openbangkok/hooks/datapackage.py, openbangkok/hooks/dcat.py).
 
 The data package points every resource at the table's full CSV download on this site, with the
 schema of the columns exactly as that CSV has them (generated columns and `rowid` included), so

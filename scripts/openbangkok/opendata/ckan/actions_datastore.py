@@ -120,7 +120,7 @@ async def text_search(call: Call, resource: Resource, q, names: list[str], found
         if column is not None and column not in names:
             raise ValidationError({"q": [f'field "{column}" not in table / ไม่มีคอลัมน์ {column}']})
         if not any(c.isalnum() for c in str(text)):
-            continue   # no letter or digit is no search, as on the site's pages (plugins/thai_search.py)
+            continue   # no letter or digit is no search, as on the site's pages (openbangkok/hooks/thai_search.py)
         key = f"q{i}"
         if fts and (column is None or column in fts_columns):
             args[key] = str(text) if column is None else f"{{{column}}} : ({search_escape(str(text))})"

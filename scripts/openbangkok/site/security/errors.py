@@ -1,4 +1,4 @@
-"""Error answers that cost nothing (plugins/bad_requests.py): every exception a request raises is
+"""Error answers that cost nothing (openbangkok/hooks/bad_requests.py): every exception a request raises is
 answered by answer() instead of Datasette's own handler, which prints a traceback with the local
 variables of every frame through `rich` on the event loop (80 requests to missing pages held an
 ordinary request 57.7 s; with rich 15 the answers themselves became HTTP 500).

@@ -1,5 +1,5 @@
 """HTTP made for a CDN and replicas: validators, cache lifetimes and compression, in one ASGI layer
-(plugins/http_cache.py puts it outermost).
+(plugins/openbangkok.py puts it outside every wrapper but the security headers).
 
 The database is immutable and the code that renders it changes only with a deploy, so an answer
 to a GET is fixed by the build, the code and the request: its ETag is computed from those, never

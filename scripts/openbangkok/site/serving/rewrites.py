@@ -1,6 +1,6 @@
 """Datasette's SQL answered by faster SQL with exactly the same result, on an immutable database.
 
-Installed on each immutable database at startup by find_precomputed() (plugins/serving.py):
+Installed on each immutable database at startup by find_precomputed() (openbangkok/hooks/serving.py):
 rewrite() answers Datasette's SQL for a search's count and first page, and for the count of
 filters on the precomputed columns (equalities, and `?types__arraycontains=` on an array column);
 precomputed_facets() answers the facets of a search or of filters. Measured on a 1,000,000-row

@@ -1,7 +1,7 @@
 """Serving a million-row table fast: what the site does beyond Datasette's settings.
 
 Measured on a 1,000,000-row complaints table (benchmarks/serve.py, results in
-benchmarks/results/serve.md); plugins/serving.py wires these into Datasette.
+benchmarks/results/serve.md); openbangkok/hooks/serving.py wires these into Datasette.
 
 - Connection: SQLite reads the immutable database through mmap (MMAP_BYTES): no copy through the
   read() system call for every page, which roughly halves queries that visit many rows.

@@ -47,9 +47,7 @@ def startup(datasette):
     return warm
 
 
-@hookimpl(tryfirst=True)
-def asgi_wrapper(datasette):
-    # tryfirst: applied first, so it sits next to Datasette and the other wrappers see blocks, not rows
+def wrapper(datasette):
     return lambda app: serving.stream_csv(app, datasette)
 
 

@@ -25,8 +25,7 @@ def nothing_to_search(part: bytes) -> bool:
     return key.startswith(b"_search") and not any(c.isalnum() for c in unquote_plus(value.decode("latin-1")))
 
 
-@hookimpl
-def asgi_wrapper():
+def wrapper(datasette):
     def wrap(app):
         async def searching(scope, receive, send):
             query = scope.get("query_string", b"") if scope.get("type") == "http" else b""

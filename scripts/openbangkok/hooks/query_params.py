@@ -3,7 +3,6 @@
 
 from urllib.parse import parse_qsl, urlencode
 
-from datasette import hookimpl
 from datasette.utils.asgi import Request
 
 from openbangkok.model.site_metadata import DATABASE
@@ -20,8 +19,7 @@ def _param_kinds(datasette, path: str) -> dict:
     return query.get("param_kinds") or {}
 
 
-@hookimpl
-def asgi_wrapper(datasette):
+def wrapper(datasette):
     def wrap(app):
         async def reading_params(scope, receive, send):
             kinds = _param_kinds(datasette, scope.get("path", "")) if scope.get("type") == "http" else {}

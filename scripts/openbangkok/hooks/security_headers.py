@@ -83,15 +83,7 @@ def extra_template_vars(request):
     return {"csp_script": csp_script}
 
 
-@hookimpl(hookwrapper=True)
-def asgi_wrapper(datasette):
-    """Applied after every other plugin's wrapper, so it is the outermost: the answers other wrappers
-    give themselves (405, 400, 414) carry the headers too."""
-    outcome = yield
-    outcome.force_result([*outcome.get_result(), headers_wrapper(datasette)])
-
-
-def headers_wrapper(datasette):
+def wrapper(datasette):
     def wrap(app):
         tiles = []
 
