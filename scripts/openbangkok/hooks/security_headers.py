@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from datasette import hookimpl
 
+from openbangkok.site import internals
+
 SCOPE_KEY = "openbangkok.csp_script_hashes"
 DEFAULT_TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
 REPLACED = {b"content-security-policy", b"x-content-type-options", b"referrer-policy"}
@@ -39,7 +41,7 @@ def tile_hosts(datasette) -> list[str]:
             for item in value:
                 walk(item)
 
-    walk(datasette.metadata() or {})
+    walk(internals.metadata(datasette) or {})
     hosts = set()
     for url in found:
         parts = urlsplit(url.replace("{s}", "a"))

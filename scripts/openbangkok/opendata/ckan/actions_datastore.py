@@ -36,6 +36,7 @@ from openbangkok.opendata.ckan.envelope import (
     as_list,
 )
 from openbangkok.opendata.ckan.published import Resource
+from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 from openbangkok.site.serving.rewrites import WALK_FRACTION, info_for
 from openbangkok.thai.search import search_escape
@@ -86,7 +87,7 @@ async def search_index(call: Call, table: str) -> tuple[str | None, list[str], s
     cache = site_info.cache(call.datasette).setdefault(FTS_KEY, {})
     if table not in cache:
         db = call.datasette.get_database(DATABASE)
-        meta = call.datasette.table_metadata(DATABASE, table) or {}
+        meta = internals.table_metadata(call.datasette, DATABASE, table) or {}
         fts = meta.get("fts_table") or await db.fts_table(table)
         cache[table] = (fts, await db.table_columns(fts) if fts else [], meta.get("fts_pk") or "rowid")
     return cache[table]

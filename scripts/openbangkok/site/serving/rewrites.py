@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datasette.database import QueryInterrupted, Results
 from datasette.utils import escape_sqlite
 
+from openbangkok.site.internals import COLUMN_FACET_SQL, COUNT_SQL, FILTER_PART, PAGE_SQL, SEARCH_WHERE, table_metadata
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
 
@@ -63,17 +64,7 @@ where not exists (select 1 from json_each(g.array) k where k.value = j.value and
 group by j.value order by count desc, value limit {limit}"""
 
 
-# Datasette's where clause of a search: the page's filters first, then the search (filters_from_request)
-SEARCH_WHERE = re.compile(
-    r"where (?:(?P<filters>.+) and )?(?P<clause>rowid in \(select rowid from (?P<fts>\S+) where (?P<lhs>\S+) "
-    r"match (?P<match>escape_fts\(:\w+\)|:\w+)\)) $", re.S)
-COUNT_SQL = re.compile(r"select count\(\*\) from (?P<table>\S+) (?P<where>where .*)?$", re.S)
-PAGE_SQL = re.compile(r"select (?P<columns>.+?) from (?P<table>\S+) (?P<where>where .+ )"
-                      r"order by (?P<order>\S+)(?P<direction> desc)? limit \d+$", re.S)
 INDEX_IN_PLAN = re.compile(r"USING (?:COVERING )?INDEX (?P<index>\S+)(?: \((?P<bound>[^)]*)\))?")
-COLUMN_FACET_SQL = re.compile(r"\s*select (?P<column>\S+) as value, count\(\*\) as count from \(\s*(?P<sql>.*?)\s*\)\s*"
-                              r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value "
-                              r"limit (?P<limit>\d+)\s*$", re.S)
 
 
 @dataclass
@@ -115,7 +106,7 @@ async def find_precomputed(datasette) -> None:
         tables = set(await db.table_names())
         for table in tables:
             counts, combos = table + COUNTS_SUFFIX, table + ROWS_SUFFIX
-            meta = datasette.table_metadata(name, table)
+            meta = table_metadata(datasette, name, table)
             fts = meta.get("fts_table") or await db.fts_table(table)
             if meta.get("fts_pk", "rowid") != "rowid":
                 fts = None
@@ -238,16 +229,6 @@ def by_value_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, 
                        f"and filter_value = :{filter_param(m)} "
                        f"and facet_kind = :openbangkok_kind_{number} and facet_column = :openbangkok_facet_{number}")
     return "\nunion all\n".join(selects), [extra]
-
-
-# One of Datasette's filters (?col=, __not, __gt, __like, __in, __notin, __isnull, ...) as its table
-# view writes it, the column quoted or not; parts joined by " and ". `?col__arraycontains=` is
-# written `:p0 in (select value from json_each("table"."col"))` (groups item, array_column).
-IDENTIFIER = r'"[^"]+"|\[[^\]]+\]|\w+'
-FILTER_PART = re.compile(rf'(?P<column>{IDENTIFIER}) '
-                         r'(?:(?P<op>=|!=|<|<=|>|>=|like|not like|glob) :(?P<param>p\d+)|is null|is not null'
-                         r'|(?:not )?in \(:p\d+(?:, :p\d+)*\))'
-                         rf'|:(?P<item>p\d+) in \(select value from json_each\((?:{IDENTIFIER})\.(?P<array_column>{IDENTIFIER})\)\)')
 
 
 def unquoted(column: str) -> str:
