@@ -52,7 +52,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 try:
     import httpx
 
-    from openbangkok.site.serving import rewrites as sql_rewrites
+    from openbangkok.site.serving import precomputed_facets as precomputing
     from openbangkok.site.serving import serving
     from openbangkok.thai.search import search_escape
 except ImportError:  # `python benchmarks/serve.py` outside the project's virtualenv
@@ -174,7 +174,7 @@ def table_request(cols: str, where: str = "", params: dict | None = None, size: 
         (f"select count(*) from {TABLE} {filter_sql}", params),
         (column_facet("district_code", inner), params),
         (column_facet("state", inner), params),
-        (sql_rewrites.array_facet_sql("types", inner, 31, filtered=bool(filter_where)), params),
+        (precomputing.array_facet_sql("types", inner, 31, filtered=bool(filter_where)), params),
         ("select district_code, name_th from districts where district_code in "
          "(select district_code from districts limit 50)", {}),
     ]

@@ -56,7 +56,12 @@ from datasette.utils.asgi import Request
 from openbangkok.site import internals
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
-from openbangkok.site.serving.rewrites import _Precomputing, array_facet_sql, precomputed_facets, wanted_facets
+from openbangkok.site.serving.precomputed_facets import (
+    _Precomputing,
+    array_facet_sql,
+    precomputed_facets,
+    wanted_facets,
+)
 
 MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in most builds)
 MEMO_SIZE = 256          # facet results kept per site
