@@ -19,7 +19,6 @@ from datasette_cluster_map import location_columns_from_columns
 from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, STATE_TABLE
 from openbangkok.model.catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from openbangkok.model.site_metadata import DATABASE
-from openbangkok.opendata.dga import ServedTable
 from openbangkok.site import internals
 from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
 
@@ -49,6 +48,15 @@ def base_url(datasette, request) -> str:
     """The site's absolute URL as the client reached it, without a trailing slash."""
     prefix = datasette.setting("base_url").rstrip("/")
     return f"{request.scheme}://{request.host}{prefix}"
+
+
+@dataclass
+class ServedTable:
+    """A table as the site serves it: its CSV columns, in order, with their SQLite types."""
+
+    name: str
+    columns: list[tuple[str, str]]
+    descriptions: dict[str, str]
 
 
 @dataclass
