@@ -462,7 +462,7 @@ async def test_search_without_thai_is_datasette_own(synthetic_ds):
 
     for query in ("PM2.5", 'a "b c" d', "x*", ""):
         assert search_escape(query) == (escape_fts(query) if query else query)
-    # on the site, escape_fts() is the Thai-aware one (plugins/thai_search.py), for any FTS table
+    # on the site, escape_fts() is the Thai-aware one (openbangkok/hooks/thai_search.py), for any FTS table
     response = await synthetic_ds.client.get(f"/{DATABASE}.json", params={"sql": "select escape_fts('ไฟดับ x') as q"})
     assert response.json()["rows"] == [['("ไฟ ฟด ดั ับ" OR "ไฟดับ") AND "x"']]
 

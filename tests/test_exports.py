@@ -1,7 +1,7 @@
 """Complete exports: the GeoJSON and NDJSON streams hold every row of a table or filter, the catalogue
 (/-/dcat.jsonld) and the data package (/-/datapackage.json) name only downloads that hold every row,
 and the Excel workbook streams, states Excel's row limit and is written at most a few at a time
-(plugins/geojson_output.py, ndjson_output.py, xlsx_output.py; openbangkok.site.exports.pages, xlsx_stream)."""
+(openbangkok/hooks/geojson_output.py, ndjson_output.py, xlsx_output.py; openbangkok.site.exports.pages, xlsx_stream)."""
 
 from __future__ import annotations
 

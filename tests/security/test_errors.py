@@ -1,4 +1,4 @@
-"""Errors that cost nothing (openbangkok.site.security.errors, openbangkok.site.security.limits, plugins/bad_requests.py):
+"""Errors that cost nothing (openbangkok.site.security.errors, openbangkok.site.security.limits, openbangkok/hooks/bad_requests.py):
 a client's mistake is a 4xx in Thai and English, one log line, no `rich` traceback on the event loop;
 an address over the limits is refused before Datasette reads it; every answer has the site's headers."""
 

@@ -26,9 +26,9 @@ from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, SITE_KEY,
 from openbangkok.model.catalog import Catalog, Source
 from openbangkok.model.site_metadata import facet_columns, site_metadata
 from openbangkok.model.sql_functions import register
+from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
 from openbangkok.pipeline.incremental import Previous, file_key, size_and_mtime
 from openbangkok.pipeline.profile import leading_columns, profiled_tables, read_aggregates, record_profiles
-from openbangkok.pipeline.read import MAX_CELL_CHARACTERS
 from openbangkok.pipeline.stage import STAGING, Staged, copy_staged
 from openbangkok.thai.redact import redact
 

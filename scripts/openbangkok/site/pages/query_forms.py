@@ -2,7 +2,7 @@
 Thai digits and Thai month names understood, and a value that cannot be read refused in words.
 
 A canned query in metadata lists the kind of its parameters (`param_kinds: {month: yearmonth}`);
-plugins/query_params.py rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
+openbangkok/hooks/query_params.py rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
 Datasette runs the query, and answers 400 for a value that is none of its kind. Without this, a
 Buddhist-era month or a mistyped number gave a plausible answer of zero rows, or distances
 measured from latitude 0.

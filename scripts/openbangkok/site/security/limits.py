@@ -1,4 +1,4 @@
-"""How large an address the site reads, and which names of columns it takes (plugins/bad_requests.py
+"""How large an address the site reads, and which names of columns it takes (openbangkok/hooks/bad_requests.py
 refuses the rest before Datasette does any work): 3,000 `_where=1` froze the site for 23.5 s and 300
 `_facet=comment` took 39 s.
 

@@ -26,8 +26,7 @@ def blank_search(part: bytes) -> bool:
     return key.startswith(b"_search") and key != b"_searchmode" and not unquote_plus(value.decode("latin-1")).strip()
 
 
-@hookimpl
-def asgi_wrapper():
+def wrapper(datasette):
     def wrap(app):
         async def searching(scope, receive, send):
             query = scope.get("query_string", b"") if scope.get("type") == "http" else b""

@@ -46,8 +46,7 @@ def handle_exception(datasette, request, exception):
     outcome.force_result([lambda: answer(datasette, request, exception, what_to_change(request, exception))])
 
 
-@hookimpl(trylast=True)   # applied after the other wrappers: outside them, before they read the request
-def asgi_wrapper(datasette):
+def wrapper(datasette):
     def wrap(app):
         async def refusing(scope, receive, send):
             refusing = refusal(scope) or await unknown_column(datasette, scope) if scope.get("type") == "http" else None
