@@ -102,6 +102,14 @@ def where_clauses(args: list[tuple[str, str]], units: dict, table: str) -> tuple
     return Filters(args, units, ureg).build_where_clauses(table)
 
 
+def filter_operators() -> tuple[str, ...]:
+    """The operators of Datasette's table filters (`column__<operator>=`), in its order: Filters._filters
+    is private (tests/test_bad_requests.py checks that each still filters)."""
+    from datasette.filters import Filters
+
+    return tuple(f.key for f in Filters._filters)
+
+
 def custom_row():
     """The class of a row with labels (?_labels=on)."""
     from datasette.utils import CustomRow
