@@ -87,11 +87,9 @@ WRAPPERS = [
 ]
 
 for module in reversed(HOOK_MODULES):
-    # the module's file name, as Datasette named it when it loaded plugins/ (/-/plugins.json);
-    # checked, since each Datasette started in one process (the tests start many) runs this file
-    name = module.__name__.rsplit(".", 1)[-1] + ".py"
-    if pm.get_plugin(name) is None:
-        pm.register(module, name=name)
+    # checked: each Datasette started in one process (the tests start many) runs this file again
+    if pm.get_plugin(module.__name__) is None:
+        pm.register(module, name=module.__name__)
 
 
 @hookimpl
