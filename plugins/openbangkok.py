@@ -7,8 +7,8 @@ listed them, so the order of the ASGI wrappers and of hooks whose order shows (r
 first answer wins; the export links; the CSS and JS of a page) was an accident of the disk.
 
 HOOK_MODULES is in the order pluggy calls the modules' hooks, first called first (pluggy calls the
-module registered last first, so they are registered in reverse); the order they had on this
-machine's disk, grouped. Where the order shows:
+module registered last first, so they are registered in reverse), grouped by concern; the modules
+whose hooks' order shows keep the order they were called in before (from this machine's disk):
 - render_cell takes the first value a hook returns: thai_dates, then policy_row_labels, map_links;
 - register_output_renderer: the export links of a page in order, xlsx, geojson, ndjson;
 - extra_css_urls and extra_js_urls: the order of a page's stylesheets and scripts;
@@ -87,11 +87,9 @@ WRAPPERS = [
 ]
 
 for module in reversed(HOOK_MODULES):
-    # the module's file name, as Datasette named it when it loaded plugins/ (/-/plugins.json);
-    # checked, since each Datasette started in one process (the tests start many) runs this file
-    name = module.__name__.rsplit(".", 1)[-1] + ".py"
-    if pm.get_plugin(name) is None:
-        pm.register(module, name=name)
+    # checked: each Datasette started in one process (the tests start many) runs this file again
+    if pm.get_plugin(module.__name__) is None:
+        pm.register(module, name=module.__name__)
 
 
 @hookimpl

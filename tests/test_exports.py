@@ -18,8 +18,6 @@ from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
 from openbangkok.site.pages.illustrative import SHEET_TITLE
 
-XLSX_PLUGIN = "xlsx_output.py"   # how Datasette names a module of its plugins folder
-
 
 def count(conn, sql: str, *params) -> int:
     return conn.execute(sql, params).fetchone()[0]
@@ -170,9 +168,8 @@ class HeldClient:
 
 
 async def test_workbooks_stream_and_beyond_the_limit_the_answer_is_503(ds):
-    from datasette.plugins import pm
+    from openbangkok.hooks import xlsx_output as plugin
 
-    plugin = next(p for p in pm.get_plugins() if getattr(p, "__name__", "") == XLSX_PLUGIN)
     app = ds.app()
     held = [HeldClient(app, f"/{DATABASE}/complaints.xlsx") for _ in range(plugin.CONCURRENT_EXPORTS)]
     try:
