@@ -173,3 +173,13 @@ async def test_search_by_english_words_finds_columns_and_survives_any_query(ds):
         assert response.status_code == 200, odd
     assert (await ds.client.get("/-/search.json?q=")).json() == {"q": "", "catalogue": [], "rows": []}
 
+
+
+async def test_build_changes_has_its_own_titled_page_linked_from_the_dataset_page(ds, built_conn):
+    html = (await ds.client.get("/-/datasets/complaints")).text
+    assert 'href="/openbangkok/build_changes?dataset=complaints"' in html
+    page = await ds.client.get("/openbangkok/build_changes?dataset=complaints")
+    assert page.status_code == 200 and "การเปลี่ยนแปลงของข้อมูล / What changed at each build" in page.text
+    rows = (await ds.client.get("/openbangkok/build_changes.json?dataset=complaints&_shape=array")).json()
+    assert {r["table_name"] for r in rows} == {"complaints", "hotline_1555_monthly"}
+    assert all(r["added"] == r["rows_after"] for r in rows)   # the session's build is the first
