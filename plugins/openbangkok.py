@@ -28,6 +28,7 @@ from openbangkok.hooks import (
     ckan_api,
     crawlers,
     datapackage,
+    dataset_pages,
     dcat,
     excel_csv,
     geojson_output,
@@ -39,6 +40,7 @@ from openbangkok.hooks import (
     ndjson_output,
     policy_charts,
     policy_row_labels,
+    query_pages,
     query_params,
     read_only,
     security_headers,
@@ -58,11 +60,12 @@ HOOK_MODULES = [
     serving, sql_functions, thai_search, http_cache, media_types,
     # pages: the Jinja filters, bilingual labels, Thai dates, row labels, map links, charts
     table_cells, illustrative_banner, bilingual, thai_dates, policy_row_labels, map_links, ita_chart,
-    policy_charts,
+    policy_charts, query_pages,
     # exports
     xlsx_output, geojson_output, ndjson_output, excel_csv,
-    # open data: DCAT, Data Package, robots and sitemap, the API page, the CKAN Action API
-    dcat, datapackage, crawlers, api_docs, ckan_api,
+    # open data: DCAT, Data Package, robots and sitemap, the API page, the CKAN Action API, the dataset
+    # pages and the catalogue's search
+    dcat, datapackage, crawlers, api_docs, ckan_api, dataset_pages,
 ]
 
 # Outermost first: a request passes them top to bottom, an answer bottom to top.

@@ -222,6 +222,11 @@ def keywords(dataset: Dataset, sources: list[Source]) -> list[str]:
     return list(dict.fromkeys(found + [dataset.name]))
 
 
+def dataset_sources(dataset: Dataset) -> list[dict]:
+    """The sources (title, path) the dataset and its resources cite, each once."""
+    return _sources(dataset.descriptor, *(s.descriptor for s in dataset.sources))
+
+
 def language_parts(text: str) -> list[str]:
     """'ไทย / English' as ['ไทย', 'English']; text in one language as itself."""
     return [part["@value"] for part in _texts(text)]

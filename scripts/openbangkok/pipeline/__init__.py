@@ -7,7 +7,8 @@
     stage.py         the staging database each checked row is written into (adapters stage their
                      own formats through it)
     publish.py       the published file, from the staging database: tables, derived SQL, indexes,
-                     the build's own record (build_files, build_sql, build_columns: profile.py)
+                     the build's own record (build_files, build_sql, build_columns: profile.py;
+                     build_changes: changes.py, rows added, changed and removed since the last build)
     build.py         the whole build: lock.py, incremental.py (what changed), check, publish, rename
     search_index.py  a full-text index built in a process of its own while rows are staged
     processes.py, freed_memory.py   how helper processes start, end and keep their memory
