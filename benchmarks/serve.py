@@ -52,7 +52,7 @@ VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 try:
     import httpx
 
-    from openbangkok.site.serving import rewrites as sql_rewrites
+    from openbangkok.site.serving import precomputed_facets as precomputing
     from openbangkok.site.serving import serving
     from openbangkok.thai.search import search_escape
 except ImportError:  # `python benchmarks/serve.py` outside the project's virtualenv
@@ -174,7 +174,7 @@ def table_request(cols: str, where: str = "", params: dict | None = None, size: 
         (f"select count(*) from {TABLE} {filter_sql}", params),
         (column_facet("district_code", inner), params),
         (column_facet("state", inner), params),
-        (sql_rewrites.array_facet_sql("types", inner, 31, filtered=bool(filter_where)), params),
+        (precomputing.array_facet_sql("types", inner, 31, filtered=bool(filter_where)), params),
         ("select district_code, name_th from districts where district_code in "
          "(select district_code from districts limit 50)", {}),
     ]
@@ -870,7 +870,7 @@ CHOICES = """
   query and 8-13 ms of Datasette's page around it: 1.05-1.51x across runs); **HTML pages of a
   filter** whose SQL takes 15-20 ms (1.15-1.34x at p95, up to 1.9x at p50): Datasette's
   display_columns_and_rows (about 8 ms for 1,400 cells, with the render_cell hooks of
-  plugins/thai_dates.py, map_links.py and policy_row_labels.py) and the Jinja templates (about
+  openbangkok/hooks/thai_dates.py, map_links.py and policy_row_labels.py) and the Jinja templates (about
   7 ms); the **map's request** (p95 83-111 ms across runs): 1,000 rows with labels and their JSON
   inside the server plus the HTTP transfer of about 2 MB.
 """

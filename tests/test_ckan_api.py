@@ -1,5 +1,5 @@
 """The CKAN Action API with a real CKAN client: ckanapi.RemoteCKAN (which POSTs every call) against
-the live server, compared with SQLite read directly (openbangkok.opendata.ckan, plugins/ckan_api.py).
+the live server, compared with SQLite read directly (openbangkok.opendata.ckan, openbangkok/hooks/ckan_api.py).
 
 Counts are read from the built database, never written here: the complaints data can change.
 """

@@ -406,13 +406,18 @@ async def test_search_finds_a_two_letter_word_inside_a_run(synthetic_ds, synthet
     assert page.status_code == 200 and 'value="ไฟ"' in page.text
 
 
-async def test_a_search_of_no_letter_is_no_search(synthetic_ds, synthetic_db):
-    """A lone quote or space in the search box gave FTS5's raw "syntax error" (HTTP 400, Invalid SQL)."""
+async def test_a_blank_search_is_no_search_and_punctuation_is_refused(synthetic_ds):
+    """A lone quote in the search box gave FTS5's raw "syntax error"; then it silently showed every row.
+    A blank box is no search; a search of no letter or digit is a 400 saying so."""
     everything = (await synthetic_ds.client.get(f"/{DATABASE}/complaints.json?_size=0")).json()["filtered_table_rows_count"]
-    for typed in ('"', '""', " ", "  -  "):
+    for typed in (" ", "   "):
         response = await synthetic_ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"})
         assert response.status_code == 200 and response.json()["filtered_table_rows_count"] == everything, typed
-        assert (await synthetic_ds.client.get(f"/{DATABASE}/complaints", params={"_search": typed})).status_code == 200
+    for typed in ('"', '""', "*", "  -  "):
+        response = await synthetic_ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"})
+        assert response.status_code == 400 and "no letter or digit" in response.json()["error"], typed
+        page = await synthetic_ds.client.get(f"/{DATABASE}/complaints", params={"_search": typed})
+        assert page.status_code == 400 and "ไม่มีตัวอักษรหรือตัวเลข" in page.text, typed
 
 
 async def test_the_search_index_storage_has_no_pages(synthetic_ds):
@@ -456,7 +461,7 @@ async def test_search_without_thai_is_datasette_own(synthetic_ds):
 
     for query in ("PM2.5", 'a "b c" d', "x*", ""):
         assert search_escape(query) == (escape_fts(query) if query else query)
-    # on the site, escape_fts() is the Thai-aware one (plugins/thai_search.py), for any FTS table
+    # on the site, escape_fts() is the Thai-aware one (openbangkok/hooks/thai_search.py), for any FTS table
     response = await synthetic_ds.client.get(f"/{DATABASE}.json", params={"sql": "select escape_fts('ไฟดับ x') as q"})
     assert response.json()["rows"] == [['("ไฟ ฟด ดั ับ" OR "ไฟดับ") AND "x"']]
 

@@ -1,7 +1,7 @@
 """Complete exports: the GeoJSON and NDJSON streams hold every row of a table or filter, the catalogue
 (/-/dcat.jsonld) and the data package (/-/datapackage.json) name only downloads that hold every row,
 and the Excel workbook streams, states Excel's row limit and is written at most a few at a time
-(plugins/geojson_output.py, ndjson_output.py, xlsx_output.py; openbangkok.site.exports.pages, xlsx_stream)."""
+(openbangkok/hooks/geojson_output.py, ndjson_output.py, xlsx_output.py; openbangkok.site.exports.pages, xlsx_stream)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from openpyxl import load_workbook
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
 from openbangkok.site.pages.illustrative import SHEET_TITLE
-
-XLSX_PLUGIN = "xlsx_output.py"   # how Datasette names a module of its plugins folder
 
 
 def count(conn, sql: str, *params) -> int:
@@ -176,9 +174,8 @@ class HeldClient:
 
 @pytest.mark.slow
 async def test_workbooks_stream_and_beyond_the_limit_the_answer_is_503(ds):
-    from datasette.plugins import pm
+    from openbangkok.hooks import xlsx_output as plugin
 
-    plugin = next(p for p in pm.get_plugins() if getattr(p, "__name__", "") == XLSX_PLUGIN)
     app = ds.app()
     held = [HeldClient(app, f"/{DATABASE}/complaints.xlsx") for _ in range(plugin.CONCURRENT_EXPORTS)]
     try:

@@ -1,4 +1,4 @@
-"""HTTP made for a CDN and replicas (openbangkok.site.serving.http_cache, plugins/media_types.py): ETag and
+"""HTTP made for a CDN and replicas (openbangkok.site.serving.http_cache, openbangkok/hooks/media_types.py): ETag and
 Last-Modified of the build, 304 on a repeat, Cache-Control on every answer, gzip that undoes to the
 plain answer, /-/health, and CSV served as text/csv. The real site in-process, and over a socket
 where the bytes on the wire matter (compression)."""

@@ -1,6 +1,8 @@
 """Every site address the README shows a reader answers 200: the documentation is checked, not trusted."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -40,3 +42,10 @@ async def test_the_pagination_example_reads_page_2(ds):
         assert page_1["next"] == token, first_page
         page_2 = (await ds.client.get(f"{first_page}&_next={token}")).json()
         assert page_2["rows"] and page_2["rows"][0] not in page_1["rows"]
+
+
+def test_the_command_line_reference_is_current():
+    """README's `openbkk ... --help` blocks are what the commands print (cog; `cog -r README.md` rewrites them)."""
+    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -20,7 +20,7 @@ from openbangkok.pipeline.build import build
 
 from .conftest import DATA, build_stopped_at, start_server
 
-OWN_TABLES = {"build_files", "build_columns", "build_datasets", "sqlite_stat1"}
+OWN_TABLES = {"build_files", "build_columns", "build_datasets", "build_changes", "sqlite_stat1"}
 
 
 def table_contents(db_path):

@@ -1,4 +1,4 @@
-"""The site's SQL rewrites (openbangkok.site.serving.rewrites: rewrite, precomputed_facets) give exactly Datasette's
+"""The site's SQL rewrites (openbangkok.site.serving.rewrites: rewrite; precomputed_facets) give exactly Datasette's
 answers: every request below is answered twice by the same site, with the rewrites on and off
 (OPENBANGKOK_SERVING_OFF=search_sql,precomputed_facets), and the count, the facets and the rows must
 be the same. The table is tests/test_serving.py's generated one, smaller, with search text that
@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from openbangkok.site.app import make_datasette
+from openbangkok.site.serving import precomputed_facets as precomputing
 from openbangkok.site.serving import rewrites as sql_rewrites
 from openbangkok.thai.search import TOKENIZE, index_text
 
@@ -133,14 +134,14 @@ async def test_the_rewrites_are_used(site, monkeypatch):
     assert "r.combo in (select combo from complaints_facet_counts where" in await sql_rewrites.rewrite(
         site, "openbangkok", db.execute, filtered, {"search": "ไฟ", "p0": "1001"})
     answered = []
-    real = sql_rewrites.precomputed_facets
+    real = precomputing.precomputed_facets
 
     async def spy(facet, wanted):
         result = await real(facet, wanted)
         answered.append(result is not None)
         return result
 
-    monkeypatch.setattr(sql_rewrites, "precomputed_facets", spy)
+    monkeypatch.setattr(precomputing, "precomputed_facets", spy)
     for query in ("_search=ไฟ", "state=รอรับเรื่อง"):
         answered.clear()
         await site.client.get(f"/openbangkok/complaints?{query}")
@@ -150,8 +151,8 @@ async def test_the_rewrites_are_used(site, monkeypatch):
     assert info.by_value_facets == {("column", "district_code"), ("column", "state"), ("array", "types")}
     ways = []
     for name in ("by_value_facets", "combination_facets"):
-        real_way = getattr(sql_rewrites, name)
-        monkeypatch.setattr(sql_rewrites, name, lambda *a, real_way=real_way, name=name: ways.append(
+        real_way = getattr(precomputing, name)
+        monkeypatch.setattr(precomputing, name, lambda *a, real_way=real_way, name=name: ways.append(
             (name, real_way(*a) is not None)) or real_way(*a))
     for query, way in (("district_code=1001", "by_value_facets"), ("state=ส่งต่อ", "by_value_facets"),
                        ("district_code=1017&state=รอรับเรื่อง", "combination_facets"),

@@ -249,3 +249,22 @@ def test_a_column_missing_in_the_middle_is_named(runner, tmp_path):
     assert result.exit_code == 1
     problems = [line for line in result.output.splitlines() if "ita_rounds.csv:" in line]
     assert len(problems) == 1 and "ita_rounds.csv:1:basis: missing-label: the header lacks the column(s) basis" in problems[0]
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("minimum: 0", "exclusiveMinimum: 0", 'constraint "exclusiveMinimum" requires datapackage v2'),
+    ("type: integer", "type: whole-number", 'field type "whole-number" is not supported'),
+])
+def test_a_schema_frictionless_cannot_read_is_a_problem_naming_its_file(runner, tmp_path, old, new, said):
+    """A constraint of Table Schema v2 or an unknown type stopped the check with a traceback."""
+    copy = tmp_path / "datasets"
+    shutil.copytree(DATA / "valid", copy)
+    schema = copy / "sample" / "places.schema.yaml"
+    text = schema.read_text(encoding="utf-8")
+    assert old in text
+    schema.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
+    assert result.exit_code == 1, result.output
+    assert f"{schema}::: schema-error: the Table Schema of places cannot be read" in result.output
+    assert said in result.output and "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -1,4 +1,4 @@
-"""Errors that cost nothing (openbangkok.site.security.errors, openbangkok.site.security.limits, plugins/bad_requests.py):
+"""Errors that cost nothing (openbangkok.site.security.errors, openbangkok.site.security.limits, openbangkok/hooks/bad_requests.py):
 a client's mistake is a 4xx in Thai and English, one log line, no `rich` traceback on the event loop;
 an address over the limits is refused before Datasette reads it; every answer has the site's headers."""
 
@@ -32,7 +32,7 @@ MISTAKES = [
     (f"/{DATABASE}/policy_progress_reports.json?_facet=state", 400),
     (f"{T}.json?_where=nope", 400), (f"{T}.json?_where=1)", 400), (f"{T}.json?_size=abc", 400),
     (f"{T}.json?_size=100000", 400),
-    (f"{T}.json?district_code__in=[", 400), (f"{T}.json?_col=nope", 400), (f"{T}.json?_search=%22", 200),
+    (f"{T}.json?district_code__in=[", 400), (f"{T}.json?_col=nope", 400), (f"{T}.json?_search=%22", 400),
     (sql_url("select nope from nowhere"), 400), (sql_url("update districts set name_th = 1"), 400),
     (f"/{DATABASE}/complaints_district_league.json?month=abc", 400), (f"/{DATABASE}.db?x=%00", 400),
     (f"{T}.json?_sort_desc=%00", 400),

@@ -219,10 +219,10 @@ def site_addresses(site, tables: dict[str, list[str]], searchable: set[str]) -> 
             addresses.append(f"{base}.json?_facet={urllib.parse.quote(str(name))}")
         if columns:
             addresses.append(f"{base}?_sort_desc={urllib.parse.quote(columns[-1])}")
-        if table in searchable:
+        if table in searchable:   # the complaints' and the clinics' search, their filters where they have them
             addresses += [f"{base}?_search=%E0%B9%84%E0%B8%9F",
-                          f"{base}.json?_search=%E0%B8%99%E0%B9%89%E0%B8%B3&district_code=1010",
-                          f"{base}.json?types__arraycontains=%E0%B8%96%E0%B8%99%E0%B8%99"]
+                          f"{base}.json?_search=%E0%B8%99%E0%B9%89%E0%B8%B3&district_code=1010"]
+            addresses += [f"{base}.json?types__arraycontains=%E0%B8%96%E0%B8%99%E0%B8%99"] if "types" in columns else []
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     addresses += [m.group(1) for m in re.finditer(r"(?:http://127\.0\.0\.1:8001|`)(/openbangkok[^\s'`\"<]*)(?=[\s'`\"])",
                                                   readme)]

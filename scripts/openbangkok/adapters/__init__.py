@@ -12,9 +12,10 @@ A resource names its adapter with the key `adapter:` (model/catalog.py), a modul
 
 The pipeline calls them (pipeline/check.py, pipeline/publish.py) and hands them what they need:
 the staging database and `staged` (pipeline.stage.Staged: the report, the statistics, the search
-index a build wants). The calls go one way: an adapter imports model/, thai/, its own helpers and the
-parts of the pipeline that never call an adapter (pipeline.read, encoding, csv_pieces, stage,
-processes, freed_memory), never check, publish or build (tests/test_structure.py checks it).
+index a build wants). The calls go one way: an adapter imports model/, thai/, its own helpers and,
+of the pipeline, only the tools no stage of it is run by (pipeline.ADAPTER_TOOLS: stage, csv_rules,
+csv_pieces, encoding, search_index, processes, freed_memory): never read, check, publish or build,
+which run the stages (tests/test_structure.py checks it).
 
 Adapters of one kind of data share their rules in a subpackage (traffy/: the Traffy Fondue dump
 and the API's pages, one normalisation).

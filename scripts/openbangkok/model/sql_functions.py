@@ -1,4 +1,4 @@
-"""SQL functions shared by the build (rules, derived tables) and the site (plugins/sql_functions.py)."""
+"""SQL functions shared by the build (rules, derived tables) and the site (openbangkok/hooks/sql_functions.py)."""
 
 from __future__ import annotations
 

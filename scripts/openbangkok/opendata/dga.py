@@ -2,7 +2,7 @@
 
 Both are built from the catalog (datasets/*/datapackage.yaml and the published Table Schemas), so
 titles, descriptions, licences and sources are written once. The site serves them at
-/-/datapackage.json and /-/dcat.jsonld (plugins/datapackage.py, plugins/dcat.py).
+/-/datapackage.json and /-/dcat.jsonld (openbangkok/hooks/datapackage.py, openbangkok/hooks/dcat.py).
 
 The data package points every resource at the table's full CSV download on this site, with the
 schema of the columns exactly as that CSV has them (generated columns and `rowid` included), so
@@ -23,11 +23,11 @@ overrides any of them with a `dga:` mapping in its datapackage.yaml, for example
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from openbangkok.model.catalog import Catalog, Dataset, Source
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.tables import ServedTable
 
 # Field keys of the Table Schema standard; anything else in our schemas stays out of the package.
 FIELD_KEYS = ("name", "type", "format", "title", "description", "example", "constraints",
@@ -63,15 +63,6 @@ DGA_DEFAULTS = {
     "language": ["th", "en"],
 }
 DGA_NAMESPACE = "urn:openbangkok:dga:"
-
-
-@dataclass
-class ServedTable:
-    """A table as the site serves it: its CSV columns, in order, with their SQLite types."""
-
-    name: str
-    columns: list[tuple[str, str]]
-    descriptions: dict[str, str]
 
 
 # The complete downloads of a table, as the catalogue names them: (format, media type, address after
@@ -229,6 +220,11 @@ def keywords(dataset: Dataset, sources: list[Source]) -> list[str]:
     """The dataset's Frictionless `keywords`, its tables' titles and its name."""
     found = list(dataset.descriptor.get("keywords") or []) + [s.descriptor.get("title", s.name) for s in sources]
     return list(dict.fromkeys(found + [dataset.name]))
+
+
+def dataset_sources(dataset: Dataset) -> list[dict]:
+    """The sources (title, path) the dataset and its resources cite, each once."""
+    return _sources(dataset.descriptor, *(s.descriptor for s in dataset.sources))
 
 
 def language_parts(text: str) -> list[str]:

@@ -1,5 +1,5 @@
 """The API as documentation: an OpenAPI 3 description of the whole read-only API, and the copy-paste
-examples of the /-/api page (plugins/api_docs.py serves both), with the CKAN Action API's
+examples of the /-/api page (openbangkok/hooks/api_docs.py serves both), with the CKAN Action API's
 (openbangkok.opendata.ckan) beside them.
 
 One named operation per table and format, so a client generator makes typed calls: a table's or

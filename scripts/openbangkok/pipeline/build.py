@@ -135,7 +135,8 @@ def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
             timings.step("copy the published database")
         try:
             current = hashing.result() if hashing else current
-            result.tables = publish(tmp_db, catalog, staged, rebuilt, previous, current, timings)
+            result.tables = publish(tmp_db, catalog, staged, rebuilt, previous, current, timings,
+                                    previous_db=out if out.exists() else None)
         except Exception as e:  # a derived-table script or adapter failed: nothing is published
             result.report.add(disk_full(out, e) if out_of_disk(e) else Problem(
                 str(catalog.root), None, None, "build-error", str(e), "การสร้างฐานข้อมูลล้มเหลว"))

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
-from frictionless import Package, Schema
+from frictionless import FrictionlessException, Package, Schema
 
 from openbangkok.adapters import adapter
 from openbangkok.model import messages
@@ -49,6 +49,29 @@ def in_excel_terms(problem: Problem, schema: Schema) -> Problem:
                                message_th=f"{problem.message_th} (คอลัมน์ {letter} ใน Excel)")
 
 
+def schema_file(catalog: Catalog, source: Source) -> str:
+    """The file that holds a resource's Table Schema, as the person who ran the command names it."""
+    schema = source.descriptor.get("schema")
+    name = schema if isinstance(schema, str) else "datapackage.yaml"
+    return str(Path(catalog.root) / source.dataset / name)
+
+
+def descriptor_problem(catalog: Catalog, source: Source, descriptor: dict, work: Path) -> Problem | None:
+    """A schema frictionless cannot read (a type it does not know, a constraint of another version of
+    the standard such as exclusiveMinimum) stopped the whole check with a traceback: it is one problem
+    that names the schema's file, and its resource is left out of the check."""
+    try:
+        Package({"resources": [{**descriptor, "schema": {**descriptor["schema"], "foreignKeys": []}}]},
+                 basepath=str(work))
+    except FrictionlessException as e:
+        said = "; ".join(r.message for r in e.reasons) or e.error.message
+        return Problem(schema_file(catalog, source), None, None, "schema-error",
+                       f"the Table Schema of {source.name} cannot be read: {said}. Fix the schema file"
+                       + (" (Table Schema v1: use minimum/maximum)" if "datapackage v2" in said else ""),
+                       f"อ่าน Table Schema ของ {source.name} ไม่ได้: {said} กรุณาแก้ไขไฟล์ schema")
+    return None
+
+
 def frictionless_package(catalog: Catalog, copies: dict[str, Path], work: Path, report: Report,
                          refused: set[str]) -> Package:
     """The clean copies as one frictionless package (so that foreign keys are checked). The foreign
@@ -60,7 +83,12 @@ def frictionless_package(catalog: Catalog, copies: dict[str, Path], work: Path, 
         descriptor = {k: v for k, v in source.descriptor.items() if k not in ("rules", "adapter", "sheet")}
         descriptor.update(path=str(clean.relative_to(work)), schema=source.schema,
                           format="csv", encoding="utf-8", mediatype="text/csv")
-        resources.append(descriptor)
+        problem = descriptor_problem(catalog, source, descriptor, work)
+        if problem is None:
+            resources.append(descriptor)
+        else:
+            report.add(problem)
+            refused.add(name)
     for descriptor in resources:
         keys = descriptor["schema"].get("foreignKeys", [])
         unchecked = [k for k in keys if k["reference"].get("resource") in refused]
@@ -166,7 +194,7 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     unreadable = {p.file for p in staged.report.errors}
     checked = [s for s in catalog.sources if datasets is None or s.dataset in datasets]
     for source in checked:
-        if source.name in no_files:
+        if source.name in refused:
             continue
         if source.adapter:
             adapter(source.adapter).stage(catalog, source, db, staged)

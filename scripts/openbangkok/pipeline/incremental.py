@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openbangkok.model.build_record import SITE_KEY, STATE_TABLE
+from openbangkok.model.build_record import SITE_KEY, STATE_TABLE, file_key, folder_files
 from openbangkok.model.catalog import PACKAGE, Catalog, Dataset
 from openbangkok.model.site_metadata import METADATA_FILE
 from openbangkok.pipeline.processes import die_with_parent, process_context
@@ -71,16 +71,6 @@ class Previous:
         return digest
 
 
-def folder_files(folder: Path) -> list[Path]:
-    """The files of a folder and its sub-folders, hidden ones (and those of hidden folders, such as a
-    fetch in progress) left out, in order; a link leading out of the folder is not read (validation
-    refuses it)."""
-    inside = folder.resolve()
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-                  and (not p.is_symlink() or p.resolve().is_relative_to(inside)))
-
-
 def size_and_mtime(path: Path) -> tuple[int, int]:
     """(bytes, modification time in ns) of a file, or of a folder's files (their sum, the latest)."""
     stats = [p.stat() for p in folder_files(path)] if path.is_dir() else [path.stat()]
@@ -93,15 +83,6 @@ def site_fingerprint() -> str:
         if path.exists():
             digest.update(path.name.encode() + file_digest(path).encode())
     return digest.hexdigest()
-
-
-def file_key(dataset_name: str, folder: Path, path: Path) -> str:
-    """How build_files and the fingerprints name a file: dataset/path in its folder ('./' dropped;
-    a file outside the folder by its path as written)."""
-    try:
-        return f"{dataset_name}/{path.relative_to(folder).as_posix()}"
-    except ValueError:
-        return f"{dataset_name}/{path.as_posix()}"
 
 
 def dataset_fingerprint(dataset: Dataset, previous: Previous) -> str:

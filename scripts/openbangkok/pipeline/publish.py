@@ -5,7 +5,8 @@ Order of work in the new file: each source is published (its adapter's publish()
 staged rows), then each dataset's *.sql files run (derived tables, and indexes of their own), then
 the automatic indexes on foreign-key, facet and sort columns are made where no index starts with the
 column yet, then build_files, build_sql and build_columns (the build's account of itself,
-model.build_record), then ANALYZE. The file needs no rollback journal (journal_mode off,
+model.build_record) and build_changes (changes.py: what changed since the published file), then
+ANALYZE. The file needs no rollback journal (journal_mode off,
 synchronous off): the build renames it into place only when complete. Work an adapter left in the
 background (the complaints' search index) is completed last.
 """
@@ -26,9 +27,10 @@ from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, SITE_KEY,
 from openbangkok.model.catalog import Catalog, Source
 from openbangkok.model.site_metadata import facet_columns, site_metadata
 from openbangkok.model.sql_functions import register
+from openbangkok.pipeline.changes import record_changes
+from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
 from openbangkok.pipeline.incremental import Previous, file_key, size_and_mtime
 from openbangkok.pipeline.profile import leading_columns, profiled_tables, read_aggregates, record_profiles
-from openbangkok.pipeline.read import MAX_CELL_CHARACTERS
 from openbangkok.pipeline.stage import STAGING, Staged, copy_staged
 from openbangkok.thai.redact import redact
 
@@ -120,9 +122,10 @@ def index_columns(db: sqlite_utils.Database, table: str, columns) -> None:
 
 
 def publish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], previous: Previous,
-            current: dict[str, str], timings) -> dict[str, dict]:
+            current: dict[str, str], timings, previous_db: Path | None = None) -> dict[str, dict]:
     """Loads the rebuilt datasets into db_path (a copy of the published file, or a new one); `timings`
-    (build.Timings) is told each step as it ends."""
+    (build.Timings) is told each step as it ends; each table is compared with previous_db's (the
+    published file) in build_changes."""
     db = sqlite_utils.Database(db_path)
     register(db.conn)
     db.execute("pragma foreign_keys = off")
@@ -183,6 +186,8 @@ def publish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], 
         record_profiles(db, [t for names in created.values() for t in sorted(names)],
                         {table: future for table, future in read.items() if table not in written})
     timings.step("profiles")
+    record_changes(db, previous_db, {source.name: source.dataset for source in sources})
+    timings.step("what changed")
     state = [{"dataset": name, "fingerprint": current[name], "tables": json.dumps(sorted(created[name]))}
              for name in rebuilt]
     state.append({"dataset": SITE_KEY, "fingerprint": current[SITE_KEY], "tables": "[]"})

@@ -26,6 +26,7 @@ from pathlib import Path
 from openbangkok.model.catalog import Catalog, Source, display_path
 from openbangkok.model.problems import Problem, Refused, Report
 from openbangkok.pipeline import workbooks
+from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS, MAX_COLUMNS, check_header
 from openbangkok.pipeline.encoding import UTF8_BOM, decode
 from openbangkok.thai import conversions as thai
 from openbangkok.thai.redact import KINDS, Redactor, find_personal_data_in_code
@@ -38,12 +39,7 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xls"}
 NUMBER_TYPES = {"integer", "number", "year"}
 DATE_TYPES = {"date"}
 YEAR_MONTH_TYPES = {"yearmonth"}
-MAX_CELL_CHARACTERS = 100_000
-# Cells in one row: the widest table has 40 columns. An Excel artefact of 10,000 empty columns made
-# frictionless's validation quadratic (over 90 s and 2.9 GB): refused as the row is read.
-MAX_COLUMNS = 200
 MAX_FILE_BYTES = 100 << 20      # read whole, then checked in memory
-OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
 @dataclass
@@ -161,25 +157,6 @@ def check_bytes(raw: bytes) -> None:
                       "the file contains NUL bytes, so it is not a UTF-8 text CSV (UTF-16?): "
                       "save it as 'CSV UTF-8' in Excel",
                       "ไฟล์มีอักขระ NUL จึงไม่ใช่ไฟล์ CSV แบบ UTF-8 กรุณาบันทึกเป็น 'CSV UTF-8'")
-
-
-def check_header(header: list[str], schema: dict) -> None:
-    fields = schema.get("fields", [])
-    if len(header) == 1 and len(fields) > 1:
-        for separator, name in OTHER_SEPARATORS.items():
-            if separator in header[0]:
-                raise Refused(1, None, "format-error",
-                              f"the columns are separated by {name}, not commas: save the file as CSV (comma delimited)",
-                              "คอลัมน์ถูกคั่นด้วยเครื่องหมายอื่นที่ไม่ใช่จุลภาค กรุณาบันทึกเป็น CSV (คั่นด้วยจุลภาค)")
-    names = [f["name"] for f in fields]
-    missing = [name for name in names if name not in header]
-    if missing and header and header == [name for name in names if name in header]:
-        # the schema's columns in order, some left out: say which (columns are checked in the schema's
-        # order, so a column missing in the middle would make every later one look wrong)
-        raise Refused(1, missing[0], "missing-label",
-                      f"the header lacks the column(s) {', '.join(missing)}: add them, with a cell in every row "
-                      f"(the columns, in order: {', '.join(names)})",
-                      f"หัวตารางไม่มีคอลัมน์ {', '.join(missing)} กรุณาเพิ่มคอลัมน์นี้พร้อมข้อมูลทุกแถว")
 
 
 def field_kind(field: dict, keys: set[str]) -> str:

@@ -19,7 +19,7 @@ from datasette_cluster_map import location_columns_from_columns
 from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, STATE_TABLE
 from openbangkok.model.catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from openbangkok.model.site_metadata import DATABASE
-from openbangkok.opendata.dga import ServedTable
+from openbangkok.site import internals
 from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"
@@ -48,6 +48,15 @@ def base_url(datasette, request) -> str:
     """The site's absolute URL as the client reached it, without a trailing slash."""
     prefix = datasette.setting("base_url").rstrip("/")
     return f"{request.scheme}://{request.host}{prefix}"
+
+
+@dataclass
+class ServedTable:
+    """A table as the site serves it: its CSV columns, in order, with their SQLite types."""
+
+    name: str
+    columns: list[tuple[str, str]]
+    descriptions: dict[str, str]
 
 
 @dataclass
@@ -117,7 +126,7 @@ async def public_tables(datasette) -> list[PublicTable]:
     blanks = await _blanks(db)
     result = []
     for name in names:
-        meta = datasette.metadata(database=DATABASE, table=name, fallback=False) or {}
+        meta = internals.metadata(datasette, database=DATABASE, table=name, fallback=False) or {}
         response = await datasette.client.get(
             f"/{DATABASE}/{quote(name)}.json?_size=0&_nocount=1&_nofacet=1&_nosuggest=1")
         served = response.json().get("columns", []) if response.status_code == 200 else []
@@ -149,9 +158,9 @@ async def public_tables(datasette) -> list[PublicTable]:
             primary_keys=[] if name in views else (await db.primary_keys(name) or ["rowid"]),
             searchable=bool(meta.get("fts_table") or (name not in views and await db.fts_table(name))),
             dataset=sources[name].dataset if name in sources else created_by.get(name),
-            licence=meta.get("license") or datasette.metadata("license"),
-            licence_url=meta.get("license_url") or datasette.metadata("license_url"),
-            source=meta.get("source") or datasette.metadata("source"),
+            licence=meta.get("license") or internals.metadata(datasette, "license"),
+            licence_url=meta.get("license_url") or internals.metadata(datasette, "license_url"),
+            source=meta.get("source") or internals.metadata(datasette, "source"),
         ))
     cache["tables"] = result
     return result

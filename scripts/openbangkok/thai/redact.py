@@ -80,6 +80,8 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?@\s?[A-Za-z0-9][A-Za-z0-
 # characters an e-mail may be disguised with: read as their ASCII forms (fold()) before EMAIL_RE
 DISGUISED = re.compile(rf"[\uff01-\uff5e\ufe6b{INVISIBLE}]")
 
+# what may follow a date's four digits that makes them a time, an amount or a count, not a phone's end
+UNIT_AFTER = re.compile(r"\s*(?:น\.|นาฬิกา|โมง|บาท|บ\.|ราย|คน|ครั้ง|ชม|ชั่วโมง|นาที|ปี|[.:,%]\d|hrs?\b|h\b|baht|THB)", re.I)
 DAY_OR_MONTH = {str(n) for n in range(1, 32)} | {f"{n:02d}" for n in range(1, 32)}
 # An 11-digit case number of the Prime Minister's Office after นร; a government letter's number after the
 # two letters of its agency's code (ที่ กท 0303/12345: the office's 4 digits, a slash, the letter's number)
@@ -163,9 +165,18 @@ class Run:
         for k in range(len(groups) - 2):
             if separators[k] == separators[k + 1] and separators[k] in ("/", "-", ".") and \
                     groups[k] in DAY_OR_MONTH and groups[k + 1] in DAY_OR_MONTH and int(groups[k + 1]) <= 12 and \
-                    len(groups[k + 2]) in (2, 4) and separators[k + 2].startswith(" "):
+                    len(groups[k + 2]) in (2, 4) and separators[k + 2].startswith(" ") and not self.phone_after(k):
                 found |= {k, k + 1, k + 2}
         return found
+
+    def phone_after(self, k: int) -> bool:
+        """08/12/34 5678: a mobile number written as a date and four digits, the run's last group with
+        no unit after it (09/12/66 1200 บาท is a date and a price)."""
+        last = len(self.digits) - 1
+        if last != k + 3 or len(self.digits[k + 2]) != 2 or len(self.digits[last]) != 4 or self.separators[k + 2] != " ":
+            return False
+        after = self.text[self.spans[last][1]:self.spans[last][1] + 12]
+        return national_phone("".join(self.digits[k:]), False) is not None and not UNIT_AFTER.match(after)
 
     def kind(self, i: int, j: int, digits: str) -> str | None:
         """What groups i..j (their digits: `digits`) are: "phone", "national_id" or None."""

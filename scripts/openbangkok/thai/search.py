@@ -24,7 +24,7 @@ other scripts are lower-cased and every other character is a space. That is unic
 for the text the complaints hold, not for every character: a combining mark inside a Latin word
 separates it here (unicode61 keeps some in the word), and Python's lower-casing and Unicode tables
 are not SQLite's. Text and queries are folded alike, so none of these makes a search miss.
-Datasette's `?_search=` goes through escape_fts(); plugins/thai_search.py replaces that SQL
+Datasette's `?_search=` goes through escape_fts(); openbangkok/hooks/thai_search.py replaces that SQL
 function on the site with search_escape(), which equals Datasette's own for text with no Thai and
 nothing but ASCII in it (other text composed, folded and its Thai digits read as 0-9, as the index
 text is).

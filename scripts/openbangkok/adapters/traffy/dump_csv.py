@@ -41,7 +41,7 @@ from openbangkok.adapters.traffy.staging import (
 )
 from openbangkok.model.catalog import Catalog, Source, display_path
 from openbangkok.model.problems import Problem, Refused
-from openbangkok.pipeline import csv_pieces, read
+from openbangkok.pipeline import csv_pieces, csv_rules
 from openbangkok.pipeline.encoding import mixed_encoding, scan
 from openbangkok.pipeline.freed_memory import keep_freed_memory
 from openbangkok.pipeline.processes import checkpoint, die_with_parent, process_context
@@ -87,10 +87,10 @@ class DumpRows:
             elif len(cells) != width:
                 yield cells, line, (f"unparseable row: {len(cells)} cells where the header has {width}",
                                     f"อ่านแถวไม่ได้: มี {len(cells)} ช่อง แต่หัวตารางมี {width} ช่อง", None)
-            elif max(map(len, cells)) > read.MAX_CELL_CHARACTERS:
+            elif max(map(len, cells)) > csv_rules.MAX_CELL_CHARACTERS:
                 longest = max(range(width), key=lambda k: len(cells[k]))
                 yield cells, line, (f"a cell ({self.header[longest]}) holds {len(cells[longest]):,} characters; "
-                                    f"at most {read.MAX_CELL_CHARACTERS:,}",
+                                    f"at most {csv_rules.MAX_CELL_CHARACTERS:,}",
                                     f"ช่อง {self.header[longest]} ยาวเกินกว่าที่รับได้", None)
             else:
                 yield cells, line, None
@@ -217,15 +217,15 @@ def read_header(display: str, source: Source, encoding: str, staged: Staged) -> 
         staged.report.add(Problem(display, None, None, "source-error", "the file is empty", "ไฟล์ว่างเปล่า"))
         return None
     header = [h.strip().lstrip("\ufeff") for h in header]
-    if len(header) > read.MAX_COLUMNS:   # 10,000 columns: as many warnings, and a build_files row of megabytes
+    if len(header) > csv_rules.MAX_COLUMNS:   # 10,000 columns: as many warnings, and a build_files row of megabytes
         staged.report.add(Problem(
             display, 1, None, "format-error",
-            f"the header has {len(header):,} columns; at most {read.MAX_COLUMNS} are read: delete the empty "
+            f"the header has {len(header):,} columns; at most {csv_rules.MAX_COLUMNS} are read: delete the empty "
             f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
-            f"หัวตารางมี {len(header):,} คอลัมน์ เกิน {read.MAX_COLUMNS} คอลัมน์ กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน"))
+            f"หัวตารางมี {len(header):,} คอลัมน์ เกิน {csv_rules.MAX_COLUMNS} คอลัมน์ กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน"))
         return None
     try:  # a file saved with semicolons or tabs, as plain files are told
-        read.check_header(header, {"fields": [{"name": column} for column in COLUMNS]})
+        csv_rules.check_header(header, {"fields": [{"name": column} for column in COLUMNS]})
     except Refused as refused:
         staged.report.add(Problem(display, *refused.details))
         return None

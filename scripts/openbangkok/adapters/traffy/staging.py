@@ -27,7 +27,7 @@ import sqlite_utils
 from openbangkok.adapters.traffy.normalise import PUBLISHED, Normaliser, Tally, refusal
 from openbangkok.adapters.traffy.report import REJECTED, Totals
 from openbangkok.model.catalog import Source
-from openbangkok.pipeline.read import MAX_CELL_CHARACTERS
+from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
 from openbangkok.pipeline.stage import ROW_COLUMN, STAGING, Staged, create_table
 from openbangkok.thai.redact import Redactor, may_hold_personal_data
 from openbangkok.thai.search import TOKENIZE
@@ -94,7 +94,7 @@ def piece_database(rows: list[tuple]) -> bytes:
 
 
 def clipped(raw: str) -> str:
-    """A rejected record as its file has it, cut at read.MAX_CELL_CHARACTERS (an Excel artefact of
+    """A rejected record as its file has it, cut at csv_rules.MAX_CELL_CHARACTERS (an Excel artefact of
     10,000 empty cells, or a pasted file, is no cell for the site to serve)."""
     return raw if len(raw) <= MAX_CELL_CHARACTERS else raw[:MAX_CELL_CHARACTERS] + "…"
 

@@ -10,5 +10,5 @@ datastore_search) works on this site with only the base URL changed.
     datastore_sql.py     datastore_search_sql: one read-only SELECT under the site's limits
     actions.py           the routes: read actions, 403 for writes, 400 for unknown names
 
-plugins/ckan_api.py registers the routes; plugins/read_only.py lets POST reach them and nothing else.
+openbangkok/hooks/ckan_api.py registers the routes; openbangkok/hooks/read_only.py lets POST reach them and nothing else.
 """

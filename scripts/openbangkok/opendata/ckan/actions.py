@@ -3,7 +3,7 @@
 A read action answers GET and POST; any action CKAN defines as a write (package_create,
 datastore_upsert, ...) answers 403 Authorization Error, so ckanapi raises NotAuthorized; a name
 CKAN would not know answers 400 `Bad request - Action name not known: <name>` in the envelope.
-POST is let through the site's read-only guard (plugins/read_only.py) for these paths only.
+POST is let through the site's read-only guard (openbangkok/hooks/read_only.py) for these paths only.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from openbangkok.opendata.dga import (
     language_parts,
     plain_text,
 )
+from openbangkok.site import internals
 from openbangkok.site.tables import downloads
 
 CKAN_VERSION = "2.10.0"   # the version whose Action API this one answers as
@@ -48,7 +49,7 @@ class Call:
 
     @property
     def site(self) -> dict:
-        return self.datasette.metadata() or {}
+        return internals.metadata(self.datasette) or {}
 
 
 # --- shapes ----------------------------------------------------------------------------------

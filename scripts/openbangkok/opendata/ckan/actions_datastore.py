@@ -36,6 +36,7 @@ from openbangkok.opendata.ckan.envelope import (
     as_list,
 )
 from openbangkok.opendata.ckan.published import Resource
+from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 from openbangkok.site.serving.rewrites import WALK_FRACTION, info_for
 from openbangkok.thai.search import search_escape
@@ -86,7 +87,7 @@ async def search_index(call: Call, table: str) -> tuple[str | None, list[str], s
     cache = site_info.cache(call.datasette).setdefault(FTS_KEY, {})
     if table not in cache:
         db = call.datasette.get_database(DATABASE)
-        meta = call.datasette.table_metadata(DATABASE, table) or {}
+        meta = internals.table_metadata(call.datasette, DATABASE, table) or {}
         fts = meta.get("fts_table") or await db.fts_table(table)
         cache[table] = (fts, await db.table_columns(fts) if fts else [], meta.get("fts_pk") or "rowid")
     return cache[table]
@@ -120,7 +121,7 @@ async def text_search(call: Call, resource: Resource, q, names: list[str], found
         if column is not None and column not in names:
             raise ValidationError({"q": [f'field "{column}" not in table / ไม่มีคอลัมน์ {column}']})
         if not any(c.isalnum() for c in str(text)):
-            continue   # no letter or digit is no search, as on the site's pages (plugins/thai_search.py)
+            continue   # no letter or digit is no search, as on the site's pages (openbangkok/hooks/thai_search.py)
         key = f"q{i}"
         if fts and (column is None or column in fts_columns):
             args[key] = str(text) if column is None else f"{{{column}}} : ({search_escape(str(text))})"

@@ -109,6 +109,9 @@ class _Sink:
         return data
 
 
+ByteSink = _Sink   # the dataset zip (dataset_zip.py) streams its entries the same way
+
+
 class XlsxStream:
     """A workbook of a data sheet and an About sheet. write() rows, finish() the About notes, and
     take() the bytes produced so far after each (write and finish may run in a worker thread)."""

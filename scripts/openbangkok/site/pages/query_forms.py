@@ -2,7 +2,7 @@
 Thai digits and Thai month names understood, and a value that cannot be read refused in words.
 
 A canned query in metadata lists the kind of its parameters (`param_kinds: {month: yearmonth}`);
-plugins/query_params.py rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
+openbangkok/hooks/query_params.py rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
 Datasette runs the query, and answers 400 for a value that is none of its kind. Without this, a
 Buddhist-era month or a mistyped number gave a plausible answer of zero rows, or distances
 measured from latitude 0.
@@ -15,9 +15,9 @@ import math
 from openbangkok.thai import conversions as thai
 
 EXAMPLES = {"yearmonth": "2567-01 / 2024-01 / ม.ค. 2567", "date": "2567-12-31 / 2024-12-31 / 31 ธ.ค. 2567",
-            "number": "13.7563", "year_be": "2566"}
-WORDS = {"yearmonth": ("เดือน", "a month"), "date": ("วันที่", "a date"),
-         "number": ("ตัวเลข", "a number"), "year_be": ("ปี พ.ศ.", "a year")}
+            "number": "13.7563", "integer": "30 / ๓๐", "year_be": "2566"}
+WORDS = {"yearmonth": ("เดือน", "a month"), "date": ("วันที่", "a date"), "number": ("ตัวเลข", "a number"),
+         "integer": ("จำนวนเต็ม", "a whole number"), "year_be": ("ปี พ.ศ.", "a year")}
 
 
 def _year_month(text: str) -> str | None:
@@ -38,6 +38,12 @@ def _number(text: str) -> str | None:
     return repr(value) if math.isfinite(value) else None
 
 
+def _integer(text: str) -> str | None:
+    """A whole number stays one in the form it is shown again in (3, not 3.0); 3.0 is read as 3."""
+    value = _number(text)
+    return str(int(float(value))) if value is not None and float(value).is_integer() else None
+
+
 def _year_be(text: str) -> str | None:
     digits = thai.arabic_digits(text).removeprefix("พ.ศ.").strip()
     if not digits.isdigit():
@@ -47,7 +53,7 @@ def _year_be(text: str) -> str | None:
     return str(year) if 2400 <= year <= 2700 else None
 
 
-READERS = {"yearmonth": _year_month, "date": _date, "number": _number, "year_be": _year_be}
+READERS = {"yearmonth": _year_month, "date": _date, "number": _number, "integer": _integer, "year_be": _year_be}
 
 
 def read(name: str, kind: str, text: str) -> str:

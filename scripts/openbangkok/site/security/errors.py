@@ -1,4 +1,4 @@
-"""Error answers that cost nothing (plugins/bad_requests.py): every exception a request raises is
+"""Error answers that cost nothing (openbangkok/hooks/bad_requests.py): every exception a request raises is
 answered by answer() instead of Datasette's own handler, which prints a traceback with the local
 variables of every frame through `rich` on the event loop (80 requests to missing pages held an
 ordinary request 57.7 s; with rich 15 the answers themselves became HTTP 500).
@@ -24,8 +24,9 @@ import traceback
 
 from datasette.utils import add_cors_headers
 from datasette.utils.asgi import Base400, Response
-from datasette.views.base import DatasetteError
 from markupsafe import Markup
+
+from openbangkok.site import internals
 
 LOGGER = logging.getLogger("openbangkok.site.security.errors")
 QUEUE_SIZE = 10_000
@@ -95,7 +96,7 @@ def classify(request, exception: BaseException) -> tuple[int, str | Markup, str 
         return exception.status, str(exception.args[0]) if exception.args else NOT_FOUND, None
     sql = sql_cause(exception)
     client_sql = sql is not None and not any(words in str(sql).lower() for words in SERVER_SIDE_SQL)
-    if isinstance(exception, DatasetteError):   # Datasette's own words; its 500s are also for a parameter it
+    if isinstance(exception, internals.DatasetteError):   # Datasette's own words; its 500s are also for a parameter it
         # could not use ("Invalid _through - could not find corresponding foreign key")
         status = exception.status if exception.status < 500 or not (client_sql or request.query_string) else 400
         message = Markup(exception.message) if exception.message_is_html else exception.message
@@ -121,7 +122,7 @@ async def render(datasette, request, status: int, message, title: str | None = N
     if request.path.split("?")[0].endswith(".json"):
         return Response.json(info, status=status, headers=headers)
     template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-    html = await template.render_async(dict(info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(),
+    html = await template.render_async(dict(info, urls=datasette.urls, app_css_hash=internals.app_css_hash(datasette),
                                             menu_links=list))
     return Response.html(html, status=status, headers=headers)
 

@@ -1,4 +1,4 @@
-"""How large an address the site reads, and which names of columns it takes (plugins/bad_requests.py
+"""How large an address the site reads, and which names of columns it takes (openbangkok/hooks/bad_requests.py
 refuses the rest before Datasette does any work): 3,000 `_where=1` froze the site for 23.5 s and 300
 `_facet=comment` took 39 s.
 
@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 
 from datasette.utils import tilde_decode
 
+from openbangkok.site.internals import filter_operators
 from openbangkok.site.memo import Memo
 
 QUERY_BYTES = 8192                  # the query string, as sent (percent-encoded)
@@ -49,11 +50,21 @@ def refusal(scope: dict) -> tuple[int, str, str] | None:
         if counts[name] > FEW.get(name, REPEATS):
             return (400, (f"พารามิเตอร์ {name} ซ้ำมากเกินไป / The parameter {name} is repeated too often: "
                           f"at most {FEW.get(name, REPEATS)} times in one address."), None)
-        if name.startswith("_search") and name != "_searchmode" and len(value) > SEARCH_CHARACTERS:
-            return (400, f"คำค้นยาวเกินไป / The search is too long: at most {SEARCH_CHARACTERS} characters.", None)
+        if name.startswith("_search") and name != "_searchmode":
+            if len(value) > SEARCH_CHARACTERS:
+                return (400, f"คำค้นยาวเกินไป / The search is too long: at most {SEARCH_CHARACTERS} characters.", None)
+            if value.strip() and not any(c.isalnum() for c in value):
+                return 400, no_word_message(value), None
     return None
 
 
+def no_word_message(typed: str) -> str:
+    """A search of punctuation only (a lone quote, `*`) found every row as if there were no search."""
+    return (f"คำค้น {typed!r} ไม่มีตัวอักษรหรือตัวเลข / The search {typed!r} holds no letter or digit, so it "
+            "cannot match anything: type a word or a number (a blank search box shows every row).")
+
+
+OPERATORS = filter_operators()   # Datasette's own list
 NAMING_COLUMNS = ("_facet", "_facet_array", "_facet_date", "_sort", "_sort_desc", "_col", "_nocol")
 FORMATS = (".json", ".csv", ".xlsx", ".geojson")
 TABLES_KEPT = 256
@@ -64,16 +75,38 @@ def sort_message(column: str) -> str:
             "_sort and _sort_desc take the name of one of the table's columns.")
 
 
-async def _columns(datasette, database: str, table: str) -> frozenset | None:
-    """The columns of a table or view of an immutable database (remembered: they cannot change), or None."""
+async def _columns(datasette, database: str, table: str) -> tuple[frozenset, tuple] | None:
+    """The columns and primary keys of a table or view of an immutable database (remembered: they
+    cannot change), or None for anything else."""
     memo = datasette.__dict__.setdefault("_openbangkok_columns", Memo(TABLES_KEPT))
     if (database, table) not in memo:
         db = datasette.databases.get(database)
         known = None
-        if db is not None and not db.is_mutable and (await db.table_exists(table) or table in await db.view_names()):
-            known = frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"}
+        if db is not None and not db.is_mutable:
+            if await db.table_exists(table):
+                known = (frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"},
+                         tuple(await db.primary_keys(table)))
+            elif table in await db.view_names():
+                known = frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"}, ()
         memo[(database, table)] = known
     return memo[(database, table)]
+
+
+def shape_object_refusal(parts: list[str], pairs: list[tuple[str, str]], keyed: bool) -> tuple[int, str, None] | None:
+    """Datasette answers ?_shape=object on a view, a query or a table without a primary key with
+    200 and {"ok": false}: a client reading the status took it for data."""
+    if ("_shape", "object") not in pairs or keyed or not parts[-1].endswith(".json"):
+        return None
+    return 400, ("_shape=object ใช้ได้เฉพาะตารางที่มีคีย์หลัก / _shape=object keys the rows by their primary key, "
+                 "and this table, view or query has none: use _shape=objects or _shape=array."), None
+
+
+def unknown_operator(name: str) -> tuple[int, str, None] | None:
+    operator = name.rsplit("__", 1)[1]
+    if operator in OPERATORS:
+        return None
+    return 400, (f"ไม่รู้จักตัวกรอง {operator} / Unknown filter {operator!r} in {name}: use one of "
+                 f"{', '.join(OPERATORS)} (e.g. district_code__exact=1006)."), None
 
 
 async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None:
@@ -81,15 +114,21 @@ async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None
     is no JSON object; None for any other address."""
     parts = scope.get("path", "").strip("/").split("/")
     query = scope.get("query_string", b"")
-    if len(parts) != 2 or not query:
+    if len(parts) > 2 or not query:
         return None
-    table = parts[1]
+    pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+    table = parts[-1]
     for extension in FORMATS:
         table = table.removesuffix(extension)
-    columns = await _columns(datasette, tilde_decode(parts[0]), tilde_decode(table))
-    if columns is None:
+    database = tilde_decode(parts[0].removesuffix(".json"))
+    if database not in datasette.databases:
         return None
-    for name, value in parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True):
+    known = await _columns(datasette, database, tilde_decode(table)) if len(parts) == 2 else None
+    shape = shape_object_refusal(parts, pairs, keyed=bool(known and known[1]))
+    if shape or known is None:
+        return shape
+    columns = known[0]
+    for name, value in pairs:
         if name == "_through":
             try:
                 through = json.loads(value)
@@ -107,4 +146,41 @@ async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None
                 return 400, sort_message(column), None
             return 400, (f"ไม่มีคอลัมน์ {column} / There is no column {column!r} in {tilde_decode(table)} ({name}): "
                          f"name one of the table's columns"), None
+        if not name.startswith("_") and "__" in name and (operator := unknown_operator(name)):
+            return operator
     return None
+
+
+STREAMS = 4                 # whole-view exports at a time in one process (see streams())
+RETRY_AFTER_SECONDS = 30
+BUSY_STREAMS = ("ขณะนี้มีการดาวน์โหลดข้อมูลทั้งตารางหลายรายการ โปรดลองใหม่ในอีกครู่ / Several complete downloads "
+                f"(?_stream=on) are being sent right now: please try again in {RETRY_AFTER_SECONDS} seconds "
+                "(Retry-After), or download the whole database (/openbangkok.db).")
+
+
+class Slots:
+    """At most `size` long answers of one kind at a time in this process (one event loop: a count)."""
+
+    def __init__(self, size: int):
+        self.size, self.busy = size, 0
+
+    def take(self) -> bool:
+        if self.busy >= self.size:
+            return False
+        self.busy += 1
+        return True
+
+    def give(self) -> None:
+        self.busy -= 1
+
+
+def streams(datasette) -> Slots:
+    """A `?_stream=on` export (CSV, GeoJSON, NDJSON) reads page after page on the SQL threads until the
+    whole view is sent: fifty at once would hold every thread, and the site would stop for everyone."""
+    return datasette.__dict__.setdefault("_openbangkok_streams", Slots(STREAMS))
+
+
+def is_stream(scope: dict) -> bool:
+    query = scope.get("query_string", b"")
+    return b"_stream=" in query and any(
+        name == "_stream" and value for name, value in parse_qsl(query.decode("utf-8", "replace")))

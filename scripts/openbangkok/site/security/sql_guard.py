@@ -1,6 +1,6 @@
 """What SQL the public site runs, and how large one answer may be (SECURITY.md).
 
-Every connection the site opens is guarded (guard(), from plugins/sql_guard.py's prepare_connection):
+Every connection the site opens is guarded (guard(), from openbangkok/hooks/sql_guard.py's prepare_connection):
 
 - SQLite's own limits (LIMITS, Connection.setlimit): no value over VALUE_BYTES, no ATTACH, short
   LIKE patterns, shallow expressions; a value that would be larger is an error, not an allocation;

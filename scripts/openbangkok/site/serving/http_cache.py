@@ -1,5 +1,5 @@
 """HTTP made for a CDN and replicas: validators, cache lifetimes and compression, in one ASGI layer
-(plugins/http_cache.py puts it outermost).
+(plugins/openbangkok.py puts it outside every wrapper but the security headers).
 
 The database is immutable and the code that renders it changes only with a deploy, so an answer
 to a GET is fixed by the build, the code and the request: its ETag is computed from those, never
@@ -48,6 +48,7 @@ from datasette.database import QueryInterrupted
 
 from openbangkok.model.catalog import DEFAULT_DATASETS, PACKAGE
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site import internals
 
 HTML_TTL = 60                 # seconds: pages change look with a deploy; data only with a build
 SHORT_TTL = 60                # redirects and 4xx: a CDN absorbs repeats, a fix shows within a minute
@@ -91,7 +92,7 @@ def code_digest(datasette, folders: list[Path]) -> str:
         for path in sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES
                            and "__pycache__" not in p.parts):
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    digest.update(json.dumps([datasette.metadata(), datasette.settings_dict()], sort_keys=True,
+    digest.update(json.dumps([internals.metadata(datasette), datasette.settings_dict()], sort_keys=True,
                              default=str).encode())
     plugins = {(ep.dist.name, ep.dist.version) for ep in dist_metadata.entry_points(group="datasette") if ep.dist}
     for name, version in sorted(plugins | {("datasette", dist_metadata.version("datasette"))}):

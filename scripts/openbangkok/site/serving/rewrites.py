@@ -1,6 +1,6 @@
 """Datasette's SQL answered by faster SQL with exactly the same result, on an immutable database.
 
-Installed on each immutable database at startup by find_precomputed() (plugins/serving.py):
+Installed on each immutable database at startup by find_precomputed() (openbangkok/hooks/serving.py):
 rewrite() answers Datasette's SQL for a search's count and first page, and for the count of
 filters on the precomputed columns (equalities, and `?types__arraycontains=` on an array column);
 precomputed_facets() answers the facets of a search or of filters. Measured on a 1,000,000-row
@@ -8,7 +8,7 @@ complaints table (benchmarks/serve.py, benchmarks/README.md):
 
 - a search's count from the FTS index alone (every FTS rowid is a row: checked at startup);
 - a search's page along the sort's index (Walk), stopping after a page of matches;
-- facets from datasets/complaints/serving_precomputed.sql: a page filtered on one value of one
+- facets from datasets/complaints/serving_precomputed.sql (precomputed_facets.py): a page filtered on one value of one
   column, or on one item of an array column, reads that value's facets (by_value_facets); other
   filters on the combination columns and searches sum the precomputed (district, state, types)
   combinations (combination_facets); all of a page's facets in one query, shared by its facet
@@ -22,15 +22,14 @@ compares every answer with Datasette's.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from datasette.database import QueryInterrupted, Results
+from datasette.database import QueryInterrupted
 from datasette.utils import escape_sqlite
 
+from openbangkok.site.internals import COUNT_SQL, FILTER_PART, PAGE_SQL, SEARCH_WHERE, table_metadata
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
 
@@ -42,41 +41,13 @@ BY_VALUE_SUFFIX = "_facet_by_value"
 # read. Rarer words: the matches are fetched by rowid and sorted, as Datasette's SQL does.
 WALK_FRACTION = 200
 WALK_TIME_LIMIT_MS = 40
-SEARCH_PARTS = 2          # rowid ranges a search's facets are counted in at once (one per core)
 WALKS_KEPT = 256
-
-
-def array_facet_sql(column: str, sql: str, limit: int, filtered: bool = True, weight: str = "count(*)") -> str:
-    """Values of the JSON-array `column` over the rows of `sql`, each row counted once per value.
-
-    For a filter, `+column` keeps SQLite from grouping in the order of an index on the column: it
-    did so rather than use the filter's index, reading the whole table (1.3 s instead of 50 ms for
-    the state filter of a million complaints). For the whole table that order is the fast way.
-    `weight`: what one row of `sql` counts for (`sum(n)` over precomputed counts).
-    """
-    col = escape_sqlite(column)
-    group = f"+{col}" if filtered else col
-    return f"""select j.value as value, sum(g.n) as count
-from (select {col} as array, {weight} as n from ({sql}) where {group} is not null group by {group}) g
-join json_each(g.array) j
-where not exists (select 1 from json_each(g.array) k where k.value = j.value and k.id < j.id)
-group by j.value order by count desc, value limit {limit}"""
-
-
-# Datasette's where clause of a search: the page's filters first, then the search (filters_from_request)
-SEARCH_WHERE = re.compile(
-    r"where (?:(?P<filters>.+) and )?(?P<clause>rowid in \(select rowid from (?P<fts>\S+) where (?P<lhs>\S+) "
-    r"match (?P<match>escape_fts\(:\w+\)|:\w+)\)) $", re.S)
-COUNT_SQL = re.compile(r"select count\(\*\) from (?P<table>\S+) (?P<where>where .*)?$", re.S)
-PAGE_SQL = re.compile(r"select (?P<columns>.+?) from (?P<table>\S+) (?P<where>where .+ )"
-                      r"order by (?P<order>\S+)(?P<direction> desc)? limit \d+$", re.S)
 INDEX_IN_PLAN = re.compile(r"USING (?:COVERING )?INDEX (?P<index>\S+)(?: \((?P<bound>[^)]*)\))?")
-COLUMN_FACET_SQL = re.compile(r"\s*select (?P<column>\S+) as value, count\(\*\) as count from \(\s*(?P<sql>.*?)\s*\)\s*"
-                              r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value "
-                              r"limit (?P<limit>\d+)\s*$", re.S)
 
 
 @dataclass
+
+
 class Precomputed:
     """What the site knows of one table of an immutable database, found once at startup."""
     table: str
@@ -115,7 +86,7 @@ async def find_precomputed(datasette) -> None:
         tables = set(await db.table_names())
         for table in tables:
             counts, combos = table + COUNTS_SUFFIX, table + ROWS_SUFFIX
-            meta = datasette.table_metadata(name, table)
+            meta = table_metadata(datasette, name, table)
             fts = meta.get("fts_table") or await db.fts_table(table)
             if meta.get("fts_pk", "rowid") != "rowid":
                 fts = None
@@ -216,38 +187,6 @@ async def find_by_value(db, info: Precomputed, by_value: str) -> None:
         or (kind == "array" and c in info.array_columns))
     info.by_value_facets = frozenset(tuple(r) for r in (await db.execute(
         f"select distinct facet_kind, facet_column from {escape_sqlite(by_value)}")).rows)
-
-
-def by_value_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, list[dict]] | None:
-    """(SQL, its parameters) of the `wanted` facets of a page filtered on exactly one value of one
-    column, read from the precomputed facets of that value; None when they are not all there."""
-    filters = datasette_filters(where)
-    if not filters or len(filters) != 1 or not info.by_value or not set(wanted) <= info.by_value_facets:
-        return None
-    m = filters[0]
-    kind = "array" if m["item"] else "column" if m["op"] == "=" else None
-    if (kind, filter_column(m)) not in info.by_value_filters:
-        return None
-    table = escape_sqlite(info.by_value)
-    extra = {"openbangkok_filter_column": filter_column(m), "openbangkok_filter_kind": kind}
-    selects = []
-    for number, (kind, facet_column) in enumerate(wanted):
-        extra[f"openbangkok_kind_{number}"], extra[f"openbangkok_facet_{number}"] = kind, facet_column
-        selects.append(f"select {number} as facet, value, n as count from {table} "
-                       f"where filter_column = :openbangkok_filter_column and filter_kind = :openbangkok_filter_kind "
-                       f"and filter_value = :{filter_param(m)} "
-                       f"and facet_kind = :openbangkok_kind_{number} and facet_column = :openbangkok_facet_{number}")
-    return "\nunion all\n".join(selects), [extra]
-
-
-# One of Datasette's filters (?col=, __not, __gt, __like, __in, __notin, __isnull, ...) as its table
-# view writes it, the column quoted or not; parts joined by " and ". `?col__arraycontains=` is
-# written `:p0 in (select value from json_each("table"."col"))` (groups item, array_column).
-IDENTIFIER = r'"[^"]+"|\[[^\]]+\]|\w+'
-FILTER_PART = re.compile(rf'(?P<column>{IDENTIFIER}) '
-                         r'(?:(?P<op>=|!=|<|<=|>|>=|like|not like|glob) :(?P<param>p\d+)|is null|is not null'
-                         r'|(?:not )?in \(:p\d+(?:, :p\d+)*\))'
-                         rf'|:(?P<item>p\d+) in \(select value from json_each\((?:{IDENTIFIER})\.(?P<array_column>{IDENTIFIER})\)\)')
 
 
 def unquoted(column: str) -> str:
@@ -369,6 +308,8 @@ async def walks_in_key_order(execute, sql: str, params, table: str, order: str, 
 
 
 @dataclass
+
+
 class Walk:
     """A search page read along the sort's index: `exists` asks the search index about each row in turn
     (about 2 ms for a page of a common word), `listed` checks each row against the list of all
@@ -376,129 +317,3 @@ class Walk:
     come; `exists` is tried under WALK_TIME_LIMIT_MS first."""
     exists: str
     listed: str
-
-
-async def precomputed_facets(facet, wanted: tuple) -> dict | None:
-    """All facets `wanted` ((kind, column), kind "column" or "array") of a facet's rows, from the
-    precomputed tables, computed once per request for the page's facet classes; None when they
-    cannot answer. Same values, counts, order and limit as Datasette's facet SQL.
-
-    A page filtered on one value of one column reads that value's facets (by_value_facets); other
-    filters on the combination columns, and searches, sum the combinations (combination_facets).
-    A search counts its matches per combination in SEARCH_PARTS ranges of rowids at once (SQL
-    threads on more than one core), each range giving every value's count; the counts are added up,
-    ordered as SQLite orders them (count desc, value) and cut at the facet size + 1."""
-    info = precomputed(facet.ds).get((facet.database, facet.table))
-    if info is None or not info.counts or not lever_on("precomputed_facets"):
-        return None
-    source = f" from {escape_sqlite(facet.table)} "
-    if source not in facet.sql or any(column not in info.columns for _, column in wanted):
-        return None
-    where = facet.sql[facet.sql.index(source) + len(source):]
-    params = dict(facet.params or {})
-    found = by_value_facets(info, where, wanted) or combination_facets(info, where, wanted)
-    if found is None:
-        return None
-    sql, extra = found
-    parts = [{**params, **part} for part in extra]
-    limit = facet.get_facet_size() + 1
-    key = (sql, tuple(sorted(params.items())), limit, wanted)
-    shared = facet.request.scope.setdefault("openbangkok_facets", {})
-    if key not in shared:
-        shared[key] = asyncio.ensure_future(_facet_parts(facet, sql, parts, wanted, limit))
-    return await asyncio.shield(shared[key])
-
-
-def combination_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, list[dict]] | None:
-    """(SQL, the extra parameters of each of its runs) of the `wanted` facets of a search or of
-    filters on the combination columns, summed over the precomputed combinations; None otherwise.
-    A search runs once per range of rowids (SEARCH_PARTS)."""
-    counts = escape_sqlite(info.counts)
-    search = search_clause(info, where)
-    if search:
-        fts = search["fts"]
-        columns = ", ".join(f"c.{escape_sqlite(c)}" for c in info.columns)
-        source_sql = (f"select c.combo, {columns}, g.n as n from (select r.combo, count(*) as n {search_matches(info, search)} "
-                      f"and {fts}.rowid >= :openbangkok_from and {fts}.rowid < :openbangkok_to group by r.combo) g "
-                      f"join {counts} c on c.combo = g.combo")
-        step = (info.last_rowid + 1 - info.first_rowid) // SEARCH_PARTS + 1
-        parts = [{"openbangkok_from": info.first_rowid + i * step,
-                  "openbangkok_to": info.first_rowid + (i + 1) * step if i < SEARCH_PARTS - 1 else info.last_rowid + 1}
-                 for i in range(SEARCH_PARTS)]
-    elif combination_filters(info, where):
-        source_sql = f"select * from {counts} {counts_where(info, where)}"
-        parts = [{}]
-    else:
-        return None
-    selects = []
-    for number, (kind, column) in enumerate(wanted):
-        col = escape_sqlite(column)
-        if kind == "array" and column in info.array_columns:
-            inner = (f"select v.value as value, sum(g.n) as count from g cross join {escape_sqlite(info.values)} v "
-                     f"on v.column_name = :openbangkok_column_{number} and v.combo = g.combo group by v.value")
-            parts = [{**part, f"openbangkok_column_{number}": column} for part in parts]
-        elif kind == "array":
-            inner = array_facet_sql(column, "select * from g", -1, True, weight="sum(n)")
-        else:
-            inner = f"select {col} as value, sum(n) as count from g where {col} is not null group by {col}"
-        selects.append(f"select {number} as facet, value, count from ({inner})")
-    return f"with g as materialized ({source_sql})\n" + "\nunion all\n".join(selects), parts
-
-
-async def _facet_parts(facet, sql: str, parts: list[dict], wanted: tuple, limit: int) -> dict | None:
-    try:
-        answers = await asyncio.gather(*(facet.ds.execute(
-            facet.database, sql, params, truncate=False, custom_time_limit=facet.ds.setting("facet_time_limit_ms"))
-            for params in parts))
-    except sqlite3.OperationalError:
-        return None
-    sums: list[dict] = [defaultdict(int) for _ in wanted]
-    for answer in answers:
-        for row in answer.rows:
-            sums[row["facet"]][row["value"]] += row["count"]
-    return {item: [{"value": value, "count": n}
-                   for value, n in sorted(sums[i].items(), key=lambda kv: (-kv[1], sqlite_order(kv[0])))[:limit]]
-            for i, item in enumerate(wanted)}
-
-
-def sqlite_order(value):
-    """Sort key of a value as SQLite orders values of a column (numbers, then text, then blobs)."""
-    return (0 if isinstance(value, (int, float)) else 1 if isinstance(value, str) else 2, value)
-
-
-def wanted_facets(facet) -> tuple:
-    """(kind, column) of every column and array facet of the request and of the table's metadata."""
-    wanted = []
-    for item in facet.metadata.get("facets", []):
-        if isinstance(item, str):
-            wanted.append(("column", item))
-        elif isinstance(item, dict):
-            kind, column = next(iter(item.items()))
-            wanted.append(({"simple": "column"}.get(kind, kind), column))
-    wanted += [("column", c) for c in facet.request.args.getlist("_facet")]
-    wanted += [("array", c) for c in facet.request.args.getlist("_facet_array")]
-    return tuple(dict.fromkeys(w for w in wanted if w[0] in ("column", "array")))
-
-
-class _Precomputing:
-    """Datasette as a column facet of a filtered page sees it: its facet SQL answered from
-    precomputed_facets() when they can; everything else is the real Datasette."""
-
-    def __init__(self, datasette, facet):
-        self._datasette = datasette
-        self._facet = facet
-
-    def __getattr__(self, name):
-        return getattr(self._datasette, name)
-
-    async def execute(self, database, sql, params=None, **kwargs):
-        m = COLUMN_FACET_SQL.fullmatch(sql)
-        if m and m["sql"] == self._facet.sql.strip() and int(m["limit"]) == self._facet.get_facet_size() + 1:
-            wanted = wanted_facets(self._facet)
-            column = next((c for kind, c in wanted if kind == "column" and escape_sqlite(c) == m["column"]), None)
-            if column is not None:
-                results = await precomputed_facets(self._facet, wanted)
-                if results is not None:
-                    rows = results[("column", column)]
-                    return Results(rows, False, [("value",), ("count",)])
-        return await self._datasette.execute(database, sql, params, **kwargs)

@@ -1,7 +1,7 @@
 """Serving a million-row table fast: what the site does beyond Datasette's settings.
 
 Measured on a 1,000,000-row complaints table (benchmarks/serve.py, results in
-benchmarks/results/serve.md); plugins/serving.py wires these into Datasette.
+benchmarks/results/serve.md); openbangkok/hooks/serving.py wires these into Datasette.
 
 - Connection: SQLite reads the immutable database through mmap (MMAP_BYTES): no copy through the
   read() system call for every page, which roughly halves queries that visit many rows.
@@ -53,9 +53,15 @@ from datasette.facets import ArrayFacet, ColumnFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
 from datasette.utils.asgi import Request
 
+from openbangkok.site import internals
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
-from openbangkok.site.serving.rewrites import _Precomputing, array_facet_sql, precomputed_facets, wanted_facets
+from openbangkok.site.serving.precomputed_facets import (
+    _Precomputing,
+    array_facet_sql,
+    precomputed_facets,
+    wanted_facets,
+)
 
 MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in most builds)
 MEMO_SIZE = 256          # facet results kept per site
@@ -123,16 +129,13 @@ async def filter_sql(datasette, request, database: str, table: str, sql: str) ->
     on page 2 of the million complaints. The facets of page 1 are what a reader expects, and for the
     whole table they are in the memo. The filters are read from the request as the table view reads them.
     """
-    from datasette.filters import Filters
-    from datasette.plugins import pm
     from datasette.utils import await_me_maybe
-    from datasette.views.base import ureg
 
     args = [(key, value) for key in request.args if not (key.startswith("_") and "__" not in key)
             for value in request.args.getlist(key)]
-    units = datasette.table_metadata(database, table).get("units", {})
-    where_clauses, params = Filters(sorted(args), units, ureg).build_where_clauses(table)
-    for hook in pm.hook.filters_from_request(request=request, table=table, database=database, datasette=datasette):
+    units = internals.table_metadata(datasette, database, table).get("units", {})
+    where_clauses, params = internals.where_clauses(sorted(args), units, table)
+    for hook in internals.filters_from_request_hooks(request=request, table=table, database=database, datasette=datasette):
         arguments = await await_me_maybe(hook)
         if arguments:
             where_clauses.extend(arguments.where_clauses)
@@ -243,14 +246,14 @@ async def warm_facets(datasette) -> dict[str, float]:
         if db.is_mutable or name.startswith("_"):
             continue
         tables = set(await db.table_names())
-        for table, meta in ((datasette.metadata("tables", database=name) or {}).items()):
+        for table, meta in ((internals.metadata(datasette, "tables", database=name) or {}).items()):
             if table not in tables or not meta.get("facets"):
                 continue
             started = time.perf_counter()
             columns = ", ".join(escape_sqlite(c) for c in await db.table_columns(table))
             sql = f"select {columns} from {escape_sqlite(table)} "
             request = Request.fake(datasette.urls.table(name, table))
-            table_meta = datasette.table_metadata(name, table)
+            table_meta = internals.table_metadata(datasette, name, table)
             for cls in (SiteColumnFacet, SiteArrayFacet):
                 facet = type("Warming" + cls.__name__, (cls,), {"warming": True})(
                     datasette, request, name, sql=sql, table=table, params={}, metadata=table_meta)
@@ -336,8 +339,7 @@ def iterate_rows_in_c() -> bool:
     29 columns iterated several times: JSON, infinities check). Its values are given by the
     dictionary's own (C) lookup over the columns instead: the same values in the same order.
     Returns whether it changed anything (False when Datasette's class no longer looks like that)."""
-    from datasette.utils import CustomRow
-
+    CustomRow = internals.custom_row()
     if not lever_on("fast_rows") or getattr(CustomRow.__iter__, "in_c", False) or \
             not issubclass(CustomRow, OrderedDict):
         return False

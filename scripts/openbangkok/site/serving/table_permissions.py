@@ -18,31 +18,30 @@ from __future__ import annotations
 import copy
 import functools
 
+from openbangkok.site import internals
 from openbangkok.site.levers import lever_on
 
 MEMO_SIZE = 1024
-METHOD = "_table_permission_allows"
+METHOD = internals.TABLE_PERMISSIONS_METHOD
 
 
 def memoise(datasette) -> bool:
     """Replaces datasette's table permission lookup by a memo of it; False when it cannot."""
-    from datasette.plugins import pm
-
     original = getattr(datasette, METHOD, None)
     if not lever_on("permission_memo") or original is None or getattr(original, "memoised", False) \
-            or pm.hook.get_metadata.get_hookimpls():
+            or internals.metadata_hooks():
         return False
 
     @functools.lru_cache(maxsize=MEMO_SIZE)
     def answer(database: str, table: str) -> list:
         return original(database, table)
 
-    answered_for = [datasette._metadata_local]
+    answered_for = [internals.local_metadata(datasette)]
 
     def allows(database, table):
-        if datasette._metadata_local is not answered_for[0]:
+        if internals.local_metadata(datasette) is not answered_for[0]:
             answer.cache_clear()
-            answered_for[0] = datasette._metadata_local
+            answered_for[0] = internals.local_metadata(datasette)
         # a copy: the caller gets its own list of allow blocks, as from Datasette
         return copy.deepcopy(answer(database, table))
 

@@ -15,21 +15,13 @@ added), and one sorted on state 2.4 s instead of 0.02-0.09 s.
 
 from __future__ import annotations
 
-import re
-
 from datasette.utils import escape_sqlite
 
+from openbangkok.site.internals import FIRST_PAGE_SQL
+from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
 
 KNOWN_TABLES = 256
-
-# Datasette's SQL of a table page sorted on one column, before any `_next` (views/table.py): a list
-# of columns (no DISTINCT, no expression: a query someone wrote keeps its own order)
-NAME = r'(?:\[[^\]]+\]|"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)'
-FIRST_PAGE_SQL = re.compile(
-    rf"select (?P<columns>(?:rowid, )?\*|{NAME}(?:, {NAME})*) from (?P<table>{NAME}) (?P<where>where .+ )?"
-    rf"order by (?P<order>{NAME})(?P<direction> desc)? limit (?P<limit>\d+)", re.S)
-
 
 def unescaped(name: str) -> str:
     """The name escape_sqlite() wrote as `name`."""
@@ -54,7 +46,7 @@ def installed(db):
     known = Memo(KNOWN_TABLES)   # an immutable database's tables do not change; names come from SQL
 
     async def run(sql, params=None, **kwargs):
-        m = FIRST_PAGE_SQL.fullmatch(sql) if isinstance(sql, str) else None
+        m = FIRST_PAGE_SQL.fullmatch(sql) if isinstance(sql, str) and lever_on("tie_breaker") else None
         if m:
             table = unescaped(m["table"])
             tie = known[table] if table in known else await tie_breaker(db, table)

@@ -3,10 +3,10 @@
 
 from urllib.parse import parse_qsl, urlencode
 
-from datasette import hookimpl
 from datasette.utils.asgi import Request
 
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site import internals
 from openbangkok.site.pages.query_forms import read
 from openbangkok.site.security.errors import render
 
@@ -16,12 +16,11 @@ def _param_kinds(datasette, path: str) -> dict:
     parts = path.strip("/").split("/")
     if len(parts) != 2 or parts[0] != DATABASE:
         return {}
-    query = (datasette.metadata("queries", database=DATABASE) or {}).get(parts[1].rsplit(".", 1)[0]) or {}
+    query = (internals.metadata(datasette, "queries", database=DATABASE) or {}).get(parts[1].rsplit(".", 1)[0]) or {}
     return query.get("param_kinds") or {}
 
 
-@hookimpl
-def asgi_wrapper(datasette):
+def wrapper(datasette):
     def wrap(app):
         async def reading_params(scope, receive, send):
             kinds = _param_kinds(datasette, scope.get("path", "")) if scope.get("type") == "http" else {}

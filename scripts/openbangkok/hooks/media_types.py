@@ -7,8 +7,6 @@ Both are answered as what they are, `text/csv; charset=utf-8` (RFC 4180, RFC 711
 
 from urllib.parse import parse_qsl
 
-from datasette import hookimpl
-
 CSV = b"text/csv; charset=utf-8"
 NDJSON = b"application/x-ndjson; charset=utf-8"
 
@@ -24,8 +22,7 @@ def media_type(path: str, query: bytes) -> bytes | None:
     return None
 
 
-@hookimpl
-def asgi_wrapper():
+def wrapper(datasette):
     def wrap(app):
         async def media_types(scope, receive, send):
             correct = media_type(scope.get("path", ""), scope.get("query_string", b"")) \

@@ -10,8 +10,6 @@ unchanged.
 
 from urllib.parse import parse_qs
 
-from datasette import hookimpl
-
 from openbangkok.site.exports.excel_text import FormulaGuard
 
 BOM = "\ufeff".encode("utf-8")
@@ -25,8 +23,7 @@ def wants_bom(scope) -> bool:
     return any(v.lower() in TRUE for v in args.get("_bom", []))
 
 
-@hookimpl
-def asgi_wrapper():
+def wrapper(datasette):
     def wrap(app):
         async def excel_csv(scope, receive, send):
             if not wants_bom(scope):

@@ -8,6 +8,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from openbangkok.opendata.dga import data_package
+from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 
 
@@ -16,7 +17,7 @@ async def datapackage_json(datasette, request):
         site_info.catalog(datasette),
         site_info.base_url(datasette, request),
         await site_info.served_tables(datasette),
-        datasette.metadata() or {},
+        internals.metadata(datasette) or {},
         await site_info.built_at(datasette),
     )
     response = Response.json(package)

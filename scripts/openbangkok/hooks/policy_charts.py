@@ -1,4 +1,4 @@
-"""Policy charts: on the policies table page, a bar chart of progress by dimension; on a policy's row
+"""Policy charts (the pages are named in metadata.yml): on the policies table page, a bar chart of progress by dimension; on a policy's row
 page, its KPIs, a line chart of progress over time per KPI and the full timeline of progress reports;
 on a policy tracker KPI's row page, its results month by month (tracker-charts.js).
 
@@ -14,26 +14,25 @@ scripts, on pages of its own rather than on table and row pages; datasette-vega 
 from datasette import hookimpl
 
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.plugin_config import plugin_config
 
 ASSETS = "/assets/policy-charts/"
-# (table, view) -> the module that draws its charts
-CHARTS = {("policies", "table"): "policy-charts.js?view=table", ("policies", "row"): "policy-charts.js?view=row",
-          ("policy_tracker_kpis", "row"): "tracker-charts.js"}
+CONFIG = "openbangkok-policy-charts"   # metadata.yml: {table: {view: the module that draws its charts}}
 
 
-def chart_module(database, table, view_name) -> str | None:
+def chart_module(datasette, database, table, view_name) -> str | None:
     """The chart module of a page, or None."""
-    return CHARTS.get((table, view_name)) if database == DATABASE else None
+    return (plugin_config(datasette, CONFIG).get(table) or {}).get(view_name) if database == DATABASE else None
 
 
 @hookimpl
 def extra_js_urls(database, table, view_name, datasette):
-    module = chart_module(database, table, view_name)
+    module = chart_module(datasette, database, table, view_name)
     if module:
         return [{"url": datasette.urls.path(ASSETS + module), "module": True}]
 
 
 @hookimpl
 def extra_css_urls(database, table, view_name, datasette):
-    if chart_module(database, table, view_name):
+    if chart_module(datasette, database, table, view_name):
         return [datasette.urls.path(ASSETS + "policy-charts.css")]

@@ -1,4 +1,4 @@
-"""Foreign keys as labels on the row pages of the policy tables: Datasette 0.65 shows a row page's
+"""Foreign keys as labels on the row pages of the policy tables (metadata.yml names them): Datasette 0.65 shows a row page's
 foreign-key cells as bare codes ("medical-service"), so a policy's page would not name its lead
 agency or dimension. There the cell becomes a link to the referenced row with its label,
 "สำนักการแพทย์ medical-service", as table pages already show it (they pass expanded keys as
@@ -13,8 +13,9 @@ from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.plugin_config import plugin_config
 
-TABLES = {"policies", "policy_agencies", "policy_kpis", "policy_updates"}
+CONFIG = "openbangkok-row-labels"   # metadata.yml: {tables: [the tables whose row pages label foreign keys]}
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -48,7 +49,8 @@ async def label(datasette, other_table, other_column, label_column, value) -> st
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
-    if database != DATABASE or table not in TABLES or value is None or isinstance(value, dict):
+    if database != DATABASE or value is None or isinstance(value, dict) or \
+            table not in plugin_config(datasette, CONFIG).get("tables", ()):
         return None
 
     async def inner():

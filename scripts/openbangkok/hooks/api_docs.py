@@ -7,13 +7,14 @@ from datasette.utils.asgi import Response
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata.openapi import ckan_examples, examples, openapi
+from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 from openbangkok.site.serving.http_cache import HTML_TTL
 
 
 async def openapi_json(datasette, request):
     document = openapi(await site_info.public_tables(datasette), await site_info.canned_queries(datasette),
-                       site_info.base_url(datasette, request), datasette.settings_dict(), datasette.metadata() or {})
+                       site_info.base_url(datasette, request), datasette.settings_dict(), internals.metadata(datasette) or {})
     response = Response.json(document)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -30,7 +31,7 @@ async def api_page(datasette, request):
         "ckan": ckan_examples(tables, base_url),
         "settings": datasette.settings_dict(),
         "html_ttl": HTML_TTL,
-        "site": datasette.metadata() or {},
+        "site": internals.metadata(datasette) or {},
     }, request=request))
 
 

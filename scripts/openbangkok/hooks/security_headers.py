@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from datasette import hookimpl
 
+from openbangkok.site import internals
+
 SCOPE_KEY = "openbangkok.csp_script_hashes"
 DEFAULT_TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
 REPLACED = {b"content-security-policy", b"x-content-type-options", b"referrer-policy"}
@@ -39,7 +41,7 @@ def tile_hosts(datasette) -> list[str]:
             for item in value:
                 walk(item)
 
-    walk(datasette.metadata() or {})
+    walk(internals.metadata(datasette) or {})
     hosts = set()
     for url in found:
         parts = urlsplit(url.replace("{s}", "a"))
@@ -83,15 +85,7 @@ def extra_template_vars(request):
     return {"csp_script": csp_script}
 
 
-@hookimpl(hookwrapper=True)
-def asgi_wrapper(datasette):
-    """Applied after every other plugin's wrapper, so it is the outermost: the answers other wrappers
-    give themselves (405, 400, 414) carry the headers too."""
-    outcome = yield
-    outcome.force_result([*outcome.get_result(), headers_wrapper(datasette)])
-
-
-def headers_wrapper(datasette):
+def wrapper(datasette):
     def wrap(app):
         tiles = []
 

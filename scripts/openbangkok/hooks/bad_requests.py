@@ -4,6 +4,7 @@ openbangkok.site.security.limits).
 - An address over the size limits (a query string over 8 KB, too many parameters, one parameter
   repeated too often, a NUL byte), or a table page's parameter naming no column of the table, is
   refused before Datasette reads it: 414 or 400.
+- At most limits.STREAMS complete downloads (`?_stream=on`) at a time; beyond, 503 with Retry-After.
 - Every exception is answered by openbangkok.site.security.errors.answer(), never by Datasette's own handler
   (which prints a traceback with locals through `rich`, on the event loop): this hook wraps the
   handle_exception hooks and keeps only this answer. A client's mistake is a 4xx.
@@ -15,7 +16,15 @@ from datasette import hookimpl
 from datasette.utils.asgi import Request
 
 from openbangkok.site.security.errors import answer, refused
-from openbangkok.site.security.limits import refusal, sort_message, unknown_column
+from openbangkok.site.security.limits import (
+    BUSY_STREAMS,
+    RETRY_AFTER_SECONDS,
+    is_stream,
+    refusal,
+    sort_message,
+    streams,
+    unknown_column,
+)
 
 UNKNOWN_SORT = "Cannot sort table by "
 
@@ -37,14 +46,23 @@ def handle_exception(datasette, request, exception):
     outcome.force_result([lambda: answer(datasette, request, exception, what_to_change(request, exception))])
 
 
-@hookimpl(trylast=True)   # applied after the other wrappers: outside them, before they read the request
-def asgi_wrapper(datasette):
+def wrapper(datasette):
     def wrap(app):
         async def refusing(scope, receive, send):
             refusing = refusal(scope) or await unknown_column(datasette, scope) if scope.get("type") == "http" else None
+            if refusing is None and scope.get("type") == "http" and is_stream(scope):
+                slots = streams(datasette)
+                if slots.take():
+                    try:
+                        return await app(scope, receive, send)
+                    finally:
+                        slots.give()
+                refusing = 503, BUSY_STREAMS, None
             if refusing is None:
                 return await app(scope, receive, send)
             response = await refused(datasette, Request(scope, receive), *refusing)
+            if refusing[0] == 503:
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
             await response.asgi_send(send)
 
         return refusing

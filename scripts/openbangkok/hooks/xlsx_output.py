@@ -33,6 +33,7 @@ from datasette.database import QueryInterrupted
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import Response
 
+from openbangkok.site import internals
 from openbangkok.site.exports.pages import PageError, StreamedResponse, pages
 from openbangkok.site.exports.xlsx_stream import EXCEL_CELL_CHARS, EXCEL_DATA_ROWS, XlsxStream
 from openbangkok.site.pages.illustrative import MARK, SHEET_TITLE, banner
@@ -135,9 +136,9 @@ class XlsxExport:
         datasette, database, table = self.datasette, self.database, self.table
 
         def meta(key):
-            return datasette.metadata(key, database=database, table=table) or ""
+            return internals.metadata(datasette, key, database=database, table=table) or ""
 
-        title = ((datasette.metadata("tables", database=database) or {}).get(table) or {}).get("title") \
+        title = ((internals.metadata(datasette, "tables", database=database) or {}).get(table) or {}).get("title") \
             if table else None
         result = [
             ("ชุดข้อมูล / Data", title or self.name),

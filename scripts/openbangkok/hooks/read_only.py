@@ -7,7 +7,6 @@ sent to the site can change anything. The one exception is POST to the CKAN Acti
 only read (openbangkok.opendata.ckan answers every write action with 403).
 """
 
-from datasette import hookimpl
 
 from openbangkok.opendata.ckan.actions import is_action_path
 
@@ -19,8 +18,7 @@ def allowed(scope, base_url: str) -> bool:
     return method in ALLOWED or (method == "POST" and is_action_path(scope.get("path", ""), base_url))
 
 
-@hookimpl
-def asgi_wrapper(datasette):
+def wrapper(datasette):
     def wrap(app):
         async def read_only(scope, receive, send):
             if scope.get("type") == "http" and not allowed(scope, datasette.setting("base_url")):

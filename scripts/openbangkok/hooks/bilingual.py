@@ -7,6 +7,7 @@ shown under the column name), `table_titles` (each table's title) and, on the ho
 from datasette import hookimpl
 
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 
 LABELS_CACHE = "_openbangkok_column_labels"
@@ -36,7 +37,7 @@ def _column_labels(datasette, catalog, table: str, tables_meta: dict) -> dict:
 @hookimpl
 def extra_template_vars(datasette, view_name, table):
     async def inner():
-        tables_meta = datasette.metadata("tables", database=DATABASE) or {}
+        tables_meta = internals.metadata(datasette, "tables", database=DATABASE) or {}
         result = {"database_name": DATABASE, "table_titles": {name: meta.get("title") for name, meta in tables_meta.items() if meta.get("title")}}
         catalog = site_info.catalog(datasette)
         if table:

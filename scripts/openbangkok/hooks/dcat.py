@@ -7,6 +7,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from openbangkok.opendata.dga import dcat_catalog
+from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 
 
@@ -16,7 +17,7 @@ async def dcat_jsonld(datasette, request):
         site_info.catalog(datasette),
         site_info.base_url(datasette, request),
         tables,
-        datasette.metadata() or {},
+        internals.metadata(datasette) or {},
         await site_info.built_at(datasette),
     )
     return Response(

@@ -1,13 +1,11 @@
 """ETag, Last-Modified, 304, Cache-Control and gzip on every GET and HEAD, and /-/health for load
 balancers (openbangkok.site.serving.http_cache).
 
-Order of the ASGI wrappers, innermost first (Datasette applies them in the order pluggy calls them):
-serving.stream_csv (tryfirst: streams in blocks), then excel_csv, media_types, read_only,
-security_headers and any other wrapper, and this one last (trylast), outermost: it must see every
-other wrapper's final headers (security headers on a 304 too, the CSV's real content type) and the
-body exactly as it will be sent, which it alone compresses; and it strips the conditional headers
-before anything inside can answer 304 on its own. Methods other than GET and HEAD (the CKAN API's
-POST) pass through it untouched.
+Its place among the ASGI wrappers (plugins/openbangkok.py, WRAPPERS): outside every other but the
+security headers', so it sees the body exactly as it will be sent, which it alone compresses, and
+the final content type (the CSV's); and it strips the conditional headers before anything inside
+can answer 304 on its own. Methods other than GET and HEAD (the CKAN API's POST) pass through it
+untouched.
 """
 
 import contextlib
@@ -30,8 +28,7 @@ def startup(datasette):
     return know_the_build
 
 
-@hookimpl(trylast=True)
-def asgi_wrapper(datasette):
+def wrapper(datasette):
     if not lever_on("http_cache"):   # benchmarks/http_layer.py: what the layer costs
         return lambda app: app
     return lambda app: http_cache.HttpCache(app, datasette)

@@ -1,0 +1,133 @@
+"""The package's dependencies go one way: each module's imports read from its source (ast), so a new
+import that turns a dependency around fails here, with the module and the import named."""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import openbangkok
+from openbangkok.pipeline import ADAPTER_TOOLS
+
+PACKAGE = Path(openbangkok.__file__).parent
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def modules() -> dict[str, Path]:
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+@cache
+def imports(module: str) -> frozenset[str]:
+    """The package's modules `module` imports (anywhere in it, at the top or inside a function)."""
+    known = modules()
+    found = set()
+    for node in ast.walk(ast.parse(known[module].read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            # `from openbangkok.pipeline import stage` imports the module pipeline.stage
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return frozenset(name for name in found if name in known and name != module)
+
+
+def reachable(module: str) -> set[str]:
+    seen, todo = set(), [module]
+    while todo:
+        for name in imports(todo.pop()):
+            if name not in seen:
+                seen.add(name)
+                todo.append(name)
+    return seen
+
+
+def test_adapters_import_no_stage_of_the_pipeline():
+    """An adapter is called by check and publish: of the pipeline it may import only the tools no
+    stage is run by (pipeline.ADAPTER_TOOLS), and those tools import no adapter and no stage."""
+    tools = {f"openbangkok.pipeline.{name}" for name in ADAPTER_TOOLS}
+    assert not imports("openbangkok.pipeline"), "pipeline/__init__ imports nothing: adapters import it"
+    assert tools <= set(modules()), "ADAPTER_TOOLS names a module that does not exist"
+    wrong = [(module, name) for module in modules() if module.startswith("openbangkok.adapters")
+             for name in imports(module)
+             if name.startswith("openbangkok.pipeline.") and name not in tools]
+    assert not wrong, f"adapters importing a stage of the pipeline: {wrong}"
+    for tool in sorted(tools):
+        below = {name for name in reachable(tool)
+                 if name.startswith("openbangkok.adapters") or
+                 (name.startswith("openbangkok.pipeline.") and name not in tools)}
+        assert not below, f"{tool} is imported by adapters but imports {sorted(below)}"
+
+
+# what each subpackage may import of the others (ADAPTER_TOOLS: the one door from adapters/ into
+# pipeline/); cli and hooks are the tops, imported by nothing of the package (plugins/openbangkok.py
+# registers the hooks)
+ALLOWED = {
+    "thai": set(),
+    "model": {"thai"},
+    "adapters": {"model", "thai"},
+    "pipeline": {"model", "thai", "adapters"},
+    "site": {"model", "thai"},
+    "opendata": {"model", "thai", "site"},
+    "hooks": {"model", "thai", "site", "opendata"},
+    "cli": {"model", "thai", "adapters", "pipeline", "site", "opendata"},
+    "__main__": {"cli"},
+}
+
+
+def subpackage(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_subpackages_depend_one_way():
+    wrong = []
+    for module in modules():
+        for name in imports(module):
+            mine, theirs = subpackage(module), subpackage(name)
+            if not theirs or mine == theirs:
+                continue
+            # an adapter imports pipeline/__init__ (which imports nothing) and the tools
+            adapter_tool = mine == "adapters" and (name == "openbangkok.pipeline" or
+                                                   name.removeprefix("openbangkok.pipeline.") in ADAPTER_TOOLS)
+            if theirs not in ALLOWED[mine] and not adapter_tool:
+                wrong.append(f"{module} imports {name}")
+    assert not wrong, "imports against the layering (ARCHITECTURE.md):\n" + "\n".join(wrong)
+    assert set(ALLOWED) >= {subpackage(m) for m in modules() if subpackage(m)}, "a subpackage ALLOWED does not know"
+
+
+def test_no_module_imports_itself_back():
+    """No cycle among the package's modules, through imports anywhere in a module."""
+    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
+
+    def visit(module):   # Tarjan's strongly connected components
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for name in imports(module):
+            if name not in index:
+                visit(name)
+                low[module] = min(low[module], low[name])
+            elif name in on_stack:
+                low[module] = min(low[module], index[name])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                name = stack.pop()
+                on_stack.discard(name)
+                component.append(name)
+                if name == module:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in modules():
+        if module not in index:
+            visit(module)
+    assert not cycles, f"modules importing each other: {cycles}"
