@@ -38,7 +38,7 @@ def _licence(descriptor: dict) -> dict:
 def _source(descriptor: dict) -> dict:
     """Each source with its own link (`sources`: the pages show them all); `source` and `source_url`
     for what reads Datasette's single source: every title, and the first link there is."""
-    sources = [{"title": s.get("title") or s.get("path", ""), "url": s.get("path")}
+    sources = [{"title": s.get("title") or s.get("path") or s.get("url", ""), "url": s.get("path") or s.get("url")}
                for s in descriptor.get("sources") or []]
     if not sources:
         return {}
@@ -73,7 +73,11 @@ def site_metadata(catalog: Catalog, metadata_file: Path = METADATA_FILE) -> dict
             tables[source.name] = table_metadata(dataset, source)
         generated = deep_merge(generated, {"databases": {DATABASE: dataset.metadata}})
         tables = generated["databases"][DATABASE]["tables"]
-    return deep_merge(generated, base or {})
+    merged = deep_merge(generated, base or {})
+    for entry in merged["databases"][DATABASE]["tables"].values():
+        if entry.get("sources") and not entry.get("source"):   # a table metadata.yml describes (derived)
+            entry.update(_source(entry))
+    return merged
 
 
 def facet_columns(metadata: dict) -> dict[str, list[str]]:
