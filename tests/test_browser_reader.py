@@ -132,7 +132,7 @@ def test_other_pages_fit_the_screen(watched, live_server, width):  # noqa: F811
 
 def test_the_policy_chart_counts_what_it_averages(watched, live_server):  # noqa: F811
     visit(watched, f"{live_server}/{DATABASE}/policies", 1400, "policies")
-    values = poll(lambda: watched.locator(".policy-dimension .policy-value").all_inner_texts(),
+    values = poll(lambda: watched.locator(".policy-dimension .policy-value").all_text_contents(),
                   what="the dimension chart")
     rows = httpx.get(f"{live_server}/{DATABASE}/policies.json?_shape=array&_size=max"
                      "&_col=dimension&_col=progress_percent").json()
