@@ -189,3 +189,17 @@ async def test_the_map_counter_is_translated_by_a_script_beside_the_plugin(ds):
     assert "/assets/publishing/map-counter.js" in page
     script = (await ds.client.get("/assets/publishing/map-counter.js")).text
     assert "แสดง" in script and "Showing" in script
+
+
+def test_every_dataset_and_table_description_leads_in_thai():
+    """The complaints description led in English; a reader of Thai now reads Thai first, English beside."""
+    from openbangkok.model.catalog import load_catalog
+    from openbangkok.model.site_metadata import site_metadata
+
+    catalog = load_catalog()
+    tables = site_metadata(catalog)["databases"][DATABASE]["tables"]
+    described = {f"dataset {d.name}": d.descriptor.get("description") or "" for d in catalog.datasets}
+    described |= {name: entry.get("description") or "" for name, entry in tables.items()}
+    english_first = [name for name, text in described.items()
+                     if text.strip() and not (THAI.search(text.strip()[:12]) and " / " in text)]
+    assert not english_first, english_first
