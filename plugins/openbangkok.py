@@ -30,6 +30,7 @@ from openbangkok.hooks import (
     datapackage,
     dataset_pages,
     dcat,
+    download_names,
     excel_csv,
     geojson_output,
     http_cache,
@@ -43,6 +44,8 @@ from openbangkok.hooks import (
     query_pages,
     query_params,
     read_only,
+    readable_cells,
+    reader_layout,
     security_headers,
     serving,
     sql_functions,
@@ -60,7 +63,7 @@ HOOK_MODULES = [
     serving, sql_functions, thai_search, http_cache, media_types,
     # pages: the Jinja filters, bilingual labels, Thai dates, row labels, map links, charts
     table_cells, illustrative_banner, bilingual, thai_dates, policy_row_labels, map_links, ita_chart,
-    policy_charts, query_pages,
+    policy_charts, query_pages, readable_cells, reader_layout,
     # exports
     xlsx_output, geojson_output, ndjson_output, excel_csv,
     # open data: DCAT, Data Package, robots and sitemap, the API page, the CKAN Action API, the dataset
@@ -82,6 +85,8 @@ WRAPPERS = [
     # request rewrites: a ?_search= of nothing dropped, the canned queries' Thai parameters read
     thai_search.wrapper,
     media_types.wrapper,
+    # Content-Disposition named for the table, filter and day: a header of the answer, before the body
+    download_names.wrapper,
     query_params.wrapper,
     # CSV for Excel: BOM and formula guard over the CSV blocks the wrapper below streams
     excel_csv.wrapper,

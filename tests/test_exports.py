@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
 import json
 import sqlite3
@@ -134,8 +135,14 @@ async def test_the_workbook_states_excels_limit_and_has_every_row(ds, built_conn
     notes = dict(about.iter_rows(values_only=True))
     assert f"{EXCEL_DATA_ROWS:,}" in notes["ขีดจำกัด / Limit"] and "ไม่ครบ / Incomplete" not in notes
     assert notes["แถว / Rows"] == f"{data.max_row - 1:,}"
-    when = data.cell(row=2, column=[c.value for c in data[1]].index("timestamp") + 1)
-    assert when.is_date   # an ISO timestamp is an Excel date
+    header = [c.value for c in data[1]]
+    when = data.cell(row=2, column=header.index("timestamp (เวลาไทย UTC+7)") + 1)
+    assert when.is_date   # an ISO timestamp is an Excel date, in Bangkok time (the header says so)
+    ticket = data.cell(row=2, column=header.index("ticket_id") + 1).value
+    utc = built_conn.execute("select timestamp from complaints where ticket_id = ?", [ticket]).fetchone()[0]
+    bangkok = dt.datetime.fromisoformat(utc).astimezone(dt.timezone(dt.timedelta(hours=7))).replace(tzinfo=None)
+    assert abs(when.value - bangkok) < dt.timedelta(seconds=1)
+    assert "UTC+7" in notes["วันที่ / Dates"]
     view = await ds.client.get(f"/{DATABASE}/ita_district_changes.xlsx")
     assert workbook_rows(view.content) == count(built_conn, "select count(*) from ita_district_changes") + 1
 

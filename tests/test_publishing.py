@@ -78,7 +78,8 @@ async def test_xlsx_keeps_formula_like_text_as_text(probe_site):
     assert by_name["district_code"].value == "1001" and by_name["district_code"].data_type == "s"
     assert by_name["amount"].value == 12.5 and by_name["count"].value == 3      # numbers as numbers
     assert by_name["reported"].is_date and by_name["reported"].value.isoformat().startswith("2023-09-04")
-    assert by_name["reported_at"].is_date and by_name["reported_at"].value.hour == 3
+    at = by_name["reported_at (เวลาไทย UTC+7)"]     # 03:12 UTC is 10:12 in Bangkok, and the header says so
+    assert at.is_date and (at.value.hour, at.value.minute) == (10, 12)
     assert [c.value for c in rows[-1]][comment] == "ภาษาไทย ข้อความ"       # Thai intact
 
 

@@ -153,7 +153,8 @@ function dimensionBars(summary) {
                                         class: d.illustrative ? "policy-bar policy-bar-illustrative" : "policy-bar" }));
     }
     group.appendChild(svgEl("text", { x: x(100) + 6, y: y + L.bar - 4, class: "policy-value" },
-      `${d.mean === null ? "–" : `${d.mean.toFixed(0)}%`} · ${d.policies} นโยบาย`));
+      // the mean is over the policies that report progress: the label counts those, of how many
+      `${d.mean === null ? "–" : `${d.mean.toFixed(0)}%`} · ${d.measured === d.policies ? "" : `${d.measured} จาก `}${d.policies} นโยบาย`));
     root.appendChild(group);
   });
   return root;

@@ -1,7 +1,11 @@
 """Thai and English on the pages: what the templates in plugins/templates need beyond Datasette's
-context. `column_labels` (the Table Schema `title` of each column, e.g. "รหัสเขต / District code",
-shown under the column name), `table_titles` (each table's title) and, on the home page,
-`catalog_datasets` (the datasets with their Thai/English titles and tables) and `other_tables`.
+context (the words: openbangkok.site.pages.labels, the layout: openbangkok.site.pages.layout).
+
+`column_labels` (each column's "ไทย / English" title, shown under its name; on query pages the result
+columns' titles), `param_titles` (a canned query's form), `value_labels` (facet values that are
+codes), `column_order` (the columns a table page shows first), `embed` (?_embed=1: the page without
+its chrome, for an <iframe>), `table_titles` and, on the home page, `catalog_datasets` and
+`other_tables`.
 """
 
 from datasette import hookimpl
@@ -9,39 +13,27 @@ from datasette import hookimpl
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site import internals
 from openbangkok.site import tables as site_info
-
-LABELS_CACHE = "_openbangkok_column_labels"
-
-
-def _label_from_description(description: str) -> str:
-    """A bilingual label written as the start of a metadata column description: "ชื่อ / Name - ..."."""
-    head = description.split(" - ", 1)[0]
-    return head if " / " in head and len(head) < 80 else ""
-
-
-def _column_labels(datasette, catalog, table: str, tables_meta: dict) -> dict:
-    """Once per table and site: reading the schemas parses YAML, about 40 ms a page when done per request."""
-    cache = datasette.__dict__.setdefault(LABELS_CACHE, {})
-    if table not in cache:
-        sources = {s.name: s for s in catalog.sources}
-        labels = {}
-        if table in sources:
-            labels = {f["name"]: f.get("title", "") for f in sources[table].published_schema.get("fields", [])}
-        for column, description in ((tables_meta.get(table) or {}).get("columns") or {}).items():
-            if not labels.get(column) and isinstance(description, str):
-                labels[column] = _label_from_description(description)
-        cache[table] = {k: v for k, v in labels.items() if v}
-    return cache[table]
+from openbangkok.site.pages import labels, layout
 
 
 @hookimpl
-def extra_template_vars(datasette, view_name, table):
+def extra_template_vars(datasette, view_name, table, columns, request):
     async def inner():
         tables_meta = internals.metadata(datasette, "tables", database=DATABASE) or {}
-        result = {"database_name": DATABASE, "table_titles": {name: meta.get("title") for name, meta in tables_meta.items() if meta.get("title")}}
+        result = {"database_name": DATABASE,
+                  "table_titles": {name: meta.get("title") for name, meta in tables_meta.items() if meta.get("title")},
+                  "value_labels": labels.value_labels(datasette),
+                  **layout.page_vars(datasette, request, table)}
         catalog = site_info.catalog(datasette)
+        # Datasette 0.65's QueryView has no view_name of its own: a query page is one without a table
+        query = None if table else layout.canned_query_name(request)
         if table:
-            result["column_labels"] = _column_labels(datasette, catalog, table, tables_meta)
+            result["column_labels"] = labels.column_labels(datasette, table)
+        elif columns:
+            result["column_labels"] = labels.query_column_labels(datasette, query, columns)
+        if query:
+            result["param_titles"] = labels.param_titles(datasette, query, layout.query_params(datasette, query))
+            result["years_with_data"] = await layout.years_with_data(datasette, request, query)
         if view_name == "index":
             public = {t.name: t for t in await site_info.public_tables(datasette)}
             datasets, listed = [], set()

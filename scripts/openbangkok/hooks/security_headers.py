@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from datasette import hookimpl
 
 from openbangkok.site import internals
+from openbangkok.site.pages.cells import image_hosts
 
 SCOPE_KEY = "openbangkok.csp_script_hashes"
 DEFAULT_TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -92,8 +93,8 @@ def wrapper(datasette):
         async def secure(scope, receive, send):
             if scope.get("type") != "http":
                 return await app(scope, receive, send)
-            if not tiles:
-                tiles.extend(tile_hosts(datasette))
+            if not tiles:   # and the photo hosts of the layout settings (thumbnails)
+                tiles.extend(tile_hosts(datasette) + [f"https://{h}" for h in sorted(image_hosts(datasette))])
             hashes = []
             scope = {**scope, SCOPE_KEY: hashes}
 

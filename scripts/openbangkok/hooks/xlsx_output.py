@@ -23,10 +23,8 @@ holds the whole file in memory.
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 import tempfile
-import urllib.parse
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
@@ -34,6 +32,7 @@ from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import Response
 
 from openbangkok.site import internals
+from openbangkok.site.exports.filenames import disposition
 from openbangkok.site.exports.pages import PageError, StreamedResponse, pages
 from openbangkok.site.exports.xlsx_stream import EXCEL_CELL_CHARS, EXCEL_DATA_ROWS, XlsxStream
 from openbangkok.site.pages.illustrative import MARK, SHEET_TITLE, banner
@@ -73,7 +72,10 @@ def notes(writer: XlsxStream, about: list[tuple[str, str]]) -> list[tuple[str, s
         ("แถว / Rows", f"{writer.rows:,}"),
         ("ขีดจำกัด / Limit", LIMIT),
         ("ข้อความ / Text", "เก็บเป็นข้อความทั้งหมด ไม่มีสูตร / every text cell is stored as text, never as a formula"),
-        ("วันที่ / Dates", "ISO dates are Excel dates; timestamps are the wall-clock time in the database (UTC)"),
+        ("วันที่ / Dates", "วันที่เป็นวันที่ของ Excel เวลาเป็นเวลาไทย (UTC+7) ในคอลัมน์ที่หัวตารางระบุ "
+                          "\"(เวลาไทย UTC+7)\" / ISO dates are Excel dates; timestamps are Bangkok time "
+                          "(UTC+7, converted from the database's UTC) in the columns whose header says "
+                          "\"(เวลาไทย UTC+7)\""),
     ]
     if writer.full:
         result.append(("ไม่ครบ / Incomplete", INCOMPLETE))
@@ -81,12 +83,6 @@ def notes(writer: XlsxStream, about: list[tuple[str, str]]) -> list[tuple[str, s
         cut = f"{writer.truncated_cells} cells longer than {EXCEL_CELL_CHARS:,} characters were cut (Excel's limit)"
         result.append(("ตัดข้อความ / Cut", cut))
     return result
-
-
-def _disposition(name: str) -> str:
-    filename = re.sub(r'[\\/:*?"<>|\r\n]+', "_", name) + ".xlsx"
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{urllib.parse.quote(filename)}"
 
 
 def _expand(row: dict, columns: list[str], labelled: set[str]) -> list:
@@ -202,7 +198,8 @@ class XlsxResponse(StreamedResponse):
     """Streams the workbook while holding one of the process's export slots, or answers 503."""
 
     def __init__(self, export: XlsxExport):
-        super().__init__(export.produce, CONTENT_TYPE, {"content-disposition": _disposition(export.name)})
+        super().__init__(export.produce, CONTENT_TYPE, {"content-disposition": disposition(
+            export.request.path, export.request.query_string, "xlsx")})
         self.export = export
 
     async def asgi_send(self, send):

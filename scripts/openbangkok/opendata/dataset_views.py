@@ -13,6 +13,7 @@ from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata.atom import feed
 from openbangkok.opendata.datasets import dataset_info, find_dataset, original_file, summaries
 from openbangkok.opendata.dga import data_package
+from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 from openbangkok.site.exports.dataset_zip import DatasetZip
 from openbangkok.site.exports.pages import StreamedResponse
@@ -40,7 +41,7 @@ async def datasets_index(datasette, request):
 async def _zip(datasette, request, dataset):
     served = await site_info.served_tables(datasette)
     own = {s.name: served[s.name] for s in dataset.sources if s.name in served}
-    site = datasette.metadata() or {}
+    site = internals.metadata(datasette) or {}
     package = data_package(site_info.catalog(datasette), site_info.base_url(datasette, request), own, site,
                            await site_info.built_at(datasette))
     package["name"] = dataset.name

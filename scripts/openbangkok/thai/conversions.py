@@ -106,3 +106,43 @@ def fiscal_year(day: dt.date) -> int:
     """Thai government fiscal year (ค.ศ.), October to September: 2023-10-01 is in FY 2024. The one
     place it is computed: the build's SQL (thai_fiscal_year) and the Traffy tickets use it."""
     return day.year + 1 if day.month >= 10 else day.year
+
+
+# How a reader sees a date, a month or a time on the site's HTML pages (JSON and CSV keep ISO).
+ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+THAI_TIME = dt.timezone(dt.timedelta(hours=7))   # Bangkok, no daylight saving
+
+
+def thai_date(day: dt.date) -> str:
+    """2023-09-04 -> '4 ก.ย. 2566'."""
+    return f"{day.day} {THAI_MONTHS[day.month][1]} {buddhist_era_year(day.year)}"
+
+
+def thai_month(year: int, month: int) -> str:
+    """(2022, 12) -> 'ธ.ค. 2565'."""
+    return f"{THAI_MONTHS[month][1]} {buddhist_era_year(year)}"
+
+
+def thai_label(value: str) -> str | None:
+    """The Thai reading of an ISO value: '2023-09-04' -> '4 ก.ย. 2566'; '2022-12' -> 'ธ.ค. 2565';
+    '2023-09-04T03:12:00+00:00' -> '4 ก.ย. 2566 10:12 น.' (Bangkok time); None for anything else."""
+    try:
+        if found := ISO_MONTH.match(value):
+            year, month = int(found[1]), int(found[2])
+            return thai_month(year, month) if 1 <= month <= 12 and 1900 <= year < 2200 else None
+        if ISO_DATE.match(value) and len(value) == 10:
+            return thai_date(dt.date.fromisoformat(value))
+        if ISO_DATETIME.match(value):
+            text = re.sub(r"(\.\d{6})\d+", r"\1", value.replace(" ", "T", 1))
+            when = dt.datetime.fromisoformat(text).astimezone(THAI_TIME)
+            return f"{thai_date(when.date())} {when:%H:%M} น."
+    except ValueError:
+        return None
+    return None
+
+
+def with_thai(value: str) -> str:
+    """'2022-12' -> '2022-12 (ธ.ค. 2565)': ISO with its Thai reading beside it, as text."""
+    label = thai_label(value)
+    return f"{value} ({label})" if label else value

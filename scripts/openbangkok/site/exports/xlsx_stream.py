@@ -8,7 +8,8 @@ zip's directory. Text is written inline in each cell (`t="inlineStr"`), not in a
 part that would have to hold every distinct text until the end.
 
 Cells: numbers stay numbers; text that is exactly an ISO date or timestamp becomes an Excel date
-(timestamps keep the wall-clock time written in the database, which is UTC); every other text is a
+(a timestamp with its zone, as the database writes them in UTC, becomes Bangkok time, and its
+column's header says so: `timestamp (เวลาไทย UTC+7)`; Excel has no time zones); every other text is a
 text cell, so `=HYPERLINK(...)`, `+1`, `-1` or `@x` is shown as written and never runs as a formula.
 Integers beyond Excel's 15 exact digits, and infinities, are written as text. A sheet holds at most
 EXCEL_DATA_ROWS rows under its header; `write` says when it is full.
@@ -27,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from openbangkok.site.pages.illustrative import flag_positions, flagged
+from openbangkok.thai.conversions import THAI_TIME
 
 EXCEL_DATA_ROWS = 1_048_575          # rows per sheet, less the header row
 EXCEL_CELL_CHARS = 32_767
@@ -34,6 +36,8 @@ EXCEL_EXACT_INT = 10**15             # larger integers lose digits in Excel: wri
 ZIP_LEVEL = 3                        # deflate: XML shrinks about tenfold already at the fast levels
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
+ZONED = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+THAI_TIME_HEADER = "{} (เวลาไทย UTC+7)"    # a column of timestamps with a zone, written in Bangkok time
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -53,7 +57,8 @@ def date_or_datetime(text: str):
         if ISO_DATE.match(text):
             value = dt.date.fromisoformat(text)
         elif ISO_DATETIME.match(text):
-            value = dt.datetime.fromisoformat(text.replace(" ", "T", 1)).replace(tzinfo=None)
+            value = dt.datetime.fromisoformat(text.replace(" ", "T", 1))
+            value = (value.astimezone(THAI_TIME) if value.tzinfo else value).replace(tzinfo=None)
         else:
             return None
     except ValueError:
@@ -133,7 +138,16 @@ class XlsxStream:
         self.sheet.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
                          '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
                          'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>'.encode())
-        self.sheet.write(self._row(1, [self._text(str(c), BOLD) for c in columns]))
+        self.columns = [str(c) for c in columns]
+        self.header_written = False
+
+    def _header(self, rows) -> None:
+        """The header row, once the first rows show which columns hold zoned timestamps."""
+        zoned = {i for row in rows for i, v in enumerate(row)
+                 if isinstance(v, str) and len(v) <= 32 and ISO_DATETIME.match(v) and ZONED.search(v)}
+        names = [THAI_TIME_HEADER.format(c) if i in zoned else c for i, c in enumerate(self.columns)]
+        self.sheet.write(self._row(1, [self._text(name, BOLD) for name in names]))
+        self.header_written = True
 
     def take(self) -> bytes:
         return self.sink.take()
@@ -177,6 +191,9 @@ class XlsxStream:
 
     def write(self, rows) -> bool:
         """Appends rows; False once Excel's row limit is reached (the rest is not written)."""
+        if not self.header_written:
+            rows = list(rows)
+            self._header(rows)
         if len(self.letters) < max((len(r) for r in rows), default=0):
             self.letters = [get_column_letter(i + 1) for i in range(max(len(r) for r in rows))]
         for row in rows:
@@ -203,6 +220,8 @@ class XlsxStream:
         """Closes the data sheet and writes the About sheet (`notes`: pairs of label and text) and,
         given a `notice` (title, lines), a first sheet that shows its lines in bold (the notice that
         rows are illustrative samples)."""
+        if not self.header_written:
+            self._header([])
         self.sheet.write(b"</sheetData></worksheet>")
         self.sheet.close()
         self._notes_sheet(2, [24, 100], [[key, value] for key, value in notes])

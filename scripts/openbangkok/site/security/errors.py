@@ -35,6 +35,21 @@ LINE_CHARACTERS = 300        # of a path or a message in a log line
 READING_ERRORS = (ValueError, LookupError, TypeError, UnicodeError, OverflowError)
 SERVER_SIDE_SQL = ("disk i/o error", "database disk image is malformed", "unable to open database", "out of memory")
 NOT_FOUND = "ไม่พบหน้านี้ / Not found"
+# Datasette's own words for a client's mistake, with the Thai first (its message follows as it is)
+THAI_FIRST = {"Database not found": "ไม่พบฐานข้อมูล", "Table not found": "ไม่พบตาราง",
+              "Record not found": "ไม่พบแถวนี้", "Row not found": "ไม่พบแถวนี้", "Not found": "ไม่พบหน้านี้",
+              "Permission denied": "ไม่ได้รับอนุญาต", "Forbidden": "ไม่ได้รับอนุญาต"}
+TITLES = {400: "คำขอไม่ถูกต้อง / Bad request", 403: "ไม่ได้รับอนุญาต / Forbidden", 404: NOT_FOUND,
+          405: "ใช้วิธีนี้ไม่ได้ / Method not allowed", 414: "ที่อยู่ยาวเกินไป / Address too long",
+          500: "ข้อผิดพลาดภายในระบบ / Internal error"}
+
+
+def thai_first(message: str) -> str:
+    """'Table not found: x' -> 'ไม่พบตาราง / Table not found: x'; other words as they are."""
+    for english, thai in THAI_FIRST.items():
+        if message.startswith(english) and thai not in message:
+            return f"{thai} / {message}"
+    return message
 
 
 class ErrorLog:
@@ -93,7 +108,7 @@ def sql_cause(exception: BaseException) -> sqlite3.Error | None:
 def classify(request, exception: BaseException) -> tuple[int, str | Markup, str | None]:
     """(status, message, title) of the answer to `exception`."""
     if isinstance(exception, Base400):
-        return exception.status, str(exception.args[0]) if exception.args else NOT_FOUND, None
+        return exception.status, thai_first(str(exception.args[0])) if exception.args else NOT_FOUND, None
     sql = sql_cause(exception)
     client_sql = sql is not None and not any(words in str(sql).lower() for words in SERVER_SIDE_SQL)
     if isinstance(exception, internals.DatasetteError):   # Datasette's own words; its 500s are also for a parameter it
@@ -116,6 +131,8 @@ def classify(request, exception: BaseException) -> tuple[int, str | Markup, str 
 async def render(datasette, request, status: int, message, title: str | None = None) -> Response:
     """Datasette's error page or JSON, as its own handler renders them, with its CORS headers."""
     info = {"ok": False, "error": message, "status": status, "title": title}
+    if not title and not request.path.split("?")[0].endswith(".json"):   # the page's heading, Thai first
+        info["title"] = TITLES.get(status)
     headers = {}
     if datasette.cors:
         add_cors_headers(headers)
