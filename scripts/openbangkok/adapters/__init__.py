@@ -10,11 +10,17 @@ A resource names its adapter with the key `adapter:` (model/catalog.py), a modul
     publish(db, source, staged) -> int   create the published table(s) in `db` from the staged
                                          rows (attached as pipeline.stage.STAGING); the number of rows
 
+and may have two more, to be updated in place when its input changes (pipeline.changes):
+
+    update(db, source, staged) -> (int, Changes)   apply to the published table(s) already in `db`
+                                         only the rows that changed; the rows and the changes
+    kept_tables(db, source) -> list      the tables update() keeps (the build drops the others)
+
 The pipeline calls them (pipeline/check.py, pipeline/publish.py) and hands them what they need:
 the staging database and `staged` (pipeline.stage.Staged: the report, the statistics, the search
 index a build wants). The calls go one way: an adapter imports model/, thai/, its own helpers and the
 parts of the pipeline that never call an adapter (pipeline.read, encoding, csv_pieces, stage,
-processes, freed_memory), never check, publish or build (tests/test_structure.py checks it).
+changes, processes, freed_memory), never check, publish or build (tests/test_structure.py checks it).
 
 Adapters of one kind of data share their rules in a subpackage (traffy/: the Traffy Fondue dump
 and the API's pages, one normalisation).

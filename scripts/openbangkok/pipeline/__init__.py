@@ -8,11 +8,13 @@
     publish.py       the published file, from the staging database: tables, derived SQL, indexes,
                      the build's own record (build_files, build_sql, build_columns: profile.py)
     build.py         the whole build: lock.py, incremental.py (what changed), check, publish, rename
+    changes.py       within a dataset: the rows that changed (diff) applied in place to a source's
+                     published table, for an adapter that can keep its search index up to date
     search_index.py  a full-text index built in a process of its own while rows are staged
     processes.py, freed_memory.py   how helper processes start, end and keep their memory
 
 Imports model/, thai/ and adapters/ (through the Adapter protocol: check.py and publish.py call an
 adapter's stage() and publish()). An adapter may import the parts of the pipeline that never call an
-adapter (read, encoding, csv_pieces, stage, processes, freed_memory); nothing here imports site/,
+adapter (read, encoding, csv_pieces, stage, changes, processes, freed_memory); nothing here imports site/,
 opendata/ or Datasette.
 """
