@@ -2,6 +2,7 @@
 
     python benchmarks/generate_traffy.py --rows 1000000 --out /tmp/traffy_1m.csv --seed 7
     python benchmarks/generate_traffy.py --rows 3000 --dataset /tmp/site/datasets
+    python benchmarks/generate_traffy.py --rows 1000 --text short     (the older, shorter texts)
 
 `--dataset DIR` writes the tickets into DIR/complaints/traffy_fondue.csv and points the complaints
 resource of DIR (a copy of datasets/) at them, read by the dump adapter and labelled ILLUSTRATIVE:
@@ -16,6 +17,15 @@ and with typos, fractional seconds of varying length, unusual states, duplicate 
 newlines, HTML and spreadsheet-formula text, and phone numbers, national IDs and e-mail addresses
 in comments (for the PDPA redaction to remove). The output is written as it is generated, so
 memory stays flat for any number of rows; the same seed gives the same file.
+
+Text (`--text`): `real` (the command line's default, for benchmarks) draws each comment's length
+from the lengths of the real comments in datasets/complaints/traffy_api/ (the API's pages: mean
+129 characters, median 74, 90th percentile 290) and fills it with their words, shuffled and
+recombined, and each address's street part from the real addresses, so that the text per row (what
+the search index and the redaction work on) is the real one's; personal data is made up and added
+at the real comments' share (what the redaction finds in them), the real texts being redacted
+before use. `short` (the tests' sample: `use_in`) writes the older one- or two-sentence comments of
+known words (about 49 characters).
 """
 
 from __future__ import annotations
@@ -23,6 +33,9 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
+import gzip
+import json
 import random
 import sys
 from pathlib import Path
@@ -87,6 +100,7 @@ TAILS = ["", "", "", " ขอบคุณค่ะ", " ขอบคุณคร�
 # Text that a spreadsheet or a web page could take for code; the site must show it as text.
 ODD_TEXT = ["<b>ด่วน</b> ", "<script>alert('x')</script>", "=HYPERLINK(\"http://example.com\",\"ดูรูป\") ",
             "+ขอด่วน ", "-ไม่มีใครมาดู ", "@เจ้าหน้าที่ ", "=1+1 ", "<img src=x onerror=alert(1)> "]
+REAL_PAGES = Path(__file__).resolve().parents[1] / "datasets" / "complaints" / "traffy_api"
 FIRST_NAMES = ["somchai", "malee", "kittipong", "suda", "anan", "pim", "wichai", "nok"]
 MAIL_DOMAINS = ["gmail.com", "hotmail.com", "yahoo.co.th", "outlook.com"]
 
@@ -120,6 +134,48 @@ def personal_data(rng: random.Random) -> str:
     return f"อีเมล {rng.choice(FIRST_NAMES)}{rng.randint(1, 999)}@{rng.choice(MAIL_DOMAINS)}"
 
 
+class RealText:
+    """Words, lengths and shares of the real comments and addresses (the API's pages, redacted)."""
+
+    def __init__(self):
+        from openbangkok.thai.redact import redact  # the project's own redaction (run with its .venv)
+
+        comments, addresses = [], []
+        for page in sorted(REAL_PAGES.glob("*.json.gz")):
+            for record in json.loads(gzip.decompress(page.read_bytes()))["results"]:
+                comments.append(record.get("comment") or "")
+                addresses.append(record.get("address") or "")
+        redacted = [redact(c) for c in comments]
+        self.lengths = [len(c) for c in comments]
+        self.personal_share = sum(r != c for r, c in zip(redacted, comments)) / len(comments)
+        self.newline_share = sum("\n" in c for c in comments) / len(comments)
+        # words (what lies between spaces and line breaks) without the redaction's placeholders
+        self.words = [w for text in redacted for w in text.split() if "[" not in w]
+        self.streets = [words[:-5] for a in addresses
+                        if len(words := (redact(a) or "").split()) > 5 and "[" not in " ".join(words[:-5])]
+
+    def comment(self, rng: random.Random) -> str:
+        length = rng.choice(self.lengths)
+        if not length:
+            return ""
+        words, size = [], -1
+        while size < length:
+            word = rng.choice(self.words)
+            words.append(word)
+            size += len(word) + 1
+        separator = "\n" if rng.random() < self.newline_share else " "
+        text = " ".join(words[:-1]) + separator + words[-1] if len(words) > 1 else words[0]
+        return text[:length]
+
+    def street(self, rng: random.Random) -> str:
+        return " ".join(rng.choice(self.streets))
+
+
+@functools.cache
+def real_text() -> RealText:
+    return RealText()
+
+
 def pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
     return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
 
@@ -131,8 +187,9 @@ def typo(rng: random.Random, name: str) -> str:
 
 
 class Generator:
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, text: str = "real"):
         self.rng = random.Random(seed)
+        self.real = real_text() if text == "real" else None
         self.bangkok = [(d, [s.name_th for s in geothai.subdistricts(d.code)], s_postal)
                         for d in geothai.districts("10")
                         for s_postal in [geothai.subdistricts(d.code)[0].postal_codes[0]]]
@@ -195,9 +252,13 @@ class Generator:
         if rng.random() < 0.05:
             organization = "{}" if rng.random() < 0.5 else ""
 
-        comment = self.comment(types)
-        road = rng.choice(ROADS)
-        address = (f"{rng.randint(1, 999)}/{rng.randint(1, 99)} ถนน{road} แขวง{subdistrict} "
+        comment = self.real_comment() if self.real else self.comment(types)
+        if self.real:
+            street = self.real.street(rng)
+        else:  # drawn in this order, so that a seed gives the sample it gave before
+            road = rng.choice(ROADS)
+            street = f"{rng.randint(1, 999)}/{rng.randint(1, 99)} ถนน{road}"
+        address = (f"{street} แขวง{subdistrict} "
                    f"{district.name_th} {province or 'กรุงเทพมหานคร'} {postal} ประเทศไทย").replace("  ", " ")
         if rng.random() < 0.01:
             address += " " + personal_data(rng)
@@ -235,6 +296,19 @@ class Generator:
             self.previous.pop(0)
         return row
 
+    def real_comment(self) -> str:
+        """Real words in a real comment's length, with the sample's dirt at the same rates as
+        comment() except personal data, added at the real comments' share."""
+        rng = self.rng
+        text = self.real.comment(rng)
+        if rng.random() < self.real.personal_share:
+            text += " " + personal_data(rng)
+        elif rng.random() < 0.03:
+            text = rng.choice(ODD_TEXT) + text
+        if rng.random() < 0.02:
+            text += ' ทั้งที่ป้ายเขียนว่า "ห้ามจอด", ห้ามทิ้งขยะ'
+        return text
+
     def comment(self, types: list[str]) -> str:
         rng = self.rng
         kinds = types or [rng.choice(TYPES)]
@@ -258,8 +332,8 @@ def province_code_of(district) -> str:
     return district.code[:2]
 
 
-def generate(rows: int, out, seed: int = 2024) -> None:
-    generator = Generator(seed)
+def generate(rows: int, out, seed: int = 2024, text: str = "real") -> None:
+    generator = Generator(seed, text)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for number in range(rows):
@@ -280,11 +354,12 @@ SYNTHETIC_RESOURCE = {
 }
 
 
-def use_in(datasets: Path, rows: int, seed: int) -> Path:
-    """Writes `rows` tickets into datasets/complaints and makes them the complaints resource."""
+def use_in(datasets: Path, rows: int, seed: int, text: str = "short") -> Path:
+    """Writes `rows` tickets into datasets/complaints and makes them the complaints resource (the
+    tests' sample: short texts of known words by default)."""
     out = datasets / "complaints" / SYNTHETIC_RESOURCE["path"]
     with out.open("w", encoding="utf-8", newline="") as f:
-        generate(rows, f, seed)
+        generate(rows, f, seed, text)
     point_complaints_at_dump(datasets)
     return out
 
@@ -308,18 +383,20 @@ def main(argv=None) -> None:
     parser.add_argument("--rows", type=int, default=3000, help="Number of rows (duplicates included).")
     parser.add_argument("--out", type=Path, help="The CSV to write (default: standard output).")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--text", choices=("real", "short"), default="real",
+                        help="Comments and addresses from the real tickets' words and lengths, or the short sample's.")
     parser.add_argument("--dataset", type=Path, metavar="DIR",
                         help="A copy of datasets/ whose complaints become these tickets (see above).")
     args = parser.parse_args(argv)
     if args.dataset is not None:
-        use_in(args.dataset, args.rows, args.seed)
+        use_in(args.dataset, args.rows, args.seed, args.text)
         return
     if args.out is None:
-        generate(args.rows, sys.stdout, args.seed)
+        generate(args.rows, sys.stdout, args.seed, args.text)
         return
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8", newline="") as out:
-        generate(args.rows, out, args.seed)
+        generate(args.rows, out, args.seed, args.text)
 
 
 if __name__ == "__main__":

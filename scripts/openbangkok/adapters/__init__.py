@@ -10,11 +10,17 @@ A resource names its adapter with the key `adapter:` (model/catalog.py), a modul
     publish(db, source, staged) -> int   create the published table(s) in `db` from the staged
                                          rows (attached as pipeline.stage.STAGING); the number of rows
 
+and may have two more, to be updated in place when its input changes (pipeline.in_place):
+
+    update(db, source, staged) -> (int, Changes)   apply to the published table(s) already in `db`
+                                         only the rows that changed; the rows and the changes
+    kept_tables(db, source) -> list      the tables update() keeps (the build drops the others)
+
 The pipeline calls them (pipeline/check.py, pipeline/publish.py) and hands them what they need:
 the staging database and `staged` (pipeline.stage.Staged: the report, the statistics, the search
 index a build wants). The calls go one way: an adapter imports model/, thai/, its own helpers and,
 of the pipeline, only the tools no stage of it is run by (pipeline.ADAPTER_TOOLS: stage, csv_rules,
-csv_pieces, encoding, search_index, processes, freed_memory): never read, check, publish or build,
+csv_pieces, encoding, search_index, processes, freed_memory, in_place): never read, check, publish or build,
 which run the stages (tests/test_structure.py checks it).
 
 Adapters of one kind of data share their rules in a subpackage (traffy/: the Traffy Fondue dump

@@ -10,6 +10,8 @@
                      the build's own record (build_files, build_sql, build_columns: profile.py;
                      build_changes: changes.py, rows added, changed and removed since the last build)
     build.py         the whole build: lock.py, incremental.py (what changed), check, publish, rename
+    changes.py       within a dataset: the rows that changed (diff) applied in place to a source's
+                     published table, for an adapter that can keep its search index up to date
     search_index.py  a full-text index built in a process of its own while rows are staged
     processes.py, freed_memory.py   how helper processes start, end and keep their memory
 
@@ -19,4 +21,5 @@ stage and import none that does: the staging interface (stage.py) and the tools 
 nothing here imports site/, opendata/ or Datasette (tests/test_structure.py checks both).
 """
 
-ADAPTER_TOOLS = ("stage", "csv_rules", "csv_pieces", "encoding", "search_index", "processes", "freed_memory")
+ADAPTER_TOOLS = ("stage", "csv_rules", "csv_pieces", "encoding", "search_index", "processes", "freed_memory",
+                 "in_place")

@@ -12,8 +12,10 @@ folder. A failed or killed build leaves it byte for byte as it was; a full disk 
 (`disk-full`), not a traceback.
 
 Builds are incremental: with nothing changed the build ends at once; otherwise the new file starts
-as a copy of the published one and only the changed datasets are validated and loaded again.
-`full=True` rebuilds everything. BuildResult.timings has the seconds, and CPU seconds, of each step
+as a copy of the published one and only the changed datasets are validated and loaded again, and
+within a dataset a source whose adapter can (the complaints) is updated in place: only the rows
+that changed are written, with their search index entries (changes.py). `full=True` rebuilds
+everything; OPENBANGKOK_IN_PLACE=0 loads changed sources again whole (a benchmark's baseline). BuildResult.timings has the seconds, and CPU seconds, of each step
 (`openbkk build --timings`; benchmarks/build.py).
 """
 
@@ -27,9 +29,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openbangkok.adapters import adapter
 from openbangkok.model.catalog import Catalog
 from openbangkok.model.problems import Problem, Report
 from openbangkok.pipeline.check import validate
+from openbangkok.pipeline.in_place import Changes, in_place_sources
 from openbangkok.pipeline.incremental import BackgroundFingerprints, Previous, datasets_to_build, fingerprints
 from openbangkok.pipeline.lock import TEMP_MARK, build_lock, remove_stale
 from openbangkok.pipeline.processes import checkpoint
@@ -43,6 +47,11 @@ class BuildResult:
     tables: dict[str, dict] = field(default_factory=dict)
     rebuilt: set[str] = field(default_factory=set)   # datasets loaded again; empty: up to date
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
+
+    @property
+    def changes(self) -> dict[str, Changes]:
+        """{table: the keys added, changed, removed} of the sources updated in place."""
+        return {name: t["changes"] for name, t in self.tables.items() if "changes" in t}
 
     @property
     def ok(self) -> bool:
@@ -69,6 +78,14 @@ class Timings(dict):
         self.cpu[name] = self.cpu.get(name, 0.0) + cpu - self.last_cpu
         self.last, self.last_cpu = now, cpu
         checkpoint(name)
+
+
+IN_PLACE_ENV = "OPENBANGKOK_IN_PLACE"  # "0": changed sources are loaded again whole
+
+
+def can_update(source) -> bool:
+    """The source's adapter can update its published table in place (pipeline.in_place)."""
+    return bool(source.adapter) and hasattr(adapter(source.adapter), "update") and os.environ.get(IN_PLACE_ENV) != "0"
 
 
 DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
@@ -124,8 +141,9 @@ def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
     timings = Timings()
     staged = None
     try:
+        in_place = in_place_sources(catalog, out, rebuilt, can_update) if reuse else set()
         staged = validate(catalog, work, datasets=rebuilt, previous_db=out if reuse else None,
-                          progress=progress, for_build=True)
+                          progress=progress, for_build=True, updated_in_place=in_place)
         timings.step("validate and stage")
         result = BuildResult(out, staged.report, rebuilt=rebuilt, timings=timings)
         if not staged.report.ok:

@@ -172,15 +172,16 @@ def run_rules(catalog: Catalog, sources: list[Source], db: sqlite_utils.Database
 
 def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
              datasets: set[str] | None = None, previous_db: Path | None = None, progress=None,
-             for_build: bool = False) -> Staged:
+             for_build: bool = False, updated_in_place: set[str] = frozenset()) -> Staged:
     """Checks the resources of the catalog; with `only`, reports the problems of those files only.
 
     `datasets` limits the checks to those datasets (an incremental build); their rules then see the
     other datasets' tables in `previous_db`, the database published before. Every checked resource
-    is staged into the staging database in `work`, which the build publishes from.
+    is staged into the staging database in `work`, which the build publishes from; those named in
+    `updated_in_place` without a new search index (pipeline.in_place).
     """
     work.mkdir(parents=True, exist_ok=True)
-    staged = Staged(work / "staging.db", for_build=for_build)
+    staged = Staged(work / "staging.db", for_build=for_build, updated_in_place=set(updated_in_place))
     if progress is not None:
         staged.progress = progress
     db = open_staging(staged.db_path)

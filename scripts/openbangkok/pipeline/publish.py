@@ -2,7 +2,8 @@
 resource is checked and staged).
 
 Order of work in the new file: each source is published (its adapter's publish(), or a copy of its
-staged rows), then each dataset's *.sql files run (derived tables, and indexes of their own), then
+staged rows; a source the build updates in place, pipeline.in_place, by its adapter's update(): its
+table and search index are kept, only the rows that changed are written), then each dataset's *.sql files run (derived tables, and indexes of their own), then
 the automatic indexes on foreign-key, facet and sort columns are made where no index starts with the
 column yet, then build_files, build_sql and build_columns (the build's account of itself,
 model.build_record) and build_changes (changes.py: what changed since the published file), then
@@ -29,6 +30,7 @@ from openbangkok.model.site_metadata import facet_columns, site_metadata
 from openbangkok.model.sql_functions import register
 from openbangkok.pipeline.changes import record_changes
 from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
+from openbangkok.pipeline.in_place import Changes
 from openbangkok.pipeline.incremental import Previous, file_key, size_and_mtime
 from openbangkok.pipeline.profile import leading_columns, profiled_tables, read_aggregates, record_profiles
 from openbangkok.pipeline.stage import STAGING, Staged, copy_staged
@@ -101,8 +103,22 @@ def bounded(text: str) -> str:
     return text if len(text) <= MAX_CELL_CHARACTERS else text[:MAX_CELL_CHARACTERS] + "\n…"
 
 
-def publish_source(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
-    return adapter(source.adapter).publish(db, source, staged) if source.adapter else copy_staged(db, source)
+def publish_source(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[int, Changes | None]:
+    """The rows published, and what changed when the source is updated in place."""
+    if not source.adapter:
+        return copy_staged(db, source), None
+    if source.name in staged.updated_in_place:
+        return adapter(source.adapter).update(db, source, staged)
+    return adapter(source.adapter).publish(db, source, staged), None
+
+
+def kept_tables(db: sqlite_utils.Database, catalog: Catalog, staged: Staged) -> dict[str, set[str]]:
+    """{dataset: its tables that sources updated in place keep}."""
+    kept: dict[str, set[str]] = {}
+    for source in catalog.sources:
+        if source.name in staged.updated_in_place:
+            kept.setdefault(source.dataset, set()).update(adapter(source.adapter).kept_tables(db, source))
+    return kept
 
 
 def index_sources(db: sqlite_utils.Database, sources: list[Source], facets: dict) -> None:
@@ -132,19 +148,23 @@ def publish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], 
     # The file is renamed over the published one only when complete: no rollback journal needed.
     db.execute("pragma journal_mode = off")
     db.execute("pragma synchronous = off")
+    kept = kept_tables(db, catalog, staged)
     for dataset in rebuilt:
-        drop_dataset_tables(db, previous.tables.get(dataset, [])) if PROFILE_TABLE in names_in(db) else None
+        if PROFILE_TABLE in names_in(db):
+            drop_dataset_tables(db, [t for t in previous.tables.get(dataset, []) if t not in kept.get(dataset, ())])
     db.attach(STAGING, staged.db_path)
     facets = facet_columns(site_metadata(catalog))
-    tables, created = {}, {name: set() for name in rebuilt}
+    tables, created = {}, {name: set(kept.get(name, ())) for name in rebuilt}
     sources = [s for s in catalog.sources if s.dataset in rebuilt]
     for source in sources:
         started = time.perf_counter()
         before = names_in(db)
-        rows = publish_source(db, source, staged)
+        rows, changed = publish_source(db, source, staged)
         created[source.dataset] |= names_in(db) - before
         tables[source.name] = {"rows": rows, "seconds": time.perf_counter() - started
                                + staged.stats.get(source.name, {}).get("seconds", 0)}
+        if changed is not None:
+            tables[source.name]["changes"] = changed
     db.conn.commit()
     db.execute(f"detach {STAGING}")
     timings.step("publish")

@@ -46,6 +46,9 @@ class Staged:
     # Staged tables an adapter publishes record for record (insert ... select *): the build reads
     # their column profiles from here, in the background, while it writes the published file.
     as_published: set[str] = field(default_factory=set)
+    # Sources the build updates in place (pipeline.in_place): staged in full, but their search index
+    # is not built again (their adapter's update() changes its entries).
+    updated_in_place: set[str] = field(default_factory=set)
 
     def search_index(self, fts: str, create_sql: str, read_sql: str, insert_sql: str) -> SearchIndex | None:
         """A search index built in the background from the rows as they are staged, for a build only

@@ -33,7 +33,9 @@ SETTINGS = {
 
 
 def make_datasette(db_path: Path = DEFAULT_DB, datasets: Path = DEFAULT_DATASETS,
-                   settings: dict | None = None, inspect_data: dict | None = None) -> Datasette:
+                   settings: dict | None = None, inspect_data: dict | None = None,
+                   pin_file: bool = True) -> Datasette:
+    """The site on db_path; pin_file=False when db_path is a link pinned already (site.workers)."""
     db_path = Path(db_path)
     if not db_path.exists():
         raise FileNotFoundError(f"{db_path}: no database; run `openbkk build` first")
@@ -54,7 +56,8 @@ def make_datasette(db_path: Path = DEFAULT_DB, datasets: Path = DEFAULT_DATASETS
         raise ValueError(f"{db_path}: the inspect file describes another build (its size differs): "
                          f"write it again with `openbkk package`")
     # every SQL thread and download reads the file as it was now, whatever a build does to the path
-    ds.add_database(Database(ds, path=str(pin(db_path)), is_mutable=False), name=DATABASE)
+    served = pin(db_path) if pin_file else db_path
+    ds.add_database(Database(ds, path=str(served), is_mutable=False), name=DATABASE)
     ds.remove_database("_memory")   # Datasette([]) adds an empty in-memory database: not ours to publish
     return ds
 

@@ -40,6 +40,7 @@ from openbangkok.pipeline.stage import Staged
 
 PAGE_NAME = re.compile(r"(\d+)\.json(\.gz)?$", re.IGNORECASE)
 publish = staging.publish  # the Adapter protocol: staged as published
+update, kept_tables = staging.update, staging.kept_tables  # updated in place (pipeline.in_place)
 
 
 class PageError(Exception):

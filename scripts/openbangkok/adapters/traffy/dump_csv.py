@@ -54,6 +54,7 @@ PARALLEL_MIN_BYTES = 32 << 20      # smaller files are read in this process
 PIECES_AHEAD = 2                   # pieces in flight per worker
 WORKERS_ENV = "OPENBANGKOK_BUILD_WORKERS"  # 0: read in this process; default: worker_count()
 publish = staging.publish  # the Adapter protocol: staged as published
+update, kept_tables = staging.update, staging.kept_tables  # updated in place (pipeline.in_place)
 
 
 class DumpRows:

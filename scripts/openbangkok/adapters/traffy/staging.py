@@ -27,6 +27,7 @@ import sqlite_utils
 from openbangkok.adapters.traffy.normalise import PUBLISHED, Normaliser, Tally, refusal
 from openbangkok.adapters.traffy.report import REJECTED, Totals
 from openbangkok.model.catalog import Source
+from openbangkok.pipeline import in_place
 from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
 from openbangkok.pipeline.stage import ROW_COLUMN, STAGING, Staged, create_table
 from openbangkok.thai.redact import Redactor, may_hold_personal_data
@@ -262,18 +263,25 @@ def fts_sql(fts: str) -> str:
             f"tokenize=\"{TOKENIZE}\")")
 
 
+def index_values(comment: str, address: str, types: str) -> str:
+    """SQL: the texts the search index takes for a row, of the SQL expressions of its columns."""
+    # thai_search.index_text (Thai runs as bigrams). The types are indexed as their JSON text: its
+    # brackets, quotes and commas separate tokens as the spaces between the items would, unless an
+    # item holds an escape (\", \n...), rare enough to be read out of the JSON then.
+    return (f"thai_index_text({comment}), thai_index_text({address}), "
+            f"thai_index_text(iif(instr({types}, '\\'), (select group_concat(value, ' ') from json_each({types})), {types}))")
+
+
 def search_index(source: Source, staged: Staged):
-    """The search index, started (for a build only), to be given the rows as they are staged."""
+    """The search index, started (for a build only), to be given the rows as they are staged; none
+    for a table updated in place (update() changes its index's entries)."""
+    if source.name in staged.updated_in_place:
+        return None
     fts = f"{source.name}{FTS_SUFFIX}"
-    # the text the index takes for each row: thai_search.index_text (Thai runs as bigrams). The
-    # types are indexed as their JSON text: its brackets, quotes and commas separate tokens as the
-    # spaces between the items would, unless an item holds an escape (\", \n...), rare enough to
-    # be read out of the JSON then.
     return staged.search_index(
         fts, fts_sql(fts),
         f"select rowid, comment, address, types from [{source.name}] where rowid > ? and rowid <= ? order by rowid",
-        f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) values (?1, thai_index_text(?2), thai_index_text(?3), "
-        f"thai_index_text(iif(instr(?4, '\\'), (select group_concat(value, ' ') from json_each(?4)), ?4)))")
+        f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) values (?1, {index_values('?2', '?3', '?4')})")
 
 
 def publish(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
@@ -283,13 +291,48 @@ def publish(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
     # staged as published: SQLite copies the records (and the primary key's index) as they are
     db.execute(f"insert into main.[{source.name}] select * from {STAGING}.[{source.name}]")
     count = db[source.name].count
+    publish_rejected(db)
+    # empty: the search index is built in the background from the rows stage() staged
+    # (openbangkok.pipeline.search_index) and copied in when the build completes it
+    db.execute(fts_sql(f"{source.name}{FTS_SUFFIX}"))
+    return count
+
+
+def publish_rejected(db: sqlite_utils.Database) -> None:
     rejected = db[REJECTED].create({
         "source_row": int, "source_file": str, "source_line": int, "ticket_id": str, "reason": str,
         "reason_th": str, "raw_record": str, "source": str,
     }, pk="source_row")
     db.execute(f"insert into main.[{REJECTED}] select * from {STAGING}.[{REJECTED}] order by source_row")
     rejected.create_index(["ticket_id"])
-    # empty: the search index is built in the background from the rows stage() staged
-    # (openbangkok.pipeline.search_index) and copied in when the build completes it
-    db.execute(fts_sql(f"{source.name}{FTS_SUFFIX}"))
-    return count
+
+
+def kept_tables(db: sqlite_utils.Database, source: Source) -> list[str]:
+    """The tables update() changes in place (the build keeps them): the table, its search index and
+    the index's own tables."""
+    fts = f"{source.name}{FTS_SUFFIX}"
+    return [source.name] + [name for (name,) in db.execute(
+        "select name from sqlite_master where type = 'table' and (name = ? or name like ? escape '!')",
+        [fts, fts.replace("_", "!_") + "!_%"])]
+
+
+def update(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[int, in_place.Changes]:
+    """The published complaints (already in `db`, declared as now) made equal to the staged ones by
+    applying only what changed (pipeline.in_place), the search index's entries of those rows deleted
+    and inserted again; complaints_rejected published again (it is small). The row count and the
+    changes."""
+    conn, table = db.conn, source.name
+    columns = [f["name"] for f in source.published_schema["fields"]]
+    found = in_place.diff(conn, table, "ticket_id", columns)
+    fts = f"{table}{FTS_SUFFIX}"
+    entries = f"from main.[{table}] where ticket_id in ({{}})"
+    # a contentless FTS5 table forgets a row when told the very texts it was given for it
+    conn.execute(f"insert into [{fts}] ([{fts}], rowid, {', '.join(SEARCHED)}) select 'delete', rowid, "
+                 f"{index_values('comment', 'address', 'types')} "
+                 + entries.format(in_place.keys_of("changed", "removed")))
+    in_place.apply(conn, table, "ticket_id", columns)
+    conn.execute(f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) select rowid, "
+                 f"{index_values('comment', 'address', 'types')} "
+                 + entries.format(in_place.keys_of("changed", "added")))
+    publish_rejected(db)
+    return db[table].count, found

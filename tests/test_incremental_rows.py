@@ -1,0 +1,238 @@
+"""Incremental within a dataset (pipeline.in_place): a changed complaints input is applied to the
+published file row by row (changed tickets updated, new ones added, those gone from a full dump
+removed, their search index entries with them), and the result equals a full build of the new input
+table by table: every table and view, row for row, the search index term by term.
+
+What a comparison may not see as equal, and how it is read instead: build_files.built_at (the
+build's time); complaints_facet_rows.complaint_rowid, which numbers complaints in file order in a
+full build (read as the ticket it points at; its profile's min and max in build_columns left out); the search index, read as (ticket, term, column,
+position) from fts5vocab, a ticket's entries in one text; SQLite's planner statistics (sqlite_stat1, from a sample) and
+the builds' history (build_changes) are left out.
+Rows are compared as sorted lists: a derived table's insertion order follows the complaints'
+rowids where its SQL does not sort.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from openbangkok.model.catalog import load_catalog
+from openbangkok.pipeline.build import IN_PLACE_ENV, build
+
+from .conftest import copy_datasets, with_synthetic_complaints
+
+BASE_ROWS = 300
+
+
+def contents(db: Path) -> dict[str, list]:
+    """Every table and view of a built database, as sorted rows (see the module's docstring)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    names = dict(conn.execute("select name, type from sqlite_master where type in ('table', 'view') "
+                              "and name not like 'sqlite_%'").fetchall())
+    fts = {n for n, sql in conn.execute("select name, sql from sqlite_master where sql like '%using fts5%'")}
+    shadows = {n for n in names for f in fts if n.startswith(f"{f}_")}
+    result = {}
+    # build_changes is the builds' history: two builds record two entries where one full build records one
+    for name in sorted(set(names) - shadows - {"build_changes"}):
+        if name in fts:
+            conn.execute(f"create virtual table temp.[{name}_v] using fts5vocab(main, [{name}], instance)")
+            table = name.removesuffix("_fts")
+            query = (f"select t.ticket_id, e.entries from (select doc, group_concat(col || ':' || offset || ':' || term, "
+                     f"' ') as entries from (select doc, col, offset, term from temp.[{name}_v] order by doc, col, offset) "
+                     f"group by doc) e join [{table}] t on t.rowid = e.doc order by 1")
+        elif name == "complaints_facet_rows":
+            query = ("select c.ticket_id, f.combo from complaints_facet_rows f "
+                     "join complaints c on c.rowid = f.complaint_rowid")
+        elif name == "build_files":
+            query = "select * from build_files"
+        else:
+            query = f"select * from [{name}]"
+        cursor = conn.execute(query)
+        columns = [d[0] for d in cursor.description]
+        rows = [tuple(v for c, v in zip(columns, row) if c != "built_at") for row in cursor]
+        if name == "build_columns":  # the rowids' range (the profile's min and max) left out
+            rows = [row[:2] + row[2:7] if row[:2] == ("complaints_facet_rows", "complaint_rowid") else row
+                    for row in rows]
+        result[name] = rows if name in fts else sorted(rows, key=repr)  # (the index: sorted by SQLite)
+    conn.close()
+    return result
+
+
+def assert_same_tables(incremental: Path, full: Path) -> None:
+    got, expected = contents(incremental), contents(full)
+    assert sorted(got) == sorted(expected)
+    for name in expected:
+        assert len(got[name]) == len(expected[name]), name
+        assert got[name] == expected[name], name
+
+
+def read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    return header, rows
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def changed(rows: list[list[str]]) -> list[list[str]]:
+    """Some tickets changed as a later dump has them: state, comment, district, types."""
+    rows = [list(r) for r in rows]
+    for number, row in enumerate(rows[5:60:7]):
+        if len(row) < 16:
+            continue
+        row[12] = "เสร็จสิ้น" if row[12] != "เสร็จสิ้น" else "กำลังดำเนินการ"
+        row[3] = f"{row[3]} แก้ไขแล้ว ไฟดับ ครั้งที่ {number}"
+        if number % 2:
+            row[1] = "{น้ำท่วม,ถนน}"
+        if number % 3 == 0:
+            row[9] = "บางรัก"
+    return rows
+
+
+@pytest.fixture
+def dump_site(tmp_path):
+    """(catalog folder, its dump, the generated rows, header): the complaints and reference
+    datasets, the complaints BASE_ROWS + 100 generated tickets of which the first BASE_ROWS are in
+    the dump."""
+    datasets = copy_datasets(tmp_path, "complaints", "reference")
+    dump = with_synthetic_complaints(datasets, rows=BASE_ROWS + 100, seed=11)
+    header, rows = read_rows(dump)
+    write_rows(dump, header, rows[:BASE_ROWS])
+    return datasets, dump, rows, header
+
+
+def incremental_and_full(tmp_path: Path, datasets: Path) -> tuple[Path, Path, dict]:
+    """The published file built before, built again incrementally; and a full build of the input."""
+    incremental, full = tmp_path / "incremental.db", tmp_path / "full.db"
+    result = build(load_catalog(datasets), incremental)
+    assert result.ok, "\n".join(p.line() for p in result.report.errors)
+    assert result.rebuilt == {"complaints"}
+    full_result = build(load_catalog(datasets), full, full=True)
+    assert full_result.ok
+    return incremental, full, result.changes
+
+
+def first_build(tmp_path: Path, datasets: Path) -> None:
+    result = build(load_catalog(datasets), tmp_path / "incremental.db")
+    assert result.ok, "\n".join(p.line() for p in result.report.errors)
+    assert result.changes == {}  # nothing published before: everything loaded
+
+
+CASES = {
+    "changed": lambda rows: changed(rows[:BASE_ROWS]),
+    "added": lambda rows: rows[:BASE_ROWS] + rows[BASE_ROWS:BASE_ROWS + 40],
+    "removed": lambda rows: rows[:20] + rows[45:BASE_ROWS],
+    "grew": lambda rows: rows,
+    "shrank": lambda rows: rows[:BASE_ROWS - 80],
+    "changed, added and removed": lambda rows: changed(rows[10:BASE_ROWS]) + rows[BASE_ROWS:BASE_ROWS + 25],
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_dump_changed_in_place_equals_a_full_build(tmp_path, dump_site, case):
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    before = {r[0] for r in rows[:BASE_ROWS] if len(r) > 1}
+    new = CASES[case](rows)
+    write_rows(dump, header, new)
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    found = changes["complaints"]
+    after = {r[0] for r in new if len(r) > 1}
+    published = {r[0] for r in sqlite3.connect(full).execute("select ticket_id from complaints")}
+    assert set(found.added) == (after - before) & published
+    assert set(found.removed) == (before - after) & {r[0] for r in sqlite3.connect(
+        tmp_path / "full.db").execute("select ticket_id from complaints")} | set(found.removed) - published
+    assert not set(found.changed) & (set(found.added) | set(found.removed))
+    if case.startswith("changed"):
+        assert len(found.changed) >= 5
+    assert_same_tables(incremental, full)
+
+
+def test_the_search_finds_the_changed_text_and_forgets_the_old(tmp_path, dump_site):
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    new = [list(r) for r in rows[:BASE_ROWS]]
+    target = next(r for r in new if len(r) > 3 and r[3])
+    target[3] = "ข้อความใหม่ทั้งหมด zebraword"
+    write_rows(dump, header, new)
+    incremental, _, changes = incremental_and_full(tmp_path, datasets)
+    assert changes["complaints"].changed == [target[0]]
+    conn = sqlite3.connect(incremental)
+    found = conn.execute("select c.ticket_id from complaints_fts f join complaints c on c.rowid = f.rowid "
+                         "where complaints_fts match 'zebraword'").fetchall()
+    assert found == [(target[0],)]
+    assert conn.execute("select count(*) from complaints_fts").fetchone() == \
+        conn.execute("select count(*) from complaints").fetchone()
+
+
+def test_nothing_changed_in_the_rows_changes_nothing(tmp_path, dump_site):
+    """A new file of the same rows (another modification time, a changed descriptor comment)."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    write_rows(dump, header, rows[:BASE_ROWS])
+    with (datasets / "complaints" / "complaints_statistics.sql").open("a", encoding="utf-8"):
+        pass
+    (datasets / "complaints" / "metadata.yml").write_text(
+        (datasets / "complaints" / "metadata.yml").read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    assert not changes["complaints"]
+    assert_same_tables(incremental, full)
+
+
+def test_a_changed_sql_file_loads_the_dataset_again(tmp_path, dump_site):
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    sql = datasets / "complaints" / "serving_indexes.sql"
+    sql.write_text(sql.read_text(encoding="utf-8") + "\n-- changed\n", encoding="utf-8")
+    write_rows(dump, header, changed(rows[:BASE_ROWS]))
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    assert changes == {}  # loaded whole
+    assert_same_tables(incremental, full)
+
+
+def test_without_the_lever_the_dataset_is_loaded_again(tmp_path, dump_site, monkeypatch):
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    write_rows(dump, header, changed(rows[:BASE_ROWS]))
+    monkeypatch.setenv(IN_PLACE_ENV, "0")
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    assert changes == {}
+    assert_same_tables(incremental, full)
+
+
+def test_api_pages_added_in_place_equal_a_full_build(tmp_path):
+    """Three of the real pages: the third fetched later (added to the folder), the first refetched
+    with a ticket's state changed."""
+    datasets = copy_datasets(tmp_path, "complaints", "reference")
+    pages = datasets / "complaints" / "traffy_api"
+    for page in pages.iterdir():
+        if page.name not in ("search_offset_0.json.gz", "search_offset_950.json.gz", "search_offset_1900.json.gz"):
+            page.unlink()
+    held = tmp_path / "held"
+    held.mkdir()
+    shutil.move(pages / "search_offset_1900.json.gz", held / "search_offset_1900.json.gz")
+    first_build(tmp_path, datasets)
+    for page in held.iterdir():
+        shutil.move(page, pages / page.name)
+    page_path = pages / "search_offset_0.json.gz"
+    page = json.loads(gzip.decompress(page_path.read_bytes()))
+    record = next(r for r in page["results"][100:] if r.get("state") != "เสร็จสิ้น" and r.get("ticket_id"))
+    record["state"] = "เสร็จสิ้น"
+    page_path.write_bytes(gzip.compress(json.dumps(page, ensure_ascii=False).encode("utf-8")))
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    found = changes["complaints"]
+    assert len(found.added) > 800 and not found.removed
+    assert record["ticket_id"] in found.changed
+    assert_same_tables(incremental, full)
