@@ -7,7 +7,10 @@ import ast
 from functools import cache
 from pathlib import Path
 
+import yaml
+
 import openbangkok
+from openbangkok.model.catalog import PROJECT_ROOT
 from openbangkok.pipeline import ADAPTER_TOOLS
 
 PACKAGE = Path(openbangkok.__file__).parent
@@ -54,14 +57,21 @@ def test_adapters_import_no_stage_of_the_pipeline():
     tools = {f"openbangkok.pipeline.{name}" for name in ADAPTER_TOOLS}
     assert not imports("openbangkok.pipeline"), "pipeline/__init__ imports nothing: adapters import it"
     assert tools <= set(modules()), "ADAPTER_TOOLS names a module that does not exist"
-    wrong = [(module, name) for module in modules() if module.startswith("openbangkok.adapters")
-             for name in imports(module)
-             if name.startswith("openbangkok.pipeline.") and name not in tools]
+    wrong = [
+        (module, name)
+        for module in modules()
+        if module.startswith("openbangkok.adapters")
+        for name in imports(module)
+        if name.startswith("openbangkok.pipeline.") and name not in tools
+    ]
     assert not wrong, f"adapters importing a stage of the pipeline: {wrong}"
     for tool in sorted(tools):
-        below = {name for name in reachable(tool)
-                 if name.startswith("openbangkok.adapters") or
-                 (name.startswith("openbangkok.pipeline.") and name not in tools)}
+        below = {
+            name
+            for name in reachable(tool)
+            if name.startswith("openbangkok.adapters")
+            or (name.startswith("openbangkok.pipeline.") and name not in tools)
+        }
         assert not below, f"{tool} is imported by adapters but imports {sorted(below)}"
 
 
@@ -94,8 +104,9 @@ def test_subpackages_depend_one_way():
             if not theirs or mine == theirs:
                 continue
             # an adapter imports pipeline/__init__ (which imports nothing) and the tools
-            adapter_tool = mine == "adapters" and (name == "openbangkok.pipeline" or
-                                                   name.removeprefix("openbangkok.pipeline.") in ADAPTER_TOOLS)
+            adapter_tool = mine == "adapters" and (
+                name == "openbangkok.pipeline" or name.removeprefix("openbangkok.pipeline.") in ADAPTER_TOOLS
+            )
             if theirs not in ALLOWED[mine] and not adapter_tool:
                 wrong.append(f"{module} imports {name}")
     assert not wrong, "imports against the layering (ARCHITECTURE.md):\n" + "\n".join(wrong)
@@ -106,7 +117,7 @@ def test_no_module_imports_itself_back():
     """No cycle among the package's modules, through imports anywhere in a module."""
     index, low, stack, on_stack, cycles = {}, {}, [], set(), []
 
-    def visit(module):   # Tarjan's strongly connected components
+    def visit(module):  # Tarjan's strongly connected components
         index[module] = low[module] = len(index)
         stack.append(module)
         on_stack.add(module)
@@ -131,3 +142,29 @@ def test_no_module_imports_itself_back():
         if module not in index:
             visit(module)
     assert not cycles, f"modules importing each other: {cycles}"
+
+
+def test_no_yaml_file_repeats_a_key():
+    """YAML keeps the last of two equal keys: a second `plugins:` in metadata.yml silently dropped the
+    first (the charts' pages), and a repeated key in a descriptor would drop a field the same way."""
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        keys = [k.value for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"]  # as written, before << merges
+        repeated = {k for k in keys if keys.count(k) > 1}
+        assert not repeated, f"line {node.start_mark.line + 1}: {sorted(map(str, repeated))} repeated"
+        return yaml.SafeLoader.construct_mapping(loader, node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    files = [
+        PROJECT_ROOT / "metadata.yml",
+        *sorted((PROJECT_ROOT / "datasets").rglob("*.yaml")),
+        *sorted((PROJECT_ROOT / "datasets").rglob("*.yml")),
+    ]
+    for path in files:
+        try:
+            yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)
+        except AssertionError as e:
+            raise AssertionError(f"{path.relative_to(PROJECT_ROOT)}: {e}") from None
