@@ -36,7 +36,7 @@ from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog  # noqa: E4
 from openbangkok.pipeline.build import build  # noqa: E402
 
 RESULTS = HERE / "results" / "changes.md"
-TIMING_LOCK = HERE / "work" / ".timing.lock"   # held while timing, as build.py and serve.py do
+TIMING_LOCK = HERE / "work" / ".timing.lock"  # held while timing, as build.py and serve.py do
 
 
 def rewrite(path: Path, rows: list[list[str]], header: list[str]) -> None:
@@ -69,15 +69,17 @@ def main(argv=None) -> None:
             fcntl.flock(lock, fcntl.LOCK_EX)
             first = build(load_catalog(datasets), out)
             assert first.ok, [p.line() for p in first.report.errors][:5]
-            edited = [list(r) for r in everything[step: args.rows + step]]
+            edited = [list(r) for r in everything[step : args.rows + step]]
             for row in edited[:step]:
                 row[comment] = (row[comment] or "") + " (แก้ไข / edited)"
             rewrite(csv_path, edited, header)
             second = build(load_catalog(datasets), out)
         assert second.ok and second.rebuilt == {"complaints"}, second.rebuilt
         conn = sqlite3.connect(out)
-        recorded = conn.execute("select rows_before, rows_after, added, changed, removed from build_changes "
-                                "where table_name = 'complaints' order by build desc limit 1").fetchone()
+        recorded = conn.execute(
+            "select rows_before, rows_after, added, changed, removed from build_changes "
+            "where table_name = 'complaints' order by build desc limit 1"
+        ).fetchone()
         conn.close()
 
     total = sum(second.timings.values())
@@ -90,10 +92,13 @@ def main(argv=None) -> None:
         "",
         "| | seconds | CPU seconds |",
         "|---|---:|---:|",
-        *(f"| {name} | {seconds:.2f} | {second.timings.cpu.get(name, 0):.2f} |" for name, seconds in second.timings.items()),
+        *(
+            f"| {name} | {seconds:.2f} | {second.timings.cpu.get(name, 0):.2f} |"
+            for name, seconds in second.timings.items()
+        ),
         f"| **whole rebuild** | **{total:.2f}** | |",
         "",
-        f"\"what changed\": {diff:.2f} s, {100 * diff / total:.1f}% of the rebuild.",
+        f'"what changed": {diff:.2f} s, {100 * diff / total:.1f}% of the rebuild.',
         f"Recorded for complaints: rows before {recorded[0]:,}, after {recorded[1]:,}; added {recorded[2]:,}, "
         f"changed {recorded[3]:,}, removed {recorded[4]:,}.",
     ]

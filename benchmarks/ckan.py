@@ -61,26 +61,53 @@ SQL_ROWS = (lambda r: r["records"], lambda d: d["rows"])
 
 def pairs(db: Path) -> list[Pair]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    district = conn.execute("select district_code from complaints where district_code is not null "
-                            "group by 1 order by count(*) desc limit 1").fetchone()[0]
+    district = conn.execute(
+        "select district_code from complaints where district_code is not null group by 1 order by count(*) desc limit 1"
+    ).fetchone()[0]
     conn.close()
     sql = "select district_code, count(*) as n from complaints group by district_code order by district_code"
     deep = f"select ticket_id from complaints order by timestamp desc, rowid limit {PAGE} offset 2000"
     common = {"_size": PAGE, "_nofacet": 1, "_shape": "objects"}
     return [
-        Pair("one district, newest first", "datastore_search",
-             {"resource_id": "complaints", "filters": {"district_code": district}, "sort": "timestamp desc",
-              "limit": PAGE},
-             f"/openbangkok/complaints.json?{urlencode({'district_code': district, **common})}", TOTALS),
-        Pair(f"Thai search {WORD}, newest first", "datastore_search",
-             {"resource_id": "complaints", "q": WORD, "sort": "timestamp desc", "limit": PAGE},
-             f"/openbangkok/complaints.json?{urlencode({'_search': WORD, **common})}", TOTALS),
-        Pair("a page at offset 2,000 (Datasette: the same SQL)", "datastore_search",
-             {"resource_id": "complaints", "sort": "timestamp desc, _id", "limit": PAGE, "offset": 2000,
-              "fields": ["ticket_id"]},
-             f"/openbangkok.json?{urlencode({'sql': deep, '_shape': 'objects'})}", TICKETS),
-        Pair("SQL: tickets per district", "datastore_search_sql", {"sql": sql},
-             f"/openbangkok.json?{urlencode({'sql': sql, '_shape': 'objects'})}", SQL_ROWS),
+        Pair(
+            "one district, newest first",
+            "datastore_search",
+            {
+                "resource_id": "complaints",
+                "filters": {"district_code": district},
+                "sort": "timestamp desc",
+                "limit": PAGE,
+            },
+            f"/openbangkok/complaints.json?{urlencode({'district_code': district, **common})}",
+            TOTALS,
+        ),
+        Pair(
+            f"Thai search {WORD}, newest first",
+            "datastore_search",
+            {"resource_id": "complaints", "q": WORD, "sort": "timestamp desc", "limit": PAGE},
+            f"/openbangkok/complaints.json?{urlencode({'_search': WORD, **common})}",
+            TOTALS,
+        ),
+        Pair(
+            "a page at offset 2,000 (Datasette: the same SQL)",
+            "datastore_search",
+            {
+                "resource_id": "complaints",
+                "sort": "timestamp desc, _id",
+                "limit": PAGE,
+                "offset": 2000,
+                "fields": ["ticket_id"],
+            },
+            f"/openbangkok.json?{urlencode({'sql': deep, '_shape': 'objects'})}",
+            TICKETS,
+        ),
+        Pair(
+            "SQL: tickets per district",
+            "datastore_search_sql",
+            {"sql": sql},
+            f"/openbangkok.json?{urlencode({'sql': sql, '_shape': 'objects'})}",
+            SQL_ROWS,
+        ),
     ]
 
 
@@ -103,7 +130,7 @@ def measure(client: httpx.Client, pair: Pair, requests: int) -> tuple[Stats, Sta
     ckan, datasette = Stats(), Stats()
     for i in range(requests):
         order = [("ckan", ckan), ("datasette", datasette)]
-        for which, stats in (order if i % 2 == 0 else order[::-1]):
+        for which, stats in order if i % 2 == 0 else order[::-1]:
             started = time.perf_counter()
             if which == "ckan":
                 ckan_call(client, pair)
@@ -116,8 +143,9 @@ def measure(client: httpx.Client, pair: Pair, requests: int) -> tuple[Stats, Sta
 def build_committed() -> Path:
     out = WORK / "ckan.db"
     WORK.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "openbangkok", "build", "--out", str(out)], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "openbangkok", "build", "--out", str(out)], check=True, stdout=subprocess.DEVNULL
+    )
     return out
 
 
@@ -126,8 +154,9 @@ def ratio(a: float | None, b: float | None) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     parser.add_argument("--db", type=Path, help="a built database (default: build the committed datasets)")
     parser.add_argument("--rows", type=int, help="generated tickets in place of the committed complaints")
     parser.add_argument("--seed", type=int, default=2024, help="generator seed (generate_traffy.py's default)")
@@ -143,33 +172,39 @@ def main() -> None:
             started = dt.datetime.now(dt.UTC)
             for pair in pairs(db):
                 checked = check(client, pair)
-                for _ in range(5):   # warm both paths
+                for _ in range(5):  # warm both paths
                     ckan_call(client, pair)
                     client.get(pair.datasette_path)
                 ckan, datasette = measure(client, pair, args.requests)
-                lines.append(f"| {pair.name} | {fmt(ckan.pct(50), 1)} | {fmt(ckan.pct(95), 1)} | "
-                             f"{fmt(datasette.pct(50), 1)} | {fmt(datasette.pct(95), 1)} | "
-                             f"{ratio(ckan.pct(50), datasette.pct(50))} | {ratio(ckan.pct(95), datasette.pct(95))} "
-                             f"| {checked} |")
+                lines.append(
+                    f"| {pair.name} | {fmt(ckan.pct(50), 1)} | {fmt(ckan.pct(95), 1)} | "
+                    f"{fmt(datasette.pct(50), 1)} | {fmt(datasette.pct(95), 1)} | "
+                    f"{ratio(ckan.pct(50), datasette.pct(50))} | {ratio(ckan.pct(95), datasette.pct(95))} "
+                    f"| {checked} |"
+                )
             finished = dt.datetime.now(dt.UTC)
     finally:
         server.stop()
-    report = "\n".join([
-        "# CKAN Action API beside Datasette's JSON",
-        "",
-        (f"`python benchmarks/ckan.py{' --db ' + str(args.db) if args.db else ''}"
-         f"{f' --rows {args.rows}' if args.rows else ''} --requests {args.requests}`, "
-         f"{started:%Y-%m-%d %H:%M}-{finished:%H:%M} UTC, {platform.machine()}, Python {platform.python_version()}, "
-         f"SQLite {sqlite3.sqlite_version}, load average at the end {load_average()}; "
-         f"{db.name}: {rows:,} complaints."),
-        "",
-        "One client, one request at a time, the two kinds in turn; milliseconds over HTTP on loopback.",
-        "",
-        "| request | CKAN p50 | CKAN p95 | Datasette p50 | Datasette p95 | ratio p50 | ratio p95 | answers |",
-        "|---|---|---|---|---|---|---|---|",
-        *lines,
-        "",
-    ])
+    report = "\n".join(
+        [
+            "# CKAN Action API beside Datasette's JSON",
+            "",
+            (
+                f"`python benchmarks/ckan.py{' --db ' + str(args.db) if args.db else ''}"
+                f"{f' --rows {args.rows}' if args.rows else ''} --requests {args.requests}`, "
+                f"{started:%Y-%m-%d %H:%M}-{finished:%H:%M} UTC, {platform.machine()}, Python {platform.python_version()}, "
+                f"SQLite {sqlite3.sqlite_version}, load average at the end {load_average()}; "
+                f"{db.name}: {rows:,} complaints."
+            ),
+            "",
+            "One client, one request at a time, the two kinds in turn; milliseconds over HTTP on loopback.",
+            "",
+            "| request | CKAN p50 | CKAN p95 | Datasette p50 | Datasette p95 | ratio p50 | ratio p95 | answers |",
+            "|---|---|---|---|---|---|---|---|",
+            *lines,
+            "",
+        ]
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
     print(report)

@@ -42,41 +42,143 @@ from pathlib import Path
 
 import geothai
 
-COLUMNS = ["ticket_id", "type", "organization", "comment", "photo", "photo_after", "coords", "address",
-           "subdistrict", "district", "province", "timestamp", "state", "star", "count_reopen",
-           "last_activity"]
+COLUMNS = [
+    "ticket_id",
+    "type",
+    "organization",
+    "comment",
+    "photo",
+    "photo_after",
+    "coords",
+    "address",
+    "subdistrict",
+    "district",
+    "province",
+    "timestamp",
+    "state",
+    "star",
+    "count_reopen",
+    "last_activity",
+]
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 URL_ALPHABET = "abcdefghjkmnpqrstuvwxyz"  # no digits: a photo URL never looks like a phone number
-TYPES = ["ถนน", "ทางเท้า", "แสงสว่าง", "ความปลอดภัย", "ความสะอาด", "น้ำท่วม", "กีดขวาง", "ท่อระบายน้ำ", "จราจร", "สะพาน", "สายไฟ", "เสียงรบกวน", "คลอง", "ต้นไม้", "ร้องเรียน", "ป้าย", "สัตว์จรจัด", "สอบถาม", "PM2.5", "เสนอแนะ", "คนจรจัด", "การเดินทาง", "ห้องน้ำ", "ป้ายจราจร"]
+TYPES = [
+    "ถนน",
+    "ทางเท้า",
+    "แสงสว่าง",
+    "ความปลอดภัย",
+    "ความสะอาด",
+    "น้ำท่วม",
+    "กีดขวาง",
+    "ท่อระบายน้ำ",
+    "จราจร",
+    "สะพาน",
+    "สายไฟ",
+    "เสียงรบกวน",
+    "คลอง",
+    "ต้นไม้",
+    "ร้องเรียน",
+    "ป้าย",
+    "สัตว์จรจัด",
+    "สอบถาม",
+    "PM2.5",
+    "เสนอแนะ",
+    "คนจรจัด",
+    "การเดินทาง",
+    "ห้องน้ำ",
+    "ป้ายจราจร",
+]
 TYPE_WEIGHTS = [14, 10, 9, 6, 12, 8, 7, 8, 6, 2, 4, 3, 3, 4, 5, 2, 2, 1, 2, 1, 1, 1, 1, 1]
 UNKNOWN_TYPES = ["ทางด่วน", "อื่นๆ", "ฝุ่นควัน"]
-STATES = [("เสร็จสิ้น", 70), ("กำลังดำเนินการ", 14), ("รอรับเรื่อง", 10), ("", 3), ("ส่งต่อ", 2),
-          ("ไม่เกี่ยวข้อง", 0.5), ("ดำเนินการแล้วบางส่วน", 0.5)]
-BANGKOK_SPELLINGS = [("กรุงเทพมหานคร", 86), ("จังหวัดกรุงเทพมหานคร", 4), ("กรุงเทพฯ", 3), ("กทม", 2),
-                     ("กทม.", 1), ("Bangkok", 1), ("", 1)]
+STATES = [
+    ("เสร็จสิ้น", 70),
+    ("กำลังดำเนินการ", 14),
+    ("รอรับเรื่อง", 10),
+    ("", 3),
+    ("ส่งต่อ", 2),
+    ("ไม่เกี่ยวข้อง", 0.5),
+    ("ดำเนินการแล้วบางส่วน", 0.5),
+]
+BANGKOK_SPELLINGS = [
+    ("กรุงเทพมหานคร", 86),
+    ("จังหวัดกรุงเทพมหานคร", 4),
+    ("กรุงเทพฯ", 3),
+    ("กทม", 2),
+    ("กทม.", 1),
+    ("Bangkok", 1),
+    ("", 1),
+]
 NEIGHBOURS = {"12": "นนทบุรี", "11": "สมุทรปราการ", "13": "ปทุมธานี"}
-NEIGHBOUR_SPELLINGS = {"นนทบุรี": ["นนทบุรี", "จังหวัดนนทบุรี", "จ.นนทบุรี"],
-                       "สมุทรปราการ": ["สมุทรปราการ", "จังหวัดสมุทรปราการ"], "ปทุมธานี": ["ปทุมธานี"]}
+NEIGHBOUR_SPELLINGS = {
+    "นนทบุรี": ["นนทบุรี", "จังหวัดนนทบุรี", "จ.นนทบุรี"],
+    "สมุทรปราการ": ["สมุทรปราการ", "จังหวัดสมุทรปราการ"],
+    "ปทุมธานี": ["ปทุมธานี"],
+}
 START = dt.datetime(2021, 8, 1, tzinfo=dt.UTC)
 SPAN_SECONDS = int((dt.datetime(2025, 1, 31, tzinfo=dt.UTC) - START).total_seconds())
-ROADS = ["ลาดพร้าว", "พหลโยธิน", "สุขุมวิท", "รามอินทรา", "เพชรเกษม", "จรัญสนิทวงศ์", "พระราม 9", "รัชดาภิเษก",
-         "งามวงศ์วาน", "ศรีนครินทร์", "บางนา-ตราด", "วิภาวดีรังสิต", "ประชาอุทิศ", "เอกชัย", "สาทรใต้"]
-PLACES = ["หน้าบ้าน", "ปากซอย", "หน้าตลาด", "หน้าโรงเรียน", "ข้างวัด", "ใต้สะพาน", "หน้าร้านสะดวกซื้อ", "ริมคลอง",
-          "ป้ายรถเมล์", "หน้าคอนโด", "ทางเข้าหมู่บ้าน", "ในซอย"]
+ROADS = [
+    "ลาดพร้าว",
+    "พหลโยธิน",
+    "สุขุมวิท",
+    "รามอินทรา",
+    "เพชรเกษม",
+    "จรัญสนิทวงศ์",
+    "พระราม 9",
+    "รัชดาภิเษก",
+    "งามวงศ์วาน",
+    "ศรีนครินทร์",
+    "บางนา-ตราด",
+    "วิภาวดีรังสิต",
+    "ประชาอุทิศ",
+    "เอกชัย",
+    "สาทรใต้",
+]
+PLACES = [
+    "หน้าบ้าน",
+    "ปากซอย",
+    "หน้าตลาด",
+    "หน้าโรงเรียน",
+    "ข้างวัด",
+    "ใต้สะพาน",
+    "หน้าร้านสะดวกซื้อ",
+    "ริมคลอง",
+    "ป้ายรถเมล์",
+    "หน้าคอนโด",
+    "ทางเข้าหมู่บ้าน",
+    "ในซอย",
+]
 PROBLEMS = {
-    "ถนน": ["ถนนเป็นหลุมเป็นบ่อ รถสัญจรลำบาก", "ถนนทรุดตัว อันตรายต่อผู้ขับขี่", "ยางมะตอยหลุดร่อน",
-            "ฝาท่อบนถนนยุบ", "ถนนชำรุดหลังการก่อสร้าง"],
-    "ทางเท้า": ["ทางเท้าชำรุด กระเบื้องแตก", "ทางเท้าไม่เรียบ คนเดินสะดุดล้ม", "มีรถจอดบนทางเท้า",
-                "ร้านค้าวางของบนทางเท้า เดินไม่ได้", "ทางเท้าทรุดเป็นแอ่งน้ำ"],
-    "แสงสว่าง": ["ไฟดับทั้งซอย มืดมาก", "ไฟฟ้าส่องสว่างเสีย ไม่ติดหลายวัน", "โคมไฟกระพริบตลอดคืน",
-                 "ไฟทางดับ เปลี่ยวและอันตราย", "เสาไฟไม่มีหลอด"],
+    "ถนน": [
+        "ถนนเป็นหลุมเป็นบ่อ รถสัญจรลำบาก",
+        "ถนนทรุดตัว อันตรายต่อผู้ขับขี่",
+        "ยางมะตอยหลุดร่อน",
+        "ฝาท่อบนถนนยุบ",
+        "ถนนชำรุดหลังการก่อสร้าง",
+    ],
+    "ทางเท้า": [
+        "ทางเท้าชำรุด กระเบื้องแตก",
+        "ทางเท้าไม่เรียบ คนเดินสะดุดล้ม",
+        "มีรถจอดบนทางเท้า",
+        "ร้านค้าวางของบนทางเท้า เดินไม่ได้",
+        "ทางเท้าทรุดเป็นแอ่งน้ำ",
+    ],
+    "แสงสว่าง": [
+        "ไฟดับทั้งซอย มืดมาก",
+        "ไฟฟ้าส่องสว่างเสีย ไม่ติดหลายวัน",
+        "โคมไฟกระพริบตลอดคืน",
+        "ไฟทางดับ เปลี่ยวและอันตราย",
+        "เสาไฟไม่มีหลอด",
+    ],
     "ความปลอดภัย": ["มีคนมั่วสุมตอนกลางคืน", "กล้องวงจรปิดเสีย", "ฝาท่อหาย อันตราย", "มีการลักขโมยบ่อย"],
-    "ความสะอาด": ["ขยะล้นถัง ส่งกลิ่นเหม็น", "ไม่มีรถเก็บขยะมาเก็บหลายวัน", "มีคนทิ้งขยะริมถนน",
-                  "ขยะกองใหญ่ส่งกลิ่นเหม็น", "น้ำเสียส่งกลิ่นเหม็นมาก"],
-    "น้ำท่วม": ["น้ำท่วมขังหลังฝนตก", "น้ำท่วมสูง รถเล็กผ่านไม่ได้", "ฝนตกนิดเดียวน้ำก็ท่วม",
-                "น้ำท่วมขังนานไม่ระบาย"],
-    "กีดขวาง": ["มีสิ่งของกีดขวางทางเดิน", "รถจอดกีดขวางทางเข้าออก", "ป้ายโฆษณากีดขวางทางเท้า",
-                "วัสดุก่อสร้างวางกีดขวาง"],
+    "ความสะอาด": [
+        "ขยะล้นถัง ส่งกลิ่นเหม็น",
+        "ไม่มีรถเก็บขยะมาเก็บหลายวัน",
+        "มีคนทิ้งขยะริมถนน",
+        "ขยะกองใหญ่ส่งกลิ่นเหม็น",
+        "น้ำเสียส่งกลิ่นเหม็นมาก",
+    ],
+    "น้ำท่วม": ["น้ำท่วมขังหลังฝนตก", "น้ำท่วมสูง รถเล็กผ่านไม่ได้", "ฝนตกนิดเดียวน้ำก็ท่วม", "น้ำท่วมขังนานไม่ระบาย"],
+    "กีดขวาง": ["มีสิ่งของกีดขวางทางเดิน", "รถจอดกีดขวางทางเข้าออก", "ป้ายโฆษณากีดขวางทางเท้า", "วัสดุก่อสร้างวางกีดขวาง"],
     "ท่อระบายน้ำ": ["ท่อระบายน้ำอุดตัน", "ฝาท่อระบายน้ำแตก", "ท่อระบายน้ำส่งกลิ่นเหม็น", "ขอให้ลอกท่อระบายน้ำ"],
     "จราจร": ["รถติดมาก สัญญาณไฟจราจรเสีย", "ไฟจราจรไม่ทำงาน", "รถย้อนศร อันตราย", "ขอเจ้าหน้าที่มาอำนวยการจราจร"],
     "สะพาน": ["สะพานลอยชำรุด", "ราวสะพานหัก", "สะพานข้ามคลองผุ"],
@@ -95,11 +197,29 @@ PROBLEMS = {
     "ห้องน้ำ": ["ห้องน้ำสาธารณะสกปรก", "ห้องน้ำปิดไม่ให้ใช้"],
     "ป้ายจราจร": ["ป้ายจราจรล้ม", "ป้ายบอกทางชำรุด", "ป้ายจราจรถูกต้นไม้บัง"],
 }
-TAILS = ["", "", "", " ขอบคุณค่ะ", " ขอบคุณครับ", " รบกวนด้วยครับ", " ช่วยด่วนค่ะ", " แจ้งซ้ำครั้งที่ 2",
-         " เป็นมา 3 วันแล้ว", " ตั้งแต่เมื่อวาน"]
+TAILS = [
+    "",
+    "",
+    "",
+    " ขอบคุณค่ะ",
+    " ขอบคุณครับ",
+    " รบกวนด้วยครับ",
+    " ช่วยด่วนค่ะ",
+    " แจ้งซ้ำครั้งที่ 2",
+    " เป็นมา 3 วันแล้ว",
+    " ตั้งแต่เมื่อวาน",
+]
 # Text that a spreadsheet or a web page could take for code; the site must show it as text.
-ODD_TEXT = ["<b>ด่วน</b> ", "<script>alert('x')</script>", "=HYPERLINK(\"http://example.com\",\"ดูรูป\") ",
-            "+ขอด่วน ", "-ไม่มีใครมาดู ", "@เจ้าหน้าที่ ", "=1+1 ", "<img src=x onerror=alert(1)> "]
+ODD_TEXT = [
+    "<b>ด่วน</b> ",
+    "<script>alert('x')</script>",
+    '=HYPERLINK("http://example.com","ดูรูป") ',
+    "+ขอด่วน ",
+    "-ไม่มีใครมาดู ",
+    "@เจ้าหน้าที่ ",
+    "=1+1 ",
+    "<img src=x onerror=alert(1)> ",
+]
 REAL_PAGES = Path(__file__).resolve().parents[1] / "datasets" / "complaints" / "traffy_api"
 FIRST_NAMES = ["somchai", "malee", "kittipong", "suda", "anan", "pim", "wichai", "nok"]
 MAIL_DOMAINS = ["gmail.com", "hotmail.com", "yahoo.co.th", "outlook.com"]
@@ -151,8 +271,11 @@ class RealText:
         self.newline_share = sum("\n" in c for c in comments) / len(comments)
         # words (what lies between spaces and line breaks) without the redaction's placeholders
         self.words = [w for text in redacted for w in text.split() if "[" not in w]
-        self.streets = [words[:-5] for a in addresses
-                        if len(words := (redact(a) or "").split()) > 5 and "[" not in " ".join(words[:-5])]
+        self.streets = [
+            words[:-5]
+            for a in addresses
+            if len(words := (redact(a) or "").split()) > 5 and "[" not in " ".join(words[:-5])
+        ]
 
     def comment(self, rng: random.Random) -> str:
         length = rng.choice(self.lengths)
@@ -183,22 +306,26 @@ def pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
 def typo(rng: random.Random, name: str) -> str:
     """One character dropped or doubled: the kind of slip seen in the district column."""
     i = rng.randrange(1, len(name))
-    return name[:i] + name[i + 1:] if rng.random() < 0.5 else name[:i] + name[i - 1] + name[i:]
+    return name[:i] + name[i + 1 :] if rng.random() < 0.5 else name[:i] + name[i - 1] + name[i:]
 
 
 class Generator:
     def __init__(self, seed: int, text: str = "real"):
         self.rng = random.Random(seed)
         self.real = real_text() if text == "real" else None
-        self.bangkok = [(d, [s.name_th for s in geothai.subdistricts(d.code)], s_postal)
-                        for d in geothai.districts("10")
-                        for s_postal in [geothai.subdistricts(d.code)[0].postal_codes[0]]]
-        self.neighbours = {code: [(d, [s.name_th for s in geothai.subdistricts(d.code)])
-                                  for d in geothai.districts(code)] for code in NEIGHBOURS}
+        self.bangkok = [
+            (d, [s.name_th for s in geothai.subdistricts(d.code)], s_postal)
+            for d in geothai.districts("10")
+            for s_postal in [geothai.subdistricts(d.code)[0].postal_codes[0]]
+        ]
+        self.neighbours = {
+            code: [(d, [s.name_th for s in geothai.subdistricts(d.code)]) for d in geothai.districts(code)]
+            for code in NEIGHBOURS
+        }
         self.previous: list[list[str]] = []
 
     def ticket_id(self, number: int, year: int) -> str:
-        value = (number * 1_000_003 + 7_777_777) % 36 ** 6  # distinct for every number below 36**6
+        value = (number * 1_000_003 + 7_777_777) % 36**6  # distinct for every number below 36**6
         chars = []
         for _ in range(6):
             value, digit = divmod(value, 36)
@@ -246,9 +373,14 @@ class Generator:
                 district_text = typo(rng, short)
             latitude, longitude = rng.uniform(13.55, 13.93), rng.uniform(100.36, 100.90)
         subdistrict = rng.choice(subdistricts)
-        organization = "{" + ",".join(
-            [f"สำนักงาน{district.name_th}" if province_code_of(district) == "10" else f"สำนักงาน{province}"]
-            + (['"ฝ่ายโยธา ' + district.name_th + '"'] if rng.random() < 0.3 else [])) + "}"
+        organization = (
+            "{"
+            + ",".join(
+                [f"สำนักงาน{district.name_th}" if province_code_of(district) == "10" else f"สำนักงาน{province}"]
+                + (['"ฝ่ายโยธา ' + district.name_th + '"'] if rng.random() < 0.3 else [])
+            )
+            + "}"
+        )
         if rng.random() < 0.05:
             organization = "{}" if rng.random() < 0.5 else ""
 
@@ -258,8 +390,9 @@ class Generator:
         else:  # drawn in this order, so that a seed gives the sample it gave before
             road = rng.choice(ROADS)
             street = f"{rng.randint(1, 999)}/{rng.randint(1, 99)} ถนน{road}"
-        address = (f"{street} แขวง{subdistrict} "
-                   f"{district.name_th} {province or 'กรุงเทพมหานคร'} {postal} ประเทศไทย").replace("  ", " ")
+        address = (
+            f"{street} แขวง{subdistrict} {district.name_th} {province or 'กรุงเทพมหานคร'} {postal} ประเทศไทย"
+        ).replace("  ", " ")
         if rng.random() < 0.01:
             address += " " + personal_data(rng)
 
@@ -282,13 +415,25 @@ class Generator:
         star = f"{rng.randint(1, 5)}.0" if finished and rng.random() < 0.5 else ""
         reopen = str(rng.choices([0, 1, 2, 3], [90, 7, 2, 1])[0])
         row = [
-            self.ticket_id(number, when.year), type_text, organization, comment, self.url(when),
-            self.url(last) if finished and rng.random() < 0.8 else "", coords, address, subdistrict,
-            district_text, province, self.timestamp(when, digits), state, star, reopen,
+            self.ticket_id(number, when.year),
+            type_text,
+            organization,
+            comment,
+            self.url(when),
+            self.url(last) if finished and rng.random() < 0.8 else "",
+            coords,
+            address,
+            subdistrict,
+            district_text,
+            province,
+            self.timestamp(when, digits),
+            state,
+            star,
+            reopen,
             self.timestamp(last, rng.choice([3, 5, 6, 6])),
         ]
         if rng.random() < 0.001:  # a row cut short by a broken export
-            row = row[:rng.randint(3, 14)]
+            row = row[: rng.randint(3, 14)]
         elif rng.random() < 0.0005:
             row[0] = ""
         self.previous.append(row)
@@ -344,13 +489,17 @@ def generate(rows: int, out, seed: int = 2024, text: str = "real") -> None:
 SYNTHETIC_RESOURCE = {
     "title": "เรื่องร้องเรียน Traffy Fondue (ข้อมูลตัวอย่าง) / Traffy Fondue tickets (ILLUSTRATIVE synthetic sample)",
     "description": "ILLUSTRATIVE (ข้อมูลตัวอย่าง): synthetic tickets in the format of the Traffy Fondue public "
-                   "dump, made up for tests; no ticket, text, number or coordinate is real.",
+    "dump, made up for tests; no ticket, text, number or coordinate is real.",
     "path": "traffy_fondue.csv",
     "adapter": "traffy.dump_csv",
     "illustrative": True,
     "schema": "traffy_fondue.schema.yaml",
-    "sources": [{"title": "ILLUSTRATIVE synthetic tickets made up for tests, in the Traffy Fondue dump format "
-                          "(ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่เรื่องร้องเรียนจริง)"}],
+    "sources": [
+        {
+            "title": "ILLUSTRATIVE synthetic tickets made up for tests, in the Traffy Fondue dump format "
+            "(ข้อมูลตัวอย่างสังเคราะห์ ไม่ใช่เรื่องร้องเรียนจริง)"
+        }
+    ],
 }
 
 
@@ -383,10 +532,18 @@ def main(argv=None) -> None:
     parser.add_argument("--rows", type=int, default=3000, help="Number of rows (duplicates included).")
     parser.add_argument("--out", type=Path, help="The CSV to write (default: standard output).")
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--text", choices=("real", "short"), default="real",
-                        help="Comments and addresses from the real tickets' words and lengths, or the short sample's.")
-    parser.add_argument("--dataset", type=Path, metavar="DIR",
-                        help="A copy of datasets/ whose complaints become these tickets (see above).")
+    parser.add_argument(
+        "--text",
+        choices=("real", "short"),
+        default="real",
+        help="Comments and addresses from the real tickets' words and lengths, or the short sample's.",
+    )
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        metavar="DIR",
+        help="A copy of datasets/ whose complaints become these tickets (see above).",
+    )
     args = parser.parse_args(argv)
     if args.dataset is not None:
         use_in(args.dataset, args.rows, args.seed, args.text)

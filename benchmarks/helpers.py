@@ -42,6 +42,7 @@ def poll(condition: Callable[[], T], deadline: float, what: str, interval: float
 
 def wait_for_port(port: int, process: subprocess.Popen, deadline: float = 30.0) -> None:
     """Returns once something listens on 127.0.0.1:port; RuntimeError as soon as `process` exits."""
+
     def listening() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"{' '.join(map(str, process.args[:4]))} exited with {process.returncode}")
@@ -51,8 +52,9 @@ def wait_for_port(port: int, process: subprocess.Popen, deadline: float = 30.0) 
     poll(listening, deadline, f"nothing listening on 127.0.0.1:{port}")
 
 
-def serve(db: Path, *args: str, log: Path | None = None, env: dict | None = None,
-          deadline: float = 60.0) -> tuple[subprocess.Popen, str]:
+def serve(
+    db: Path, *args: str, log: Path | None = None, env: dict | None = None, deadline: float = 60.0
+) -> tuple[subprocess.Popen, str]:
     """`openbkk serve --db DB ARGS` on a free loopback port; (process, base URL) once it listens.
 
     Its log goes to `log`, or to a temporary file quoted when it fails to start: never to a pipe,
@@ -65,10 +67,13 @@ def serve(db: Path, *args: str, log: Path | None = None, env: dict | None = None
         with open(log, "w+") if log else tempfile.TemporaryFile("w+") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "openbangkok", "serve", "--db", str(db), "--port", str(port), *args],
-                stdout=subprocess.DEVNULL, stderr=out, env={**os.environ, **(env or {})})
+                stdout=subprocess.DEVNULL,
+                stderr=out,
+                env={**os.environ, **(env or {})},
+            )
             try:
                 wait_for_port(port, process, deadline)
-                if process.poll() is None:   # it is this server that listens, not another one
+                if process.poll() is None:  # it is this server that listens, not another one
                     return process, f"http://127.0.0.1:{port}"
             except TimeoutError:
                 stop(process)

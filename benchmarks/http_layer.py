@@ -57,10 +57,13 @@ def fetch(client: httpx.Client, url: str, headers: dict) -> tuple[float, int, ht
 def measure(off: str, on: str, path: str, requests: int) -> dict[str, dict]:
     with httpx.Client(timeout=120) as client:
         tag = fetch(client, on + path, {"accept-encoding": "gzip"})[2]["etag"]
-        plan = {"off": (off, {"accept-encoding": "identity"}), "identity": (on, {"accept-encoding": "identity"}),
-                "gzip": (on, {"accept-encoding": "gzip"}),
-                "304": (on, {"accept-encoding": "gzip", "if-none-match": tag})}
-        for base, headers in plan.values():   # warm: caches, facet memo, first-request start-up
+        plan = {
+            "off": (off, {"accept-encoding": "identity"}),
+            "identity": (on, {"accept-encoding": "identity"}),
+            "gzip": (on, {"accept-encoding": "gzip"}),
+            "304": (on, {"accept-encoding": "gzip", "if-none-match": tag}),
+        }
+        for base, headers in plan.values():  # warm: caches, facet memo, first-request start-up
             fetch(client, base + path, headers)
         times = {v: [] for v in VARIANTS}
         sizes = {}
@@ -69,28 +72,41 @@ def measure(off: str, on: str, path: str, requests: int) -> dict[str, dict]:
                 seconds, size, _ = fetch(client, plan[variant][0] + path, plan[variant][1])
                 times[variant].append(seconds * 1000)
                 sizes[variant] = size
-    return {v: {"p50": statistics.median(times[v]), "p95": statistics.quantiles(times[v], n=20)[18],
-                "bytes": sizes[v]} for v in VARIANTS}
+    return {
+        v: {"p50": statistics.median(times[v]), "p95": statistics.quantiles(times[v], n=20)[18], "bytes": sizes[v]}
+        for v in VARIANTS
+    }
 
 
 def prepare_database() -> Path:
     db = WORK / "http_layer.db"
     WORK.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "openbangkok", "build", "--out", str(db)], check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "openbangkok", "build", "--out", str(db)], check=True, stdout=subprocess.DEVNULL
+    )
     return db
 
 
 def report(db: Path, requests: int, results: dict, load_before: str, load_after: str) -> str:
-    setting = (f"Database {db.name}; {requests} requests per variant, round-robin, one client on loopback; "
-               f"load average before {load_before}, after {load_after}. Ratios are to the site without the layer.")
-    lines = [f"# HTTP layer: cost per request ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
-             setting, "", "| endpoint | variant | p50 ms | p95 ms | p50 ratio | bytes |", "|---|---|---|---|---|---|"]
+    setting = (
+        f"Database {db.name}; {requests} requests per variant, round-robin, one client on loopback; "
+        f"load average before {load_before}, after {load_after}. Ratios are to the site without the layer."
+    )
+    lines = [
+        f"# HTTP layer: cost per request ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        setting,
+        "",
+        "| endpoint | variant | p50 ms | p95 ms | p50 ratio | bytes |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, rows in results.items():
         base = rows["off"]["p50"]
         for variant, row in rows.items():
-            lines.append(f"| {name} | {variant} | {row['p50']:.1f} | {row['p95']:.1f} | "
-                         f"{row['p50'] / base:.2f} | {row['bytes']:,} |")
+            lines.append(
+                f"| {name} | {variant} | {row['p50']:.1f} | {row['p95']:.1f} | "
+                f"{row['p50'] / base:.2f} | {row['bytes']:,} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -46,8 +46,11 @@ def day_later(source: Path, rows: int, changed: int, new: int, old_out: Path, ne
     step = max(1, rows // changed)
     seen: set[str] = set()
     done = 0
-    with source.open(encoding="utf-8", newline="") as f, old_out.open("w", encoding="utf-8", newline="") as old, \
-            new_out.open("w", encoding="utf-8", newline="") as later:
+    with (
+        source.open(encoding="utf-8", newline="") as f,
+        old_out.open("w", encoding="utf-8", newline="") as old,
+        new_out.open("w", encoding="utf-8", newline="") as later,
+    ):
         reader = csv.reader(f)
         old_writer, new_writer = csv.writer(old, lineterminator="\n"), csv.writer(later, lineterminator="\n")
         header = next(reader)
@@ -62,11 +65,13 @@ def day_later(source: Path, rows: int, changed: int, new: int, old_out: Path, ne
                 seen.add(record[0])
                 if first and number % step == 0 and done < changed and len(record) == len(header):
                     record = list(record)
-                    record[header.index("state")] = STATE_FINISHED if record[header.index("state")] != STATE_FINISHED \
-                        else "กำลังดำเนินการ"
+                    record[header.index("state")] = (
+                        STATE_FINISHED if record[header.index("state")] != STATE_FINISHED else "กำลังดำเนินการ"
+                    )
                     record[header.index("last_activity")] = "2025-02-01 09:00:00.000001+00"
-                    record[header.index("photo_after")] = "https://storage.googleapis.com/traffy_public_bucket/" \
-                                                          "attachment/2025-02/changedbybenchmark.jpg"
+                    record[header.index("photo_after")] = (
+                        "https://storage.googleapis.com/traffy_public_bucket/attachment/2025-02/changedbybenchmark.jpg"
+                    )
                     done += 1
             new_writer.writerow(record)
     return done
@@ -109,8 +114,12 @@ def main(argv=None) -> None:
     shutil.copyfile(base, in_place)
     shutil.copyfile(base, reload)
     timed("in_place", "openbkk build, the new dump (changes applied in place)", in_place)
-    timed("reload", "openbkk build, the new dump, OPENBANGKOK_IN_PLACE=0 (complaints loaded again)", reload,
-          env={"OPENBANGKOK_IN_PLACE": "0"})
+    timed(
+        "reload",
+        "openbkk build, the new dump, OPENBANGKOK_IN_PLACE=0 (complaints loaded again)",
+        reload,
+        env={"OPENBANGKOK_IN_PLACE": "0"},
+    )
     timed("full", "openbkk build --full, the new dump", scratch / "full.db", "--full")
     counts = {}
     for key, path in (("in_place", in_place), ("full", scratch / "full.db")):
@@ -137,9 +146,13 @@ def main(argv=None) -> None:
         lines.append(f"| {run.label} | {fmt(run.seconds)} {run.note} | {fmt(run.cpu_seconds)} | {share} | {load:.2f} |")
     if full.ok and runs["in_place"][0].ok:
         share = runs["in_place"][0].seconds / full.seconds
-        lines += ["", "| target | measured | |", "|---|---|---|",
-                  f"| incremental build ≤ {TARGET_SHARE:.0%} of the full build | {share:.0%} "
-                  f"({fmt(runs['in_place'][0].seconds)} s / {fmt(full.seconds)} s) | {verdict(share <= TARGET_SHARE)} |"]
+        lines += [
+            "",
+            "| target | measured | |",
+            "|---|---|---|",
+            f"| incremental build ≤ {TARGET_SHARE:.0%} of the full build | {share:.0%} "
+            f"({fmt(runs['in_place'][0].seconds)} s / {fmt(full.seconds)} s) | {verdict(share <= TARGET_SHARE)} |",
+        ]
     for key in ("in_place", "reload", "full"):
         run = runs[key][0]
         steps = steps_of(run.output)

@@ -56,14 +56,17 @@ def timing_lock():
 
 def texts_of(pattern: str | None) -> tuple[list[str], str]:
     if pattern:
-        texts = [r.get("comment") or "" for path in sorted(glob.glob(pattern))
-                 for r in json.loads(Path(path).read_text(encoding="utf-8"))["results"]]
+        texts = [
+            r.get("comment") or ""
+            for path in sorted(glob.glob(pattern))
+            for r in json.loads(Path(path).read_text(encoding="utf-8"))["results"]
+        ]
         return texts, f"the comments of {len(glob.glob(pattern))} Traffy Fondue share-API pages"
     with SAMPLE.open(encoding="utf-8") as f:
         return [row["comment"] for row in csv.DictReader(f)], "the comments of the committed sample"
 
 
-REDACT_PATHS = ("scripts/openbangkok/thai/redact.py", "scripts/openbangkok/redact.py")   # now, before issue 21
+REDACT_PATHS = ("scripts/openbangkok/thai/redact.py", "scripts/openbangkok/redact.py")  # now, before issue 21
 
 
 def baseline_module(revision: str):
@@ -105,9 +108,10 @@ def guard_cost(db: Path) -> tuple[dict[str, list[float]], int]:
                 guard(conn, "openbangkok")
             started = time.perf_counter()
             count = 0
-            for offset in range(0, 10 ** 9, 1000):   # pages of 1,000, as a CSV stream reads them
-                rows = conn.execute("select * from complaints where rowid > ? order by rowid limit 1000",
-                                    [offset]).fetchall()
+            for offset in range(0, 10**9, 1000):  # pages of 1,000, as a CSV stream reads them
+                rows = conn.execute(
+                    "select * from complaints where rowid > ? order by rowid limit 1000", [offset]
+                ).fetchall()
                 count += len(rows)
                 if len(rows) < 1000:
                     break
@@ -116,10 +120,16 @@ def guard_cost(db: Path) -> tuple[dict[str, list[float]], int]:
     return runs, count
 
 
-BAD = ["/no-such-page", "/openbangkok/no_such_table.json", "/openbangkok.json?sql=select+fts3_tokenizer(%27simple%27)",
-       "/openbangkok/complaints.json?" + "&".join(["_where=1"] * 3000)[:8000],
-       "/openbangkok/complaints.json?_facet=nope", "/openbangkok/complaints?_facet=%00",
-       "/openbangkok/complaints.json?_through=%7B%7D", "//evil.example"]
+BAD = [
+    "/no-such-page",
+    "/openbangkok/no_such_table.json",
+    "/openbangkok.json?sql=select+fts3_tokenizer(%27simple%27)",
+    "/openbangkok/complaints.json?" + "&".join(["_where=1"] * 3000)[:8000],
+    "/openbangkok/complaints.json?_facet=nope",
+    "/openbangkok/complaints?_facet=%00",
+    "/openbangkok/complaints.json?_through=%7B%7D",
+    "//evil.example",
+]
 
 
 def errors(db: Path) -> list[dict]:
@@ -138,6 +148,7 @@ def errors(db: Path) -> list[dict]:
                 await client.get(ordinary)
                 alone.append(time.perf_counter() - started)
             for _ in range(5):
+
                 async def timed(address):
                     started = time.perf_counter()
                     response = await client.get(url + address)
@@ -145,12 +156,17 @@ def errors(db: Path) -> list[dict]:
 
                 started = time.perf_counter()
                 bad = [asyncio.create_task(timed(BAD[n % len(BAD)])) for n in range(80)]
-                await asyncio.wait(bad, return_when=asyncio.FIRST_COMPLETED)   # the flood is being answered
+                await asyncio.wait(bad, return_when=asyncio.FIRST_COMPLETED)  # the flood is being answered
                 among = await timed(ordinary)
                 answers = await asyncio.gather(*bad)
-                results.append({"alone_ms": statistics.median(alone) * 1000, "ordinary_ms": among[1] * 1000,
-                                "all_80_s": time.perf_counter() - started,
-                                "statuses": sorted({status for status, _ in answers})})
+                results.append(
+                    {
+                        "alone_ms": statistics.median(alone) * 1000,
+                        "ordinary_ms": among[1] * 1000,
+                        "all_80_s": time.perf_counter() - started,
+                        "statuses": sorted({status for status, _ in answers}),
+                    }
+                )
         return results
 
     try:
@@ -171,25 +187,44 @@ def main() -> None:
     with timing_lock():
         times = redaction(texts, baseline_module(args.baseline))
         passing = sum(1 for t in texts if current.may_hold_personal_data(t))
-        lines += [f"Redaction of {len(texts):,} texts ({described}; {passing} pass the quick check), median of 9:",
-                  "", "| | µs a text |", "|---|---|",
-                  f"| baseline ({args.baseline}) | {times['baseline']:.2f} |", f"| current | {times['current']:.2f} |",
-                  f"| ratio | {times['current'] / times['baseline']:.2f} |", ""]
+        lines += [
+            f"Redaction of {len(texts):,} texts ({described}; {passing} pass the quick check), median of 9:",
+            "",
+            "| | µs a text |",
+            "|---|---|",
+            f"| baseline ({args.baseline}) | {times['baseline']:.2f} |",
+            f"| current | {times['current']:.2f} |",
+            f"| ratio | {times['current'] / times['baseline']:.2f} |",
+            "",
+        ]
         cost, count = guard_cost(args.db)
         median = {name: statistics.median(values) for name, values in cost.items()}
         least = {name: min(values) for name, values in cost.items()}
-        lines += [f"The {count:,} complaints of {args.db.name} fetched in pages of 1,000, 9 passes in turns:", "",
-                  "| connection | µs a row, median | fastest pass |", "|---|---|---|",
-                  f"| Datasette's factories | {median['datasette']:.2f} | {least['datasette']:.2f} |",
-                  f"| guarded (sql_guard) | {median['guarded']:.2f} | {least['guarded']:.2f} |",
-                  f"| ratio | {median['guarded'] / median['datasette']:.2f} | {least['guarded'] / least['datasette']:.2f} |",
-                  ""]
+        lines += [
+            f"The {count:,} complaints of {args.db.name} fetched in pages of 1,000, 9 passes in turns:",
+            "",
+            "| connection | µs a row, median | fastest pass |",
+            "|---|---|---|",
+            f"| Datasette's factories | {median['datasette']:.2f} | {least['datasette']:.2f} |",
+            f"| guarded (sql_guard) | {median['guarded']:.2f} | {least['guarded']:.2f} |",
+            f"| ratio | {median['guarded'] / median['datasette']:.2f} | {least['guarded'] / least['datasette']:.2f} |",
+            "",
+        ]
         rounds = errors(args.db)
-        lines += ["An ordinary request while 80 bad requests arrive at once (`openbkk serve`, 5 rounds):", "",
-                  ("| round | ordinary request alone (median of 20) | ordinary request sent once the first of the 80 "
-                   "is answered | all answered | statuses of the 80 |"), "|---|---|---|---|---|"]
-        lines += [f"| {n} | {r['alone_ms']:.1f} ms | {r['ordinary_ms']:.1f} ms | {r['all_80_s']:.2f} s | "
-                  f"{', '.join(map(str, r['statuses']))} |" for n, r in enumerate(rounds, 1)]
+        lines += [
+            "An ordinary request while 80 bad requests arrive at once (`openbkk serve`, 5 rounds):",
+            "",
+            (
+                "| round | ordinary request alone (median of 20) | ordinary request sent once the first of the 80 "
+                "is answered | all answered | statuses of the 80 |"
+            ),
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {n} | {r['alone_ms']:.1f} ms | {r['ordinary_ms']:.1f} ms | {r['all_80_s']:.2f} s | "
+            f"{', '.join(map(str, r['statuses']))} |"
+            for n, r in enumerate(rounds, 1)
+        ]
     report = "\n".join(lines) + "\n"
     print(report)
     if args.out:

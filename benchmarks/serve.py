@@ -64,14 +64,14 @@ WORK = ROOT / "benchmarks" / "work"
 RESULTS = ROOT / "benchmarks" / "results" / "serve.md"
 DB = "openbangkok"
 TABLE = "complaints"
-PAGE = 50                     # complaints' page size (datasets/complaints/metadata.yml)
-MAX_ROWS = 1000               # max_returned_rows, the map's _size=max
+PAGE = 50  # complaints' page size (datasets/complaints/metadata.yml)
+MAX_ROWS = 1000  # max_returned_rows, the map's _size=max
 FACETS = ("district_code", "state", "types")
 SEARCHES = ("ไฟ", "ขยะ")
 STATE = "รอรับเรื่อง"
 # types a reader clicks in the types facet, each on about 3 % of the generated tickets
 TYPES = ("ถนน", "ความสะอาด", "ทางเท้า", "แสงสว่าง", "น้ำท่วม")
-MAP_QUERY = "_size=max&_labels=on&_extra=count&_extra=next_url&_shape=objects"   # datasette-cluster-map 0.18
+MAP_QUERY = "_size=max&_labels=on&_extra=count&_extra=next_url&_shape=objects"  # datasette-cluster-map 0.18
 TARGET_P95_MS = 100
 TARGET_SEARCH_P95_MS = 300
 TARGET_RATIO = 1.5
@@ -84,14 +84,26 @@ MINIMAL_STATS: dict = {}
 
 # ---------------------------------------------------------------- the database
 
+
 def prepare_database(rows: int, seed: int) -> Path:
     WORK.mkdir(parents=True, exist_ok=True)
     source = WORK / f"serve_traffy_{rows}.csv"
     if not source.exists():
         print(f"generating {rows:,} tickets -> {source}", file=sys.stderr)
         partial = source.with_suffix(".partial")
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate_traffy.py"), "--rows", str(rows),
-                        "--seed", str(seed), "--out", str(partial)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "generate_traffy.py"),
+                "--rows",
+                str(rows),
+                "--seed",
+                str(seed),
+                "--out",
+                str(partial),
+            ],
+            check=True,
+        )
         partial.rename(source)
     datasets = WORK / f"serve_datasets_{rows}"
     mirror(ROOT / "datasets", datasets, skip={Path("complaints") / "traffy_fondue.csv"})
@@ -103,9 +115,12 @@ def prepare_database(rows: int, seed: int) -> Path:
     db = WORK / f"serve_{rows}.db"
     print(f"building {db} (only what changed since the last run)", file=sys.stderr)
     started = time.perf_counter()
-    with timing():   # not timed here, but it would load the CPUs under someone else's timing
-        subprocess.run([sys.executable, "-m", "openbangkok", "build", "--datasets", str(datasets), "--out", str(db)],
-                       check=True, stdout=subprocess.DEVNULL)
+    with timing():  # not timed here, but it would load the CPUs under someone else's timing
+        subprocess.run(
+            [sys.executable, "-m", "openbangkok", "build", "--datasets", str(datasets), "--out", str(db)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     print(f"  {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return db
 
@@ -126,6 +141,7 @@ def mirror(source: Path, target: Path, skip: set[Path]) -> None:
 @dataclass
 class Sample:
     """Values the requests rotate through, read from the database once."""
+
     count: int
     districts: list[str]
     tickets: list[str]
@@ -136,8 +152,12 @@ class Sample:
 def sample(db: Path) -> Sample:
     conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
     count = conn.execute(f"select count(*) from {TABLE}").fetchone()[0]
-    districts = [r[0] for r in conn.execute(
-        f"select district_code from {TABLE} where district_code is not null group by 1 order by 1 limit 10")]
+    districts = [
+        r[0]
+        for r in conn.execute(
+            f"select district_code from {TABLE} where district_code is not null group by 1 order by 1 limit 10"
+        )
+    ]
     step = max(1, count // 200)
     tickets = [r[0] for r in conn.execute(f"select ticket_id from {TABLE} where rowid % ? = 0 limit 200", (step,))]
     month = conn.execute(f"select max(reported_month) from {TABLE}").fetchone()[0]
@@ -146,6 +166,7 @@ def sample(db: Path) -> Sample:
 
 
 # ---------------------------------------------------------------- the SQL floor
+
 
 def columns_of(db: Path) -> str:
     conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
@@ -156,12 +177,20 @@ def columns_of(db: Path) -> str:
 
 def column_facet(column: str, sql: str) -> str:
     """Datasette 0.65's column facet query."""
-    return (f"select {column} as value, count(*) as count from ({sql}) where {column} is not null "
-            f"group by {column} order by count desc, value limit 31")
+    return (
+        f"select {column} as value, count(*) as count from ({sql}) where {column} is not null "
+        f"group by {column} order by count desc, value limit 31"
+    )
 
 
-def table_request(cols: str, where: str = "", params: dict | None = None, size: int = PAGE,
-                  order: str = "timestamp desc", filter_where: str | None = None) -> list[tuple[str, dict]]:
+def table_request(
+    cols: str,
+    where: str = "",
+    params: dict | None = None,
+    size: int = PAGE,
+    order: str = "timestamp desc",
+    filter_where: str | None = None,
+) -> list[tuple[str, dict]]:
     """The SQL of a table page: its rows, the count and the three default facets (both over
     `filter_where`, the filter without a page's cursor), the district labels."""
     params = params or {}
@@ -175,17 +204,23 @@ def table_request(cols: str, where: str = "", params: dict | None = None, size: 
         (column_facet("district_code", inner), params),
         (column_facet("state", inner), params),
         (precomputing.array_facet_sql("types", inner, 31, filtered=bool(filter_where)), params),
-        ("select district_code, name_th from districts where district_code in "
-         "(select district_code from districts limit 50)", {}),
+        (
+            "select district_code, name_th from districts where district_code in "
+            "(select district_code from districts limit 50)",
+            {},
+        ),
     ]
 
 
 def search_where(term: str) -> tuple[str, dict]:
-    return ("rowid in (select rowid from complaints_fts where complaints_fts match :search)",
-            {"search": search_escape(term)})
+    return (
+        "rowid in (select rowid from complaints_fts where complaints_fts match :search)",
+        {"search": search_escape(term)},
+    )
 
 
 # ---------------------------------------------------------------- endpoints
+
 
 @dataclass
 class Endpoint:
@@ -193,77 +228,143 @@ class Endpoint:
     site: Callable[[int], str]
     floor: Callable[[int], list[tuple[str, dict]]] | None
     peer: Callable[[int], str] | None = None
-    kind: str = "html"                       # html, json, row
+    kind: str = "html"  # html, json, row
     target_ms: float | None = TARGET_P95_MS
     ratio_target: bool = True
-    facets: tuple[str, ...] = FACETS         # facets the site's answer must carry (json)
+    facets: tuple[str, ...] = FACETS  # facets the site's answer must carry (json)
     note: str = ""
 
 
 def endpoints(db: Path, s: Sample, peer_db: str, league_sql: str, next_token: dict) -> list[Endpoint]:
     cols = columns_of(db)
-    d = lambda i: s.districts[i % len(s.districts)]          # noqa: E731
-    t = lambda i: s.tickets[i % len(s.tickets)]              # noqa: E731
-    ty = lambda i: TYPES[i % len(TYPES)]                    # noqa: E731
+    d = lambda i: s.districts[i % len(s.districts)]  # noqa: E731
+    t = lambda i: s.tickets[i % len(s.tickets)]  # noqa: E731
+    ty = lambda i: TYPES[i % len(TYPES)]  # noqa: E731
     table, peer_table = f"/{DB}/{TABLE}", f"/{peer_db}/{TABLE}"
     facet_query = "_facet=district_code&_facet=state&_facet_array=types"
     result = [
-        Endpoint("table, first page", lambda i: table, lambda i: table_request(cols),
-                 lambda i: peer_table, note="HTML, newest first, 3 default facets"),
-        Endpoint("table, first page (JSON)", lambda i: f"{table}.json", lambda i: table_request(cols),
-                 lambda i: f"{peer_table}.json", kind="json"),
-        Endpoint("facets district, state, types (JSON)", lambda i: f"{table}.json?{facet_query}",
-                 lambda i: table_request(cols), lambda i: f"{peer_table}.json?{facet_query}", kind="json",
-                 note="whole table"),
-        Endpoint("filtered: one district", lambda i: f"{table}?district_code={d(i)}",
-                 lambda i: table_request(cols, "district_code = :d", {"d": d(i)}),
-                 lambda i: f"{peer_table}?district_code={d(i)}", note="10 districts in turn, ~2% of rows each"),
-        Endpoint("filtered: one district (JSON)", lambda i: f"{table}.json?district_code={d(i)}",
-                 lambda i: table_request(cols, "district_code = :d", {"d": d(i)}),
-                 lambda i: f"{peer_table}.json?district_code={d(i)}", kind="json"),
-        Endpoint("filtered: state รอรับเรื่อง (JSON)", lambda i: f"{table}.json?state={quote(STATE)}",
-                 lambda i: table_request(cols, "state = :s", {"s": STATE}),
-                 lambda i: f"{peer_table}.json?state={quote(STATE)}", kind="json", note="~10% of rows"),
-        Endpoint("filtered: one type (JSON)", lambda i: f"{table}.json?types__arraycontains={quote(ty(i))}",
-                 lambda i: table_request(cols, f':t in (select value from json_each("{TABLE}"."types"))', {"t": ty(i)}),
-                 lambda i: f"{peer_table}.json?types__arraycontains={quote(ty(i))}", kind="json",
-                 note="a click in the types facet: 5 common types in turn, ~3-4% of rows each"),
+        Endpoint(
+            "table, first page",
+            lambda i: table,
+            lambda i: table_request(cols),
+            lambda i: peer_table,
+            note="HTML, newest first, 3 default facets",
+        ),
+        Endpoint(
+            "table, first page (JSON)",
+            lambda i: f"{table}.json",
+            lambda i: table_request(cols),
+            lambda i: f"{peer_table}.json",
+            kind="json",
+        ),
+        Endpoint(
+            "facets district, state, types (JSON)",
+            lambda i: f"{table}.json?{facet_query}",
+            lambda i: table_request(cols),
+            lambda i: f"{peer_table}.json?{facet_query}",
+            kind="json",
+            note="whole table",
+        ),
+        Endpoint(
+            "filtered: one district",
+            lambda i: f"{table}?district_code={d(i)}",
+            lambda i: table_request(cols, "district_code = :d", {"d": d(i)}),
+            lambda i: f"{peer_table}?district_code={d(i)}",
+            note="10 districts in turn, ~2% of rows each",
+        ),
+        Endpoint(
+            "filtered: one district (JSON)",
+            lambda i: f"{table}.json?district_code={d(i)}",
+            lambda i: table_request(cols, "district_code = :d", {"d": d(i)}),
+            lambda i: f"{peer_table}.json?district_code={d(i)}",
+            kind="json",
+        ),
+        Endpoint(
+            "filtered: state รอรับเรื่อง (JSON)",
+            lambda i: f"{table}.json?state={quote(STATE)}",
+            lambda i: table_request(cols, "state = :s", {"s": STATE}),
+            lambda i: f"{peer_table}.json?state={quote(STATE)}",
+            kind="json",
+            note="~10% of rows",
+        ),
+        Endpoint(
+            "filtered: one type (JSON)",
+            lambda i: f"{table}.json?types__arraycontains={quote(ty(i))}",
+            lambda i: table_request(cols, f':t in (select value from json_each("{TABLE}"."types"))', {"t": ty(i)}),
+            lambda i: f"{peer_table}.json?types__arraycontains={quote(ty(i))}",
+            kind="json",
+            note="a click in the types facet: 5 common types in turn, ~3-4% of rows each",
+        ),
     ]
     if next_token:
         ts, pk = next_token["timestamp"], next_token["ticket_id"]
         keyset = "(timestamp < :p1 or timestamp is null or (timestamp = :p1 and ((ticket_id > :p0))))"
-        result.append(Endpoint(
-            "next page", lambda i: f"{table}?_next={quote(next_token['token'])}",
-            lambda i: table_request(cols, keyset, {"p0": pk, "p1": ts}, order="timestamp desc, ticket_id",
-                                    filter_where=""),
-            (lambda i: f"{peer_table}?_next={quote(next_token['peer'])}") if next_token.get("peer") else None,
-            note="page 2 of the whole table; its facets are page 1's (the site's choice, see the levers)"))
+        result.append(
+            Endpoint(
+                "next page",
+                lambda i: f"{table}?_next={quote(next_token['token'])}",
+                lambda i: table_request(
+                    cols, keyset, {"p0": pk, "p1": ts}, order="timestamp desc, ticket_id", filter_where=""
+                ),
+                (lambda i: f"{peer_table}?_next={quote(next_token['peer'])}") if next_token.get("peer") else None,
+                note="page 2 of the whole table; its facets are page 1's (the site's choice, see the levers)",
+            )
+        )
     for term in SEARCHES:
         where, params = search_where(term)
-        result.append(Endpoint(
-            f"search {term}", lambda i, term=term: f"{table}?_search={quote(term)}",
-            lambda i, where=where, params=params: table_request(cols, where, params), None,
-            target_ms=TARGET_SEARCH_P95_MS, ratio_target=False,
-            note="stock Datasette finds no FTS table for a contentless index: n/a"))
+        result.append(
+            Endpoint(
+                f"search {term}",
+                lambda i, term=term: f"{table}?_search={quote(term)}",
+                lambda i, where=where, params=params: table_request(cols, where, params),
+                None,
+                target_ms=TARGET_SEARCH_P95_MS,
+                ratio_target=False,
+                note="stock Datasette finds no FTS table for a contentless index: n/a",
+            )
+        )
     where, params = search_where(SEARCHES[0])
-    result.append(Endpoint(
-        f"search {SEARCHES[0]} in one district", lambda i: f"{table}?_search={quote(SEARCHES[0])}&district_code={d(i)}",
-        lambda i: table_request(cols, f"district_code = :d and {where}", {**params, "d": d(i)}), None,
-        target_ms=TARGET_SEARCH_P95_MS, ratio_target=False,
-        note="not an endpoint of the issue: a search within a filter, as a journalist narrows one down; "
-             "judged as a search"))
+    result.append(
+        Endpoint(
+            f"search {SEARCHES[0]} in one district",
+            lambda i: f"{table}?_search={quote(SEARCHES[0])}&district_code={d(i)}",
+            lambda i: table_request(cols, f"district_code = :d and {where}", {**params, "d": d(i)}),
+            None,
+            target_ms=TARGET_SEARCH_P95_MS,
+            ratio_target=False,
+            note="not an endpoint of the issue: a search within a filter, as a journalist narrows one down; "
+            "judged as a search",
+        )
+    )
     result += [
-        Endpoint("row page", lambda i: f"{table}/{t(i)}",
-                 lambda i: [(f"select {cols} from {TABLE} where ticket_id = :t", {"t": t(i)}),
-                            ("select district_code, name_th from districts where district_code = :d", {"d": "1001"})],
-                 lambda i: f"{peer_table}/{t(i)}", kind="row", note="200 tickets in turn; floor: the row's select and a district label, the SQL Datasette runs for it"),
-        Endpoint("map data (cluster map's request)", lambda i: f"{table}.json?{MAP_QUERY}",
-                 lambda i: table_request(cols, size=MAX_ROWS), lambda i: f"{peer_table}.json?{MAP_QUERY}",
-                 kind="json", note="1,000 rows with labels, as datasette-cluster-map 0.18 asks"),
-        Endpoint("canned query: district league", lambda i: f"/{DB}/complaints_district_league",
-                 lambda i: [(league_sql, {"month": ""})],
-                 lambda i: f"/{peer_db}?{urlencode({'sql': league_sql, 'month': ''})}", kind="query",
-                 facets=(), note="the newest month; peer runs the same SQL as arbitrary SQL"),
+        Endpoint(
+            "row page",
+            lambda i: f"{table}/{t(i)}",
+            lambda i: [
+                (f"select {cols} from {TABLE} where ticket_id = :t", {"t": t(i)}),
+                ("select district_code, name_th from districts where district_code = :d", {"d": "1001"}),
+            ],
+            lambda i: f"{peer_table}/{t(i)}",
+            kind="row",
+            note="200 tickets in turn; floor: the row's select and a district label, the SQL Datasette runs for it",
+        ),
+        Endpoint(
+            "map data (cluster map's request)",
+            lambda i: f"{table}.json?{MAP_QUERY}",
+            lambda i: table_request(cols, size=MAX_ROWS),
+            lambda i: f"{peer_table}.json?{MAP_QUERY}",
+            kind="json",
+            note="1,000 rows with labels, as datasette-cluster-map 0.18 asks",
+        ),
+        Endpoint(
+            "canned query: district league",
+            lambda i: f"/{DB}/complaints_district_league",
+            lambda i: [(league_sql, {"month": ""})],
+            lambda i: f"/{peer_db}?{urlencode({'sql': league_sql, 'month': ''})}",
+            kind="query",
+            facets=(),
+            note="the newest month; peer runs the same SQL as arbitrary SQL",
+        ),
     ]
     return result
 
@@ -283,9 +384,10 @@ def check(endpoint: Endpoint, response: httpx.Response, site: bool) -> str | Non
 
 # ---------------------------------------------------------------- measuring
 
+
 @dataclass
 class Stats:
-    latencies: list[float] = field(default_factory=list)   # seconds
+    latencies: list[float] = field(default_factory=list)  # seconds
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -303,8 +405,15 @@ class Stats:
         self.errors[problem] = self.errors.get(problem, 0) + 1
 
 
-async def load(base: str, paths: list[tuple[Endpoint, Callable[[int], str]]], concurrency: int,
-               max_requests: int, max_seconds: float, site: bool, timeout: float = 60.0) -> Stats:
+async def load(
+    base: str,
+    paths: list[tuple[Endpoint, Callable[[int], str]]],
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    site: bool,
+    timeout: float = 60.0,
+) -> Stats:
     """`concurrency` clients, each sending its next request when the last one is answered in full."""
     stats = Stats()
     counter = itertools.count()
@@ -334,8 +443,9 @@ async def load(base: str, paths: list[tuple[Endpoint, Callable[[int], str]]], co
     return stats
 
 
-def floor(db: Path, statements: Callable[[int], list[tuple[str, dict]]], max_requests: int,
-          max_seconds: float) -> Stats:
+def floor(
+    db: Path, statements: Callable[[int], list[tuple[str, dict]]], max_requests: int, max_seconds: float
+) -> Stats:
     conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True, check_same_thread=False)
     serving.configure_connection(conn)
     stats = Stats()
@@ -371,8 +481,7 @@ async def export(base: str, path: str, expected: int, timeout: float) -> Export:
     status: int | str = "?"
     size = 0
     try:
-        async with httpx.AsyncClient(base_url=base, timeout=timeout) as client, \
-                client.stream("GET", path) as response:
+        async with httpx.AsyncClient(base_url=base, timeout=timeout) as client, client.stream("GET", path) as response:
             status = response.status_code
             with target.open("wb") as out:
                 async for chunk in response.aiter_raw():
@@ -441,14 +550,19 @@ def timing():
 
 # ---------------------------------------------------------------- servers
 
+
 class Server:
     def __init__(self, command: list[str], env: dict | None = None, deadline: float = 120.0):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = WORK / f"serve_server_{self.port}.log"
         with self.log.open("wb") as log:
-            self.process = subprocess.Popen([*command, "--host", "127.0.0.1", "--port", str(self.port)],
-                                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+            self.process = subprocess.Popen(
+                [*command, "--host", "127.0.0.1", "--port", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
+            )
         end = time.monotonic() + deadline
         while time.monotonic() < end:
             if self.process.poll() is not None:
@@ -484,6 +598,7 @@ def next_page(base: str, path: str) -> tuple[str | None, dict]:
 
 # ---------------------------------------------------------------- the run
 
+
 @dataclass
 class Result:
     endpoint: Endpoint
@@ -498,11 +613,15 @@ def measure(base: str, ep: Endpoint, path: Callable[[int], str], args, site: boo
     for concurrency in (1, 8):
         with timing():
             asyncio.run(load(base, [(ep, path)], 1, 1, 120, site, timeout=120))
-            result[concurrency] = asyncio.run(load(base, [(ep, path)], concurrency,
-                                                   args.requests * (2 if concurrency > 1 else 1), args.seconds, site))
+            result[concurrency] = asyncio.run(
+                load(base, [(ep, path)], concurrency, args.requests * (2 if concurrency > 1 else 1), args.seconds, site)
+            )
         stats = result[concurrency]
-        print(f"  {ep.name:40} c{concurrency}: p50 {fmt(stats.pct(50))} p95 {fmt(stats.pct(95))} ms "
-              f"{stats.rate:6.1f}/s {errors_text(stats)}", file=sys.stderr)
+        print(
+            f"  {ep.name:40} c{concurrency}: p50 {fmt(stats.pct(50))} p95 {fmt(stats.pct(95))} ms "
+            f"{stats.rate:6.1f}/s {errors_text(stats)}",
+            file=sys.stderr,
+        )
     return result
 
 
@@ -517,9 +636,14 @@ def measure_all(args, db: Path, s: Sample) -> tuple[list[Result], dict, Stats | 
     server = site_server(db)
     try:
         token, last = next_page(server.base, f"/{DB}/{TABLE}")
-        next_token = {"token": token, "timestamp": last.get("timestamp"), "ticket_id": last.get("ticket_id")} if token else {}
-        eps = [ep for ep in endpoints(db, s, peer_db, league_sql, next_token)
-               if not args.only or any(word in ep.name for word in args.only)]
+        next_token = (
+            {"token": token, "timestamp": last.get("timestamp"), "ticket_id": last.get("ticket_id")} if token else {}
+        )
+        eps = [
+            ep
+            for ep in endpoints(db, s, peer_db, league_sql, next_token)
+            if not args.only or any(word in ep.name for word in args.only)
+        ]
         for ep in eps:
             results[ep.name] = Result(ep, measure(server.base, ep, ep.site, args, True), None, {})
         minimal = Endpoint("minimal request", lambda i: MINIMAL, None, kind="json", facets=())
@@ -527,8 +651,9 @@ def measure_all(args, db: Path, s: Sample) -> tuple[list[Result], dict, Stats | 
         if args.export_timeout:
             print("  CSV export ...", file=sys.stderr)
             with timing():
-                exports["site"] = asyncio.run(export(server.base, f"/{DB}/{TABLE}.csv?_stream=on", s.count,
-                                                     args.export_timeout))
+                exports["site"] = asyncio.run(
+                    export(server.base, f"/{DB}/{TABLE}.csv?_stream=on", s.count, args.export_timeout)
+                )
             print(f"  {exports['site']}", file=sys.stderr)
         if args.soak:
             print(f"  {args.soak:g} s at concurrency 16 ...", file=sys.stderr)
@@ -559,8 +684,9 @@ def measure_all(args, db: Path, s: Sample) -> tuple[list[Result], dict, Stats | 
                     results[ep.name].peer = measure(server.base, ep, ep.peer, args, False)
             if args.export_timeout:
                 with timing():
-                    exports["peer"] = asyncio.run(export(server.base, f"/{peer_db}/{TABLE}.csv?_stream=on", s.count,
-                                                         args.export_timeout))
+                    exports["peer"] = asyncio.run(
+                        export(server.base, f"/{peer_db}/{TABLE}.csv?_stream=on", s.count, args.export_timeout)
+                    )
         finally:
             server.stop()
     return list(results.values()), exports, soak
@@ -581,8 +707,12 @@ LEVER_ENDPOINTS = {
     "facet_memo": ["table, first page", "table, first page (JSON)", "map data (cluster map's request)"],
     "next_page_facets": ["next page"],
     "gc": ["table, first page", "filtered: one district", "map data (cluster map's request)"],
-    "serving_indexes": ["filtered: one district", "filtered: state รอรับเรื่อง (JSON)", "next page",
-                        "canned query: district league"],
+    "serving_indexes": [
+        "filtered: one district",
+        "filtered: state รอรับเรื่อง (JSON)",
+        "next page",
+        "canned query: district league",
+    ],
     "search_sql": ["search ไฟ", "search ขยะ"],
     "precomputed_facets": ["search ไฟ", "filtered: one district (JSON)", "filtered: state รอรับเรื่อง (JSON)"],
     "permission_memo": ["filtered: one district", "filtered: one district (JSON)", "row page"],
@@ -601,10 +731,24 @@ LEVER_NOTES = {
     "permission_memo": "view-table permission answered from memory (Datasette 0.65.5 deep-copies the whole metadata for each check, twice a page)",
     "fast_rows": "rows with labels (CustomRow) iterated by the dictionary's C lookup instead of a Python generator",
 }
-ENV_LEVERS = ["mmap", "fast_array_facet", "facet_memo", "next_page_facets", "gc", "stream_csv", "search_sql",
-              "precomputed_facets", "permission_memo", "fast_rows"]
-SERVING_INDEXES = ["complaints_newest", "complaints_district_newest", "complaints_state_newest",
-                   "complaints_month_district"]
+ENV_LEVERS = [
+    "mmap",
+    "fast_array_facet",
+    "facet_memo",
+    "next_page_facets",
+    "gc",
+    "stream_csv",
+    "search_sql",
+    "precomputed_facets",
+    "permission_memo",
+    "fast_rows",
+]
+SERVING_INDEXES = [
+    "complaints_newest",
+    "complaints_district_newest",
+    "complaints_state_newest",
+    "complaints_month_district",
+]
 # what the build and complaints_statistics.sql index without them: the facet, sort and foreign-key columns, the month
 BUILD_INDEXES = ["timestamp", "district_code", "state", "reported_month"]
 
@@ -650,14 +794,20 @@ def measure_levers(args, db: Path, s: Sample) -> list[LeverRow]:
             token, last = next_page(server.base, f"/{DB}/{TABLE}")
             next_token = {"token": token, "timestamp": last.get("timestamp"), "ticket_id": last.get("ticket_id")}
             eps = {ep.name: ep for ep in endpoints(variant_db, s, db.stem, league_sql, next_token)}
-            names = sorted({n for ns in LEVER_ENDPOINTS.values() for n in ns}) if label == "all on" \
+            names = (
+                sorted({n for ns in LEVER_ENDPOINTS.values() for n in ns})
+                if label == "all on"
                 else LEVER_ENDPOINTS.get(label, [])
+            )
             for name in names:
                 ep = eps[name]
                 with timing():
                     asyncio.run(load(server.base, [(ep, ep.site)], 1, 1, 120, True, timeout=120))
-                    stats = asyncio.run(load(server.base, [(ep, ep.site)], 1, max(5, args.requests // 2),
-                                             args.seconds, True, timeout=120))
+                    stats = asyncio.run(
+                        load(
+                            server.base, [(ep, ep.site)], 1, max(5, args.requests // 2), args.seconds, True, timeout=120
+                        )
+                    )
                 if label == "all on":
                     baseline[name] = stats
                 else:
@@ -680,6 +830,7 @@ def measure_levers(args, db: Path, s: Sample) -> list[LeverRow]:
 
 
 # ---------------------------------------------------------------- report
+
 
 def fmt(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
@@ -704,8 +855,17 @@ def verdict(result: Result) -> tuple[str, list[str]]:
     return ("met" if not problems else "NOT met: " + ", ".join(problems)), problems
 
 
-def report(args, db: Path, s: Sample, results: list[Result], exports: dict, soak: Stats | None,
-           levers: list | None, load_before: str, load_after: str) -> str:
+def report(
+    args,
+    db: Path,
+    s: Sample,
+    results: list[Result],
+    exports: dict,
+    soak: Stats | None,
+    levers: list | None,
+    load_before: str,
+    load_after: str,
+) -> str:
     lines = [
         "# Serving benchmark",
         "",
@@ -730,27 +890,40 @@ def report(args, db: Path, s: Sample, results: list[Result], exports: dict, soak
         ratio = (c1.pct(95) / fl.pct(95)) if c1 and fl and fl.latencies and c1.latencies else None
         target, _ = verdict(r)
         with_minimal = fl.pct(95) + minimal_p95 if fl and fl.latencies and minimal_p95 is not None else None
-        limit = f"p95 <= {r.endpoint.target_ms:.0f} ms" + (f", <= {TARGET_RATIO}x floor" if r.endpoint.ratio_target else "")
+        limit = f"p95 <= {r.endpoint.target_ms:.0f} ms" + (
+            f", <= {TARGET_RATIO}x floor" if r.endpoint.ratio_target else ""
+        )
         peer_cells = [fmt(p1.pct(50)), fmt(p1.pct(95)), fmt(p8.rate, 1)] if p1 and p8 else ["n/a", "n/a", "n/a"]
         if p1 and (p1.errors or (p8 and p8.errors)):
-            peer_cells[1] += " (" + "; ".join(sorted({k.split(': ', 1)[1] for k in {**p1.errors, **(p8.errors if p8 else {})}})) + ")"
+            peer_cells[1] += (
+                " ("
+                + "; ".join(sorted({k.split(": ", 1)[1] for k in {**p1.errors, **(p8.errors if p8 else {})}}))
+                + ")"
+            )
         lines.append(
             f"| {r.endpoint.name} | {fmt(c1.pct(50), 1)} | {fmt(c1.pct(95), 1)} | {fmt(c1.rate, 1)} "
             f"| {fmt(c8.pct(50), 1)} | {fmt(c8.pct(95), 1)} | {fmt(c8.rate, 1)} "
             f"| {fmt(fl.pct(50) if fl else None, 1)} | {fmt(fl.pct(95) if fl else None, 1)} | {fmt(ratio, 2)} "
             f"| {fmt(with_minimal, 1)} | {fmt(c1.pct(95) / with_minimal if with_minimal and c1.latencies else None, 2)} "
-            f"| {' | '.join(peer_cells)} | {limit}: **{target}** |")
+            f"| {' | '.join(peer_cells)} | {limit}: **{target}** |"
+        )
     if minimal_p95 is not None:
-        lines += ["", f"Minimal request (`{MINIMAL}` on the same server, no SQL of the table): p50 "
-                      f"{fmt(minimal.pct(50), 1)} ms, p95 {fmt(minimal_p95, 1)} ms. The floor is the SQL stock Datasette "
-                      "runs for the request, in SQLite alone; \"floor + minimal request\" adds what the cheapest answer "
-                      "of the same server costs (HTTP, ASGI wrappers, JSON), for comparison only: the targets above are "
-                      "judged as the issue words them, against the floor alone."]
+        lines += [
+            "",
+            f"Minimal request (`{MINIMAL}` on the same server, no SQL of the table): p50 "
+            f"{fmt(minimal.pct(50), 1)} ms, p95 {fmt(minimal_p95, 1)} ms. The floor is the SQL stock Datasette "
+            'runs for the request, in SQLite alone; "floor + minimal request" adds what the cheapest answer '
+            "of the same server costs (HTTP, ASGI wrappers, JSON), for comparison only: the targets above are "
+            "judged as the issue words them, against the floor alone.",
+        ]
     verdicts = [(r.endpoint.name, verdict(r)) for r in results]
     met = [name for name, (text, _) in verdicts if text == "met"]
     missed = [f"{name} ({', '.join(problems)})" for name, (text, problems) in verdicts if text != "met"]
-    lines += ["", f"Targets as the issue words them (concurrency 1): met: {', '.join(met) or 'none'}; "
-                  f"**NOT met**: {'; '.join(missed) or 'none'}."]
+    lines += [
+        "",
+        f"Targets as the issue words them (concurrency 1): met: {', '.join(met) or 'none'}; "
+        f"**NOT met**: {'; '.join(missed) or 'none'}.",
+    ]
     lines += ["", "Notes per endpoint:", ""]
     for r in results:
         errors = {k: v for st in r.site.values() for k, v in st.errors.items()}
@@ -771,8 +944,10 @@ def report(args, db: Path, s: Sample, results: list[Result], exports: dict, soak
             if name == "site":
                 ok = e.note == "complete" and e.rate >= TARGET_CSV_MBS
                 target = f">= {TARGET_CSV_MBS} MB/s, every row: **{'met' if ok else 'NOT met'}**"
-            lines.append(f"| {label} | {e.seconds:.1f} | {e.megabytes:,.0f} | {e.rate:.1f} | {fmt(e.rows)} | {e.status} "
-                         f"| {e.note} | {target} |")
+            lines.append(
+                f"| {label} | {e.seconds:.1f} | {e.megabytes:,.0f} | {e.rate:.1f} | {fmt(e.rows)} | {e.status} "
+                f"| {e.note} | {target} |"
+            )
     if soak:
         lines += [
             "",
@@ -780,7 +955,8 @@ def report(args, db: Path, s: Sample, results: list[Result], exports: dict, soak
             "",
             f"{len(soak.latencies):,} requests, {soak.rate:.1f}/s, p50 {fmt(soak.pct(50))} ms, "
             f"p95 {fmt(soak.pct(95))} ms, p99 {fmt(soak.pct(99))} ms; errors: "
-            + (", ".join(f"{k} x{v}" for k, v in soak.errors.items()) or "**none**") + ".",
+            + (", ".join(f"{k} x{v}" for k, v in soak.errors.items()) or "**none**")
+            + ".",
         ]
     if levers:
         lines += [
@@ -793,13 +969,17 @@ def report(args, db: Path, s: Sample, results: list[Result], exports: dict, soak
         for row in levers:
             what = LEVER_NOTES.get(row.lever, "")
             if isinstance(row.without, Export):
-                lines.append(f"| {row.lever} | {what} | CSV export, MB/s | {row.with_lever.rate:.1f} | {row.without.rate:.1f} "
-                             f"({row.without.note}, {fmt(row.without.rows)} rows in {row.without.seconds:.0f} s) | | |")
+                lines.append(
+                    f"| {row.lever} | {what} | CSV export, MB/s | {row.with_lever.rate:.1f} | {row.without.rate:.1f} "
+                    f"({row.without.note}, {fmt(row.without.rows)} rows in {row.without.seconds:.0f} s) | | |"
+                )
             else:
                 note = " " + errors_text(row.without) if row.without.errors else ""
-                lines.append(f"| {row.lever} | {what} | {row.endpoint} | {fmt(row.with_lever.pct(50), 1)} "
-                             f"| {fmt(row.without.pct(50), 1)} | {fmt(row.with_lever.pct(95), 1)} "
-                             f"| {fmt(row.without.pct(95), 1)}{note} |")
+                lines.append(
+                    f"| {row.lever} | {what} | {row.endpoint} | {fmt(row.with_lever.pct(50), 1)} "
+                    f"| {fmt(row.without.pct(50), 1)} | {fmt(row.with_lever.pct(95), 1)} "
+                    f"| {fmt(row.without.pct(95), 1)}{note} |"
+                )
     lines.append(CHOICES)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -884,12 +1064,15 @@ def load_average() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     parser.add_argument("--rows", type=int, default=1_000_000, help="Generated rows (duplicates included).")
     parser.add_argument("--seed", type=int, default=2024, help="Generator seed (generate_traffy.py's default).")
     parser.add_argument("--db", type=Path, help="Use this built database instead of building one.")
-    parser.add_argument("--requests", type=int, default=100, help="At most this many requests per endpoint at c1 (twice at c8).")
+    parser.add_argument(
+        "--requests", type=int, default=100, help="At most this many requests per endpoint at c1 (twice at c8)."
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="At most this long per endpoint and concurrency.")
     parser.add_argument("--soak", type=float, default=60.0, help="Seconds at concurrency 16 (0: skip).")
     parser.add_argument("--export-timeout", type=float, default=300.0, help="Stop an export after this long (0: skip).")

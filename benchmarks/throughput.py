@@ -51,20 +51,35 @@ TARGET_WORKER_MB = 400
 def chosen(db: Path) -> list[Endpoint]:
     s = sample(db)
     cols = columns_of(db)
-    d = lambda i: s.districts[i % len(s.districts)]          # noqa: E731
-    t = lambda i: s.tickets[i % len(s.tickets)]              # noqa: E731
+    d = lambda i: s.districts[i % len(s.districts)]  # noqa: E731
+    t = lambda i: s.tickets[i % len(s.tickets)]  # noqa: E731
     table = f"/{DB}/{TABLE}"
     where, params = search_where(SEARCHES[0])
     district_page = lambda i: table_request(cols, "district_code = :d", {"d": d(i)})  # noqa: E731
-    ckan = lambda i: "/api/action/datastore_search?" + urlencode({  # noqa: E731
-        "resource_id": TABLE, "filters": json.dumps({"district_code": d(i)}), "sort": "timestamp desc", "limit": 50})
+
+    def ckan(i):
+        query = {
+            "resource_id": TABLE,
+            "filters": json.dumps({"district_code": d(i)}),
+            "sort": "timestamp desc",
+            "limit": 50,
+        }
+        return "/api/action/datastore_search?" + urlencode(query)
+
     return [
         Endpoint("table page (HTML)", lambda i: table, lambda i: table_request(cols)),
         Endpoint("filtered page: one district (HTML)", lambda i: f"{table}?district_code={d(i)}", district_page),
-        Endpoint(f"Thai search {SEARCHES[0]} (HTML)", lambda i: f"{table}?_search={quote(SEARCHES[0])}",
-                 lambda i: table_request(cols, where, params)),
-        Endpoint("row page (HTML)", lambda i: f"{table}/{t(i)}",
-                 lambda i: [(f"select {cols} from {TABLE} where ticket_id = :t", {"t": t(i)})], kind="row"),
+        Endpoint(
+            f"Thai search {SEARCHES[0]} (HTML)",
+            lambda i: f"{table}?_search={quote(SEARCHES[0])}",
+            lambda i: table_request(cols, where, params),
+        ),
+        Endpoint(
+            "row page (HTML)",
+            lambda i: f"{table}/{t(i)}",
+            lambda i: [(f"select {cols} from {TABLE} where ticket_id = :t", {"t": t(i)})],
+            kind="row",
+        ),
         Endpoint("CKAN datastore_search, one district", ckan, district_page, kind="query"),
     ]
 
@@ -98,8 +113,9 @@ def main(argv=None) -> None:
     loads, memory = {}, {}
     for workers in args.workers:
         loads[workers] = os.getloadavg()[0]
-        server = Server([sys.executable, "-m", "openbangkok", "serve", "--db", str(db), "--workers", str(workers)],
-                        deadline=300)
+        server = Server(
+            [sys.executable, "-m", "openbangkok", "serve", "--db", str(db), "--workers", str(workers)], deadline=300
+        )
         try:
             rates[workers] = {}
             with timing():
@@ -107,11 +123,15 @@ def main(argv=None) -> None:
                     rates[workers][ep.name] = {}
                     asyncio.run(load(server.base, [(ep, ep.site)], 1, 2, 120, True, timeout=120))
                     for concurrency in CONCURRENCY:
-                        stats = asyncio.run(load(server.base, [(ep, ep.site)], concurrency, 10**9, args.seconds,
-                                                 True, timeout=120))
+                        stats = asyncio.run(
+                            load(server.base, [(ep, ep.site)], concurrency, 10**9, args.seconds, True, timeout=120)
+                        )
                         rates[workers][ep.name][concurrency] = (stats.rate, sum(stats.errors.values()))
-                        print(f"  {workers} worker(s) {ep.name:40} c{concurrency}: {stats.rate:7.1f}/s "
-                              f"errors {stats.errors or 0}", file=sys.stderr)
+                        print(
+                            f"  {workers} worker(s) {ep.name:40} c{concurrency}: {stats.rate:7.1f}/s "
+                            f"errors {stats.errors or 0}",
+                            file=sys.stderr,
+                        )
             memory[workers] = worker_memory_mb(server)
         finally:
             server.stop()
@@ -119,16 +139,23 @@ def main(argv=None) -> None:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     complaints = conn.execute(f"select count(*) from {TABLE}").fetchone()[0]
     conn.close()
-    lines = [f"# Requests per core: {complaints:,} complaints", "",
-             f"`python benchmarks/throughput.py {'--db ' + db.name if args.db else f'--rows {args.rows}'} "
-             f"--seconds {args.seconds:g}`, {dt.datetime.now().astimezone().isoformat(timespec='minutes')}; "
-             f"{cores} cores; database {db.stat().st_size / 1e6:,.0f} MB; load average before each server: "
-             + ", ".join(f"{w} worker(s) {load:.2f}" for w, load in loads.items()) + ".", "",
-             "requests/s (errors in brackets when any); per core = requests/s / min(workers, cores); "
-             "floor: the same SQL on one SQLite connection, one query at a time.", "",
-             "| endpoint | floor /s | " + " | ".join(f"{w} worker(s) c{c} /s (per core)" for w in rates
-                                                    for c in CONCURRENCY) + " |",
-             "|---|---:|" + "---:|" * (len(rates) * len(CONCURRENCY))]
+    lines = [
+        f"# Requests per core: {complaints:,} complaints",
+        "",
+        f"`python benchmarks/throughput.py {'--db ' + db.name if args.db else f'--rows {args.rows}'} "
+        f"--seconds {args.seconds:g}`, {dt.datetime.now().astimezone().isoformat(timespec='minutes')}; "
+        f"{cores} cores; database {db.stat().st_size / 1e6:,.0f} MB; load average before each server: "
+        + ", ".join(f"{w} worker(s) {load:.2f}" for w, load in loads.items())
+        + ".",
+        "",
+        "requests/s (errors in brackets when any); per core = requests/s / min(workers, cores); "
+        "floor: the same SQL on one SQLite connection, one query at a time.",
+        "",
+        "| endpoint | floor /s | "
+        + " | ".join(f"{w} worker(s) c{c} /s (per core)" for w in rates for c in CONCURRENCY)
+        + " |",
+        "|---|---:|" + "---:|" * (len(rates) * len(CONCURRENCY)),
+    ]
     for ep in endpoints:
         cells = []
         for workers, by_endpoint in rates.items():

@@ -58,17 +58,42 @@ from openbangkok.hooks import (
 
 HOOK_MODULES = [
     # security: what a request and a connection may do
-    sql_guard, security_headers, bad_requests, read_only, query_params,
+    sql_guard,
+    security_headers,
+    bad_requests,
+    read_only,
+    query_params,
     # serving speed: SQL functions, the rewrites and memos, HTTP caching, media types
-    serving, sql_functions, thai_search, http_cache, media_types,
+    serving,
+    sql_functions,
+    thai_search,
+    http_cache,
+    media_types,
     # pages: the Jinja filters, bilingual labels, Thai dates, row labels, map links, charts
-    table_cells, illustrative_banner, bilingual, thai_dates, policy_row_labels, map_links, ita_chart,
-    policy_charts, query_pages, readable_cells, reader_layout,
+    table_cells,
+    illustrative_banner,
+    bilingual,
+    thai_dates,
+    policy_row_labels,
+    map_links,
+    ita_chart,
+    policy_charts,
+    query_pages,
+    readable_cells,
+    reader_layout,
     # exports
-    xlsx_output, geojson_output, ndjson_output, excel_csv,
+    xlsx_output,
+    geojson_output,
+    ndjson_output,
+    excel_csv,
     # open data: DCAT, Data Package, robots and sitemap, the API page, the CKAN Action API, the dataset
     # pages and the catalogue's search
-    dcat, datapackage, crawlers, api_docs, ckan_api, dataset_pages,
+    dcat,
+    datapackage,
+    crawlers,
+    api_docs,
+    ckan_api,
+    dataset_pages,
 ]
 
 # Outermost first: a request passes them top to bottom, an answer bottom to top.

@@ -26,26 +26,40 @@ from generate_reference import write_csv  # scripts/ is on sys.path when run as 
 LAST_CHECKED = "2026-12-07"
 
 # --- sources ------------------------------------------------------------------------------------
-UMSC = ("UMSC (ศูนย์สนับสนุนบริการสุขภาพเวชศาสตร์เขตเมือง), directory of the 69 BMA health centres "
-        "with แขวง and เขต (undated)")
-PRACHACHAT_69 = ("prachachat.net, 23 Mar 2022: BMA has 69 public health service centres, primary-care "
-                 "units, https://www.prachachat.net/general/news-893577")
-SIAMRATH_PRIDE = ("siamrath.co.th, 14 Sep 2023: BKK Pride Clinic grows from 21 to 24 sites, 16 health "
-                  "centres (named with district and phone) and 8 hospitals, https://siamrath.co.th/n/477357")
-THEACTIVE_KLANG = ("The Active (Thai PBS), 17 Jun 2023: BKK Pride Clinic at Klang Hospital, "
-                   "https://theactive.net/video/gender-20230617/")
-SEED_000 = "BMA press release \"99 วัน ส่งการบ้านให้คนกรุง\" (99 days: handing in the homework), 9 Sep 2022"
-SEED_001 = ("BMA press release: review of 6 months 21 days of work (ทบทวนการทำงาน 6 เดือน 21 วัน), 21 Dec 2022, "
-            "https://pr-bangkok.com/?p=27019")
-SEED_002 = ("BMA press release after executive meeting 19/2566 (รางวัลเลิศรัฐ), 4 Sep 2023, "
-            "https://pr-bangkok.com/?p=178020")
-NATION_11 = ("nationthailand.com, 27 Mar 2025: the 11 hospitals of the BMA Medical Service Department, "
-             "https://www.nationthailand.com/thailand/bangkok/40047958")
-POINTS = ("Bangkok subdistrict reference points (3 decimals) in the public GitHub file "
-          "PeteSHJJ/map-demo src/components/data.js")
+UMSC = "UMSC (ศูนย์สนับสนุนบริการสุขภาพเวชศาสตร์เขตเมือง), directory of the 69 BMA health centres with แขวง and เขต (undated)"
+PRACHACHAT_69 = (
+    "prachachat.net, 23 Mar 2022: BMA has 69 public health service centres, primary-care "
+    "units, https://www.prachachat.net/general/news-893577"
+)
+SIAMRATH_PRIDE = (
+    "siamrath.co.th, 14 Sep 2023: BKK Pride Clinic grows from 21 to 24 sites, 16 health "
+    "centres (named with district and phone) and 8 hospitals, https://siamrath.co.th/n/477357"
+)
+THEACTIVE_KLANG = (
+    "The Active (Thai PBS), 17 Jun 2023: BKK Pride Clinic at Klang Hospital, "
+    "https://theactive.net/video/gender-20230617/"
+)
+SEED_000 = 'BMA press release "99 วัน ส่งการบ้านให้คนกรุง" (99 days: handing in the homework), 9 Sep 2022'
+SEED_001 = (
+    "BMA press release: review of 6 months 21 days of work (ทบทวนการทำงาน 6 เดือน 21 วัน), 21 Dec 2022, "
+    "https://pr-bangkok.com/?p=27019"
+)
+SEED_002 = (
+    "BMA press release after executive meeting 19/2566 (รางวัลเลิศรัฐ), 4 Sep 2023, https://pr-bangkok.com/?p=178020"
+)
+NATION_11 = (
+    "nationthailand.com, 27 Mar 2025: the 11 hospitals of the BMA Medical Service Department, "
+    "https://www.nationthailand.com/thailand/bangkok/40047958"
+)
+POINTS = (
+    "Bangkok subdistrict reference points (3 decimals) in the public GitHub file "
+    "PeteSHJJ/map-demo src/components/data.js"
+)
 GIS_LAYER_NAME = "RISK_ADMIN_Health_Center"
-GIS_LAYER = ("BMA GIS layer RISK_ADMIN_Health_Center (surveyed points of the 69 health centres), "
-             "https://bmagis.bangkok.go.th/arcgis/rest/services/riskbkk/RISK_ADMIN_Health_Center/FeatureServer/0")
+GIS_LAYER = (
+    "BMA GIS layer RISK_ADMIN_Health_Center (surveyed points of the 69 health centres), "
+    "https://bmagis.bangkok.go.th/arcgis/rest/services/riskbkk/RISK_ADMIN_Health_Center/FeatureServer/0"
+)
 GIS_FILE = "bma_gis_health_centers.json"
 SURVEYED = f"surveyed (BMA GIS layer {GIS_LAYER_NAME})"
 CENTRE_NUMBER = re.compile(r"^ศูนย[์๋]บริการสาธารณสุข\s*(\d+)\s*(.*)$")  # the layer writes ศูนย๋ once
@@ -127,56 +141,131 @@ HEALTH_CENTRES = """
 """
 
 # Office phone numbers of the centres, as siamrath (14 Sep 2023) prints them.
-PHONES = {3: "02-587-0618", 4: "02-246-1553", 9: "02-282-0473", 21: "02-391-6082", 22: "02-349-1816",
-          23: "02-233-6329", 25: "02-277-2660", 26: "02-465-0014", 28: "02-860-8210"}
+PHONES = {
+    3: "02-587-0618",
+    4: "02-246-1553",
+    9: "02-282-0473",
+    21: "02-391-6082",
+    22: "02-349-1816",
+    23: "02-233-6329",
+    25: "02-277-2660",
+    26: "02-465-0014",
+    28: "02-860-8210",
+}
 
 # --- the 11 hospitals of the BMA Medical Service Department (NATION_11) ------------------------------
 HOSPITALS = [
     # id, name_th, name_en, district, subdistrict or "", address, source of the address
-    ("klang", "โรงพยาบาลกลาง", "BMA General Hospital (Klang Hospital)", "ป้อมปราบศัตรูพ่าย", "ป้อมปราบ",
-     "514 ถนนหลวง แขวงป้อมปราบ เขตป้อมปราบศัตรูพ่าย กรุงเทพมหานคร 10100",
-     "Wikipedia: Bangkok Metropolitan Administration General Hospital, "
-     "https://en.wikipedia.org/wiki/Bangkok_Metropolitan_Administration_General_Hospital"),
-    ("taksin", "โรงพยาบาลตากสิน", "Taksin Hospital", "คลองสาน", "คลองสาน",
-     "543 ถนนสมเด็จเจ้าพระยา แขวงคลองสาน เขตคลองสาน กรุงเทพมหานคร 10600",
-     "Wikipedia: Taksin Hospital, https://en.wikipedia.org/wiki/Taksin_Hospital"),
-    ("charoenkrung", "โรงพยาบาลเจริญกรุงประชารักษ์", "Charoenkrung Pracharak Hospital", "บางคอแหลม",
-     "บางคอแหลม", "8 ถนนเจริญกรุง แขวงบางคอแหลม เขตบางคอแหลม กรุงเทพมหานคร 10120",
-     "Wikipedia: Charoenkrung Pracharak Hospital (address and coordinates 13.694388 N 100.494648 E), "
-     "read in the Kiwix copy of English Wikipedia (2023-10), "
-     "https://iiab.me/kiwix/content/wikipedia_en_all_maxi_2023-10/A/Charoenkrung_Pracharak_Hospital"),
-    ("luangphor", "โรงพยาบาลหลวงพ่อทวีศักดิ์ ชุตินฺธโร อุทิศ", "Luangphor Taweesak Chutintharo Uthit Hospital",
-     "หนองแขม", "", "เขตหนองแขม กรุงเทพมหานคร",
-     "pr-bangkok.com, 20 May 2024: 35th anniversary at the hospital, เขตหนองแขม, https://pr-bangkok.com/?p=322313"),
-    ("wetchakarun", "โรงพยาบาลเวชการุณย์รัศมิ์", "Wetchakarunrasm Hospital", "หนองจอก", "",
-     "เขตหนองจอก กรุงเทพมหานคร",
-     "newswit.com (BMA press release, 17 Aug): 'โรงพยาบาลเวชการุณรัศมิ์ (หนองจอก)', "
-     "https://newswit.com/th/izc0q40tr2ijnbm3yx7e3aonyr6g01xh"),
-    ("nakharaphiban", "โรงพยาบาลนคราภิบาล", "Nakharaphiban Hospital", "ลาดกระบัง", "",
-     "เขตลาดกระบัง กรุงเทพมหานคร",
-     "formerly โรงพยาบาลลาดกระบังกรุงเทพมหานคร: BMA release of 9 Mar 2012 on Lat Krabang "
-     "Hospital, http://urai-anuntasin.blogspot.com/2012/03/24.html"),
-    ("ratchaphiphat", "โรงพยาบาลราชพิพัฒน์", "Ratchaphiphat Hospital", "ทวีวัฒนา", "",
-     "เขตทวีวัฒนา กรุงเทพมหานคร",
-     "PR Bangkok (BMA), 10 Apr 2021: 'Ratchaphiphat Hospital in Thawi Watthana district', "
-     "https://prbangkok-eng.com/index.php/2021/04/10/bma-field-hospitals-are-ready-to-accommodate-covid-19-patients/ "
-     "(sources disagree: sattahip.net, 11 Jul 2023, writes เขตบางแค)"),
-    ("sirindhorn", "โรงพยาบาลสิรินธร", "Sirindhorn Hospital", "ประเวศ", "ประเวศ",
-     "20 ซอยอ่อนนุช 90 แขวงประเวศ เขตประเวศ กรุงเทพมหานคร 10250",
-     "Wikipedia: Sirindhorn Hospital (20 Soi On Nut 90, Prawet), read in a translated copy, "
-     "https://jablog.org/%E3%82%B7%E3%83%AA%E3%83%B3%E3%83%88%E3%83%BC%E3%83%B3%E7%97%85%E9%99%A2/Sirindhorn_Hospital"),
-    ("geriatric", "โรงพยาบาลผู้สูงอายุบางขุนเทียน", "Bangkhunthian Geriatric Hospital", "บางขุนเทียน", "",
-     "ถนนบางขุนเทียน-ชายทะเล เขตบางขุนเทียน กรุงเทพมหานคร",
-     "Bangkok Post, Jul 2019: on the Bang Khunthian-Chai Talay road, Bang Khunthian district, "
-     "https://www.bangkokpost.com/thailand/general/1713484/citys-first-hospital-for-elderly-to-open-this-year"),
-    ("khlongsamwa", "โรงพยาบาลคลองสามวา", "Khlong Sam Wa Hospital", "คลองสามวา", "",
-     "เขตคลองสามวา กรุงเทพมหานคร",
-     "BMA Medical Service Department news (OPD opening), http://msd.bangkok.go.th/news%20250960.html; "
-     "land in เขตคลองสามวา, https://thailand4.com/th/5ZFi"),
-    ("bangna", "โรงพยาบาลบางนากรุงเทพมหานคร", "Bangkok Metropolitan Administration Bangna Hospital", "บางนา", "",
-     "ถนนสรรพาวุธ เขตบางนา กรุงเทพมหานคร",
-     "dailynews.co.th, 22 Aug 2019: next to the Bang Na district office, https://www.dailynews.co.th/bangkok/727305; "
-     "Thairath: ถ.สรรพาวุธ, https://thairath.plus/news/local/bangkok/1454785"),
+    (
+        "klang",
+        "โรงพยาบาลกลาง",
+        "BMA General Hospital (Klang Hospital)",
+        "ป้อมปราบศัตรูพ่าย",
+        "ป้อมปราบ",
+        "514 ถนนหลวง แขวงป้อมปราบ เขตป้อมปราบศัตรูพ่าย กรุงเทพมหานคร 10100",
+        "Wikipedia: Bangkok Metropolitan Administration General Hospital, "
+        "https://en.wikipedia.org/wiki/Bangkok_Metropolitan_Administration_General_Hospital",
+    ),
+    (
+        "taksin",
+        "โรงพยาบาลตากสิน",
+        "Taksin Hospital",
+        "คลองสาน",
+        "คลองสาน",
+        "543 ถนนสมเด็จเจ้าพระยา แขวงคลองสาน เขตคลองสาน กรุงเทพมหานคร 10600",
+        "Wikipedia: Taksin Hospital, https://en.wikipedia.org/wiki/Taksin_Hospital",
+    ),
+    (
+        "charoenkrung",
+        "โรงพยาบาลเจริญกรุงประชารักษ์",
+        "Charoenkrung Pracharak Hospital",
+        "บางคอแหลม",
+        "บางคอแหลม",
+        "8 ถนนเจริญกรุง แขวงบางคอแหลม เขตบางคอแหลม กรุงเทพมหานคร 10120",
+        "Wikipedia: Charoenkrung Pracharak Hospital (address and coordinates 13.694388 N 100.494648 E), "
+        "read in the Kiwix copy of English Wikipedia (2023-10), "
+        "https://iiab.me/kiwix/content/wikipedia_en_all_maxi_2023-10/A/Charoenkrung_Pracharak_Hospital",
+    ),
+    (
+        "luangphor",
+        "โรงพยาบาลหลวงพ่อทวีศักดิ์ ชุตินฺธโร อุทิศ",
+        "Luangphor Taweesak Chutintharo Uthit Hospital",
+        "หนองแขม",
+        "",
+        "เขตหนองแขม กรุงเทพมหานคร",
+        "pr-bangkok.com, 20 May 2024: 35th anniversary at the hospital, เขตหนองแขม, https://pr-bangkok.com/?p=322313",
+    ),
+    (
+        "wetchakarun",
+        "โรงพยาบาลเวชการุณย์รัศมิ์",
+        "Wetchakarunrasm Hospital",
+        "หนองจอก",
+        "",
+        "เขตหนองจอก กรุงเทพมหานคร",
+        "newswit.com (BMA press release, 17 Aug): 'โรงพยาบาลเวชการุณรัศมิ์ (หนองจอก)', "
+        "https://newswit.com/th/izc0q40tr2ijnbm3yx7e3aonyr6g01xh",
+    ),
+    (
+        "nakharaphiban",
+        "โรงพยาบาลนคราภิบาล",
+        "Nakharaphiban Hospital",
+        "ลาดกระบัง",
+        "",
+        "เขตลาดกระบัง กรุงเทพมหานคร",
+        "formerly โรงพยาบาลลาดกระบังกรุงเทพมหานคร: BMA release of 9 Mar 2012 on Lat Krabang "
+        "Hospital, http://urai-anuntasin.blogspot.com/2012/03/24.html",
+    ),
+    (
+        "ratchaphiphat",
+        "โรงพยาบาลราชพิพัฒน์",
+        "Ratchaphiphat Hospital",
+        "ทวีวัฒนา",
+        "",
+        "เขตทวีวัฒนา กรุงเทพมหานคร",
+        "PR Bangkok (BMA), 10 Apr 2021: 'Ratchaphiphat Hospital in Thawi Watthana district', "
+        "https://prbangkok-eng.com/index.php/2021/04/10/bma-field-hospitals-are-ready-to-accommodate-covid-19-patients/ "
+        "(sources disagree: sattahip.net, 11 Jul 2023, writes เขตบางแค)",
+    ),
+    (
+        "sirindhorn",
+        "โรงพยาบาลสิรินธร",
+        "Sirindhorn Hospital",
+        "ประเวศ",
+        "ประเวศ",
+        "20 ซอยอ่อนนุช 90 แขวงประเวศ เขตประเวศ กรุงเทพมหานคร 10250",
+        "Wikipedia: Sirindhorn Hospital (20 Soi On Nut 90, Prawet), read in a translated copy, "
+        "https://jablog.org/%E3%82%B7%E3%83%AA%E3%83%B3%E3%83%88%E3%83%BC%E3%83%B3%E7%97%85%E9%99%A2/Sirindhorn_Hospital",
+    ),
+    (
+        "geriatric",
+        "โรงพยาบาลผู้สูงอายุบางขุนเทียน",
+        "Bangkhunthian Geriatric Hospital",
+        "บางขุนเทียน",
+        "",
+        "ถนนบางขุนเทียน-ชายทะเล เขตบางขุนเทียน กรุงเทพมหานคร",
+        "Bangkok Post, Jul 2019: on the Bang Khunthian-Chai Talay road, Bang Khunthian district, "
+        "https://www.bangkokpost.com/thailand/general/1713484/citys-first-hospital-for-elderly-to-open-this-year",
+    ),
+    (
+        "khlongsamwa",
+        "โรงพยาบาลคลองสามวา",
+        "Khlong Sam Wa Hospital",
+        "คลองสามวา",
+        "",
+        "เขตคลองสามวา กรุงเทพมหานคร",
+        "BMA Medical Service Department news (OPD opening), http://msd.bangkok.go.th/news%20250960.html; "
+        "land in เขตคลองสามวา, https://thailand4.com/th/5ZFi",
+    ),
+    (
+        "bangna",
+        "โรงพยาบาลบางนากรุงเทพมหานคร",
+        "Bangkok Metropolitan Administration Bangna Hospital",
+        "บางนา",
+        "",
+        "ถนนสรรพาวุธ เขตบางนา กรุงเทพมหานคร",
+        "dailynews.co.th, 22 Aug 2019: next to the Bang Na district office, https://www.dailynews.co.th/bangkok/727305; "
+        "Thairath: ถ.สรรพาวุธ, https://thairath.plus/news/local/bangkok/1454785",
+    ),
 ]
 EXACT = {"charoenkrung": (13.694388, 100.494648)}
 
@@ -238,53 +327,253 @@ SUBDISTRICT_POINTS = """
 PRIDE, LONG_COVID, DISABILITY = "Pride clinic", "Long COVID clinic", "Disability certificate one-stop"
 TELEMEDICINE, SMART_OPD, PRIMARY_CARE = "Telemedicine", "Smart OPD", "Primary care"
 
-PRIDE_CENTRES_NAMED = {3, 4, 9, 21, 22, 23, 25, 26, 28, 29}      # siamrath, 14 Sep 2023
-PRIDE_CENTRES_ILLUSTRATIVE = {17, 35, 39, 40, 43, 53}             # the other 6 of the 16: not named
-PRIDE_HOSPITALS_NAMED = {"klang"}                                 # The Active, Jun 2023
-PRIDE_HOSPITALS_ILLUSTRATIVE = {"taksin", "charoenkrung", "luangphor", "wetchakarun", "nakharaphiban",
-                                "ratchaphiphat", "sirindhorn"}    # the other 7 of the 8: not named
+PRIDE_CENTRES_NAMED = {3, 4, 9, 21, 22, 23, 25, 26, 28, 29}  # siamrath, 14 Sep 2023
+PRIDE_CENTRES_ILLUSTRATIVE = {17, 35, 39, 40, 43, 53}  # the other 6 of the 16: not named
+PRIDE_HOSPITALS_NAMED = {"klang"}  # The Active, Jun 2023
+PRIDE_HOSPITALS_ILLUSTRATIVE = {
+    "taksin",
+    "charoenkrung",
+    "luangphor",
+    "wetchakarun",
+    "nakharaphiban",
+    "ratchaphiphat",
+    "sirindhorn",
+}  # the other 7 of the 8: not named
 NINE_HOSPITALS_ILLUSTRATIVE = {h[0] for h in HOSPITALS} - {"khlongsamwa", "bangna"}
 
-CLINIC_COLUMNS = ["id", "name_th", "name_en", "kind", "services", "services_basis", "is_illustrative",
-                  "district_code", "address", "phone", "opening_hours", "latitude", "longitude",
-                  "location_precision", "outside_bangkok_box", "source", "last_checked"]
+CLINIC_COLUMNS = [
+    "id",
+    "name_th",
+    "name_en",
+    "kind",
+    "services",
+    "services_basis",
+    "is_illustrative",
+    "district_code",
+    "address",
+    "phone",
+    "opening_hours",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "outside_bangkok_box",
+    "source",
+    "last_checked",
+]
 
-FIGURE_COLUMNS = ["figure_id", "service", "service_th", "as_of", "status", "sites_stated",
-                  "hospitals_stated", "health_centres_stated", "people_served", "represented_in_clinics",
-                  "source", "note"]
+FIGURE_COLUMNS = [
+    "figure_id",
+    "service",
+    "service_th",
+    "as_of",
+    "status",
+    "sites_stated",
+    "hospitals_stated",
+    "health_centres_stated",
+    "people_served",
+    "represented_in_clinics",
+    "source",
+    "note",
+]
 
 FIGURES = [
-    ("pride-2022-09", PRIDE, "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)", "2022-09-09", "in service", 11, 5, 6,
-     None, False, SEED_000, "6 health centres, one in each of the 6 district groups, and 5 BMA hospitals"),
-    ("pride-2022-11", PRIDE, "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)", "2022-11-30", "in service", 11, None,
-     None, None, False, SEED_001, "11 sites opened July-November 2022"),
-    ("pride-2022-12-plan", PRIDE, "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)", "2022-12-31", "planned", 16,
-     None, None, None, False, SEED_001, "5 more sites planned, 16 in all"),
-    ("pride-2023-09", PRIDE, "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)", "2023-09-14", "in service", 24, 8, 16,
-     None, True, SIAMRATH_PRIDE, "the network shown in the clinics table: 10 of the 16 centres and "
-     "1 of the 8 hospitals are named by a source, the others are an illustrative assignment"),
-    ("long-covid-2022-09", LONG_COVID, "คลินิกลองโควิด (Long COVID)", "2022-09-09", "in service", 9, 9, None, None,
-     True, SEED_000, "which 9 of the 11 hospitals is not stated: the assignment in clinics is illustrative"),
-    ("disability-2022-09", DISABILITY, "ศูนย์บริการคนพิการแบบเบ็ดเสร็จ (บัตรคนพิการ)", "2022-09-09",
-     "in service", 9, None, None, None, False, SEED_000, "9 one-stop disability card centres"),
-    ("disability-2022-12", DISABILITY, "ศูนย์บริการคนพิการแบบเบ็ดเสร็จ (บัตรคนพิการ)", "2022-12-21",
-     "in service", 9, 9, None, None, True, SEED_001,
-     "9 hospitals; which 9 is not stated: the assignment in clinics is illustrative"),
-    ("disability-2023-plan", DISABILITY, "ศูนย์บริการคนพิการแบบเบ็ดเสร็จ (บัตรคนพิการ)", "2023-12-31",
-     "planned", 11, 11, None, None, False, SEED_001, "2 more in 2023, all 11 BMA hospitals"),
-    ("telemedicine-2022-12", TELEMEDICINE, "โทรเวชกรรม (Telemedicine)", "2022-12-21", "in service", 9, 9, None,
-     None, True, SEED_001, "which 9 of the 11 hospitals is not stated: the assignment in clinics is illustrative"),
-    ("telemedicine-2023-plan", TELEMEDICINE, "โทรเวชกรรม (Telemedicine)", "2023-12-31", "planned", 11, 11, None,
-     None, False, SEED_001, "2 more hospitals in 2023"),
-    ("smart-opd-2023-09", SMART_OPD, "Smart OPD", "2023-09-04", "in service", 11, 11, None, None, True, SEED_002,
-     "linked to the information systems of all 11 BMA hospitals"),
-    ("primary-care-2022-03", PRIMARY_CARE, "บริการปฐมภูมิ (ศูนย์บริการสาธารณสุข)", "2022-03-23", "in service",
-     69, None, 69, None, True, PRACHACHAT_69, "the 69 public health service centres are primary-care units"),
-    ("saturday-clinic-2022-08", "Saturday clinic", "คลินิกวันเสาร์", "2022-08-31", "in service", None, None,
-     None, 4946, False, SEED_000, "July-August 2022; the sites are not stated, so no clinic row carries it"),
-    ("vaccination-608-2022-09", "Proactive vaccination (608 group)", "ฉีดวัคซีนเชิงรุก กลุ่ม 608", "2022-09-09",
-     "in service", None, None, None, 16961, False, SEED_000,
-     "people vaccinated; the sites are not stated, so no clinic row carries it"),
+    (
+        "pride-2022-09",
+        PRIDE,
+        "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)",
+        "2022-09-09",
+        "in service",
+        11,
+        5,
+        6,
+        None,
+        False,
+        SEED_000,
+        "6 health centres, one in each of the 6 district groups, and 5 BMA hospitals",
+    ),
+    (
+        "pride-2022-11",
+        PRIDE,
+        "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)",
+        "2022-11-30",
+        "in service",
+        11,
+        None,
+        None,
+        None,
+        False,
+        SEED_001,
+        "11 sites opened July-November 2022",
+    ),
+    (
+        "pride-2022-12-plan",
+        PRIDE,
+        "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)",
+        "2022-12-31",
+        "planned",
+        16,
+        None,
+        None,
+        None,
+        False,
+        SEED_001,
+        "5 more sites planned, 16 in all",
+    ),
+    (
+        "pride-2023-09",
+        PRIDE,
+        "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)",
+        "2023-09-14",
+        "in service",
+        24,
+        8,
+        16,
+        None,
+        True,
+        SIAMRATH_PRIDE,
+        "the network shown in the clinics table: 10 of the 16 centres and "
+        "1 of the 8 hospitals are named by a source, the others are an illustrative assignment",
+    ),
+    (
+        "long-covid-2022-09",
+        LONG_COVID,
+        "คลินิกลองโควิด (Long COVID)",
+        "2022-09-09",
+        "in service",
+        9,
+        9,
+        None,
+        None,
+        True,
+        SEED_000,
+        "which 9 of the 11 hospitals is not stated: the assignment in clinics is illustrative",
+    ),
+    (
+        "disability-2022-09",
+        DISABILITY,
+        "ศูนย์บริการคนพิการแบบเบ็ดเสร็จ (บัตรคนพิการ)",
+        "2022-09-09",
+        "in service",
+        9,
+        None,
+        None,
+        None,
+        False,
+        SEED_000,
+        "9 one-stop disability card centres",
+    ),
+    (
+        "disability-2022-12",
+        DISABILITY,
+        "ศูนย์บริการคนพิการแบบเบ็ดเสร็จ (บัตรคนพิการ)",
+        "2022-12-21",
+        "in service",
+        9,
+        9,
+        None,
+        None,
+        True,
+        SEED_001,
+        "9 hospitals; which 9 is not stated: the assignment in clinics is illustrative",
+    ),
+    (
+        "disability-2023-plan",
+        DISABILITY,
+        "ศูนย์บริการคนพิการแบบเบ็ดเสร็จ (บัตรคนพิการ)",
+        "2023-12-31",
+        "planned",
+        11,
+        11,
+        None,
+        None,
+        False,
+        SEED_001,
+        "2 more in 2023, all 11 BMA hospitals",
+    ),
+    (
+        "telemedicine-2022-12",
+        TELEMEDICINE,
+        "โทรเวชกรรม (Telemedicine)",
+        "2022-12-21",
+        "in service",
+        9,
+        9,
+        None,
+        None,
+        True,
+        SEED_001,
+        "which 9 of the 11 hospitals is not stated: the assignment in clinics is illustrative",
+    ),
+    (
+        "telemedicine-2023-plan",
+        TELEMEDICINE,
+        "โทรเวชกรรม (Telemedicine)",
+        "2023-12-31",
+        "planned",
+        11,
+        11,
+        None,
+        None,
+        False,
+        SEED_001,
+        "2 more hospitals in 2023",
+    ),
+    (
+        "smart-opd-2023-09",
+        SMART_OPD,
+        "Smart OPD",
+        "2023-09-04",
+        "in service",
+        11,
+        11,
+        None,
+        None,
+        True,
+        SEED_002,
+        "linked to the information systems of all 11 BMA hospitals",
+    ),
+    (
+        "primary-care-2022-03",
+        PRIMARY_CARE,
+        "บริการปฐมภูมิ (ศูนย์บริการสาธารณสุข)",
+        "2022-03-23",
+        "in service",
+        69,
+        None,
+        69,
+        None,
+        True,
+        PRACHACHAT_69,
+        "the 69 public health service centres are primary-care units",
+    ),
+    (
+        "saturday-clinic-2022-08",
+        "Saturday clinic",
+        "คลินิกวันเสาร์",
+        "2022-08-31",
+        "in service",
+        None,
+        None,
+        None,
+        4946,
+        False,
+        SEED_000,
+        "July-August 2022; the sites are not stated, so no clinic row carries it",
+    ),
+    (
+        "vaccination-608-2022-09",
+        "Proactive vaccination (608 group)",
+        "ฉีดวัคซีนเชิงรุก กลุ่ม 608",
+        "2022-09-09",
+        "in service",
+        None,
+        None,
+        None,
+        16961,
+        False,
+        SEED_000,
+        "people vaccinated; the sites are not stated, so no clinic row carries it",
+    ),
 ]
 
 
@@ -307,8 +596,12 @@ def locate(district: str, subdistrict: str, points) -> tuple[float | None, float
     if in_district:
         lat = round(sum(p[0] for p in in_district.values()) / len(in_district), 4)
         lon = round(sum(p[1] for p in in_district.values()) / len(in_district), 4)
-        return lat, lon, "district (approximate)", (
-            f"location: mean of the reference points of เขต{district}'s subdistricts ({POINTS})")
+        return (
+            lat,
+            lon,
+            "district (approximate)",
+            (f"location: mean of the reference points of เขต{district}'s subdistricts ({POINTS})"),
+        )
     return None, None, "unknown", "location: not known from a source"
 
 
@@ -325,8 +618,12 @@ def gis_points(folder: Path) -> dict[int, dict]:
         number = int(match.group(1))
         if number in points:
             raise SystemExit(f"{GIS_FILE}: centre {number} has two points")
-        points[number] = {"place": match.group(2), "district_code": feature["attributes"]["DCODE"],
-                          "latitude": round(feature["geometry"]["y"], 6), "longitude": round(feature["geometry"]["x"], 6)}
+        points[number] = {
+            "place": match.group(2),
+            "district_code": feature["attributes"]["DCODE"],
+            "latitude": round(feature["geometry"]["y"], 6),
+            "longitude": round(feature["geometry"]["x"], 6),
+        }
     return points
 
 
@@ -349,17 +646,28 @@ def basis(sourced: list[str], illustrative: list[str]) -> str:
     return "; ".join(parts)
 
 
-def clinic_row(row_id, name_th, name_en, kind, sourced, illustrative, district_code, address, phone,
-               location, sources) -> dict:
+def clinic_row(
+    row_id, name_th, name_en, kind, sourced, illustrative, district_code, address, phone, location, sources
+) -> dict:
     lat, lon, precision = location
     return {
-        "id": row_id, "name_th": name_th, "name_en": name_en, "kind": kind,
+        "id": row_id,
+        "name_th": name_th,
+        "name_en": name_en,
+        "kind": kind,
         "services": json.dumps(sourced + illustrative, ensure_ascii=False),
         "services_basis": basis(sourced, illustrative),
         "is_illustrative": "true" if illustrative else "false",
-        "district_code": district_code, "address": address, "phone": phone, "opening_hours": "",
-        "latitude": lat, "longitude": lon, "location_precision": precision, "outside_bangkok_box": "false",
-        "source": "; ".join(sources), "last_checked": LAST_CHECKED,
+        "district_code": district_code,
+        "address": address,
+        "phone": phone,
+        "opening_hours": "",
+        "latitude": lat,
+        "longitude": lon,
+        "location_precision": precision,
+        "outside_bangkok_box": "false",
+        "source": "; ".join(sources),
+        "last_checked": LAST_CHECKED,
     }
 
 
@@ -378,8 +686,10 @@ def centre_rows(codes, surveyed: dict[int, dict]) -> list[dict]:
         sources = [UMSC, PRACHACHAT_69]
         address = f"แขวง{subdistrict} เขต{district} กรุงเทพมหานคร"
         if point["district_code"] != codes[district]:  # the surveyed point is in another district: the layer's
-            print(f"centre {number}: {place} in เขต{district} (UMSC) is {point['place']} in "
-                  f"เขต{names[point['district_code']]} in the BMA GIS layer: the layer's name and district are used")
+            print(
+                f"centre {number}: {place} in เขต{district} (UMSC) is {point['place']} in "
+                f"เขต{names[point['district_code']]} in the BMA GIS layer: the layer's name and district are used"
+            )
             place, district = point["place"], names[point["district_code"]]
             address, sources = f"เขต{district} กรุงเทพมหานคร", [f"name and district: {GIS_LAYER}", PRACHACHAT_69]
         sourced, illustrative = [PRIMARY_CARE], []
@@ -388,10 +698,21 @@ def centre_rows(codes, surveyed: dict[int, dict]) -> list[dict]:
             sources.append(SIAMRATH_PRIDE)
         elif number in PRIDE_CENTRES_ILLUSTRATIVE:
             illustrative.append(PRIDE)
-        rows.append(clinic_row(
-            f"hc-{number:02d}", f"ศูนย์บริการสาธารณสุข {number} {place}", f"BMA Public Health Service Centre {number}",
-            "public health service centre", sourced, illustrative, codes[district], address, PHONES.get(number, ""),
-            (point["latitude"], point["longitude"], SURVEYED), sources + [f"location: {GIS_LAYER}"]))
+        rows.append(
+            clinic_row(
+                f"hc-{number:02d}",
+                f"ศูนย์บริการสาธารณสุข {number} {place}",
+                f"BMA Public Health Service Centre {number}",
+                "public health service centre",
+                sourced,
+                illustrative,
+                codes[district],
+                address,
+                PHONES.get(number, ""),
+                (point["latitude"], point["longitude"], SURVEYED),
+                sources + [f"location: {GIS_LAYER}"],
+            )
+        )
     unmatched = sorted(set(surveyed) - listed)
     if unmatched:
         raise SystemExit(f"the BMA GIS layer has points for centres no row describes: {unmatched}")
@@ -414,8 +735,21 @@ def hospital_rows(codes, points) -> list[dict]:
             (lat, lon), precision, where = EXACT[hospital_id], "exact (from source)", "location: from the source"
         else:
             lat, lon, precision, where = locate(district, subdistrict, points)
-        rows.append(clinic_row(f"hosp-{hospital_id}", name_th, name_en, "BMA hospital", sourced, illustrative,
-                               codes[district], address, "", (lat, lon, precision), sources + [where]))
+        rows.append(
+            clinic_row(
+                f"hosp-{hospital_id}",
+                name_th,
+                name_en,
+                "BMA hospital",
+                sourced,
+                illustrative,
+                codes[district],
+                address,
+                "",
+                (lat, lon, precision),
+                sources + [where],
+            )
+        )
     return rows
 
 
@@ -432,8 +766,9 @@ def main(datasets: Path) -> None:
     codes, points = district_codes(), subdistrict_points()
     folder = datasets / "clinics"
     folder.mkdir(parents=True, exist_ok=True)
-    write_csv(folder / "clinics.csv", CLINIC_COLUMNS,
-              centre_rows(codes, gis_points(folder)) + hospital_rows(codes, points))
+    write_csv(
+        folder / "clinics.csv", CLINIC_COLUMNS, centre_rows(codes, gis_points(folder)) + hospital_rows(codes, points)
+    )
     write_csv(folder / "health_service_figures.csv", FIGURE_COLUMNS, figure_rows())
 
 

@@ -73,18 +73,24 @@ def sample_scores(counts: dict[str, int], rng: random.Random, below: int | None)
 def generate(datasets: Path) -> list[dict]:
     rng = random.Random(SEED)
     ita = datasets / "ita"
-    offices = [r["agency_code"] for r in read_csv(datasets / "reference" / "agencies.csv")
-               if r["kind"] == "district office"]
-    rounds = {int(r["fiscal_year_be"]): {k: round(float(r[f"{k}_max"]) * 100) for k in ("iit", "eit", "oit")}
-              for r in read_csv(ita / "ita_rounds.csv")}
+    offices = [
+        r["agency_code"] for r in read_csv(datasets / "reference" / "agencies.csv") if r["kind"] == "district office"
+    ]
+    rounds = {
+        int(r["fiscal_year_be"]): {k: round(float(r[f"{k}_max"]) * 100) for k in ("iit", "eit", "oit")}
+        for r in read_csv(ita / "ita_rounds.csv")
+    }
     real = [r for r in read_csv(ita / "ita_results.csv") if r["is_illustrative"] == "0"]
     rows = list(real)
     # A latent order of the districts, kept from year to year with some noise, so trends look plausible.
     order = offices[:]
     rng.shuffle(order)
     for year, counts in LEVEL_COUNTS.items():
-        known = {r["agency_code"]: int(round(float(r["score"]) * 100)) for r in real
-                 if int(r["fiscal_year_be"]) == year and r["agency_code"] in offices}
+        known = {
+            r["agency_code"]: int(round(float(r["score"]) * 100))
+            for r in real
+            if int(r["fiscal_year_be"]) == year and r["agency_code"] in offices
+        }
         noisy = sorted(order, key=lambda code: order.index(code) + rng.gauss(0, 6))
         # Real rows stay where their score puts them; the sample fills the remaining places.
         remaining = dict(counts)
@@ -96,11 +102,17 @@ def generate(datasets: Path) -> list[dict]:
         for code in [c for c in noisy if c not in known]:
             score = this_year[code] = next(scores)
             parts = components(score, rounds[year], rng)
-            rows.append({
-                "agency_code": code, "fiscal_year_be": str(year), "score": f"{score / 100:.2f}",
-                **{name: f"{value / 100:.2f}" for name, value in parts.items()},
-                "level": ita_level(score / 100), "is_illustrative": "1", "source": SOURCE,
-            })
+            rows.append(
+                {
+                    "agency_code": code,
+                    "fiscal_year_be": str(year),
+                    "score": f"{score / 100:.2f}",
+                    **{name: f"{value / 100:.2f}" for name, value in parts.items()},
+                    "level": ita_level(score / 100),
+                    "is_illustrative": "1",
+                    "source": SOURCE,
+                }
+            )
         # the sample's own order goes on to next year; a real row does not lift its district in the
         # sample (the sample must not rank a real district first in a year nobody published)
         previous = order

@@ -37,24 +37,55 @@ FISCAL_YEAR_BE = 2567
 SNAPSHOT = "2024-08-12"
 NOT_YET_REPORTED = {"2024-08", "2024-09"}  # after the snapshot: 0.0 in the table means no report yet
 TRACKER = "https://policy.bangkok.go.th/tracking/"
-SOURCE = (f"BMA policy tracker (ระบบติดตามนโยบาย กทม.), FY2567 snapshot of 12 Aug 2024, {TRACKER}; the table as "
-          "displayed by a third party's notebook (GitHub SKT-Sukatat/BKK_Policy_Tracker_Dashboard, "
-          "BKK_Data_Cleansing.ipynb, commit 1ca6067f)")
+SOURCE = (
+    f"BMA policy tracker (ระบบติดตามนโยบาย กทม.), FY2567 snapshot of 12 Aug 2024, {TRACKER}; the table as "
+    "displayed by a third party's notebook (GitHub SKT-Sukatat/BKK_Policy_Tracker_Dashboard, "
+    "BKK_Data_Cleansing.ipynb, commit 1ca6067f)"
+)
 
 # "1. พัฒนาถนนสวย (กม.) : OKR 4.1.10  99.00%", "11.1 แก้ไขจุดเสี่ยงอุบัติเหตุ : OKR 2.1.07  382.40%",
 # "อื่นๆ (ตัวชี้วัดงานประจำ)  165,766.82%", "KPI 5.1.2.1 : ความสำเร็จ... 18,748.06%", "KPI 7.1.2.1: ..."
 KEY_RESULT = re.compile(
     r"^(?:KPI\s+(?P<kpi>\d+(?:\.\d+)+)\s*:\s*|(?P<item>\d+(?:\.\d+)*)\.?\s+)?"
-    r"(?P<name>.+?)(?:\s*:\s*OKR\s+(?P<okr>\d+(?:\.\d+)+))?\s+(?P<percent>[\d,]+\.\d+)%$")
+    r"(?P<name>.+?)(?:\s*:\s*OKR\s+(?P<okr>\d+(?:\.\d+)+))?\s+(?P<percent>[\d,]+\.\d+)%$"
+)
 UNIT_IN_NAME = re.compile(r"^(?P<name>.+?)\s*\((?P<unit>[^()]+)\)$")
 
-KPI_COLUMNS = ["tracker_kpi_id", "item", "name_th", "unit_in_name", "unit", "okr_code", "kpi_code", "target",
-               "total_result", "overall_percent", "fiscal_year_be", "key_result", "policy_id", "is_illustrative",
-               "source"]
+KPI_COLUMNS = [
+    "tracker_kpi_id",
+    "item",
+    "name_th",
+    "unit_in_name",
+    "unit",
+    "okr_code",
+    "kpi_code",
+    "target",
+    "total_result",
+    "overall_percent",
+    "fiscal_year_be",
+    "key_result",
+    "policy_id",
+    "is_illustrative",
+    "source",
+]
 RESULT_COLUMNS = ["tracker_kpi_id", "month", "value", "reported", "note", "source"]
-TARGET_COLUMNS = ["target_id", "okr_code", "okr_note", "goal_th", "goal_cut_by_display", "unit", "total_goal",
-                  "goal_departments", "goal_districts", "total_progress", "progress_percent", "updated_date",
-                  "updated_date_as_delivered", "fiscal_year_be", "source"]
+TARGET_COLUMNS = [
+    "target_id",
+    "okr_code",
+    "okr_note",
+    "goal_th",
+    "goal_cut_by_display",
+    "unit",
+    "total_goal",
+    "goal_departments",
+    "goal_districts",
+    "total_progress",
+    "progress_percent",
+    "updated_date",
+    "updated_date_as_delivered",
+    "fiscal_year_be",
+    "source",
+]
 
 
 def number(text: str) -> str:
@@ -78,9 +109,14 @@ def parse_key_result(text: str) -> dict:
     name, unit_in_name = match.group("name").strip(), ""
     if match.group("okr") and (unit := UNIT_IN_NAME.match(name)):  # "name (unit) : OKR ...": a unit
         name, unit_in_name = unit.group("name"), unit.group("unit")
-    return {"item": f"KPI {match.group('kpi')}" if match.group("kpi") else (match.group("item") or ""),
-            "name_th": name, "unit_in_name": unit_in_name, "okr_code": match.group("okr") or "",
-            "kpi_code": match.group("kpi") or "", "overall_percent": number(match.group("percent"))}
+    return {
+        "item": f"KPI {match.group('kpi')}" if match.group("kpi") else (match.group("item") or ""),
+        "name_th": name,
+        "unit_in_name": unit_in_name,
+        "okr_code": match.group("okr") or "",
+        "kpi_code": match.group("kpi") or "",
+        "overall_percent": number(match.group("percent")),
+    }
 
 
 def month_of(column: str) -> str:
@@ -93,20 +129,35 @@ def kpi_rows(delivered: list[dict]) -> tuple[list[dict], list[dict]]:
     months = [c for c in delivered[0] if parse_year_month(c, two_digit_years=True)]
     for row in delivered:
         kpi_id = f"FY2567-{int(float(row['#'])):02d}"
-        kpis.append({"tracker_kpi_id": kpi_id, **parse_key_result(row["KEY_RESULT"]), "unit": row["หน่วยนับ"].strip(),
-                     "target": number(row["ค่าเป้าหมาย/ปี"]), "total_result": number(row["ผลดำเนินงาน (รวม)"]),
-                     "fiscal_year_be": FISCAL_YEAR_BE, "key_result": " ".join(row["KEY_RESULT"].split()),
-                     "policy_id": "", "is_illustrative": "false", "source": SOURCE})
+        kpis.append(
+            {
+                "tracker_kpi_id": kpi_id,
+                **parse_key_result(row["KEY_RESULT"]),
+                "unit": row["หน่วยนับ"].strip(),
+                "target": number(row["ค่าเป้าหมาย/ปี"]),
+                "total_result": number(row["ผลดำเนินงาน (รวม)"]),
+                "fiscal_year_be": FISCAL_YEAR_BE,
+                "key_result": " ".join(row["KEY_RESULT"].split()),
+                "policy_id": "",
+                "is_illustrative": "false",
+                "source": SOURCE,
+            }
+        )
         for column in months:
             month = month_of(column)
             later = month in NOT_YET_REPORTED
             if later and float(row[column] or 0) != 0:
                 raise SystemExit(f"{KPIS_FILE}: {kpi_id} has {row[column]} for {month}, after the snapshot")
-            results.append({
-                "tracker_kpi_id": kpi_id, "month": month, "value": "" if later else number(row[column]),
-                "reported": "false" if later else "true",
-                "note": (f"not yet reported on {SNAPSHOT} (the tracker's table shows 0.0)" if later else ""),
-                "source": SOURCE})
+            results.append(
+                {
+                    "tracker_kpi_id": kpi_id,
+                    "month": month,
+                    "value": "" if later else number(row[column]),
+                    "reported": "false" if later else "true",
+                    "note": (f"not yet reported on {SNAPSHOT} (the tracker's table shows 0.0)" if later else ""),
+                    "source": SOURCE,
+                }
+            )
     return kpis, results
 
 
@@ -114,19 +165,33 @@ def target_rows(delivered: list[dict]) -> list[dict]:
     rows = []
     for row in delivered:
         if row["Updated_Date"] != "2024-12-08":
-            raise SystemExit(f"{TARGETS_FILE}: Updated_Date {row['Updated_Date']!r}: the swap to 2024-08-12 "
-                             f"is only known for 2024-12-08")
+            raise SystemExit(
+                f"{TARGETS_FILE}: Updated_Date {row['Updated_Date']!r}: the swap to 2024-08-12 "
+                f"is only known for 2024-12-08"
+            )
         okr, _, note = row["Related_OKR"].partition(" ")
         goal = row["Goal"].strip()
-        rows.append({
-            "target_id": row["ID_Result"].removesuffix(".0") if row["ID_Result"].endswith(".0") else row["ID_Result"],
-            "okr_code": "" if okr == "None" else okr, "okr_note": note.strip("()"),
-            "goal_th": goal.removesuffix("...").strip(), "goal_cut_by_display": "true" if goal.endswith("...") else "false",
-            "unit": row["Unit"].strip(), "total_goal": number(row["Total_Goals"]),
-            "goal_departments": number(row["Goal_Departments"]), "goal_districts": number(row["Goal_50_Districts"]),
-            "total_progress": number(row["Total_Progress_in_Unit"]), "progress_percent": number(row["Progress_in_Percent"]),
-            "updated_date": SNAPSHOT, "updated_date_as_delivered": row["Updated_Date"], "fiscal_year_be": FISCAL_YEAR_BE,
-            "source": SOURCE})
+        rows.append(
+            {
+                "target_id": row["ID_Result"].removesuffix(".0")
+                if row["ID_Result"].endswith(".0")
+                else row["ID_Result"],
+                "okr_code": "" if okr == "None" else okr,
+                "okr_note": note.strip("()"),
+                "goal_th": goal.removesuffix("...").strip(),
+                "goal_cut_by_display": "true" if goal.endswith("...") else "false",
+                "unit": row["Unit"].strip(),
+                "total_goal": number(row["Total_Goals"]),
+                "goal_departments": number(row["Goal_Departments"]),
+                "goal_districts": number(row["Goal_50_Districts"]),
+                "total_progress": number(row["Total_Progress_in_Unit"]),
+                "progress_percent": number(row["Progress_in_Percent"]),
+                "updated_date": SNAPSHOT,
+                "updated_date_as_delivered": row["Updated_Date"],
+                "fiscal_year_be": FISCAL_YEAR_BE,
+                "source": SOURCE,
+            }
+        )
     return rows
 
 
@@ -135,7 +200,9 @@ def main(datasets: Path) -> None:
     kpis, results = kpi_rows(read(folder / DELIVERED / KPIS_FILE))
     write_csv(folder / "policy_tracker_kpis.csv", KPI_COLUMNS, kpis)
     write_csv(folder / "policy_tracker_kpi_results.csv", RESULT_COLUMNS, results)
-    write_csv(folder / "policy_tracker_targets.csv", TARGET_COLUMNS, target_rows(read(folder / DELIVERED / TARGETS_FILE)))
+    write_csv(
+        folder / "policy_tracker_targets.csv", TARGET_COLUMNS, target_rows(read(folder / DELIVERED / TARGETS_FILE))
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from openbangkok.site.app import make_datasette
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 GENERATOR = PROJECT_ROOT / "benchmarks" / "generate_traffy.py"
-SERVERS = {"live_server", "own_server"}   # fixtures that start a server process: the tests are slow
+SERVERS = {"live_server", "own_server"}  # fixtures that start a server process: the tests are slow
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -82,7 +82,9 @@ def checked_build(datasets: Path, out: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
     """The project's real datasets, built once for the whole run. Read it, never write it."""
-    return made_once(tmp_path_factory, "site", lambda folder: checked_build(DEFAULT_DATASETS, folder / "openbangkok.db"))
+    return made_once(
+        tmp_path_factory, "site", lambda folder: checked_build(DEFAULT_DATASETS, folder / "openbangkok.db")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -151,13 +153,15 @@ def live_server(built_db):
     stop(process)
 
 
-def build_stopped_at(point: str, command: list[str], env: dict | None = None,
-                     deadline: float = 120.0) -> subprocess.Popen:
+def build_stopped_at(
+    point: str, command: list[str], env: dict | None = None, deadline: float = 120.0
+) -> subprocess.Popen:
     """The build `command` started (with `env` added to the environment), returned once it has
     stopped itself at `point` (openbangkok.pipeline.processes.checkpoint): kill it there, or let it
     go on with SIGCONT."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, **(env or {}), STOP_AT: point})
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **(env or {}), STOP_AT: point}
+    )
 
     def stopped() -> bool:
         pid, status = os.waitpid(process.pid, os.WUNTRACED | os.WNOHANG)
@@ -193,8 +197,14 @@ class SharedChromium:
             self.playwright = sync_playwright().start()
             self.browser = self.playwright.chromium.launch(
                 executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
             )
         return self.browser
 

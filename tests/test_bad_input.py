@@ -51,7 +51,9 @@ def refused_with(runner, tmp_path, published, datasets, expected):
     before = digest(out)
     result = runner.invoke(cli, ["build", "--datasets", str(datasets), "--out", str(out)])
     assert result.exit_code == 1, result.output
-    errors = [line for line in result.output.splitlines() if ": " in line and not line.startswith(("info:", "warning:"))]
+    errors = [
+        line for line in result.output.splitlines() if ": " in line and not line.startswith(("info:", "warning:"))
+    ]
     assert any(line.startswith(expected) for line in errors), f"expected {expected!r} in:\n{result.output}"
     assert "Traceback" not in result.output
     assert digest(out) == before
@@ -71,8 +73,9 @@ def test_ten_megabyte_field(runner, tmp_path, published):
     header = "place_id,name_th,kind_code,visitors,status,phone_code,opened_on,closed_on\n"
     content = (header + "1," + "x" * 10_485_760 + ",park,12,open,02,2023-09-04,\n").encode()
     datasets = datasets_with(tmp_path, "places.csv", content)
-    result = refused_with(runner, tmp_path, published, datasets,
-                          f"{datasets}/sample/places.csv:2:name_th: constraint-error: ")
+    result = refused_with(
+        runner, tmp_path, published, datasets, f"{datasets}/sample/places.csv:2:name_th: constraint-error: "
+    )
     assert "10,485,760 characters" in result.output
 
 
@@ -96,12 +99,15 @@ def mutate(data: bytes, edits) -> bytes:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(content=st.one_of(
-    st.binary(max_size=400),
-    st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255), st.integers(0, 2)), max_size=8)
-      .map(lambda edits: mutate(VALID_PLACES, edits)),
-    st.text(alphabet=st.sampled_from(list(',"\r\n\tกขค๑๒0123456789abc;')), max_size=300).map(str.encode),
-))
+@given(
+    content=st.one_of(
+        st.binary(max_size=400),
+        st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255), st.integers(0, 2)), max_size=8).map(
+            lambda edits: mutate(VALID_PLACES, edits)
+        ),
+        st.text(alphabet=st.sampled_from(list(',"\r\n\tกขค๑๒0123456789abc;')), max_size=300).map(str.encode),
+    )
+)
 @pytest.mark.slow
 def test_random_input_never_crashes(runner, tmp_path_factory, content):
     datasets = datasets_with(tmp_path_factory.mktemp("fuzz"), "places.csv", content)

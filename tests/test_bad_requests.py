@@ -24,8 +24,11 @@ async def test_an_unknown_operator_is_a_400_naming_the_valid_ones(ds):
     assert page.status_code == 400 and "ไม่รู้จักตัวกรอง" in page.text
 
 
-@pytest.mark.parametrize("operator, value", [(o, "1006") for o in OPERATORS if o not in ("in", "notin", "date")]
-                         + [("in", "1006,1007"), ("notin", "[1006]"), ("date", "2024-01-05")])
+@pytest.mark.parametrize(
+    "operator, value",
+    [(o, "1006") for o in OPERATORS if o not in ("in", "notin", "date")]
+    + [("in", "1006,1007"), ("notin", "[1006]"), ("date", "2024-01-05")],
+)
 async def test_every_operator_the_site_accepts_is_one_datasette_applies(ds, operator, value):
     """The list of operators comes from Datasette: each must filter (its description names a
     condition), so a Datasette that renamed one fails here rather than refusing good addresses."""
@@ -35,9 +38,14 @@ async def test_every_operator_the_site_accepts_is_one_datasette_applies(ds, oper
     assert response.json()["human_description_en"].startswith("where "), operator
 
 
-@pytest.mark.parametrize("address", [f"/{DATABASE}/ita_district_ranking.json?_shape=object",
-                                     f"/{DATABASE}.json?sql=select+1&_shape=object",
-                                     f"/{DATABASE}/policy_updates.json?_shape=object"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        f"/{DATABASE}/ita_district_ranking.json?_shape=object",
+        f"/{DATABASE}.json?sql=select+1&_shape=object",
+        f"/{DATABASE}/policy_updates.json?_shape=object",
+    ],
+)
 async def test_shape_object_without_a_primary_key_is_a_400(ds, address):
     response = await ds.client.get(address)
     assert response.status_code == 400 and "_shape=objects" in response.json()["error"]
@@ -49,19 +57,84 @@ async def test_shape_object_on_a_keyed_table_answers_rows_by_key(ds):
     assert all(key == row["ticket_id"] for key, row in response.json().items())
 
 
-NAMES = ["_sort", "_sort_desc", "_size", "_facet", "_facet_array", "_facet_date", "_search", "_searchmode",
-         "_search_comment", "_where", "_next", "_col", "_nocol", "_shape", "_through", "_timelimit", "_labels",
-         "_nl", "_json", "_stream", "_dl", "_nofacet", "_nocount", "_trace", "_facet_size", "_fts_table",
-         "district_code", "comment", "timestamp", "state", "types", "nope"]
-PAGES = [f"{T}.json", T, f"{T}.csv", f"{T}.geojson", f"/{DATABASE}/ita_district_ranking.json",
-         f"/{DATABASE}/districts", f"/{DATABASE}/complaints_unresolved.json"]
-names = st.one_of(st.sampled_from(NAMES),
-                  st.builds(lambda c, o: f"{c}__{o}", st.sampled_from(NAMES[-6:]),
-                            st.one_of(st.sampled_from(OPERATORS), st.text(max_size=6))),
-                  st.text(max_size=12))
-values = st.one_of(st.sampled_from(["", "0", "-1", "max", "1e309", "nan", "[", "{}", '"', "*", "ไฟดับ", "๒๕๖๖",
-                                    "object", "array", "raw", "district_code", "1=1)", "%", "\\"]),
-                   st.text(max_size=24))
+NAMES = [
+    "_sort",
+    "_sort_desc",
+    "_size",
+    "_facet",
+    "_facet_array",
+    "_facet_date",
+    "_search",
+    "_searchmode",
+    "_search_comment",
+    "_where",
+    "_next",
+    "_col",
+    "_nocol",
+    "_shape",
+    "_through",
+    "_timelimit",
+    "_labels",
+    "_nl",
+    "_json",
+    "_stream",
+    "_dl",
+    "_nofacet",
+    "_nocount",
+    "_trace",
+    "_facet_size",
+    "_fts_table",
+    "district_code",
+    "comment",
+    "timestamp",
+    "state",
+    "types",
+    "nope",
+]
+PAGES = [
+    f"{T}.json",
+    T,
+    f"{T}.csv",
+    f"{T}.geojson",
+    f"/{DATABASE}/ita_district_ranking.json",
+    f"/{DATABASE}/districts",
+    f"/{DATABASE}/complaints_unresolved.json",
+]
+names = st.one_of(
+    st.sampled_from(NAMES),
+    st.builds(
+        lambda c, o: f"{c}__{o}",
+        st.sampled_from(NAMES[-6:]),
+        st.one_of(st.sampled_from(OPERATORS), st.text(max_size=6)),
+    ),
+    st.text(max_size=12),
+)
+values = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "max",
+            "1e309",
+            "nan",
+            "[",
+            "{}",
+            '"',
+            "*",
+            "ไฟดับ",
+            "๒๕๖๖",
+            "object",
+            "array",
+            "raw",
+            "district_code",
+            "1=1)",
+            "%",
+            "\\",
+        ]
+    ),
+    st.text(max_size=24),
+)
 queries = st.lists(st.tuples(names, values), min_size=1, max_size=5)
 
 
@@ -72,8 +145,13 @@ def loop():
     loop.close()
 
 
-@settings(max_examples=250, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=250,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(page=st.sampled_from(PAGES), query=queries)
 def test_no_query_string_makes_a_server_error(ds, loop, page, query):
     address = f"{page}?{urlencode(query)}"
@@ -83,17 +161,63 @@ def test_no_query_string_makes_a_server_error(ds, loop, page, query):
         assert response.json()["ok"] is False and response.json()["error"], address
 
 
-CKAN = ["resource_id", "id", "q", "filters", "limit", "offset", "fields", "sort", "rows", "start", "fq",
-        "include_total", "records_format", "distinct", "plain", "language", "sql"]
-ckan_values = st.one_of(values, st.sampled_from(["complaints", "districts", '{"district_code": "1006"}',
-                                                 '{"nope": 1}', "district_code desc", "csv", "true", "2147483648"]))
+CKAN = [
+    "resource_id",
+    "id",
+    "q",
+    "filters",
+    "limit",
+    "offset",
+    "fields",
+    "sort",
+    "rows",
+    "start",
+    "fq",
+    "include_total",
+    "records_format",
+    "distinct",
+    "plain",
+    "language",
+    "sql",
+]
+ckan_values = st.one_of(
+    values,
+    st.sampled_from(
+        [
+            "complaints",
+            "districts",
+            '{"district_code": "1006"}',
+            '{"nope": 1}',
+            "district_code desc",
+            "csv",
+            "true",
+            "2147483648",
+        ]
+    ),
+)
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(action=st.sampled_from(["datastore_search", "package_show", "package_search", "resource_show",
-                               "datastore_search_sql", "package_list", "nope"]),
-       query=st.lists(st.tuples(st.sampled_from(CKAN), ckan_values), max_size=5))
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    action=st.sampled_from(
+        [
+            "datastore_search",
+            "package_show",
+            "package_search",
+            "resource_show",
+            "datastore_search_sql",
+            "package_list",
+            "nope",
+        ]
+    ),
+    query=st.lists(st.tuples(st.sampled_from(CKAN), ckan_values), max_size=5),
+)
 def test_no_ckan_call_makes_a_server_error(ds, loop, action, query):
     address = f"/api/3/action/{action}?{urlencode(query)}"
     response = loop.run_until_complete(ds.client.get(address))

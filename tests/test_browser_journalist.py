@@ -69,8 +69,10 @@ def test_the_share_unresolved_after_20_days_per_district_group_from_the_form(wat
     watched.wait_for_load_state()
     table = watched.locator("table.rows-and-columns")
     first_row = table.locator("tbody tr").first.inner_text()
-    answer = httpx.get(f"{live_server}/{DATABASE}/complaints_unresolved_share.json",
-                       params={"_shape": "array", "days": "20", "as_of": "2022-12-18"}).json()
+    answer = httpx.get(
+        f"{live_server}/{DATABASE}/complaints_unresolved_share.json",
+        params={"_shape": "array", "days": "20", "as_of": "2022-12-18"},
+    ).json()
     assert "กรุงเทพฯ ทั้งหมด" in first_row and str(answer[0]["unresolved_percent"]) in first_row
     assert table.locator("tbody tr").count() == 57
     shoot(watched, "unresolved-share", whole_at_390=False)

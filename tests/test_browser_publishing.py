@@ -32,8 +32,11 @@ def watched(page):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Content Security" in m.text else None)
     yield page
-    violations = [v for v in (page.evaluate("window.__csp || []") if not page.is_closed() else [])
-                  if "tile.openstreetmap.org" not in v]
+    violations = [
+        v
+        for v in (page.evaluate("window.__csp || []") if not page.is_closed() else [])
+        if "tile.openstreetmap.org" not in v
+    ]
     assert not violations, violations
     assert not errors, errors
 
@@ -51,8 +54,13 @@ def test_home_page_lists_the_datasets_in_thai(watched, live_server):
 
 
 def test_pages_run_under_the_content_security_policy(watched, live_server):
-    for path in (f"/{DATABASE}", f"/{DATABASE}/districts", f"/{DATABASE}/districts/1001", "/-/api",
-                 f"/{DATABASE}?sql=select+*+from+districts+limit+3"):
+    for path in (
+        f"/{DATABASE}",
+        f"/{DATABASE}/districts",
+        f"/{DATABASE}/districts/1001",
+        "/-/api",
+        f"/{DATABASE}?sql=select+*+from+districts+limit+3",
+    ):
         watched.goto(live_server + path)
         watched.wait_for_load_state("load")
     # Datasette's own scripts ran: the SQL editor (CodeMirror) replaced the textarea.
@@ -60,9 +68,14 @@ def test_pages_run_under_the_content_security_policy(watched, live_server):
 
 
 def test_journalist_filters_complaints_by_district_and_opens_the_map(watched, live_server):
-    busiest = httpx.get(f"{live_server}/{DATABASE}.json", params={
-        "sql": "select district_code, count(*) as n from complaints where district_code is not null "
-               "group by 1 order by 2 desc limit 1", "_shape": "array"}).json()[0]
+    busiest = httpx.get(
+        f"{live_server}/{DATABASE}.json",
+        params={
+            "sql": "select district_code, count(*) as n from complaints where district_code is not null "
+            "group by 1 order by 2 desc limit 1",
+            "_shape": "array",
+        },
+    ).json()[0]
     watched.goto(f"{live_server}/{DATABASE}/complaints")
     watched.select_option("select[name=_filter_column]", "district_code")
     watched.fill("input[name=_filter_value]", busiest["district_code"])
@@ -76,8 +89,10 @@ def test_journalist_filters_complaints_by_district_and_opens_the_map(watched, li
 
 
 def test_policy_row_page_shows_its_chart(watched, live_server):
-    with_kpi = httpx.get(f"{live_server}/{DATABASE}.json", params={
-        "sql": "select policy_id from policy_kpis order by policy_id limit 1", "_shape": "array"}).json()
+    with_kpi = httpx.get(
+        f"{live_server}/{DATABASE}.json",
+        params={"sql": "select policy_id from policy_kpis order by policy_id limit 1", "_shape": "array"},
+    ).json()
     assert with_kpi, "the policies dataset has KPIs"
     watched.goto(f"{live_server}/{DATABASE}/policies/{with_kpi[0]['policy_id']}")
     section = watched.locator("#policy-progress[aria-busy=false]")
@@ -91,7 +106,7 @@ def test_csv_download_starts_with_a_bom_for_excel(watched, live_server, tmp_path
     with watched.expect_download() as info:
         watched.click("a.csv-excel")
     download = info.value
-    assert re.fullmatch(r"districts_\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)   # the day it was taken
+    assert re.fullmatch(r"districts_\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)  # the day it was taken
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     data = path.read_bytes()
@@ -103,7 +118,8 @@ def hostile_site(tmp_path_factory):
     """A site whose one complaint carries a <script> comment, at a point on the map."""
     db_path = tmp_path_factory.mktemp("hostile") / f"{DATABASE}.db"
     sqlite_utils.Database(db_path)["reports"].insert(
-        {"id": 1, "comment": SCRIPT_COMMENT, "latitude": 13.7563, "longitude": 100.5018}, pk="id")
+        {"id": 1, "comment": SCRIPT_COMMENT, "latitude": 13.7563, "longitude": 100.5018}, pk="id"
+    )
     process, url = start_server(db_path)
     yield url
     process.terminate()
@@ -120,5 +136,5 @@ def test_script_in_a_comment_shows_as_text_and_runs_nothing(watched, hostile_sit
     popup.wait_for(timeout=5_000)
     assert "<script>window.__pwned = 1</script>" in popup.inner_text()
     watched.goto(f"{hostile_site}/{DATABASE}/reports/1")
-    assert SCRIPT_COMMENT in watched.locator("dd.col-comment").first.inner_text()   # the row page: a list
+    assert SCRIPT_COMMENT in watched.locator("dd.col-comment").first.inner_text()  # the row page: a list
     assert watched.evaluate("window.__pwned === undefined")

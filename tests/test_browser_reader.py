@@ -24,11 +24,14 @@ from tests.test_browser_publishing import watched  # noqa: F401  (the fixture: C
 WIDTHS = (1400, 390)
 SHOT_HEIGHT = 4000
 # a 4x3 light grey PNG
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAEUlEQVR4nGO4++wdHDHg5AAAdUMgTbDOjNkAAAAASUVORK5CYII=")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAEUlEQVR4nGO4++wdHDHg5AAAdUMgTbDOjNkAAAAASUVORK5CYII="
+)
 
 
 def serve_pictures(page) -> None:
     """Photos and tiles from hosts this machine cannot reach, answered locally."""
+
     def fulfil(route):
         route.fulfill(status=200, content_type="image/png", body=PNG)
 
@@ -48,8 +51,11 @@ def keep(page, name: str, width: int) -> None:
     and its screenshot took over Playwright's 30 s on a busy machine."""
     ARTIFACTS.mkdir(exist_ok=True)
     height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
-    page.screenshot(path=str(ARTIFACTS / f"reader_{name}_{width}.png"), full_page=True,
-                    clip={"x": 0, "y": 0, "width": width, "height": height})
+    page.screenshot(
+        path=str(ARTIFACTS / f"reader_{name}_{width}.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": width, "height": height},
+    )
     page.evaluate("window.scrollTo(0, 0)")
 
 
@@ -85,8 +91,10 @@ def test_the_complaints_table_reads_in_thai_with_thumbnails(watched, live_server
     thumbs = watched.locator("a.thumb img")
     assert thumbs.count() >= 1
     thumbs.first.scroll_into_view_if_needed()
-    poll(lambda: watched.evaluate("(i) => i.complete && i.naturalWidth > 0", thumbs.first.element_handle()),
-         what="the first thumbnail loaded")
+    poll(
+        lambda: watched.evaluate("(i) => i.complete && i.naturalWidth > 0", thumbs.first.element_handle()),
+        what="the first thumbnail loaded",
+    )
     box = thumbs.first.bounding_box()
     assert (round(box["width"]), round(box["height"])) == (96, 72)
     assert watched.locator("td.col-types .chip").count() >= 1
@@ -99,8 +107,9 @@ def test_the_complaints_table_reads_in_thai_with_thumbnails(watched, live_server
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_complaint_row_page_is_a_list_with_a_map(watched, live_server, width):  # noqa: F811
     serve_pictures(watched)
-    ticket = httpx.get(f"{live_server}/{DATABASE}/complaints.json?_shape=array&_size=1"
-                       "&latitude__notblank=1&_col=latitude").json()[0]["ticket_id"]
+    ticket = httpx.get(
+        f"{live_server}/{DATABASE}/complaints.json?_shape=array&_size=1&latitude__notblank=1&_col=latitude"
+    ).json()[0]["ticket_id"]
     visit(watched, f"{live_server}/{DATABASE}/complaints/{ticket}", width)
     labels = watched.locator("dl.row-fields dt").all_inner_texts()
     assert labels[0].startswith("รายละเอียด / Comment") and any(x.startswith("สถานะ / State") for x in labels)
@@ -124,7 +133,7 @@ def test_a_canned_query_shows_its_form_with_the_sql_folded(watched, live_server,
     assert headers and all(re.search(r"[\u0e00-\u0e7f]", h) for h in headers)
     chart = watched.locator("svg.ita-chart-svg")
     poll(lambda: chart.count(), what="the ITA chart")
-    if width == 390:   # readable: the chart keeps its size and scrolls in its box
+    if width == 390:  # readable: the chart keeps its size and scrolls in its box
         assert chart.bounding_box()["width"] >= 600
     fits(watched, width)
     keep(watched, "ita_ranking", width)
@@ -132,10 +141,15 @@ def test_a_canned_query_shows_its_form_with_the_sql_folded(watched, live_server,
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_other_pages_fit_the_screen(watched, live_server, width):  # noqa: F811
-    for name, path in (("home", "/"), ("database", f"/{DATABASE}"), ("policies", f"/{DATABASE}/policies"),
-                       ("clinics", f"/{DATABASE}/clinics"), ("league", f"/{DATABASE}/complaints_district_league"),
-                       ("monthly", f"/{DATABASE}/complaints_by_district_month_type"),
-                       ("district_row", f"/{DATABASE}/districts/1006")):
+    for name, path in (
+        ("home", "/"),
+        ("database", f"/{DATABASE}"),
+        ("policies", f"/{DATABASE}/policies"),
+        ("clinics", f"/{DATABASE}/clinics"),
+        ("league", f"/{DATABASE}/complaints_district_league"),
+        ("monthly", f"/{DATABASE}/complaints_by_district_month_type"),
+        ("district_row", f"/{DATABASE}/districts/1006"),
+    ):
         serve_pictures(watched)
         visit(watched, live_server + path, width)
         assert re.search(r"[\u0e00-\u0e7f]", watched.locator("h1").first.inner_text()), name
@@ -145,13 +159,15 @@ def test_other_pages_fit_the_screen(watched, live_server, width):  # noqa: F811
 
 def test_the_policy_chart_counts_what_it_averages(watched, live_server):  # noqa: F811
     visit(watched, f"{live_server}/{DATABASE}/policies", 1400)
-    values = poll(lambda: watched.locator(".policy-dimension .policy-value").all_text_contents(),
-                  what="the dimension chart")
-    rows = httpx.get(f"{live_server}/{DATABASE}/policies.json?_shape=array&_size=max"
-                     "&_col=dimension&_col=progress_percent").json()
+    values = poll(
+        lambda: watched.locator(".policy-dimension .policy-value").all_text_contents(), what="the dimension chart"
+    )
+    rows = httpx.get(
+        f"{live_server}/{DATABASE}/policies.json?_shape=array&_size=max&_col=dimension&_col=progress_percent"
+    ).json()
     measured = sum(1 for r in rows if r["progress_percent"] is not None)
     counted = 0
-    for text in values:   # "45% · 20 จาก 24 นโยบาย" or "45% · 24 นโยบาย"
+    for text in values:  # "45% · 20 จาก 24 นโยบาย" or "45% · 24 นโยบาย"
         found = re.search(r"· (?:(\d+) จาก )?(\d+) นโยบาย", text)
         assert found, text
         counted += int(found[1] or found[2])

@@ -29,8 +29,9 @@ def test_build_valid_fixture(runner, tmp_path):
     conn = sqlite3.connect(out)
     rows = conn.execute("select place_id, visitors, opened_on from places order by place_id").fetchall()
     assert rows == [(1, 4946, "2023-09-04"), (2, 1200, "2023-09-04"), (3, 0, "2023-09-04")]
-    assert conn.execute("select phone_code from places where place_id = 3").fetchone() == ("02",), \
+    assert conn.execute("select phone_code from places where place_id = 3").fetchone() == ("02",), (
         "Thai digits in a code field become Arabic digits"
+    )
     assert "places" in result.output and "3 rows" in result.output
     assert [p[0] for p in conn.execute("select name from pragma_table_info('places') where pk")] == ["place_id"]
 
@@ -44,13 +45,14 @@ def test_schema_becomes_sqlite_constraints(runner, tmp_path):
     assert columns["name_th"] == ("TEXT", 1)
     fks = conn.execute("pragma foreign_key_list(places)").fetchall()
     assert [(f[2], f[3], f[4]) for f in fks] == [("kinds", "kind_code", "kind_code")]
-    indexed = {r[0] for r in conn.execute(
-        "select ii.name from pragma_index_list('places') il, pragma_index_info(il.name) ii")}
+    indexed = {
+        r[0] for r in conn.execute("select ii.name from pragma_index_list('places') il, pragma_index_info(il.name) ii")
+    }
     assert "kind_code" in indexed
 
 
 def test_broken_cell_leaves_existing_build_unchanged(runner, tmp_path):
-    datasets_copy = copy_datasets(tmp_path, "reference")   # the dataset of the broken file is enough
+    datasets_copy = copy_datasets(tmp_path, "reference")  # the dataset of the broken file is enough
     out = tmp_path / "openbangkok.db"
     assert runner.invoke(cli, ["build", "--datasets", str(datasets_copy), "--out", str(out)]).exit_code == 0
     before = digest(out)
@@ -90,7 +92,9 @@ def test_a_file_is_hashed_once_per_build(tmp_path, monkeypatch):
     reads = []
     monkeypatch.setattr(incremental, "file_digest", lambda p: reads.append(p) or digest(p))
     previous = incremental.Previous()
-    assert previous.hash_of(path, "complaints/dump.csv") == previous.hash_of(path, "complaints/dump.csv") == digest(path)
+    assert (
+        previous.hash_of(path, "complaints/dump.csv") == previous.hash_of(path, "complaints/dump.csv") == digest(path)
+    )
     assert reads == [path]
     path.write_text("ticket_id\n2024-A\n2024-B\n", encoding="utf-8")  # changed: hashed again
     assert previous.hash_of(path, "complaints/dump.csv") == digest(path) and len(reads) == 2
@@ -103,10 +107,18 @@ def test_second_build_waits_for_nobody_but_refuses_when_locked(tmp_path, runner)
 
     out = tmp_path / "site.db"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
-         "fcntl.lockf(fd, fcntl.LOCK_EX); os.pwrite(fd, str(os.getpid()).encode(), 0); print('locked', flush=True); "
-         "sys.stdin.read()", str(tmp_path / ".site.db.lock")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+            "fcntl.lockf(fd, fcntl.LOCK_EX); os.pwrite(fd, str(os.getpid()).encode(), 0); print('locked', flush=True); "
+            "sys.stdin.read()",
+            str(tmp_path / ".site.db.lock"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline() == "locked\n"
         result = runner.invoke(cli, ["build", "--datasets", str(DATA / "valid"), "--out", str(out)])
@@ -125,9 +137,11 @@ def test_personal_data_in_free_text_never_reaches_the_database(runner, tmp_path)
     datasets = tmp_path / "datasets"
     shutil.copytree(DATA / "valid", datasets)
     kinds = datasets / "sample" / "kinds.csv"
-    kinds.write_text(kinds.read_text(encoding="utf-8")
-                     + "zoo,สวนสัตว์ ติดต่อ 081-234-5678 หรือ somchai@example.com บัตร 1-1017-00207-53-6\n",
-                     encoding="utf-8")
+    kinds.write_text(
+        kinds.read_text(encoding="utf-8")
+        + "zoo,สวนสัตว์ ติดต่อ 081-234-5678 หรือ somchai@example.com บัตร 1-1017-00207-53-6\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "site.db"
     result = runner.invoke(cli, ["build", "--datasets", str(datasets), "--out", str(out)])
     assert result.exit_code == 0, result.output

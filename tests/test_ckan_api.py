@@ -40,20 +40,31 @@ def fts_columns(conn: sqlite3.Connection, fts: str) -> list[str]:
 def test_filtered_datastore_search_counts_as_sqlite(ckan, built_conn, complaints_id):
     district, state = built_conn.execute(
         "select district_code, state from complaints where district_code is not null and state is not null "
-        "group by 1, 2 order by count(*) desc limit 1").fetchone()
-    codes = [r[0] for r in built_conn.execute(
-        "select distinct district_code from complaints where district_code is not null order by 1 limit 3")]
-    expected = built_conn.execute("select count(*) from complaints where district_code = ? and state = ?",
-                                  (district, state)).fetchone()[0]
-    result = ckan.action.datastore_search(resource_id=complaints_id, filters={"district_code": district,
-                                                                             "state": state}, limit=5)
+        "group by 1, 2 order by count(*) desc limit 1"
+    ).fetchone()
+    codes = [
+        r[0]
+        for r in built_conn.execute(
+            "select distinct district_code from complaints where district_code is not null order by 1 limit 3"
+        )
+    ]
+    expected = built_conn.execute(
+        "select count(*) from complaints where district_code = ? and state = ?", (district, state)
+    ).fetchone()[0]
+    result = ckan.action.datastore_search(
+        resource_id=complaints_id, filters={"district_code": district, "state": state}, limit=5
+    )
     assert result["total"] == expected > 0
     assert len(result["records"]) == min(5, expected)
     assert all(r["district_code"] == district and r["state"] == state for r in result["records"])
     # a list is IN
     in_list = ckan.action.datastore_search(resource_id="complaints", filters={"district_code": codes}, limit=0)
-    assert in_list["total"] == built_conn.execute(
-        f"select count(*) from complaints where district_code in ({', '.join('?' * len(codes))})", codes).fetchone()[0]
+    assert (
+        in_list["total"]
+        == built_conn.execute(
+            f"select count(*) from complaints where district_code in ({', '.join('?' * len(codes))})", codes
+        ).fetchone()[0]
+    )
 
 
 def test_thai_q_counts_as_sqlite(ckan, built_conn, complaints_id):
@@ -62,7 +73,8 @@ def test_thai_q_counts_as_sqlite(ckan, built_conn, complaints_id):
     for word in ("ไฟ", "ขยะ"):
         expected = built_conn.execute(
             f"select count(*) from complaints where {' or '.join(f'[{c}] like ?' for c in columns)}",
-            [f"%{word}%"] * len(columns)).fetchone()[0]
+            [f"%{word}%"] * len(columns),
+        ).fetchone()[0]
         result = ckan.action.datastore_search(resource_id=complaints_id, q=word, limit=3)
         assert result["total"] == expected > 0, word
         assert all(any(word in str(r[c]) for c in columns) for r in result["records"])
@@ -75,27 +87,41 @@ def test_a_sorted_search_page_is_sqlites_page(ckan, built_conn, complaints_id):
     """A common word's page is read along the sort's index (+rowid in ...) or sorted: the same rows."""
     columns = fts_columns(built_conn, "complaints_fts")
     matches = " or ".join(f"[{c}] like :w" for c in columns)
-    district = built_conn.execute("select district_code from complaints where district_code is not null "
-                                  "group by 1 order by count(*) desc").fetchone()[0]
-    for sort, extra in (("timestamp desc, ticket_id", {}), ("star desc, ticket_id", {}),
-                        ("timestamp desc, ticket_id", {"filters": {"district_code": district}})):
+    district = built_conn.execute(
+        "select district_code from complaints where district_code is not null group by 1 order by count(*) desc"
+    ).fetchone()[0]
+    for sort, extra in (
+        ("timestamp desc, ticket_id", {}),
+        ("star desc, ticket_id", {}),
+        ("timestamp desc, ticket_id", {"filters": {"district_code": district}}),
+    ):
         where = f"({matches})" + (" and district_code = :d" if extra else "")
-        expected = [r[0] for r in built_conn.execute(
-            f"select ticket_id from complaints where {where} order by {sort} limit 20 offset 5",
-            {"w": "%ไฟ%", "d": district})]
-        page = ckan.action.datastore_search(resource_id=complaints_id, q="ไฟ", sort=sort, limit=20, offset=5,
-                                            fields="ticket_id", **extra)
+        expected = [
+            r[0]
+            for r in built_conn.execute(
+                f"select ticket_id from complaints where {where} order by {sort} limit 20 offset 5",
+                {"w": "%ไฟ%", "d": district},
+            )
+        ]
+        page = ckan.action.datastore_search(
+            resource_id=complaints_id, q="ไฟ", sort=sort, limit=20, offset=5, fields="ticket_id", **extra
+        )
         assert [r["ticket_id"] for r in page["records"]] == expected and expected, sort
-        assert page["total"] == built_conn.execute(f"select count(*) from complaints where {where}",
-                                                   {"w": "%ไฟ%", "d": district}).fetchone()[0]
+        assert (
+            page["total"]
+            == built_conn.execute(
+                f"select count(*) from complaints where {where}", {"w": "%ไฟ%", "d": district}
+            ).fetchone()[0]
+        )
 
 
 def test_a_full_walk_by_offset_reads_every_row_once(ckan, built_conn, complaints_id):
     total = built_conn.execute("select count(*) from complaints").fetchone()[0]
     limit, offset, seen = 1000, 0, []
     while True:
-        page = ckan.action.datastore_search(resource_id=complaints_id, limit=limit, offset=offset,
-                                            fields=["_id", "ticket_id"])
+        page = ckan.action.datastore_search(
+            resource_id=complaints_id, limit=limit, offset=offset, fields=["_id", "ticket_id"]
+        )
         assert page["total"] == total and page["limit"] == limit
         if not page["records"]:
             break
@@ -107,12 +133,16 @@ def test_a_full_walk_by_offset_reads_every_row_once(ckan, built_conn, complaints
 
 def test_datastore_search_sql_with_resource_ids_counts_as_sqlite(ckan, built_conn, complaints_id):
     districts_id = ckan.action.resource_show(id="districts")["id"]
-    result = ckan.action.datastore_search_sql(sql=(
-        f'SELECT d.district_code, d.name_en, count(*) AS n FROM "{complaints_id}" c '
-        f'JOIN "{districts_id}" d ON d.district_code = c.district_code GROUP BY 1, 2 ORDER BY 1'))
+    result = ckan.action.datastore_search_sql(
+        sql=(
+            f'SELECT d.district_code, d.name_en, count(*) AS n FROM "{complaints_id}" c '
+            f'JOIN "{districts_id}" d ON d.district_code = c.district_code GROUP BY 1, 2 ORDER BY 1'
+        )
+    )
     expected = built_conn.execute(
         "select d.district_code, d.name_en, count(*) from complaints c join districts d "
-        "on d.district_code = c.district_code group by 1, 2 order by 1").fetchall()
+        "on d.district_code = c.district_code group by 1, 2 order by 1"
+    ).fetchall()
     assert [(r["district_code"], r["name_en"], r["n"]) for r in result["records"]] == [tuple(r) for r in expected]
     assert [f["id"] for f in result["fields"]] == ["district_code", "name_en", "n"]
     assert "records_truncated" not in result
@@ -153,8 +183,9 @@ def test_package_search_fq_rows_start_sort_and_facets(ckan):
     items = {i["name"]: i for i in faceted["search_facets"]["organization"]["items"]}
     assert items[owner]["count"] == owned[owner]
     assert items[owner]["display_name"] == ckan.action.organization_show(id=owner)["title"] != owner
-    assert faceted["search_facets"]["res_format"]["items"] == [{"count": len(names), "display_name": "CSV",
-                                                               "name": "CSV"}]
+    assert faceted["search_facets"]["res_format"]["items"] == [
+        {"count": len(names), "display_name": "CSV", "name": "CSV"}
+    ]
 
 
 def test_catalogue_actions(ckan, built_conn):
@@ -165,7 +196,7 @@ def test_catalogue_actions(ckan, built_conn):
     assert package["num_resources"] == len(resources) and package["organization"]["name"] == owners()["complaints"]
     listed = ckan.action.current_package_list_with_resources(limit=100)
     tables = {r["url"].split("/")[-1].split(".csv")[0] for p in listed for r in p["resources"]}
-    assert published <= tables    # every delivered table is a resource (with the tables derived from them)
+    assert published <= tables  # every delivered table is a resource (with the tables derived from them)
     for p in listed:
         for r in p["resources"]:
             assert r["datastore_active"] is True and r["format"] == "CSV" and r["package_id"] == p["id"]
@@ -179,7 +210,10 @@ def test_catalogue_actions(ckan, built_conn):
     assert "เขต" in ckan.action.tag_list() and "Districts" in ckan.action.tag_list()
     assert ckan.action.site_read() is True and ckan.action.status_show()["ckan_version"].startswith("2.10")
     extras = {e["key"]: e["value"] for e in package["extras"]}
-    assert extras["dga:ownerOrganisation"].startswith("กรุงเทพมหานคร") and extras["dga:format"] == "CSV, JSON, GeoJSON, XLSX"
+    assert (
+        extras["dga:ownerOrganisation"].startswith("กรุงเทพมหานคร")
+        and extras["dga:format"] == "CSV, JSON, GeoJSON, XLSX"
+    )
 
 
 def test_the_resource_url_downloads_the_whole_table(ckan, live_server, built_conn):
@@ -192,12 +226,16 @@ def test_writes_are_not_authorized_and_errors_are_ckans(ckan, complaints_id, bui
     before = built_conn.execute("select count(*) from complaints").fetchone()[0]
     with pytest.raises(ckanapi.NotAuthorized):
         ckan.action.package_create(name="x", title="x")
-    for action, params in (("datastore_upsert", {"resource_id": complaints_id, "records": [{"ticket_id": "x"}]}),
-                           ("datastore_delete", {"resource_id": complaints_id}),
-                           ("datastore_create", {"resource": {"package_id": "complaints"}}),
-                           ("resource_create", {"package_id": "complaints", "url": "http://x"}),
-                           ("package_update", {"id": "complaints"}), ("package_patch", {"id": "complaints"}),
-                           ("organization_member_create", {"id": "bma"}), ("dataset_purge", {"id": "complaints"})):
+    for action, params in (
+        ("datastore_upsert", {"resource_id": complaints_id, "records": [{"ticket_id": "x"}]}),
+        ("datastore_delete", {"resource_id": complaints_id}),
+        ("datastore_create", {"resource": {"package_id": "complaints"}}),
+        ("resource_create", {"package_id": "complaints", "url": "http://x"}),
+        ("package_update", {"id": "complaints"}),
+        ("package_patch", {"id": "complaints"}),
+        ("organization_member_create", {"id": "bma"}),
+        ("dataset_purge", {"id": "complaints"}),
+    ):
         with pytest.raises(ckanapi.NotAuthorized):
             ckan.call_action(action, params)
     assert built_conn.execute("select count(*) from complaints").fetchone()[0] == before
@@ -219,8 +257,14 @@ def test_only_the_action_api_takes_post(live_server):
         ok = client.post("/api/3/action/package_show", json={"id": "reference"})
         assert ok.status_code == 200 and ok.json()["result"]["name"] == "reference"
         assert client.post("/api/action/package_show", data={"id": "reference"}).json()["success"] is True
-        for path in (f"/{DATABASE}", f"/{DATABASE}/districts", "/-/messages", "/api/3/action/package_show/x",
-                     "/api/3/actions/package_show", "/x/api/3/action/package_show"):
+        for path in (
+            f"/{DATABASE}",
+            f"/{DATABASE}/districts",
+            "/-/messages",
+            "/api/3/action/package_show/x",
+            "/api/3/actions/package_show",
+            "/x/api/3/action/package_show",
+        ):
             assert client.post(path, data={"sql": "delete from districts"}).status_code == 405, path
         for method in ("PUT", "PATCH", "DELETE"):
             assert client.request(method, "/api/3/action/package_show").status_code == 405

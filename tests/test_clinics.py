@@ -17,7 +17,7 @@ from openbangkok.model.site_metadata import DATABASE
 
 from .conftest import copy_datasets
 
-DIN_DAENG = (13.7650, 100.5520)   # the query's default point
+DIN_DAENG = (13.7650, 100.5520)  # the query's default point
 
 
 async def rows(ds, path: str, **params) -> list[dict]:
@@ -31,6 +31,7 @@ def services(row: dict) -> list[str]:
 
 
 # --- the data -----------------------------------------------------------------------------------
+
 
 async def test_every_health_centre_and_hospital_once(ds):
     clinics = await rows(ds, "clinics.json")
@@ -50,8 +51,8 @@ async def test_district_code_is_the_address_district(ds):
         assert districts[row["district_code"]] in row["address"], row["id"]
     # the district comes from the address, not from the centre's name
     by_id = {r["id"]: r for r in await rows(ds, "clinics.json")}
-    assert districts[by_id["hc-15"]["district_code"]] == "เขตห้วยขวาง"   # ศบส. 15 ลาดพร้าว
-    assert districts[by_id["hc-24"]["district_code"]] == "เขตจตุจักร"    # ศบส. 24 บางเขน
+    assert districts[by_id["hc-15"]["district_code"]] == "เขตห้วยขวาง"  # ศบส. 15 ลาดพร้าว
+    assert districts[by_id["hc-24"]["district_code"]] == "เขตจตุจักร"  # ศบส. 24 บางเขน
 
 
 async def test_service_counts_agree_with_the_stated_figures(ds):
@@ -100,7 +101,8 @@ async def test_locations_say_how_precise_they_are(ds):
     assert precision["hosp-charoenkrung"] == "exact (from source)"
     assert sum(p == "exact (from source)" for p in precision.values()) == 1
     assert {i for i, p in precision.items() if p == "surveyed (BMA GIS layer RISK_ADMIN_Health_Center)"} == {
-        f"hc-{n:02d}" for n in range(1, 70)}
+        f"hc-{n:02d}" for n in range(1, 70)
+    }
     for row in clinics:
         assert (row["latitude"] is None) == (row["location_precision"] == "unknown")
         if row["latitude"] is not None:
@@ -108,6 +110,7 @@ async def test_locations_say_how_precise_they_are(ds):
 
 
 # --- the rules: each broken row is reported as the exact FILE:ROW:COLUMN: TYPE ------------------------
+
 
 @pytest.fixture
 def clinics_datasets(tmp_path):
@@ -131,30 +134,82 @@ CHARO = {"latitude": "13.694388", "longitude": "100.494648"}
 RULE_CASES = {
     # case: (file, key, {row id: changes}, expected row, column, type)
     "outside-box": ("clinics", "id", {"hosp-klang": {"latitude": "14.5"}}, 71, "latitude", "row-constraint"),
-    "flag-inside-box": ("clinics", "id", {"hc-04": {"outside_bangkok_box": "true"}}, 5,
-                        "outside_bangkok_box", "row-constraint"),
+    "flag-inside-box": (
+        "clinics",
+        "id",
+        {"hc-04": {"outside_bangkok_box": "true"}},
+        5,
+        "outside_bangkok_box",
+        "row-constraint",
+    ),
     "half-a-coordinate": ("clinics", "id", {"hc-04": {"longitude": ""}}, 5, "location_precision", "row-constraint"),
-    "district-not-in-address": ("clinics", "id", {"hosp-klang": {"district_code": "1001"}}, 71,
-                                "district_code", "row-constraint"),
+    "district-not-in-address": (
+        "clinics",
+        "id",
+        {"hosp-klang": {"district_code": "1001"}},
+        71,
+        "district_code",
+        "row-constraint",
+    ),
     # a health centre off its point in the BMA GIS layer: 0.001 degree of latitude is 111 m
     "centre-off-its-point": ("clinics", "id", {"hc-04": {"latitude": "13.770755"}}, 5, "latitude", "row-constraint"),
-    "centre-not-marked-surveyed": ("clinics", "id", {"hc-04": {"location_precision": "subdistrict (approximate)"}}, 5,
-                                   "latitude", "row-constraint"),
-    "same-name": ("clinics", "id", {"hc-52": {"name_th": "ศูนย์บริการสาธารณสุข 4 ดิน แดง"}}, 53,
-                  "name_th", "unique-error"),
-    "same-coordinates": ("clinics", "id", {"hosp-taksin": {**CHARO, "location_precision": "exact (from source)"}},
-                         73, "latitude", "unique-error"),
-    "unknown-service": ("clinics", "id", {"hc-04": {"services": '["Primary care", "Pride clinic", "Yoga"]'}}, 5,
-                        "services", "constraint-error"),
-    "illustrative-flag": ("clinics", "id", {"hc-04": {"is_illustrative": "true"}}, 5,
-                          "is_illustrative", "row-constraint"),
-    "hospital-count": ("health_service_figures", "figure_id", {"long-covid-2022-09": {"hospitals_stated": "8"}}, 6,
-                       "hospitals_stated", "row-constraint"),
-    "centre-count": ("health_service_figures", "figure_id", {"pride-2023-09": {"health_centres_stated": "15"}}, 5,
-                     "health_centres_stated", "row-constraint"),
-    "two-figures-shown": ("health_service_figures", "figure_id",
-                          {"pride-2022-11": {"represented_in_clinics": "true"}}, 5,
-                          "represented_in_clinics", "row-constraint"),
+    "centre-not-marked-surveyed": (
+        "clinics",
+        "id",
+        {"hc-04": {"location_precision": "subdistrict (approximate)"}},
+        5,
+        "latitude",
+        "row-constraint",
+    ),
+    "same-name": ("clinics", "id", {"hc-52": {"name_th": "ศูนย์บริการสาธารณสุข 4 ดิน แดง"}}, 53, "name_th", "unique-error"),
+    "same-coordinates": (
+        "clinics",
+        "id",
+        {"hosp-taksin": {**CHARO, "location_precision": "exact (from source)"}},
+        73,
+        "latitude",
+        "unique-error",
+    ),
+    "unknown-service": (
+        "clinics",
+        "id",
+        {"hc-04": {"services": '["Primary care", "Pride clinic", "Yoga"]'}},
+        5,
+        "services",
+        "constraint-error",
+    ),
+    "illustrative-flag": (
+        "clinics",
+        "id",
+        {"hc-04": {"is_illustrative": "true"}},
+        5,
+        "is_illustrative",
+        "row-constraint",
+    ),
+    "hospital-count": (
+        "health_service_figures",
+        "figure_id",
+        {"long-covid-2022-09": {"hospitals_stated": "8"}},
+        6,
+        "hospitals_stated",
+        "row-constraint",
+    ),
+    "centre-count": (
+        "health_service_figures",
+        "figure_id",
+        {"pride-2023-09": {"health_centres_stated": "15"}},
+        5,
+        "health_centres_stated",
+        "row-constraint",
+    ),
+    "two-figures-shown": (
+        "health_service_figures",
+        "figure_id",
+        {"pride-2022-11": {"represented_in_clinics": "true"}},
+        5,
+        "represented_in_clinics",
+        "row-constraint",
+    ),
 }
 
 
@@ -178,10 +233,13 @@ def test_rule_names_file_row_column_type(runner, clinics_datasets, case):
 
 # --- nearest service ------------------------------------------------------------------------------
 
+
 def hand_haversine(lat1, lon1, lat2, lon2, radius=6_371_008.8):
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    h = (math.sin((phi2 - phi1) / 2) ** 2
-         + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    h = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * radius * math.asin(math.sqrt(h))
 
 
@@ -233,6 +291,7 @@ async def test_nearest_links_each_place_to_the_map(ds):
 
 # --- GeoJSON --------------------------------------------------------------------------------------
 
+
 async def geojson(ds, path: str, **params):
     response = await ds.client.get(f"/{DATABASE}{path}", params=params)
     assert response.status_code == 200, response.text[:300]
@@ -251,15 +310,17 @@ async def test_clinics_geojson_is_a_feature_collection_of_every_clinic(ds):
         assert feature["geometry"]["coordinates"] == [row["longitude"], row["latitude"]]
         assert "latitude" not in feature["properties"] and "longitude" not in feature["properties"]
         assert feature["properties"]["name_th"] == row["name_th"]
-    assert raw["features"][0]["geometry"]["coordinates"][0] > 100   # longitude first
+    assert raw["features"][0]["geometry"]["coordinates"][0] > 100  # longitude first
 
 
 async def test_geojson_of_a_filtered_view_and_of_a_query(ds):
     collection, _ = await geojson(ds, "/clinics.geojson", services__arraycontains="Pride clinic")
     assert len(collection.features) == 24
     collection, raw = await geojson(
-        ds, ".geojson", sql="select 'no point' as name, null as lat, null as lng "
-                            "union all select 'ศบส. 4', 13.778, 100.567")
+        ds,
+        ".geojson",
+        sql="select 'no point' as name, null as lat, null as lng union all select 'ศบส. 4', 13.778, 100.567",
+    )
     assert [f["geometry"] for f in raw["features"]] == [None, {"type": "Point", "coordinates": [100.567, 13.778]}]
     assert raw["features"][0]["properties"] == {"name": "no point"}
     response = await ds.client.get(f"/{DATABASE}/districts.geojson")
@@ -288,8 +349,10 @@ def test_every_health_centre_is_within_20_m_of_its_bma_gis_point(built_conn):
         number = int(re.match(r"\S+\s*(\d+)", feature["attributes"]["NAME"]).group(1))  # "... 47คลองขวาง" too
         points[number] = (feature["geometry"]["y"], feature["geometry"]["x"], feature["attributes"]["DCODE"])
     assert sorted(points) == list(range(1, 70))
-    centres = built_conn.execute("select id, latitude, longitude, district_code, location_precision from clinics "
-                                 "where kind = 'public health service centre'").fetchall()
+    centres = built_conn.execute(
+        "select id, latitude, longitude, district_code, location_precision from clinics "
+        "where kind = 'public health service centre'"
+    ).fetchall()
     assert len(centres) == 69
     for centre in centres:
         lat, lon, dcode = points[int(centre["id"][3:])]
@@ -311,5 +374,6 @@ def test_a_point_matching_no_centre_is_reported_by_the_build(runner, clinics_dat
     clinics = clinics_datasets / "clinics"
     assert f"{clinics}/clinics.csv:13:id: foreign-key: health centre hc-12" in result.output
     row = next(n for n, f in enumerate(layer["features"], 1) if f is feature)
-    assert (f"{clinics}/bma_gis_health_centers.json:{row}:name: foreign-key: the point of "
-            f"\"ศูนย์บริการสาธารณสุข 70 ทดสอบ\"") in result.output
+    assert (
+        f'{clinics}/bma_gis_health_centers.json:{row}:name: foreign-key: the point of "ศูนย์บริการสาธารณสุข 70 ทดสอบ"'
+    ) in result.output

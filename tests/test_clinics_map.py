@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from openbangkok.model.site_metadata import DATABASE
 
-MARKERS = ".leaflet-marker-icon"   # single markers and cluster icons alike
+MARKERS = ".leaflet-marker-icon"  # single markers and cluster icons alike
 
 
 def open_map(page, url: str) -> int:

@@ -41,11 +41,21 @@ EMAILS = ["somchai.k@gmail.com", "noi_99@hotmail.co.th"]
 
 def ticket(ticket_id, **cells):
     row = {
-        "ticket_id": ticket_id, "type": "{ถนน}", "organization": "{สำนักงานเขตบางกะปิ}",
-        "comment": "ถนนเป็นหลุม", "photo": "https://example.org/a.jpg", "photo_after": "",
-        "coords": "100.64471,13.76591", "address": "ถนนลาดพร้าว แขวงคลองจั่น เขตบางกะปิ กรุงเทพมหานคร 10240",
-        "subdistrict": "คลองจั่น", "district": "บางกะปิ", "province": "กรุงเทพมหานคร",
-        "timestamp": "2023-03-01 02:03:04.5+00", "state": "เสร็จสิ้น", "star": "4.0", "count_reopen": "0",
+        "ticket_id": ticket_id,
+        "type": "{ถนน}",
+        "organization": "{สำนักงานเขตบางกะปิ}",
+        "comment": "ถนนเป็นหลุม",
+        "photo": "https://example.org/a.jpg",
+        "photo_after": "",
+        "coords": "100.64471,13.76591",
+        "address": "ถนนลาดพร้าว แขวงคลองจั่น เขตบางกะปิ กรุงเทพมหานคร 10240",
+        "subdistrict": "คลองจั่น",
+        "district": "บางกะปิ",
+        "province": "กรุงเทพมหานคร",
+        "timestamp": "2023-03-01 02:03:04.5+00",
+        "state": "เสร็จสิ้น",
+        "star": "4.0",
+        "count_reopen": "0",
         "last_activity": "2023-03-03 14:03:04.123456+00",
     }
     row.update(cells)
@@ -53,28 +63,37 @@ def ticket(ticket_id, **cells):
 
 
 UNSEEN = [
-    ticket("2023-MULTI1", type="{ถนน,ทางเท้า,\"ป้ายจราจร\"}", organization='{สำนักงานเขตบางกะปิ,"ฝ่ายโยธา เขตบางกะปิ"}'),
+    ticket("2023-MULTI1", type='{ถนน,ทางเท้า,"ป้ายจราจร"}', organization='{สำนักงานเขตบางกะปิ,"ฝ่ายโยธา เขตบางกะปิ"}'),
     ticket("2023-NOTYPE", type="{}", organization="{}"),
     ticket("2023-BLANKT", type="", comment="ไฟดับทั้งซอย มืดมาก"),
     ticket("2023-NOCRDS", coords=""),
     ticket("2023-PARENS", coords="(100.52345,13.73456)", district="เขตปทุมวัน", province="จังหวัดกรุงเทพมหานคร"),
     ticket("2023-LATFST", coords="13.81234,100.56789", district="จตุจักร", province="กทม."),
     ticket("2023-FARAWY", coords="98.98765,18.78901", province="Bangkok"),
-    ticket("2023-NONTHA", coords="100.49876,13.91234", district="ปากเกร็ด", province="นนทบุรี",
-           subdistrict="ปากเกร็ด", address="ถนนแจ้งวัฒนะ ปากเกร็ด นนทบุรี 11120"),
+    ticket(
+        "2023-NONTHA",
+        coords="100.49876,13.91234",
+        district="ปากเกร็ด",
+        province="นนทบุรี",
+        subdistrict="ปากเกร็ด",
+        address="ถนนแจ้งวัฒนะ ปากเกร็ด นนทบุรี 11120",
+    ),
     ticket("2023-NONTH2", coords="100.51234,13.86543", district="เมืองนนทบุรี", province="จ.นนทบุรี"),
     ticket("2023-TYPO01", district="บางกะปี", province="กรุงเทพฯ"),
     ticket("2023-TYPO02", district="ลาดพร้า", province="กทม"),
     ticket("2023-PHONE1", comment=f"โทร {PHONES[0]} หรือ {PHONES[1]} ด่วน"),
     ticket("2023-PHONE2", comment=f"ติดต่อ {PHONES[2]}", address=f"บ้านเลขที่ 99/123 โทร {PHONES[3]}"),
-    ticket("2023-PHONE3", comment=f"เบอร์ {PHONES[4]} ค่ะ",
-           photo="https://storage.example.org/attachment/2023-03/3f0812345679ab.jpg",
-           photo_after=f"https://example.org/p.jpg?by={EMAILS[0]}&tel=0898765433"),
+    ticket(
+        "2023-PHONE3",
+        comment=f"เบอร์ {PHONES[4]} ค่ะ",
+        photo="https://storage.example.org/attachment/2023-03/3f0812345679ab.jpg",
+        photo_after=f"https://example.org/p.jpg?by={EMAILS[0]}&tel=0898765433",
+    ),
     ticket("2023-IDCARD", comment=f"บัตรประชาชน {NATIONAL_IDS[0]} และ {NATIONAL_IDS[1]}"),
     ticket("2023-EMAIL1", comment=f"อีเมล {EMAILS[0]}", address=f"ส่งเอกสารที่ {EMAILS[1]}"),
     ticket("2023-HTML01", comment="<script>alert('x')</script><b>ขยะ</b>ล้นถัง"),
     ticket("2023-FORMUL", comment="=cmd|' /C calc'!A0 ขยะล้น", address="+SUM(1,2)"),
-    ticket("2023-NEWLIN", comment="น้ำท่วมขัง\nหน้าบ้าน, \"ด่วน\"\nโทร 0812345678"),
+    ticket("2023-NEWLIN", comment='น้ำท่วมขัง\nหน้าบ้าน, "ด่วน"\nโทร 0812345678'),
     ticket("2023-FORWRD", state="ส่งต่อ"),
     ticket("2023-ODDST1", state="ไม่เกี่ยวข้อง", last_activity="2023-03-02 00:00:00+00"),
     ticket("2023-ODDST2", state="NEW STATE FROM 2026"),
@@ -135,8 +154,11 @@ def test_unseen_dump_every_ticket_published_or_rejected(unseen_build):
     rejected = rows(db, "select * from complaints_rejected order by source_row")
     written = [r[0] for r in UNSEEN]
     for ticket_id in filter(None, written[:-1]):
-        assert ticket_id in published or ticket_id in {r["ticket_id"] for r in rejected} or ticket_id in {
-            r["raw_record"].split(",")[0] for r in rejected}, ticket_id
+        assert (
+            ticket_id in published
+            or ticket_id in {r["ticket_id"] for r in rejected}
+            or ticket_id in {r["raw_record"].split(",")[0] for r in rejected}
+        ), ticket_id
     assert len(published) + len(rejected) == len(UNSEEN)
     reasons = {r["source_row"]: r["reason"] for r in rejected}
     assert any(r.startswith("duplicate ticket_id (first in row 2)") for r in reasons.values())
@@ -149,7 +171,10 @@ def test_unseen_dump_every_ticket_published_or_rejected(unseen_build):
     assert f"{len(UNSEEN)} rows read = {len(published)} published in complaints + {len(rejected)} rejected" in output
     files = rows(db, "select * from build_files where table_name = 'complaints'")[0]
     assert (files["rows_read"], files["rows_published"], files["rows_rejected"]) == (
-        len(UNSEEN), len(published), len(rejected))
+        len(UNSEEN),
+        len(published),
+        len(rejected),
+    )
 
 
 def test_unseen_dump_types_coords_places(unseen_build):
@@ -193,13 +218,20 @@ def test_unseen_dump_times_states(unseen_build):
     assert got["2023-FORWRD"]["state_en"] == "forwarded"
     assert got["2023-BLANKS"]["state"] is None and got["2023-BLANKS"]["count_reopen"] is None
     assert "warning:" in output and '"NEW STATE FROM 2026"' in output and '"ประเภทใหม่"' in output
-    assert got["2023-NEWLIN"]["comment"].startswith("น้ำท่วมขัง\nหน้าบ้าน, \"ด่วน\"\n")
+    assert got["2023-NEWLIN"]["comment"].startswith('น้ำท่วมขัง\nหน้าบ้าน, "ด่วน"\n')
     assert got["2023-HTML01"]["comment"] == "<script>alert('x')</script><b>ขยะ</b>ล้นถัง"
     assert got["2023-FORMUL"]["comment"].startswith("=cmd|")
 
 
-COMPLAINTS_TABLES = {"complaints", "complaints_rejected", "hotline_1555_monthly", "complaints_by_district_month_type",
-                     "complaints_median_days", "complaints_district_summary", "complaints_top_districts_by_type"}
+COMPLAINTS_TABLES = {
+    "complaints",
+    "complaints_rejected",
+    "hotline_1555_monthly",
+    "complaints_by_district_month_type",
+    "complaints_median_days",
+    "complaints_district_summary",
+    "complaints_top_districts_by_type",
+}
 
 
 def all_text(db: Path, only: set[str] | None = None):
@@ -207,8 +239,13 @@ def all_text(db: Path, only: set[str] | None = None):
     the build's own tables)."""
     conn = sqlite3.connect(db)
     try:
-        tables = [r[0] for r in conn.execute("select name from sqlite_master where type = 'table' "
-                                             "and name not like 'sqlite_%' and sql not like 'create virtual%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select name from sqlite_master where type = 'table' "
+                "and name not like 'sqlite_%' and sql not like 'create virtual%'"
+            )
+        ]
         for table in tables:
             columns = [r[1] for r in conn.execute(f"pragma table_info([{table}])")]
             if only is not None and table not in only and "table_name" not in columns:
@@ -302,17 +339,28 @@ def test_a_header_with_personal_data_is_published_redacted(unseen_datasets, tmp_
     assert_no_personal_data(db, PII)
 
 
-@pytest.mark.parametrize("damage, expected", [
-    # only the header: the published tickets would all be replaced by none
-    (lambda text: text.splitlines(keepends=True)[0], "traffy_fondue.csv::: table-dimensions: the file has a header but no data rows"),
-    # a comma at the end of the header line: every row would be one cell short, and rejected
-    (lambda text: text.replace("last_activity\n", "last_activity,\n", 1), "traffy_fondue.csv:1:: blank-label: the header has an empty column name (column 17)"),
-    # every row cells short: nothing could be published
-    (cut_rows, "traffy_fondue.csv::: table-dimensions: none of the"),
-    # saved with semicolons
-    (lambda text: "".join(";".join(r) + "\n" for r in csv.reader(io.StringIO(text))),
-     "traffy_fondue.csv:1:: format-error: the columns are separated by semicolons"),
-])
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        # only the header: the published tickets would all be replaced by none
+        (
+            lambda text: text.splitlines(keepends=True)[0],
+            "traffy_fondue.csv::: table-dimensions: the file has a header but no data rows",
+        ),
+        # a comma at the end of the header line: every row would be one cell short, and rejected
+        (
+            lambda text: text.replace("last_activity\n", "last_activity,\n", 1),
+            "traffy_fondue.csv:1:: blank-label: the header has an empty column name (column 17)",
+        ),
+        # every row cells short: nothing could be published
+        (cut_rows, "traffy_fondue.csv::: table-dimensions: none of the"),
+        # saved with semicolons
+        (
+            lambda text: "".join(";".join(r) + "\n" for r in csv.reader(io.StringIO(text))),
+            "traffy_fondue.csv:1:: format-error: the columns are separated by semicolons",
+        ),
+    ],
+)
 def test_a_dump_that_would_publish_no_ticket_is_an_error(unseen_datasets, tmp_path, runner, damage, expected):
     broken = tmp_path / "datasets"
     shutil.copytree(unseen_datasets, broken)
@@ -324,6 +372,7 @@ def test_a_dump_that_would_publish_no_ticket_is_an_error(unseen_datasets, tmp_pa
 
 
 # --- the synthetic sample ----------------------------------------------------------------------
+
 
 def test_sample_reconciles_and_is_labelled(synthetic_db):
     files = rows(synthetic_db, "select * from build_files where table_name = 'complaints'")[0]
@@ -337,13 +386,16 @@ def test_sample_reconciles_and_is_labelled(synthetic_db):
 
 
 def test_sample_has_the_known_dirt(synthetic_db):
-    (stats,) = rows(synthetic_db, """
+    (stats,) = rows(
+        synthetic_db,
+        """
         select sum(types = '[]') as no_type, sum(json_array_length(types) > 1) as multi_type,
                sum(latitude is null) as no_coords, sum(coords_swapped_in_source) as swapped,
                sum(province_code = '12') as nonthaburi, sum(district_code is null) as no_district,
                sum(state_en = 'other') as odd_state, sum(comment like '%[โทรศัพท์]%') as phones,
                sum(comment like '%' || char(10) || '%') as newlines, sum(comment like '<%') as html
-        from complaints""")
+        from complaints""",
+    )
     assert all(v > 0 for v in stats.values()), stats
 
 
@@ -356,16 +408,31 @@ def test_derived_statistics_add_up(synthetic_db):
     total = rows(synthetic_db, "select count(*) as n from complaints where district_code is not null")[0]["n"]
     summary = rows(synthetic_db, "select sum(tickets) as n, count(*) as districts from complaints_district_summary")[0]
     assert summary == {"n": total, "districts": 50}
-    per_type = rows(synthetic_db, """select sum(tickets) as n from complaints_by_district_month_type
-                                 where district_code is not null""")[0]["n"]
-    typed = rows(synthetic_db, """select sum(max(json_array_length(types), 1)) as n from complaints
-                              where district_code is not null""")[0]["n"]
+    per_type = rows(
+        synthetic_db,
+        """select sum(tickets) as n from complaints_by_district_month_type
+                                 where district_code is not null""",
+    )[0]["n"]
+    typed = rows(
+        synthetic_db,
+        """select sum(max(json_array_length(types), 1)) as n from complaints
+                              where district_code is not null""",
+    )[0]["n"]
     assert per_type == typed
-    (check,) = rows(synthetic_db, """
+    (check,) = rows(
+        synthetic_db,
+        """
         select m.median_days_to_last_activity as median, m.finished_tickets as n from complaints_median_days m
-        where m.district_code = '1006' and m.type = '(ทุกประเภท / all types)'""")
-    days = sorted(r["d"] for r in rows(synthetic_db, """select days_to_last_activity as d from complaints
-                                                   where district_code = '1006' and d is not null"""))
+        where m.district_code = '1006' and m.type = '(ทุกประเภท / all types)'""",
+    )
+    days = sorted(
+        r["d"]
+        for r in rows(
+            synthetic_db,
+            """select days_to_last_activity as d from complaints
+                                                   where district_code = '1006' and d is not null""",
+        )
+    )
     middle = (days[(len(days) - 1) // 2] + days[len(days) // 2]) / 2
     assert check == {"median": round(middle, 2), "n": len(days)}
     top = rows(synthetic_db, "select * from complaints_top_districts_by_type where type = 'ถนน' order by rank")
@@ -409,12 +476,18 @@ async def test_search_finds_a_two_letter_word_inside_a_run(synthetic_ds, synthet
 async def test_a_blank_search_is_no_search_and_punctuation_is_refused(synthetic_ds):
     """A lone quote in the search box gave FTS5's raw "syntax error"; then it silently showed every row.
     A blank box is no search; a search of no letter or digit is a 400 saying so."""
-    everything = (await synthetic_ds.client.get(f"/{DATABASE}/complaints.json?_size=0")).json()["filtered_table_rows_count"]
+    everything = (await synthetic_ds.client.get(f"/{DATABASE}/complaints.json?_size=0")).json()[
+        "filtered_table_rows_count"
+    ]
     for typed in (" ", "   "):
-        response = await synthetic_ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"})
+        response = await synthetic_ds.client.get(
+            f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"}
+        )
         assert response.status_code == 200 and response.json()["filtered_table_rows_count"] == everything, typed
     for typed in ('"', '""', "*", "  -  "):
-        response = await synthetic_ds.client.get(f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"})
+        response = await synthetic_ds.client.get(
+            f"/{DATABASE}/complaints.json", params={"_search": typed, "_size": "0"}
+        )
         assert response.status_code == 400 and "no letter or digit" in response.json()["error"], typed
         page = await synthetic_ds.client.get(f"/{DATABASE}/complaints", params={"_search": typed})
         assert page.status_code == 400 and "ไม่มีตัวอักษรหรือตัวเลข" in page.text, typed
@@ -433,8 +506,10 @@ async def test_the_search_index_storage_has_no_pages(synthetic_ds):
 @pytest.mark.slow
 async def test_search_recall_and_precision(synthetic_ds, synthetic_db):
     assert len(QUERIES) >= 100
-    texts = {r["ticket_id"]: [r["comment"] or "", r["address"] or "", *json.loads(r["types"])]
-             for r in rows(synthetic_db, "select ticket_id, comment, address, types from complaints")}
+    texts = {
+        r["ticket_id"]: [r["comment"] or "", r["address"] or "", *json.loads(r["types"])]
+        for r in rows(synthetic_db, "select ticket_id, comment, address, types from complaints")
+    }
     texts = {k: [thai.arabic_digits(unicodedata.normalize("NFC", f)) for f in v] for k, v in texts.items()}
     true_positive = expected_total = found_total = 0
     misses = []
@@ -448,8 +523,10 @@ async def test_search_recall_and_precision(synthetic_ds, synthetic_db):
         if found != expected:
             misses.append((query, len(expected - found), len(found - expected)))
     recall, precision = true_positive / expected_total, true_positive / found_total
-    print(f"\nThai search over {len(QUERIES)} queries: recall {recall:.4f}, precision {precision:.4f}; "
-          f"queries not exact: {misses}")
+    print(
+        f"\nThai search over {len(QUERIES)} queries: recall {recall:.4f}, precision {precision:.4f}; "
+        f"queries not exact: {misses}"
+    )
     assert recall >= 0.95
     assert precision >= 0.95
 
@@ -468,6 +545,7 @@ async def test_search_without_thai_is_datasette_own(synthetic_ds):
 
 # --- pages and canned queries -----------------------------------------------------------------
 
+
 async def test_ticket_page_and_facets(synthetic_ds, synthetic_db):
     (row,) = rows(synthetic_db, "select ticket_id from complaints limit 1")
     page = await synthetic_ds.client.get(f"/{DATABASE}/complaints/{row['ticket_id']}")
@@ -485,49 +563,80 @@ async def test_canned_queries(synthetic_ds, synthetic_db):
 
     league = (await get("complaints_district_league", month="2023-06")).json()
     assert len(league) == 50 and league[0]["rank"] == 1 and league[0]["month"] == "2023-06"
-    expected = rows(synthetic_db, "select count(*) as n from complaints where reported_month = '2023-06' "
-                              "and district_code is not null")[0]["n"]
+    expected = rows(
+        synthetic_db,
+        "select count(*) as n from complaints where reported_month = '2023-06' and district_code is not null",
+    )[0]["n"]
     assert sum(r["tickets"] for r in league) == expected
 
     near = (await get("complaints_near_point", latitude="13.75", longitude="100.55", radius_m="3000")).json()
     assert near and all(r["distance_m"] <= 3000 for r in near)
     assert [r["distance_m"] for r in near] == sorted(r["distance_m"] for r in near)
-    inside = rows(synthetic_db, "select count(*) as n from complaints where haversine(13.75, 100.55, latitude, longitude) <= 3000")
+    inside = rows(
+        synthetic_db, "select count(*) as n from complaints where haversine(13.75, 100.55, latitude, longitude) <= 3000"
+    )
     assert len(near) == inside[0]["n"]
 
     # more than a page: Datasette cuts at max_returned_rows and says so (a limit in the SQL said nothing)
-    wide = (await synthetic_ds.client.get(f"/{DATABASE}/complaints_near_point.json", params={
-        "latitude": "13.75", "longitude": "100.5", "radius_m": "40000"})).json()
-    within = rows(synthetic_db, "select count(*) as n from complaints where haversine(13.75, 100.5, latitude, longitude) <= 40000")
+    wide = (
+        await synthetic_ds.client.get(
+            f"/{DATABASE}/complaints_near_point.json",
+            params={"latitude": "13.75", "longitude": "100.5", "radius_m": "40000"},
+        )
+    ).json()
+    within = rows(
+        synthetic_db, "select count(*) as n from complaints where haversine(13.75, 100.5, latitude, longitude) <= 40000"
+    )
     assert within[0]["n"] > len(wide["rows"]) == synthetic_ds.setting("max_returned_rows") and wide["truncated"]
 
     old = (await get("complaints_unresolved", days="30", as_of="2024-01-01", district_code="1006")).json()
-    assert old and all(r["state"] != "เสร็จสิ้น" and r["days_open"] > 30 and r["district"] == "เขตบางกะปิ"
-                       for r in old)
+    assert old and all(r["state"] != "เสร็จสิ้น" and r["days_open"] > 30 and r["district"] == "เขตบางกะปิ" for r in old)
 
 
 # --- pieces -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, want", [
-    ("{ถนน,ทางเท้า}", ["ถนน", "ทางเท้า"]), ("{}", []), ("", []), ('{"PM2.5","ป้าย จราจร",ถนน}', ["PM2.5", "ป้าย จราจร", "ถนน"]),
-    ("{ถนน,ถนน}", ["ถนน"]), ("ถนน", ["ถนน"]),
-])
+
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("{ถนน,ทางเท้า}", ["ถนน", "ทางเท้า"]),
+        ("{}", []),
+        ("", []),
+        ('{"PM2.5","ป้าย จราจร",ถนน}', ["PM2.5", "ป้าย จราจร", "ถนน"]),
+        ("{ถนน,ถนน}", ["ถนน"]),
+        ("ถนน", ["ถนน"]),
+    ],
+)
 def test_parse_set(text, want):
     assert parse_set(text) == want
 
 
-@pytest.mark.parametrize("text, want", [
-    ("100.5,13.7", (13.7, 100.5, None)), ("(100.5,13.7)", (13.7, 100.5, "parentheses")),
-    ("13.7,100.5", (13.7, 100.5, "swapped")), ("", (None, None, None)), ("abc", (None, None, "unreadable")),
-    ("100.5, 13.7", (13.7, 100.5, None)), ("100.5 13.7", (13.7, 100.5, None)), ("nan,nan", (None, None, "unreadable")),
-])
+@pytest.mark.parametrize(
+    "text, want",
+    [
+        ("100.5,13.7", (13.7, 100.5, None)),
+        ("(100.5,13.7)", (13.7, 100.5, "parentheses")),
+        ("13.7,100.5", (13.7, 100.5, "swapped")),
+        ("", (None, None, None)),
+        ("abc", (None, None, "unreadable")),
+        ("100.5, 13.7", (13.7, 100.5, None)),
+        ("100.5 13.7", (13.7, 100.5, None)),
+        ("nan,nan", (None, None, "unreadable")),
+    ],
+)
 def test_parse_coords(text, want):
     assert parse_coords(text) == want
 
 
 def test_parse_time_fractions():
-    for text in ("2022-06-04 15:34:14+00", "2022-06-04 15:34:14.9+00", "2022-06-04 15:34:14.955151+00",
-                 "2022-06-04 15:34:14.1234567+00:00", "2022-06-04T15:34:14Z", "2022-06-04 22:34:14+07"):
+    for text in (
+        "2022-06-04 15:34:14+00",
+        "2022-06-04 15:34:14.9+00",
+        "2022-06-04 15:34:14.955151+00",
+        "2022-06-04 15:34:14.1234567+00:00",
+        "2022-06-04T15:34:14Z",
+        "2022-06-04 22:34:14+07",
+    ):
         assert parse_time(text).replace(microsecond=0).isoformat() == "2022-06-04T15:34:14+00:00", text
     assert parse_time("") is None and parse_time("not a time") is None
 
@@ -546,16 +655,27 @@ def test_every_statistic_says_how_many_of_its_tickets_are_samples(synthetic_db):
     samples = rows(synthetic_db, "select count(*) as n from complaints where is_illustrative = 1")[0]["n"]
     assert samples > 0
     by_district = rows(synthetic_db, "select sum(illustrative_tickets) as n from complaints_district_summary")[0]["n"]
-    in_bangkok = rows(synthetic_db, "select count(*) as n from complaints where is_illustrative = 1 "
-                                "and district_code is not null")[0]["n"]
+    in_bangkok = rows(
+        synthetic_db, "select count(*) as n from complaints where is_illustrative = 1 and district_code is not null"
+    )[0]["n"]
     assert by_district == in_bangkok
-    for table, counted in (("complaints_by_district_month_type", "tickets"), ("complaints_median_days", "finished_tickets"),
-                           ("complaints_top_districts_by_type", "tickets")):
-        wrong = rows(synthetic_db, f"select count(*) as n from {table} where illustrative_tickets is null "
-                               f"or illustrative_tickets > {counted}")[0]["n"]
+    for table, counted in (
+        ("complaints_by_district_month_type", "tickets"),
+        ("complaints_median_days", "finished_tickets"),
+        ("complaints_top_districts_by_type", "tickets"),
+    ):
+        wrong = rows(
+            synthetic_db,
+            f"select count(*) as n from {table} where illustrative_tickets is null or illustrative_tickets > {counted}",
+        )[0]["n"]
         assert wrong == 0, table
-    per_month = rows(synthetic_db, "select type, sum(illustrative_tickets) as n from complaints_by_district_month_type "
-                               "where type = 'ถนน' group by type")
-    direct = rows(synthetic_db, "select count(*) as n from complaints, json_each(types) t "
-                            "where t.value = 'ถนน' and is_illustrative = 1")[0]["n"]
+    per_month = rows(
+        synthetic_db,
+        "select type, sum(illustrative_tickets) as n from complaints_by_district_month_type "
+        "where type = 'ถนน' group by type",
+    )
+    direct = rows(
+        synthetic_db,
+        "select count(*) as n from complaints, json_each(types) t where t.value = 'ถนน' and is_illustrative = 1",
+    )[0]["n"]
     assert per_month and per_month[0]["n"] == direct

@@ -23,8 +23,9 @@ STAGED = ("complaints", "complaints_rejected", "complaints_source_rows")
 
 
 def write_dump(path, rows: int, extra: list[list[str]], encoding: str = "utf-8", line_end: str = "\n") -> None:
-    generated = subprocess.run([sys.executable, str(GENERATOR), "--rows", str(rows), "--seed", "11"],
-                               capture_output=True, check=True).stdout.decode("utf-8")
+    generated = subprocess.run(
+        [sys.executable, str(GENERATOR), "--rows", str(rows), "--seed", "11"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
     records = list(csv.reader(generated.splitlines(keepends=True)))
     # duplicates far from their first row (other pieces), and the unseen dump's odd rows
     records[1:1] = UNSEEN[:3]
@@ -33,8 +34,16 @@ def write_dump(path, rows: int, extra: list[list[str]], encoding: str = "utf-8",
         csv.writer(f, lineterminator=line_end).writerows(records)
 
 
-def staged(datasets, tmp_path, name, workers: int, piece_bytes: int, monkeypatch, one_pass: bool,
-           commit_rows: int = staging.COMMIT_ROWS):
+def staged(
+    datasets,
+    tmp_path,
+    name,
+    workers: int,
+    piece_bytes: int,
+    monkeypatch,
+    one_pass: bool,
+    commit_rows: int = staging.COMMIT_ROWS,
+):
     """The staged tables, read by `workers` processes in pieces of `piece_bytes` (0: in this process)
     and committed every `commit_rows` rows; `one_pass`: whether the file must end up read in one pass
     in this process."""
@@ -66,8 +75,9 @@ def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
         write_dump(path, 1200, extra, encoding="cp874", line_end="\r\n")
     one_pass, one_pass_tables = staged(datasets, tmp_path, "one", 0, 0, monkeypatch, one_pass=True)
     assert one_pass.report.ok and one_pass_tables["complaints"]
-    pieces, pieces_tables = staged(datasets, tmp_path, "pieces", 2, 40_000, monkeypatch, one_pass=False,
-                                   commit_rows=300)
+    pieces, pieces_tables = staged(
+        datasets, tmp_path, "pieces", 2, 40_000, monkeypatch, one_pass=False, commit_rows=300
+    )
     assert pieces_tables == one_pass_tables
     # the search index, told of the rows a commit at a time, has every staged row
     index_db = tmp_path / "index.db"
@@ -114,7 +124,9 @@ def test_a_utf8_dump_with_a_line_in_windows_874_is_refused(tmp_path, monkeypatch
     path = with_synthetic_complaints(datasets, rows=0)
     write_dump(path, 600, [])
     lines = path.read_bytes().split(b"\n")
-    number = next(n for n, line in enumerate(lines, 1) if n > 300 and line.decode("utf-8") != line.decode("ascii", "ignore"))
+    number = next(
+        n for n, line in enumerate(lines, 1) if n > 300 and line.decode("utf-8") != line.decode("ascii", "ignore")
+    )
     lines[number - 1] = lines[number - 1].decode("utf-8").encode("cp874", errors="replace")
     path.write_bytes(b"\n".join(lines))
     monkeypatch.setenv(dump_csv.WORKERS_ENV, str(workers))

@@ -19,8 +19,10 @@ def test_corpus_is_large_enough():
 def test_zero_leaks_and_zero_false_positives():
     leaks = [(text, redact(text), want) for text, want in CASES["redact"] if redact(text) != want]
     false_positives = [(text, redact(text)) for text in CASES["keep"] if redact(text) != text]
-    print(f"\nPDPA corpus: {len(CASES['redact'])} positive cases, {len(leaks)} wrong; "
-          f"{len(CASES['keep'])} negative cases, {len(false_positives)} false positives")
+    print(
+        f"\nPDPA corpus: {len(CASES['redact'])} positive cases, {len(leaks)} wrong; "
+        f"{len(CASES['keep'])} negative cases, {len(false_positives)} false positives"
+    )
     assert leaks == []
     assert false_positives == []
 
@@ -60,20 +62,60 @@ from hypothesis import strategies as st  # noqa: E402
 
 from openbangkok.thai.redact import Run  # noqa: E402
 
-THAI_WORDS = ["โทร", "ติดต่อ", "แจ้ง", "เบอร์", "ผู้แจ้ง", "คุณสมชาย", "ไฟดับ", "ขยะล้นถัง", "ขอบคุณครับ", "ด่วน",
-              "มือถือ", "บัตรประชาชน", "อีเมล", "ค่ะ", "น้ำท่วม", "ถนนชำรุด"]
+THAI_WORDS = [
+    "โทร",
+    "ติดต่อ",
+    "แจ้ง",
+    "เบอร์",
+    "ผู้แจ้ง",
+    "คุณสมชาย",
+    "ไฟดับ",
+    "ขยะล้นถัง",
+    "ขอบคุณครับ",
+    "ด่วน",
+    "มือถือ",
+    "บัตรประชาชน",
+    "อีเมล",
+    "ค่ะ",
+    "น้ำท่วม",
+    "ถนนชำรุด",
+]
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 FULLWIDTH_DIGITS = "０１２３４５６７８９"
 # between two groups of digits: what people and their software put there
-GAPS = [" ", "  ", "\u00a0", "\t", "\n", "\r\n", "-", " - ", "–", "\u2011", ".", "/", "\u200b", " \u200b", "\u202f",
-        "\u3000", "．", "／"]
-settings.register_profile("redaction", max_examples=int(__import__("os").environ.get("REDACTION_EXAMPLES", "300")), deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+GAPS = [
+    " ",
+    "  ",
+    "\u00a0",
+    "\t",
+    "\n",
+    "\r\n",
+    "-",
+    " - ",
+    "–",
+    "\u2011",
+    ".",
+    "/",
+    "\u200b",
+    " \u200b",
+    "\u202f",
+    "\u3000",
+    "．",
+    "／",
+]
+settings.register_profile(
+    "redaction",
+    max_examples=int(__import__("os").environ.get("REDACTION_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def written(digits: str, scripts: list[int]) -> str:
     """Each digit in Arabic, Thai or fullwidth form."""
-    return "".join(d if s == 0 else (THAI_DIGITS if s == 1 else FULLWIDTH_DIGITS)[int(d)] for d, s in zip(digits, scripts))
+    return "".join(
+        d if s == 0 else (THAI_DIGITS if s == 1 else FULLWIDTH_DIGITS)[int(d)] for d, s in zip(digits, scripts)
+    )
 
 
 @st.composite
@@ -84,7 +126,7 @@ def grouped(draw, digits: str) -> str:
     scripts = draw(st.lists(st.integers(0, 2), min_size=len(digits), max_size=len(digits)))
     text, at = "", 0
     for index, group in enumerate(groups):
-        text += written(group, scripts[at:at + len(group)])
+        text += written(group, scripts[at : at + len(group)])
         at += len(group)
         if index < len(groups) - 1:
             text += draw(st.sampled_from(GAPS))
@@ -96,19 +138,24 @@ def phones(draw) -> tuple[str, str]:
     """(a phone number as written, its national significant digits)."""
     kind = draw(st.sampled_from(["mobile", "bangkok", "province"]))
     rest = draw(st.text("0123456789", min_size=8 if kind == "mobile" else 7, max_size=8 if kind == "mobile" else 7))
-    national = {"mobile": draw(st.sampled_from("689")), "bangkok": "2",
-                "province": draw(st.sampled_from("34567"))}[kind] + rest[: 8 if kind == "mobile" else 7]
+    national = {"mobile": draw(st.sampled_from("689")), "bangkok": "2", "province": draw(st.sampled_from("34567"))}[
+        kind
+    ] + rest[: 8 if kind == "mobile" else 7]
     if kind == "province":
         national = national[:8]
     prefix = draw(st.sampled_from(["0", "+66", "+66 ", "0066", "0066 ", "66", "+66 (0) ", "(+66) ", "+66-"]))
-    number = draw(grouped(("0" if prefix == "0" else "") + national)) if prefix == "0" else \
-        prefix + draw(grouped(national))
+    number = (
+        draw(grouped(("0" if prefix == "0" else "") + national)) if prefix == "0" else prefix + draw(grouped(national))
+    )
     return number, national
 
 
 def id_number(draw) -> str:
-    first12 = str(draw(st.integers(1, 8))) + str(draw(st.integers(10, 96))) + \
-        draw(st.text("0123456789", min_size=9, max_size=9))
+    first12 = (
+        str(draw(st.integers(1, 8)))
+        + str(draw(st.integers(10, 96)))
+        + draw(st.text("0123456789", min_size=9, max_size=9))
+    )
     total = sum(int(v) * (13 - i) for i, v in enumerate(first12))
     return first12 + str((11 - total % 11) % 10)
 
@@ -119,7 +166,7 @@ def emails(draw) -> str:
     domain = draw(st.from_regex(r"[a-z0-9][a-z0-9-]{0,10}\.(com|co\.th|ac\.th|go\.th|net|org|io)", fullmatch=True))
     at = draw(st.sampled_from(["@", "＠", "﹫", " @ "]))
     address = f"{local}{at}{domain}"
-    if draw(st.booleans()):   # fullwidth letters
+    if draw(st.booleans()):  # fullwidth letters
         address = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in address)
     return address
 
@@ -172,8 +219,23 @@ def test_generated_emails_in_thai_text_are_redacted(data):
 @st.composite
 def look_alikes(draw) -> str:
     """Numbers that are no personal data, as they stand in complaint texts."""
-    kind = draw(st.sampled_from(["coordinates", "amount", "date", "time range", "house", "ticket", "postcode",
-                                 "wrong check digit", "hotline", "case number", "letter number"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "coordinates",
+                "amount",
+                "date",
+                "time range",
+                "house",
+                "ticket",
+                "postcode",
+                "wrong check digit",
+                "hotline",
+                "case number",
+                "letter number",
+            ]
+        )
+    )
     n = st.integers
     if kind == "coordinates":
         lat = f"{draw(n(13, 14))}.{draw(n(0, 99999)):05d}{draw(st.text('0123456789', max_size=2))}"
@@ -184,7 +246,11 @@ def look_alikes(draw) -> str:
     if kind == "date":
         year = draw(st.sampled_from([draw(n(2500, 2570)), draw(n(1990, 2030)), draw(n(0, 99))]))
         separator = draw(st.sampled_from("/-."))
-        time = draw(st.sampled_from(["", f" {draw(n(0, 23)):02d}.{draw(n(0, 59)):02d}", f" {draw(n(0, 23))}:{draw(n(0, 59)):02d} น."]))
+        time = draw(
+            st.sampled_from(
+                ["", f" {draw(n(0, 23)):02d}.{draw(n(0, 59)):02d}", f" {draw(n(0, 23))}:{draw(n(0, 59)):02d} น."]
+            )
+        )
         return f"{draw(n(1, 28)):02d}{separator}{draw(n(1, 12)):02d}{separator}{year:02d}{time}"
     if kind == "time range":
         times = [f"{draw(n(0, 23)):02d}.{draw(n(0, 59)):02d}" for _ in range(4)]
@@ -198,14 +264,19 @@ def look_alikes(draw) -> str:
     if kind == "wrong check digit":
         digits = id_number(draw)
         digits = digits[:12] + str((int(digits[12]) + draw(n(1, 9))) % 10)
-        layout = [digits, f"{digits[0]}-{digits[1:5]}-{digits[5:10]}-{digits[10:12]}-{digits[12]}",
-                  f"{digits[0]} {digits[1:5]} {digits[5:10]} {digits[10:12]} {digits[12]}"]
+        layout = [
+            digits,
+            f"{digits[0]}-{digits[1:5]}-{digits[5:10]}-{digits[10:12]}-{digits[12]}",
+            f"{digits[0]} {digits[1:5]} {digits[5:10]} {digits[10:12]} {digits[12]}",
+        ]
         return draw(st.sampled_from(layout))
     if kind == "hotline":
         return f"สายด่วน {draw(st.sampled_from(['1555', '1111', '1669', '191', '199']))}"
     if kind == "case number":
-        return f"นร{draw(st.sampled_from(['', ' ', '.', '. ']))}{draw(st.sampled_from(['', '0110/', '0503/']))}" \
-               f"{draw(st.text('0123456789', min_size=11, max_size=11))}"
+        return (
+            f"นร{draw(st.sampled_from(['', ' ', '.', '. ']))}{draw(st.sampled_from(['', '0110/', '0503/']))}"
+            f"{draw(st.text('0123456789', min_size=11, max_size=11))}"
+        )
     return f"ที่ {draw(st.sampled_from(['กท', 'มท', 'นร', 'สธ']))} {draw(n(0, 9999)):04d}/{draw(n(1, 99999))}"
 
 

@@ -26,9 +26,18 @@ async def test_the_dataset_page_has_what_a_journalist_looks_for(ds, built_conn):
     response = await ds.client.get("/-/datasets/complaints")
     assert response.status_code == 200
     html = response.text
-    for words in ("เรื่องร้องเรียน", "ผู้เผยแพร่", "Publisher", "ผู้ดูแล", "Maintainer", "ความถี่ในการปรับปรุง",
-                  "ไม่แน่นอน / irregular", "ปรับปรุงล่าสุด", "Open Data Commons Attribution License 1.0",
-                  'href="https://publicapi.traffy.in.th/share/teamchadchart/search"'):
+    for words in (
+        "เรื่องร้องเรียน",
+        "ผู้เผยแพร่",
+        "Publisher",
+        "ผู้ดูแล",
+        "Maintainer",
+        "ความถี่ในการปรับปรุง",
+        "ไม่แน่นอน / irregular",
+        "ปรับปรุงล่าสุด",
+        "Open Data Commons Attribution License 1.0",
+        'href="https://publicapi.traffy.in.th/share/teamchadchart/search"',
+    ):
         assert words in html, words
     complaints = built_conn.execute("select count(*) from complaints").fetchone()[0]
     row = re.search(r'<tr id="table-complaints">(.*?)</tr>', html, re.S).group(1)
@@ -36,7 +45,9 @@ async def test_the_dataset_page_has_what_a_journalist_looks_for(ds, built_conn):
     for kind in ("CSV", "JSON", "GeoJSON", "XLSX"):
         assert f'data-format="{kind}"' in row
     assert "/openbangkok/complaints.csv?_stream=on" in row
-    assert re.search(r'<link rel="alternate" type="application/atom\+xml"[^>]*href="[^"]*/-/datasets/complaints\.atom"', html)
+    assert re.search(
+        r'<link rel="alternate" type="application/atom\+xml"[^>]*href="[^"]*/-/datasets/complaints\.atom"', html
+    )
     built_at = built_conn.execute("select max(built_at) from build_files where dataset = 'complaints'").fetchone()[0]
     assert built_at in html
 
@@ -47,7 +58,9 @@ async def test_the_dataset_json_lists_tables_downloads_and_original_files_with_t
     tables = {t["name"]: t for t in data["tables"]}
     assert tables["clinics"]["rows"] == built_conn.execute("select count(*) from clinics").fetchone()[0]
     assert {d["format"] for d in tables["clinics"]["downloads"]} == {"CSV", "JSON", "GeoJSON", "XLSX"}
-    recorded = dict(built_conn.execute("select source_file, sha256 from build_files where dataset = 'clinics'").fetchall())
+    recorded = dict(
+        built_conn.execute("select source_file, sha256 from build_files where dataset = 'clinics'").fetchall()
+    )
     files = {f["name"]: f for f in data["original_files"]}
     assert set(files) == {"clinics.csv", "health_service_figures.csv", "bma_gis_health_centers.json"}
     for name, entry in files.items():
@@ -57,15 +70,18 @@ async def test_the_dataset_json_lists_tables_downloads_and_original_files_with_t
         assert body == (DEFAULT_DATASETS / "clinics" / name).read_bytes()
 
 
-@pytest.mark.parametrize("path", [
-    "/-/datasets/clinics/files/../metadata.yml",
-    "/-/datasets/clinics/files/%2e%2e/%2e%2e/pyproject.toml",
-    "/-/datasets/clinics/files/..%2f..%2fpyproject.toml",
-    "/-/datasets/clinics/files/clinics.schema.yaml",          # in the folder, but not a resource
-    "/-/datasets/clinics/files//etc/passwd",
-    "/-/datasets/clinics/files/1_map.sql",
-    "/-/datasets/nosuch/files/clinics.csv",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/-/datasets/clinics/files/../metadata.yml",
+        "/-/datasets/clinics/files/%2e%2e/%2e%2e/pyproject.toml",
+        "/-/datasets/clinics/files/..%2f..%2fpyproject.toml",
+        "/-/datasets/clinics/files/clinics.schema.yaml",  # in the folder, but not a resource
+        "/-/datasets/clinics/files//etc/passwd",
+        "/-/datasets/clinics/files/1_map.sql",
+        "/-/datasets/nosuch/files/clinics.csv",
+    ],
+)
 async def test_only_resource_files_are_served(ds, path):
     response = await ds.client.get(path)
     assert response.status_code in (302, 404), path
@@ -130,7 +146,9 @@ async def test_the_atom_feed_is_rfc_4287(ds, built_conn):
     assert feed.find(f"{ATOM}link[@rel='self']").get("href").endswith("/-/datasets/complaints.atom")
     dt.datetime.fromisoformat(feed.find(f"{ATOM}updated").text.replace("Z", "+00:00"))
     entries = feed.findall(f"{ATOM}entry")
-    builds = built_conn.execute("select count(distinct build) from build_changes where dataset = 'complaints'").fetchone()[0]
+    builds = built_conn.execute(
+        "select count(distinct build) from build_changes where dataset = 'complaints'"
+    ).fetchone()[0]
     assert len(entries) == builds >= 1
     for entry in entries:
         for required in ("id", "title", "updated", "link", "content"):
@@ -174,7 +192,6 @@ async def test_search_by_english_words_finds_columns_and_survives_any_query(ds):
     assert (await ds.client.get("/-/search.json?q=")).json() == {"q": "", "catalogue": [], "rows": []}
 
 
-
 async def test_build_changes_has_its_own_titled_page_linked_from_the_dataset_page(ds, built_conn):
     html = (await ds.client.get("/-/datasets/complaints")).text
     assert 'href="/openbangkok/build_changes?dataset=complaints"' in html
@@ -182,4 +199,4 @@ async def test_build_changes_has_its_own_titled_page_linked_from_the_dataset_pag
     assert page.status_code == 200 and "การเปลี่ยนแปลงของข้อมูล / What changed at each build" in page.text
     rows = (await ds.client.get("/openbangkok/build_changes.json?dataset=complaints&_shape=array")).json()
     assert {r["table_name"] for r in rows} == {"complaints", "hotline_1555_monthly"}
-    assert all(r["added"] == r["rows_after"] for r in rows)   # the session's build is the first
+    assert all(r["added"] == r["rows_after"] for r in rows)  # the session's build is the first

@@ -33,13 +33,15 @@ async def test_the_geojson_stream_holds_every_complaint(synthetic_ds, synthetic_
     assert everything.headers["content-type"] == "application/geo+json; charset=utf-8"
     features = everything.json()["features"]
     total = count(built_conn, "select count(*) from complaints")
-    assert total > 2 * 1000 and len(features) == total   # more than two pages of max_returned_rows
+    assert total > 2 * 1000 and len(features) == total  # more than two pages of max_returned_rows
     tickets = {f["properties"]["ticket_id"] for f in features}
     assert tickets == {r[0] for r in built_conn.execute("select ticket_id from complaints")}
     without_place = count(built_conn, "select count(*) from complaints where latitude is null or longitude is null")
     assert without_place > 0 and sum(f["geometry"] is None for f in features) == without_place
     district = await ds.client.get(f"/{DATABASE}/complaints.geojson?district_code=1026&_stream=on")
-    assert len(district.json()["features"]) == count(built_conn, "select count(*) from complaints where district_code = '1026'")
+    assert len(district.json()["features"]) == count(
+        built_conn, "select count(*) from complaints where district_code = '1026'"
+    )
     assert {f["properties"]["district_code"] for f in district.json()["features"]} == {"1026"}
 
 
@@ -50,8 +52,9 @@ async def test_a_geojson_page_is_a_page_with_a_standard_next_link(ds):
     assert link["type"] == "application/geo+json" and ".geojson?" in link["href"] and "_next=" in link["href"]
     following = (await ds.client.get(link["href"].removeprefix("http://localhost"))).json()
     assert len(following["features"]) == 10
-    assert not {f["properties"]["ticket_id"] for f in following["features"]} & \
-        {f["properties"]["ticket_id"] for f in page["features"]}
+    assert not {f["properties"]["ticket_id"] for f in following["features"]} & {
+        f["properties"]["ticket_id"] for f in page["features"]
+    }
 
 
 @pytest.mark.slow
@@ -61,7 +64,7 @@ async def test_the_table_pages_geojson_and_ndjson_links_hold_every_row(ds, built
     total = count(built_conn, "select count(*) from complaints")
     first = await ds.client.get(f"/{DATABASE}/complaints")
     following = re.search(r'href="http://localhost(/[^"]*_next=[^"]*)"', first.text).group(1).replace("&amp;", "&")
-    for page in (first, await ds.client.get(following)):   # page 2's links carry its _next
+    for page in (first, await ds.client.get(following)):  # page 2's links carry its _next
         links = dict(re.findall(r'<a href="([^"]+)">(geojson|ndjson)</a>', page.text))
         assert set(links.values()) == {"geojson", "ndjson"}
         for href, name in links.items():
@@ -137,7 +140,7 @@ async def test_the_workbook_states_excels_limit_and_has_every_row(ds, built_conn
     assert notes["แถว / Rows"] == f"{data.max_row - 1:,}"
     header = [c.value for c in data[1]]
     when = data.cell(row=2, column=header.index("timestamp (เวลาไทย UTC+7)") + 1)
-    assert when.is_date   # an ISO timestamp is an Excel date, in Bangkok time (the header says so)
+    assert when.is_date  # an ISO timestamp is an Excel date, in Bangkok time (the header says so)
     ticket = data.cell(row=2, column=header.index("ticket_id") + 1).value
     utc = built_conn.execute("select timestamp from complaints where ticket_id = ?", [ticket]).fetchone()[0]
     bangkok = dt.datetime.fromisoformat(utc).astimezone(dt.timezone(dt.timedelta(hours=7))).replace(tzinfo=None)
@@ -149,9 +152,19 @@ async def test_the_workbook_states_excels_limit_and_has_every_row(ds, built_conn
 
 def asgi_get(path: str) -> dict:
     path, _, query = path.partition("?")
-    return {"type": "http", "http_version": "1.1", "method": "GET", "scheme": "http", "path": path,
-            "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
-            "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 50000), "server": ("localhost", 80)}
+    return {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+    }
 
 
 class HeldClient:
@@ -194,7 +207,7 @@ async def test_workbooks_stream_and_beyond_the_limit_the_answer_is_503(ds):
             assert first["body"].startswith(b"PK\x03\x04") and first["more_body"] is True
         busy = await asyncio.wait_for(ds.client.get(f"/{DATABASE}/districts.xlsx"), 60)
         assert busy.status_code == 503 and int(busy.headers["retry-after"]) > 0 and "Excel" in busy.text
-        assert busy.headers["cache-control"] == "no-store"   # openbangkok.site.serving.http_cache: never kept by a cache
+        assert busy.headers["cache-control"] == "no-store"  # openbangkok.site.serving.http_cache: never kept by a cache
         csv_meanwhile = await ds.client.get(f"/{DATABASE}/districts.csv")
         assert csv_meanwhile.status_code == 200
     finally:
@@ -202,4 +215,4 @@ async def test_workbooks_stream_and_beyond_the_limit_the_answer_is_503(ds):
             await client.release()
     body = b"".join(m.get("body", b"") for m in held[0].messages if m["type"] == "http.response.body")
     assert workbook_rows(body) > 2000
-    assert (await ds.client.get(f"/{DATABASE}/districts.xlsx")).status_code == 200   # the slots are free again
+    assert (await ds.client.get(f"/{DATABASE}/districts.xlsx")).status_code == 200  # the slots are free again

@@ -71,8 +71,9 @@ class Api:
 def small_api(**script) -> Api:
     """7 tickets, 3 a page, offsets stepping by 2 (pages overlap by one ticket, as 950 and 1,000 do)."""
     tickets = [record(f"2022-TICKE{n}", comment=f"เรื่องที่ {n}") for n in range(7)]
-    pages = {offset: json.dumps(page(tickets[offset:offset + 3], total=7), indent=4).encode()
-             for offset in (0, 2, 4, 6)}
+    pages = {
+        offset: json.dumps(page(tickets[offset : offset + 3], total=7), indent=4).encode() for offset in (0, 2, 4, 6)
+    }
     api = Api(pages, {int(k[1:]): v for k, v in script.items()})
     api.total = 7
     return api
@@ -81,22 +82,25 @@ def small_api(**script) -> Api:
 def test_pages_stepping_by_the_offset_until_the_last_ticket(tmp_path):
     sleeps = []
     with small_api() as api:
-        fetched = fetch_pages(api.url, tmp_path, Politeness(step=2, pause=1.5), log=lambda _: None,
-                              sleep=sleeps.append)
+        fetched = fetch_pages(api.url, tmp_path, Politeness(step=2, pause=1.5), log=lambda _: None, sleep=sleeps.append)
     assert fetched.pages == [0, 2, 4] and fetched.total == 7  # offset 4 holds tickets 4-6: the last
     assert [offset for offset, _ in api.requests] == [0, 2, 4]
     assert {agent for _, agent in api.requests} == {USER_AGENT}
     assert sleeps == [1.5, 1.5]  # a pause between pages, none after the last
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "search_offset_0.json", "search_offset_2.json", "search_offset_4.json"]
+        "search_offset_0.json",
+        "search_offset_2.json",
+        "search_offset_4.json",
+    ]
     assert (tmp_path / "search_offset_2.json").read_bytes() == api.pages[2]  # as delivered
 
 
 def test_a_failing_page_is_asked_again_after_a_growing_pause(tmp_path):
     sleeps = []
     with small_api(o2=[503, 500]) as api:  # 503 says Retry-After: 3; 500 says nothing
-        fetch_pages(api.url, tmp_path, Politeness(step=2, pause=0, backoff=0.5), log=lambda _: None,
-                    sleep=sleeps.append)
+        fetch_pages(
+            api.url, tmp_path, Politeness(step=2, pause=0, backoff=0.5), log=lambda _: None, sleep=sleeps.append
+        )
     assert [offset for offset, _ in api.requests] == [0, 2, 2, 2, 4]
     assert sleeps == [3.0, 1.0]  # the server's Retry-After (more than 0.5), then the back-off doubled
     assert (tmp_path / "search_offset_2.json").exists()
@@ -104,8 +108,13 @@ def test_a_failing_page_is_asked_again_after_a_growing_pause(tmp_path):
 
 def test_a_slow_page_within_the_timeout_is_fetched_and_one_past_it_is_retried(tmp_path):
     with small_api(o2=[1.0], o4=[0.3]) as api:
-        fetch_pages(api.url, tmp_path, Politeness(step=2, pause=0, backoff=0, timeout=0.8), log=lambda _: None,
-                    sleep=lambda _: None)
+        fetch_pages(
+            api.url,
+            tmp_path,
+            Politeness(step=2, pause=0, backoff=0, timeout=0.8),
+            log=lambda _: None,
+            sleep=lambda _: None,
+        )
     assert [offset for offset, _ in api.requests] == [0, 2, 2, 4]  # offset 2 timed out once; 4 was slow enough
     assert (tmp_path / "search_offset_4.json").exists()
 
@@ -114,20 +123,55 @@ def test_an_interrupted_fetch_resumes_and_replaces_the_pages_only_when_complete(
     datasets = datasets_with_pages(tmp_path, {"search_offset_0.json.gz": page([record("2022-OLDONE")])})
     folder = datasets / "complaints" / PAGES
     with small_api(o4=[503] * 3) as api:
-        first = runner.invoke(cli, ["fetch", "traffy", "--datasets", str(datasets), "--url", api.url, "--step", "2",
-                                    "--pause", "0", "--retries", "2", "--backoff", "0"])
+        first = runner.invoke(
+            cli,
+            [
+                "fetch",
+                "traffy",
+                "--datasets",
+                str(datasets),
+                "--url",
+                api.url,
+                "--step",
+                "2",
+                "--pause",
+                "0",
+                "--retries",
+                "2",
+                "--backoff",
+                "0",
+            ],
+        )
         assert first.exit_code == 1, first.output
         assert "the page at offset 4 failed 3 times" in first.output and "resume" in first.output
         # the published pages are as they were; the fetched ones wait in the hidden work folder
         assert sorted(p.name for p in folder.iterdir()) == [".fetching", "search_offset_0.json.gz"]
         api.requests.clear()
-        second = runner.invoke(cli, ["fetch", "traffy", "--datasets", str(datasets), "--url", api.url,
-                                     "--step", "2", "--pause", "0", "--backoff", "0"])
+        second = runner.invoke(
+            cli,
+            [
+                "fetch",
+                "traffy",
+                "--datasets",
+                str(datasets),
+                "--url",
+                api.url,
+                "--step",
+                "2",
+                "--pause",
+                "0",
+                "--backoff",
+                "0",
+            ],
+        )
         assert second.exit_code == 0, second.output
     assert "resuming at offset 4" in second.output
     assert [offset for offset, _ in api.requests] == [4]  # pages 0 and 2 were not fetched again
     assert sorted(p.name for p in folder.iterdir()) == [
-        "search_offset_0.json", "search_offset_2.json", "search_offset_4.json"]
+        "search_offset_0.json",
+        "search_offset_2.json",
+        "search_offset_4.json",
+    ]
     built = runner.invoke(cli, ["build", "--datasets", str(datasets), "--out", str(tmp_path / "x.db")])
     assert built.exit_code == 0, built.output
     tickets = [r["ticket_id"] for r in rows(tmp_path / "x.db", "select ticket_id from complaints order by 1")]
@@ -138,20 +182,24 @@ def test_the_saved_pages_fetched_as_delivered_and_gzipped(tmp_path):
     """Real pages: the third party's indented pages, served as they are; --max-pages stops early."""
     import gzip
 
-    served = {int(p.name.split("_")[-1].split(".")[0]): gzip.decompress(p.read_bytes())
-              for p in sorted(REAL_PAGES.iterdir())}
+    served = {
+        int(p.name.split("_")[-1].split(".")[0]): gzip.decompress(p.read_bytes()) for p in sorted(REAL_PAGES.iterdir())
+    }
     with Api(served) as api:
-        fetched = fetch_pages(api.url, tmp_path, Politeness(pause=0, max_pages=2), gzipped=True,
-                              log=lambda _: None, sleep=lambda _: None)
+        fetched = fetch_pages(
+            api.url, tmp_path, Politeness(pause=0, max_pages=2), gzipped=True, log=lambda _: None, sleep=lambda _: None
+        )
     assert fetched.pages == [0, 950] and fetched.total == 192132
     assert [offset for offset, _ in api.requests] == [0, 950]
     assert gzip.decompress((tmp_path / "search_offset_950.json.gz").read_bytes()) == served[950]
 
 
-@pytest.mark.parametrize("body", [b"<html>502 Bad Gateway</html>", b'{"status": false, "results": []}',
-                                  b'{"status": true, "total": 7}'])
+@pytest.mark.parametrize(
+    "body", [b"<html>502 Bad Gateway</html>", b'{"status": false, "results": []}', b'{"status": true, "total": 7}']
+)
 def test_an_answer_that_is_not_a_page_is_a_failure(tmp_path, body):
     with Api({0: body}) as api, pytest.raises(FetchError, match="the page at offset 0 failed 2 times"):
-        fetch_pages(api.url, tmp_path, Politeness(pause=0, retries=1, backoff=0), log=lambda _: None,
-                    sleep=lambda _: None)
+        fetch_pages(
+            api.url, tmp_path, Politeness(pause=0, retries=1, backoff=0), log=lambda _: None, sleep=lambda _: None
+        )
     assert not any(p.name.endswith(".json") for p in tmp_path.iterdir())

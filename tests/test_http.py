@@ -20,9 +20,17 @@ from openbangkok.site.serving.http_cache import HTML_TTL, MIN_GZIP_BYTES, SHORT_
 IDENTITY = {"accept-encoding": "identity"}
 GZIP = {"accept-encoding": "gzip"}
 DATA_TTL = SETTINGS["default_cache_ttl"]
-CACHED = [f"/{DATABASE}/complaints.json", f"/{DATABASE}/complaints.csv?_stream=on", f"/{DATABASE}/complaints",
-          f"/{DATABASE}/complaints.geojson?_stream=on", f"/{DATABASE}/districts/1001.json", f"/{DATABASE}.db",
-          "/-/dcat.jsonld", "/-/openapi.json", f"/{DATABASE}/complaints_district_league.csv?month=2024-06"]
+CACHED = [
+    f"/{DATABASE}/complaints.json",
+    f"/{DATABASE}/complaints.csv?_stream=on",
+    f"/{DATABASE}/complaints",
+    f"/{DATABASE}/complaints.geojson?_stream=on",
+    f"/{DATABASE}/districts/1001.json",
+    f"/{DATABASE}.db",
+    "/-/dcat.jsonld",
+    "/-/openapi.json",
+    f"/{DATABASE}/complaints_district_league.csv?month=2024-06",
+]
 
 
 @pytest.mark.slow
@@ -30,14 +38,14 @@ async def test_a_repeat_with_if_none_match_is_answered_304(ds):
     for url in CACHED:
         first = await ds.client.get(url)
         tag = first.headers["etag"]
-        assert first.status_code == 200 and tag.startswith('"') and tag.endswith('"'), url   # strong: no W/
+        assert first.status_code == 200 and tag.startswith('"') and tag.endswith('"'), url  # strong: no W/
         assert first.headers["last-modified"]
         again = await ds.client.get(url, headers={"if-none-match": tag})
         assert again.status_code == 304 and again.content == b"", url
         assert again.headers["etag"] == tag and again.headers["cache-control"] == first.headers["cache-control"]
         assert "content-length" not in again.headers or again.headers["content-length"] == "0"
         weak = await ds.client.get(url, headers={"if-none-match": f'"other", W/{tag}'})
-        assert weak.status_code == 304, url   # If-None-Match compares weakly (RFC 9110 13.1.2)
+        assert weak.status_code == 304, url  # If-None-Match compares weakly (RFC 9110 13.1.2)
         assert (await ds.client.get(url, headers={"if-none-match": '"other"'})).status_code == 200, url
 
 
@@ -62,12 +70,12 @@ async def test_each_address_and_coding_has_its_own_etag_and_head_has_gets(ds):
     other = await ds.client.get(url + "?_size=5", headers=GZIP)
     assert zipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
     assert len({zipped.headers["etag"], plain.headers["etag"], other.headers["etag"]}) == 3
-    assert {**zipped.json(), "query_ms": 0} == {**plain.json(), "query_ms": 0}   # httpx undoes the gzip
+    assert {**zipped.json(), "query_ms": 0} == {**plain.json(), "query_ms": 0}  # httpx undoes the gzip
     head = await ds.client.head(url, headers=GZIP)
     assert head.status_code == 200 and head.content == b""
     for name in ("etag", "last-modified", "cache-control", "content-type", "content-encoding", "vary"):
         assert head.headers[name] == zipped.headers[name], name
-    assert int(head.headers["content-length"]) > 0   # GET's, which differs only by Datasette's query_ms
+    assert int(head.headers["content-length"]) > 0  # GET's, which differs only by Datasette's query_ms
     assert (await ds.client.head(url, headers={**GZIP, "if-none-match": zipped.headers["etag"]})).status_code == 304
     assert (await ds.client.get(url, headers={"if-none-match": zipped.headers["etag"]})).status_code == 304
 
@@ -83,20 +91,28 @@ async def test_only_what_would_be_200_is_answered_304(ds):
 async def test_cache_control_on_every_answer(ds):
     data = f"public, max-age={DATA_TTL}"
     expected = {
-        f"/{DATABASE}/complaints.json": data, f"/{DATABASE}/complaints.csv": data,
-        f"/{DATABASE}/complaints.geojson": data, f"/{DATABASE}/complaints.xlsx": data,
-        "/-/dcat.jsonld": data, "/-/datapackage.json": data, "/-/openapi.json": data, "/sitemap.xml": data,
-        "/robots.txt": data, f"/{DATABASE}.db": data,
-        f"/{DATABASE}/complaints": f"public, max-age={HTML_TTL}", "/": f"public, max-age={HTML_TTL}",
+        f"/{DATABASE}/complaints.json": data,
+        f"/{DATABASE}/complaints.csv": data,
+        f"/{DATABASE}/complaints.geojson": data,
+        f"/{DATABASE}/complaints.xlsx": data,
+        "/-/dcat.jsonld": data,
+        "/-/datapackage.json": data,
+        "/-/openapi.json": data,
+        "/sitemap.xml": data,
+        "/robots.txt": data,
+        f"/{DATABASE}.db": data,
+        f"/{DATABASE}/complaints": f"public, max-age={HTML_TTL}",
+        "/": f"public, max-age={HTML_TTL}",
         "/-/api": f"public, max-age={HTML_TTL}",
-        f"/{DATABASE}/complaints.json?_ttl=0": "no-cache", f"/{DATABASE}/complaints.json?_ttl=30": "public, max-age=30",
+        f"/{DATABASE}/complaints.json?_ttl=0": "no-cache",
+        f"/{DATABASE}/complaints.json?_ttl=30": "public, max-age=30",
         f"/{DATABASE}/complaints.json?_sort=no_such_column": f"public, max-age={SHORT_TTL}",
         "/-/health": "no-store",
     }
     for url, policy in expected.items():
         answer = await ds.client.get(url)
         assert answer.headers.get("cache-control") == policy, (url, answer.status_code)
-        assert len(answer.headers.get_list("cache-control")) == 1, url   # one source, one header
+        assert len(answer.headers.get_list("cache-control")) == 1, url  # one source, one header
     # a request with credentials or a cookie is the client's own: Datasette marks it private, and it stays so
     personal = await ds.client.get(f"/{DATABASE}/districts.json", headers={"cookie": "ds_actor=x"})
     assert personal.headers["cache-control"] == "private, no-store" and "etag" not in personal.headers
@@ -105,10 +121,15 @@ async def test_cache_control_on_every_answer(ds):
 @pytest.mark.slow
 def test_gzip_on_json_csv_and_geojson_undoes_to_the_plain_answer(live_server):
     with httpx.Client(base_url=live_server, timeout=60) as client:
-        for url in (f"/{DATABASE}/complaints.json?_size=max&_shape=array", f"/{DATABASE}/complaints.csv",
-                    f"/{DATABASE}/complaints.csv?_stream=on", f"/{DATABASE}/complaints.geojson?_stream=on",
-                    f"/{DATABASE}/complaints.ndjson?_stream=on", "/-/openapi.json",
-                    "/-/static/app.css"):   # a file: Datasette sends its length, then blocks
+        for url in (
+            f"/{DATABASE}/complaints.json?_size=max&_shape=array",
+            f"/{DATABASE}/complaints.csv",
+            f"/{DATABASE}/complaints.csv?_stream=on",
+            f"/{DATABASE}/complaints.geojson?_stream=on",
+            f"/{DATABASE}/complaints.ndjson?_stream=on",
+            "/-/openapi.json",
+            "/-/static/app.css",
+        ):  # a file: Datasette sends its length, then blocks
             plain = client.get(url, headers=IDENTITY)
             assert plain.status_code == 200 and "content-encoding" not in plain.headers, url
             with client.stream("GET", url, headers=GZIP) as answer:
@@ -117,7 +138,7 @@ def test_gzip_on_json_csv_and_geojson_undoes_to_the_plain_answer(live_server):
             assert "Accept-Encoding" in answer.headers["vary"] and "Accept-Encoding" in plain.headers["vary"]
             assert gzip.decompress(raw) == plain.content, url
             assert len(raw) * 3 < len(plain.content), url
-            if "_stream=on" in url:   # compressed as it streams: no length known before the end
+            if "_stream=on" in url:  # compressed as it streams: no length known before the end
                 assert "content-length" not in answer.headers, url
 
 
@@ -151,8 +172,9 @@ async def test_health_answers_while_the_database_reads(ds):
     body = answer.json()
     assert body["ok"] is True and body["database"] == DATABASE and body["tables"] > 10
     await ds.client.get(f"/{DATABASE}/districts.json")
-    assert (await ds.client.get("/-/health")).json()["build"] == \
-        (await ds.client.get(f"/{DATABASE}/districts.json")).headers["etag"][1:13]
+    assert (await ds.client.get("/-/health")).json()["build"] == (
+        await ds.client.get(f"/{DATABASE}/districts.json")
+    ).headers["etag"][1:13]
 
 
 async def test_health_is_503_when_the_database_cannot_be_read(built_db, tmp_path):
@@ -165,11 +187,17 @@ async def test_health_is_503_when_the_database_cannot_be_read(built_db, tmp_path
     assert answer.json()["ok"] is False and "not a database" in answer.json()["error"]
 
 
-@pytest.mark.parametrize("url", [
-    f"/{DATABASE}/complaints.csv", f"/{DATABASE}/complaints.csv?_stream=on", f"/{DATABASE}/complaints.csv?_bom=on",
-    f"/{DATABASE}/complaints.csv?_stream=on&_bom=on&_dl=on", f"/{DATABASE}.csv?sql=select+1+as+one",
-    f"/{DATABASE}/complaints_district_league.csv?month=2024-06",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/{DATABASE}/complaints.csv",
+        f"/{DATABASE}/complaints.csv?_stream=on",
+        f"/{DATABASE}/complaints.csv?_bom=on",
+        f"/{DATABASE}/complaints.csv?_stream=on&_bom=on&_dl=on",
+        f"/{DATABASE}.csv?sql=select+1+as+one",
+        f"/{DATABASE}/complaints_district_league.csv?month=2024-06",
+    ],
+)
 async def test_csv_is_text_csv(ds, url):
     answer = await ds.client.get(url)
     assert answer.status_code == 200

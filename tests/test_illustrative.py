@@ -23,22 +23,25 @@ async def banner(ds, path, **params) -> str | None:
     html = response.text
     if BANNER not in html:
         return None
-    return html[html.index(BANNER):html.index("</div>", html.index(BANNER))]
+    return html[html.index(BANNER) : html.index("</div>", html.index(BANNER))]
 
 
-@pytest.mark.parametrize("path, params, shown", [
-    ("policies", {}, True),                               # 203 of 216 illustrative
-    ("policies", {"is_illustrative": "0"}, False),        # the 13 real ones
-    ("policies/P020", {}, True),                          # an illustrative row page
-    ("policies/P002", {}, False),                         # a real row page
-    ("ita_ranking", {"fiscal_year_be": "2566"}, True),    # a query page of the sample
-    ("ita_results", {"is_illustrative": "0"}, False),
-    ("hotline_1555_monthly", {}, True),
-    ("clinics", {}, True),                                # the map's page: some services are assigned
-    ("policy_tracker_kpis", {}, False),                   # real tracker figures
-    ("districts", {}, False),
-    ("complaints", {}, False),                            # real tickets
-])
+@pytest.mark.parametrize(
+    "path, params, shown",
+    [
+        ("policies", {}, True),  # 203 of 216 illustrative
+        ("policies", {"is_illustrative": "0"}, False),  # the 13 real ones
+        ("policies/P020", {}, True),  # an illustrative row page
+        ("policies/P002", {}, False),  # a real row page
+        ("ita_ranking", {"fiscal_year_be": "2566"}, True),  # a query page of the sample
+        ("ita_results", {"is_illustrative": "0"}, False),
+        ("hotline_1555_monthly", {}, True),
+        ("clinics", {}, True),  # the map's page: some services are assigned
+        ("policy_tracker_kpis", {}, False),  # real tracker figures
+        ("districts", {}, False),
+        ("complaints", {}, False),  # real tickets
+    ],
+)
 async def test_a_banner_where_illustrative_rows_are_shown(ds, path, params, shown):
     found = await banner(ds, path, **params)
     assert (found is not None) == shown
@@ -63,13 +66,16 @@ async def test_the_real_complaints_page_says_nothing_of_samples(ds):
     assert "9,508" in page
 
 
-@pytest.mark.parametrize("path, first_sheet", [
-    ("policies.xlsx", "ข้อมูลตัวอย่าง ILLUSTRATIVE"),
-    ("policies/P020.xlsx", "ข้อมูลตัวอย่าง ILLUSTRATIVE"),
-    ("ita_ranking.xlsx?fiscal_year_be=2566", "ข้อมูลตัวอย่าง ILLUSTRATIVE"),
-    ("policies.xlsx?is_illustrative=0", "policies"),
-    ("districts.xlsx", "districts"),
-])
+@pytest.mark.parametrize(
+    "path, first_sheet",
+    [
+        ("policies.xlsx", "ข้อมูลตัวอย่าง ILLUSTRATIVE"),
+        ("policies/P020.xlsx", "ข้อมูลตัวอย่าง ILLUSTRATIVE"),
+        ("ita_ranking.xlsx?fiscal_year_be=2566", "ข้อมูลตัวอย่าง ILLUSTRATIVE"),
+        ("policies.xlsx?is_illustrative=0", "policies"),
+        ("districts.xlsx", "districts"),
+    ],
+)
 async def test_an_xlsx_of_illustrative_rows_opens_on_a_banner(ds, path, first_sheet):
     response = await ds.client.get(f"/{DATABASE}/{path}")
     assert response.status_code == 200

@@ -39,7 +39,8 @@ def datasets(tmp_path):
     (copy / "extra" / "note_counts.sql").write_text(
         "drop table if exists note_counts;\n"
         "create table note_counts as select kind_code, count(*) as n from notes group by kind_code;\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return copy
 
 
@@ -123,8 +124,9 @@ def test_files_hashed_by_a_child_process_give_the_same_fingerprints(tmp_path, da
         "result = build(load_catalog(Path(sys.argv[1])), Path(sys.argv[2]))\n"
         "print(json.dumps({'ok': result.ok, 'background': started[0] is not None}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(datasets), str(out)], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(datasets), str(out)], capture_output=True, text=True, check=True
+    )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"ok": True, "background": True}
     conn = sqlite3.connect(out)
     recorded = dict(conn.execute("select dataset, fingerprint from build_datasets"))
@@ -140,19 +142,31 @@ def test_rebuilding_the_complaints_never_writes_the_published_file(tmp_path, dat
     renaming, so the file a running server holds open is never touched. The complaints adapter used
     to drop `complaints` and switch on WAL in the attached published file."""
     out = tmp_path / "site.db"
-    shutil.copyfile(built_db, out)   # published from the same datasets: only what changes is built
+    shutil.copyfile(built_db, out)  # published from the same datasets: only what changes is built
     held = tmp_path / "held.db"
     held.hardlink_to(out)  # the file a running server keeps open
     before = digest(out)
     hotline = datasets_copy / "complaints" / "hotline_1555_monthly.csv"
     text = hotline.read_text(encoding="utf-8")
-    hotline.write_text(text.replace("2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1264",
-                                    "2024-01,ถนนและทางเท้า / Roads and footpaths,2065,9999", 1), encoding="utf-8")
+    hotline.write_text(
+        text.replace(
+            "2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1264",
+            "2024-01,ถนนและทางเท้า / Roads and footpaths,2065,9999",
+            1,
+        ),
+        encoding="utf-8",
+    )
     failed = build(load_catalog(datasets_copy), out)
     assert not failed.ok and failed.rebuilt == {"complaints"}
     assert digest(out) == before
-    hotline.write_text(text.replace("2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1264",
-                                    "2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1265", 1), encoding="utf-8")
+    hotline.write_text(
+        text.replace(
+            "2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1264",
+            "2024-01,ถนนและทางเท้า / Roads and footpaths,2065,1265",
+            1,
+        ),
+        encoding="utf-8",
+    )
     rebuilt = build(load_catalog(datasets_copy), out)
     assert rebuilt.ok and rebuilt.rebuilt == {"complaints"}
     assert digest(held) == before and digest(out) != before

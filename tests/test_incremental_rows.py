@@ -34,8 +34,11 @@ BASE_ROWS = 300
 def contents(db: Path) -> dict[str, list]:
     """Every table and view of a built database, as sorted rows (see the module's docstring)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    names = dict(conn.execute("select name, type from sqlite_master where type in ('table', 'view') "
-                              "and name not like 'sqlite_%'").fetchall())
+    names = dict(
+        conn.execute(
+            "select name, type from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%'"
+        ).fetchall()
+    )
     fts = {n for n, sql in conn.execute("select name, sql from sqlite_master where sql like '%using fts5%'")}
     shadows = {n for n in names for f in fts if n.startswith(f"{f}_")}
     result = {}
@@ -44,12 +47,16 @@ def contents(db: Path) -> dict[str, list]:
         if name in fts:
             conn.execute(f"create virtual table temp.[{name}_v] using fts5vocab(main, [{name}], instance)")
             table = name.removesuffix("_fts")
-            query = (f"select t.ticket_id, e.entries from (select doc, group_concat(col || ':' || offset || ':' || term, "
-                     f"' ') as entries from (select doc, col, offset, term from temp.[{name}_v] order by doc, col, offset) "
-                     f"group by doc) e join [{table}] t on t.rowid = e.doc order by 1")
+            query = (
+                f"select t.ticket_id, e.entries from (select doc, group_concat(col || ':' || offset || ':' || term, "
+                f"' ') as entries from (select doc, col, offset, term from temp.[{name}_v] order by doc, col, offset) "
+                f"group by doc) e join [{table}] t on t.rowid = e.doc order by 1"
+            )
         elif name == "complaints_facet_rows":
-            query = ("select c.ticket_id, f.combo from complaints_facet_rows f "
-                     "join complaints c on c.rowid = f.complaint_rowid")
+            query = (
+                "select c.ticket_id, f.combo from complaints_facet_rows f "
+                "join complaints c on c.rowid = f.complaint_rowid"
+            )
         elif name == "build_files":
             query = "select * from build_files"
         else:
@@ -58,8 +65,9 @@ def contents(db: Path) -> dict[str, list]:
         columns = [d[0] for d in cursor.description]
         rows = [tuple(v for c, v in zip(columns, row) if c != "built_at") for row in cursor]
         if name == "build_columns":  # the rowids' range (the profile's min and max) left out
-            rows = [row[:2] + row[2:7] if row[:2] == ("complaints_facet_rows", "complaint_rowid") else row
-                    for row in rows]
+            rows = [
+                row[:2] + row[2:7] if row[:2] == ("complaints_facet_rows", "complaint_rowid") else row for row in rows
+            ]
         result[name] = rows if name in fts else sorted(rows, key=repr)  # (the index: sorted by SQLite)
     conn.close()
     return result
@@ -132,11 +140,11 @@ def first_build(tmp_path: Path, datasets: Path) -> None:
 
 CASES = {
     "changed": lambda rows: changed(rows[:BASE_ROWS]),
-    "added": lambda rows: rows[:BASE_ROWS] + rows[BASE_ROWS:BASE_ROWS + 40],
+    "added": lambda rows: rows[:BASE_ROWS] + rows[BASE_ROWS : BASE_ROWS + 40],
     "removed": lambda rows: rows[:20] + rows[45:BASE_ROWS],
     "grew": lambda rows: rows,
-    "shrank": lambda rows: rows[:BASE_ROWS - 80],
-    "changed, added and removed": lambda rows: changed(rows[10:BASE_ROWS]) + rows[BASE_ROWS:BASE_ROWS + 25],
+    "shrank": lambda rows: rows[: BASE_ROWS - 80],
+    "changed, added and removed": lambda rows: changed(rows[10:BASE_ROWS]) + rows[BASE_ROWS : BASE_ROWS + 25],
 }
 
 
@@ -152,8 +160,12 @@ def test_dump_changed_in_place_equals_a_full_build(tmp_path, dump_site, case):
     after = {r[0] for r in new if len(r) > 1}
     published = {r[0] for r in sqlite3.connect(full).execute("select ticket_id from complaints")}
     assert set(found.added) == (after - before) & published
-    assert set(found.removed) == (before - after) & {r[0] for r in sqlite3.connect(
-        tmp_path / "full.db").execute("select ticket_id from complaints")} | set(found.removed) - published
+    assert (
+        set(found.removed)
+        == (before - after)
+        & {r[0] for r in sqlite3.connect(tmp_path / "full.db").execute("select ticket_id from complaints")}
+        | set(found.removed) - published
+    )
     assert not set(found.changed) & (set(found.added) | set(found.removed))
     if case.startswith("changed"):
         assert len(found.changed) >= 5
@@ -170,11 +182,15 @@ def test_the_search_finds_the_changed_text_and_forgets_the_old(tmp_path, dump_si
     incremental, _, changes = incremental_and_full(tmp_path, datasets)
     assert changes["complaints"].changed == [target[0]]
     conn = sqlite3.connect(incremental)
-    found = conn.execute("select c.ticket_id from complaints_fts f join complaints c on c.rowid = f.rowid "
-                         "where complaints_fts match 'zebraword'").fetchall()
+    found = conn.execute(
+        "select c.ticket_id from complaints_fts f join complaints c on c.rowid = f.rowid "
+        "where complaints_fts match 'zebraword'"
+    ).fetchall()
     assert found == [(target[0],)]
-    assert conn.execute("select count(*) from complaints_fts").fetchone() == \
-        conn.execute("select count(*) from complaints").fetchone()
+    assert (
+        conn.execute("select count(*) from complaints_fts").fetchone()
+        == conn.execute("select count(*) from complaints").fetchone()
+    )
 
 
 def test_nothing_changed_in_the_rows_changes_nothing(tmp_path, dump_site):
@@ -185,7 +201,8 @@ def test_nothing_changed_in_the_rows_changes_nothing(tmp_path, dump_site):
     with (datasets / "complaints" / "complaints_statistics.sql").open("a", encoding="utf-8"):
         pass
     (datasets / "complaints" / "metadata.yml").write_text(
-        (datasets / "complaints" / "metadata.yml").read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8")
+        (datasets / "complaints" / "metadata.yml").read_text(encoding="utf-8") + "\n# touched\n", encoding="utf-8"
+    )
     incremental, full, changes = incremental_and_full(tmp_path, datasets)
     assert not changes["complaints"]
     assert_same_tables(incremental, full)

@@ -46,8 +46,11 @@ def ita_only_copy(tmp_path, case=None):
 
 
 def error_lines(output):
-    return [line for line in output.splitlines()
-            if line and not line.startswith(("info:", "warning:", "valid:", "rebuilt:")) and "problem(s)" not in line]
+    return [
+        line
+        for line in output.splitlines()
+        if line and not line.startswith(("info:", "warning:", "valid:", "rebuilt:")) and "problem(s)" not in line
+    ]
 
 
 def test_every_fixture_has_a_case():
@@ -76,20 +79,40 @@ def test_level_mismatch_fails_the_build(runner, tmp_path):
     out = tmp_path / "out.db"
     result = runner.invoke(cli, ["build", "--datasets", str(copy), "--out", str(out)])
     assert result.exit_code == 1
-    assert f"{copy}/ita/ita_results.csv:3:level: row-constraint: level AA does not match the score 94.99" in result.output
+    assert (
+        f"{copy}/ita/ita_results.csv:3:level: row-constraint: level AA does not match the score 94.99" in result.output
+    )
     assert "ไม่ตรงกับคะแนน" in result.output
     assert not out.exists()
 
 
-@pytest.mark.parametrize("score, level", [
-    (100, "AA"), (95, "AA"), (94.99, "A"), (85, "A"), (84.99, "B"), (75, "B"), (74.99, "C"), (65, "C"),
-    (64.99, "D"), (55, "D"), (54.99, "E"), (50, "E"), (49.99, "F"), (0, "F"), (-0.01, None), (100.01, None),
-])
+@pytest.mark.parametrize(
+    "score, level",
+    [
+        (100, "AA"),
+        (95, "AA"),
+        (94.99, "A"),
+        (85, "A"),
+        (84.99, "B"),
+        (75, "B"),
+        (74.99, "C"),
+        (65, "C"),
+        (64.99, "D"),
+        (55, "D"),
+        (54.99, "E"),
+        (50, "E"),
+        (49.99, "F"),
+        (0, "F"),
+        (-0.01, None),
+        (100.01, None),
+    ],
+)
 def test_ita_level_bands(score, level):
     assert ita_level(score) == level
 
 
 # --- the real data ---------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def db(built_db):
@@ -102,13 +125,16 @@ def db(built_db):
 def district_rows(db, year):
     return db.execute(
         "select r.* from ita_results r join agencies a using (agency_code) "
-        "where a.kind = 'district office' and r.fiscal_year_be = ?", [year]).fetchall()
+        "where a.kind = 'district office' and r.fiscal_year_be = ?",
+        [year],
+    ).fetchall()
 
 
 def test_published_figures_are_real_rows_with_sources(db):
     for (agency, year), score in REAL.items():
-        row = db.execute("select * from ita_results where agency_code = ? and fiscal_year_be = ?",
-                         [agency, year]).fetchone()
+        row = db.execute(
+            "select * from ita_results where agency_code = ? and fiscal_year_be = ?", [agency, year]
+        ).fetchone()
         assert row is not None, (agency, year)
         assert row["score"] == score and row["is_illustrative"] == 0 and row["source"].strip()
     real = db.execute("select agency_code, fiscal_year_be from ita_results where is_illustrative = 0").fetchall()
@@ -157,6 +183,7 @@ def test_committed_sample_is_what_the_generator_makes():
 
 
 # --- the site ----------------------------------------------------------------------------------------
+
 
 async def test_facet_by_level_for_a_year(ds, db):
     response = await ds.client.get(f"/{DATABASE}/ita_results.json?fiscal_year_be=2566&_facet=level")

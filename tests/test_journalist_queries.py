@@ -22,7 +22,8 @@ def expected_unresolved(conn, as_of: dt.date, days: int) -> tuple[Counter, Count
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), dt.timezone(dt.timedelta(hours=7)))
     older, unresolved = Counter(), Counter()
     for district, timestamp, state in conn.execute(
-            "select c.district_code, c.timestamp, c.state from complaints c join districts d using (district_code)"):
+        "select c.district_code, c.timestamp, c.state from complaints c join districts d using (district_code)"
+    ):
         if (end - dt.datetime.fromisoformat(timestamp)).total_seconds() > days * 86400:
             older[district] += 1
             unresolved[district] += state != FINISHED
@@ -39,7 +40,10 @@ async def test_unresolved_share_per_district_group_and_district_matches_the_tick
     assert bangkok["unresolved_percent"] == round(100 * bangkok["unresolved"] / bangkok["tickets_older"], 1)
     assert len(groups) == 6 and len(districts) == 50
     for row in districts:
-        assert (row["tickets_older"], row["unresolved"]) == (older[row["district_code"]], unresolved[row["district_code"]])
+        assert (row["tickets_older"], row["unresolved"]) == (
+            older[row["district_code"]],
+            unresolved[row["district_code"]],
+        )
     for group in groups:
         members = [d for d in districts if d["district_group"] == group["district_group"]]
         assert group["tickets_older"] == sum(d["tickets_older"] for d in members)
@@ -67,7 +71,8 @@ async def test_the_monthly_trend_counts_each_ticket_once_and_its_page_loads_the_
     assert [r["tickets"] for r in by_name] == [r["tickets"] for r in by_code]
     road = built_conn.execute(
         "select count(*) from complaints c where district_code = '1011' "
-        "and exists (select 1 from json_each(c.types) t where t.value = 'ถนน')").fetchone()[0]
+        "and exists (select 1 from json_each(c.types) t where t.value = 'ถนน')"
+    ).fetchone()[0]
     assert sum(r["tickets"] for r in by_name) == road > 0
     page = (await ds.client.get("/openbangkok/complaints_monthly_trend")).text
     assert "/assets/query-pages/trend-chart.js" in page and "/assets/query-pages/query-pages.css" in page
@@ -78,8 +83,14 @@ async def test_the_monthly_trend_counts_each_ticket_once_and_its_page_loads_the_
 async def test_nearest_service_reads_english_and_thai_names_in_any_case(ds):
     english = await rows(ds, "nearest_service", service="Pride clinic", limit="3")
     assert len(english) == 3 and all("Pride clinic" in r["services"] for r in english)
-    for typed in ("pride clinic", "PRIDE CLINIC", " Pride Clinic ", "คลินิกสุขภาพเพศหลากหลาย",
-                  "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)", "bkk pride clinic"):
+    for typed in (
+        "pride clinic",
+        "PRIDE CLINIC",
+        " Pride Clinic ",
+        "คลินิกสุขภาพเพศหลากหลาย",
+        "คลินิกสุขภาพเพศหลากหลาย (BKK Pride Clinic)",
+        "bkk pride clinic",
+    ):
         assert await rows(ds, "nearest_service", service=typed, limit="3") == english, typed
     assert all("คลินิกสุขภาพเพศหลากหลาย" in r["services_th"] for r in english)
     long_covid = await rows(ds, "nearest_service", service="คลินิกลองโควิด", limit="๕")
@@ -92,9 +103,13 @@ async def test_nearest_service_keeps_limit_an_integer_and_offers_the_services(ds
     assert "/assets/query-pages/service-list.js" in page
     services = await rows(ds, "health_services")
     assert {r["service"] for r in services} == {
-        r[0] for r in built_conn.execute("select distinct service from health_service_figures")}
+        r[0] for r in built_conn.execute("select distinct service from health_service_figures")
+    }
     pride = next(r for r in services if r["service"] == "Pride clinic")
     assert pride["service_th"].startswith("คลินิกสุขภาพเพศหลากหลาย")
-    assert pride["places"] == built_conn.execute(
-        "select count(*) from clinics c where exists (select 1 from json_each(c.services) s where s.value = 'Pride clinic')"
-    ).fetchone()[0]
+    assert (
+        pride["places"]
+        == built_conn.execute(
+            "select count(*) from clinics c where exists (select 1 from json_each(c.services) s where s.value = 'Pride clinic')"
+        ).fetchone()[0]
+    )

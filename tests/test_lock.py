@@ -46,7 +46,7 @@ def test_the_test_environment_is_what_the_lock_names():
     environment was not built from the lock (or the lock was edited by hand)."""
     differ = []
     for name, (version, marker) in pins("requirements-test.lock").items():
-        if marker:   # e.g. sys_platform == 'win32': not for this machine
+        if marker:  # e.g. sys_platform == 'win32': not for this machine
             continue
         try:
             installed = metadata.version(name)
@@ -62,7 +62,10 @@ def test_the_runtime_lock_agrees_with_the_test_lock():
     """CI runs `./build.sh test` then `./build.sh build` in one environment: a package pinned at two
     versions would be swapped under the test tools and `pip check` would stop the build."""
     runtime, test = pins("requirements.lock"), pins("requirements-test.lock")
-    differ = {name: (version, test[name][0]) for name, (version, _) in runtime.items()
-              if name in test and test[name][0] != version}
+    differ = {
+        name: (version, test[name][0])
+        for name, (version, _) in runtime.items()
+        if name in test and test[name][0] != version
+    }
     assert not differ, f"runtime vs test lock: {differ}: run ./build.sh lock"
     assert set(runtime) <= set(test), f"only in the runtime lock: {sorted(set(runtime) - set(test))}"

@@ -23,6 +23,7 @@ ROWS = 1000
 def document(ds):
     """/-/openapi.json, checked against the OpenAPI 3.0 specification once for the module's tests
     (which read it and never change it)."""
+
     async def fetch():
         return (await ds.client.get("/-/openapi.json")).json()
 
@@ -54,11 +55,13 @@ async def test_a_thousand_real_rows_of_every_table_and_view_fit_their_schema(ds,
         schemas = document["components"]["schemas"]
         op = operation_name(name)
         page = (await ds.client.get(f"/{DATABASE}/{quote(name)}.json?_shape=objects&_size={ROWS}")).json()
-        assert not errors_of(document, {"$ref": f"#/components/schemas/{op}_page"}, page), \
-            (name, errors_of(document, {"$ref": f"#/components/schemas/{op}_page"}, page))
+        assert not errors_of(document, {"$ref": f"#/components/schemas/{op}_page"}, page), (
+            name,
+            errors_of(document, {"$ref": f"#/components/schemas/{op}_page"}, page),
+        )
         assert not errors_of(document, response_schema(document, f"/{DATABASE}/{quote(name)}.json"), page), name
         declared = set(schemas[f"{op}_row"]["properties"])
-        assert all(set(row) == declared for row in page["rows"]), name   # every column, nothing more
+        assert all(set(row) == declared for row in page["rows"]), name  # every column, nothing more
         checked += len(page["rows"])
     assert checked > 5000
 
@@ -71,8 +74,9 @@ async def test_columns_that_hold_nulls_are_nullable_and_nulls_fit(synthetic_ds, 
     schema = document["components"]["schemas"]["complaints_row"]["properties"]["coords_outside_bangkok"]
     assert schema["nullable"] is True and None in schema["enum"]
     nulls = built_conn.execute("select count(*) from complaints where coords_outside_bangkok is null").fetchone()[0]
-    page = (await ds.client.get(f"/{DATABASE}/complaints.json?_shape=objects&_size=max"
-                                "&coords_outside_bangkok__isnull=1")).json()
+    page = (
+        await ds.client.get(f"/{DATABASE}/complaints.json?_shape=objects&_size=max&coords_outside_bangkok__isnull=1")
+    ).json()
     assert nulls > 0 and len(page["rows"]) == min(nulls, ROWS)
     assert not errors_of(document, {"$ref": "#/components/schemas/complaints_page"}, page)
     # and a column the data never leaves empty is not nullable
@@ -80,8 +84,13 @@ async def test_columns_that_hold_nulls_are_nullable_and_nulls_fit(synthetic_ds, 
 
 
 async def test_every_shape_one_row_and_geojson_fit_their_schemas(ds, document):
-    for name, shape in [("complaints", "array"), ("complaints", "arrays"), ("complaints", "object"),
-                        ("districts", "object"), ("ita_district_changes", "array")]:
+    for name, shape in [
+        ("complaints", "array"),
+        ("complaints", "arrays"),
+        ("complaints", "object"),
+        ("districts", "object"),
+        ("ita_district_changes", "array"),
+    ]:
         answer = (await ds.client.get(f"/{DATABASE}/{name}.json?_shape={shape}&_size=200")).json()
         op = operation_name(name)
         suffix = {"array": "_array", "arrays": "_page_arrays", "object": "_object"}[shape]
@@ -98,8 +107,9 @@ async def test_every_shape_one_row_and_geojson_fit_their_schemas(ds, document):
     for name in ("complaints", "clinics"):
         collection = (await ds.client.get(f"/{DATABASE}/{name}.geojson?_size=max")).json()
         assert len(collection["features"]) > 10
-        assert not errors_of(document, response_schema(document, f"/{DATABASE}/{name}.geojson",
-                                                       "application/geo+json"), collection), name
+        assert not errors_of(
+            document, response_schema(document, f"/{DATABASE}/{name}.geojson", "application/geo+json"), collection
+        ), name
 
 
 async def test_the_document_covers_the_whole_api(ds, document):
@@ -112,18 +122,22 @@ async def test_the_document_covers_the_whole_api(ds, document):
     assert {"_shape", "_facet", "_col", "_nocol", "_sort", "district_code"} <= set(complaints)
     assert complaints["_shape"]["schema"]["enum"] == ["objects", "arrays", "array", "object"]
     shared = document["components"]["parameters"]
-    refs = {p["$ref"].rsplit("/", 1)[1] for p in paths[f"/{DATABASE}/complaints.json"]["get"]["parameters"]
-            if "$ref" in p}
-    assert "search" in refs and shared["search"]["name"] == "_search"   # complaints has a search index
+    refs = {
+        p["$ref"].rsplit("/", 1)[1] for p in paths[f"/{DATABASE}/complaints.json"]["get"]["parameters"] if "$ref" in p
+    }
+    assert "search" in refs and shared["search"]["name"] == "_search"  # complaints has a search index
     districts = paths[f"/{DATABASE}/districts.json"]["get"]["parameters"]
     assert "search" not in {p["$ref"].rsplit("/", 1)[1] for p in districts if "$ref" in p}
     stream = {p["$ref"] for p in paths[f"/{DATABASE}/complaints.geojson"]["get"]["parameters"] if "$ref" in p}
     assert "#/components/parameters/stream" in stream
     assert "503" in paths[f"/{DATABASE}/complaints.xlsx"]["get"]["responses"]
     league = paths[f"/{DATABASE}/complaints_district_league.json"]["get"]
-    assert [p["name"] for p in league["parameters"]] == ["_shape", "month"] and "2567-01" in league["parameters"][1]["description"]
+    assert [p["name"] for p in league["parameters"]] == ["_shape", "month"] and "2567-01" in league["parameters"][1][
+        "description"
+    ]
     answer = (await ds.client.get(f"/{DATABASE}/complaints_district_league.json?_shape=objects&month=2024-06")).json()
-    assert answer["rows"] and not errors_of(document, league["responses"]["200"]["content"]["application/json"]["schema"],
-                                            answer)
+    assert answer["rows"] and not errors_of(
+        document, league["responses"]["200"]["content"]["application/json"]["schema"], answer
+    )
     ids = [op["operationId"] for item in paths.values() for op in item.values()]
     assert len(ids) == len(set(ids))

@@ -18,7 +18,10 @@ def test_generated_client_reads_the_api(tmp_path, ds, live_server):
     generator = Path(sys.executable).with_name("openapi-python-client")
     result = subprocess.run(
         [str(generator), "generate", "--path", "openapi.json", "--output-path", PACKAGE, "--meta", "none"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     sys.path.insert(0, str(tmp_path))

@@ -50,32 +50,68 @@ def change(copy, file, match, **values):
 
 
 def errors(runner, copy, command="validate"):
-    result = runner.invoke(cli, [command, "--datasets", str(copy)] + (
-        ["--out", str(copy.parent / "out.db")] if command == "build" else []))
-    lines = [line for line in result.output.splitlines()
-             if not line.startswith(("info:", "warning:")) and "/datasets/" in line]
+    result = runner.invoke(
+        cli, [command, "--datasets", str(copy)] + (["--out", str(copy.parent / "out.db")] if command == "build" else [])
+    )
+    lines = [
+        line
+        for line in result.output.splitlines()
+        if not line.startswith(("info:", "warning:")) and "/datasets/" in line
+    ]
     return result.exit_code, lines
 
 
-PRIDE_DEC_2022 = {"kpi_id": "K0001", "report_month": "2022-12"}   # policy_updates.csv row 3
+PRIDE_DEC_2022 = {"kpi_id": "K0001", "report_month": "2022-12"}  # policy_updates.csv row 3
 # case: (file, the row to change, new values, COLUMN, TYPE expected at that row)
 CHANGES = {
-    "progress_over_100": ("policy_updates.csv", PRIDE_DEC_2022, {"progress_percent": "120"},
-                          "progress_percent", "constraint-error"),
+    "progress_over_100": (
+        "policy_updates.csv",
+        PRIDE_DEC_2022,
+        {"progress_percent": "120"},
+        "progress_percent",
+        "constraint-error",
+    ),
     "unknown_policy": ("policy_updates.csv", PRIDE_DEC_2022, {"policy_id": "P999"}, "policy_id", "foreign-key"),
     "unknown_kpi": ("policy_updates.csv", PRIDE_DEC_2022, {"kpi_id": "K9999"}, "kpi_id", "foreign-key"),
     "kpi_of_other_policy": ("policy_updates.csv", PRIDE_DEC_2022, {"policy_id": "P003"}, "kpi_id", "foreign-key"),
     # a Buddhist-era month (2565-12) is read as 2022-12 (test_validate); a 13th month is not a month
-    "month_that_does_not_exist": ("policy_updates.csv", PRIDE_DEC_2022, {"report_month": "2022-13"},
-                                  "report_month", "constraint-error"),
+    "month_that_does_not_exist": (
+        "policy_updates.csv",
+        PRIDE_DEC_2022,
+        {"report_month": "2022-13"},
+        "report_month",
+        "constraint-error",
+    ),
     "second_lead": ("policy_agencies.csv", {"policy_id": "P001", "role": "R"}, {"role": "H"}, "role", "unique-error"),
-    "unknown_agency": ("policy_agencies.csv", {"policy_id": "P001", "role": "H"}, {"agency_code": "fire-brigade"},
-                       "agency_code", "foreign-key"),
-    "unknown_role": ("policy_agencies.csv", {"policy_id": "P001", "role": "R"}, {"role": "S"},
-                     "role", "constraint-error"),
-    "unknown_dimension": ("policies.csv", {"policy_id": "P002"}, {"dimension": "wellbeing"}, "dimension", "foreign-key"),
+    "unknown_agency": (
+        "policy_agencies.csv",
+        {"policy_id": "P001", "role": "H"},
+        {"agency_code": "fire-brigade"},
+        "agency_code",
+        "foreign-key",
+    ),
+    "unknown_role": (
+        "policy_agencies.csv",
+        {"policy_id": "P001", "role": "R"},
+        {"role": "S"},
+        "role",
+        "constraint-error",
+    ),
+    "unknown_dimension": (
+        "policies.csv",
+        {"policy_id": "P002"},
+        {"dimension": "wellbeing"},
+        "dimension",
+        "foreign-key",
+    ),
     "unknown_status": ("policies.csv", {"policy_id": "P002"}, {"status": "done"}, "status", "constraint-error"),
-    "kpi_of_unknown_policy": ("policy_kpis.csv", {"kpi_id": "K0001"}, {"policy_id": "P999"}, "policy_id", "foreign-key"),
+    "kpi_of_unknown_policy": (
+        "policy_kpis.csv",
+        {"kpi_id": "K0001"},
+        {"policy_id": "P999"},
+        "policy_id",
+        "foreign-key",
+    ),
     "kpi_without_source": ("policy_kpis.csv", {"kpi_id": "K0001"}, {"source": ""}, "source", "constraint-error"),
 }
 
@@ -97,19 +133,31 @@ def real_figure_on_illustrative_policy(copy):
     rows = read(copy / "policies" / "policy_updates.csv")
     update = rows[[r["is_illustrative"] for r in rows].index("1")]
     match = {"kpi_id": update["kpi_id"], "report_month": update["report_month"]}
-    return "policy_updates.csv", change(copy, "policy_updates.csv", match, is_illustrative="0"), \
-        "is_illustrative", "row-constraint"
+    return (
+        "policy_updates.csv",
+        change(copy, "policy_updates.csv", match, is_illustrative="0"),
+        "is_illustrative",
+        "row-constraint",
+    )
 
 
 def no_lead(copy):
     path = copy / "policies" / "policy_agencies.csv"
     write(path, [r for r in read(path) if r["policy_id"] != "P006"])
-    return "policies.csv", row_number(read(copy / "policies" / "policies.csv"), policy_id="P006"), \
-        "policy_id", "row-constraint"
+    return (
+        "policies.csv",
+        row_number(read(copy / "policies" / "policies.csv"), policy_id="P006"),
+        "policy_id",
+        "row-constraint",
+    )
 
 
-BREAKS = {**{case: apply_change(case) for case in CHANGES}, "duplicate_month": duplicate_month,
-          "real_figure_on_illustrative_policy": real_figure_on_illustrative_policy, "no_lead": no_lead}
+BREAKS = {
+    **{case: apply_change(case) for case in CHANGES},
+    "duplicate_month": duplicate_month,
+    "real_figure_on_illustrative_policy": real_figure_on_illustrative_policy,
+    "no_lead": no_lead,
+}
 
 
 @pytest.mark.slow
@@ -132,22 +180,30 @@ def test_each_rule_fails_with_file_row_column_type(runner, policies_copy, case):
 def test_broken_update_fails_the_build(runner, policies_copy):
     """An update pointing at an unknown policy and one at 120 percent: no database, both lines reported."""
     _, unknown_row, _, _ = BREAKS["unknown_policy"](policies_copy)
-    over_row = change(policies_copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2023-09"},
-                      progress_percent="120")
+    over_row = change(
+        policies_copy, "policy_updates.csv", {"kpi_id": "K0001", "report_month": "2023-09"}, progress_percent="120"
+    )
     code, lines = errors(runner, policies_copy, "build")
     updates = f"{policies_copy}/policies/policy_updates.csv"
     assert code == 1
-    assert any(line.startswith(f'{updates}:{unknown_row}:policy_id: foreign-key: policy_id "P999" is not in the table policies')
-               for line in lines), lines
-    assert any(line.startswith(f"{updates}:{over_row}:progress_percent: constraint-error: expected at most 100")
-               for line in lines), lines
+    assert any(
+        line.startswith(
+            f'{updates}:{unknown_row}:policy_id: foreign-key: policy_id "P999" is not in the table policies'
+        )
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith(f"{updates}:{over_row}:progress_percent: constraint-error: expected at most 100")
+        for line in lines
+    ), lines
     assert not (policies_copy.parent / "out.db").exists()
 
 
 def test_sample_is_reproducible(tmp_path):
     """scripts/generate_policy_sample.py writes exactly the committed CSVs."""
-    spec = importlib.util.spec_from_file_location("generate_policy_sample",
-                                                  PROJECT_ROOT / "scripts" / "generate_policy_sample.py")
+    spec = importlib.util.spec_from_file_location(
+        "generate_policy_sample", PROJECT_ROOT / "scripts" / "generate_policy_sample.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     (tmp_path / "policies").mkdir()
@@ -163,12 +219,24 @@ def test_sample_is_reproducible(tmp_path):
 
 # Every policy the press releases name: (words of its English title, how its source is cited: the
 # release's public address, or its title where no address was found).
-S000, S001, S002, S004 = ("99 วัน ส่งการบ้านให้คนกรุง", "https://pr-bangkok.com/?p=27019",
-                          "https://pr-bangkok.com/?p=178020", "SMART NEWS")
+S000, S001, S002, S004 = (
+    "99 วัน ส่งการบ้านให้คนกรุง",
+    "https://pr-bangkok.com/?p=27019",
+    "https://pr-bangkok.com/?p=178020",
+    "SMART NEWS",
+)
 FACTS_POLICIES = [
-    ("BKK Risk Map", S000), ("Pride Clinic", S000), ("Long COVID", S000), ("disability", S000),
-    ("Primary-care sandboxes", S000), ("One Stop Service", S000), ("Zero-based budgeting", S001),
-    ("Food Bank", S004), ("sanitary pads", S004), ("Baan Mankong", S004), ("Telemedicine", S001),
+    ("BKK Risk Map", S000),
+    ("Pride Clinic", S000),
+    ("Long COVID", S000),
+    ("disability", S000),
+    ("Primary-care sandboxes", S000),
+    ("One Stop Service", S000),
+    ("Zero-based budgeting", S001),
+    ("Food Bank", S004),
+    ("sanitary pads", S004),
+    ("Baan Mankong", S004),
+    ("Telemedicine", S001),
     ("Smart OPD", S002),
 ]
 
@@ -192,13 +260,28 @@ def test_illustrative_rows_say_so(db):
     real = db.execute("select count(*) from policies where is_illustrative = 0").fetchone()[0]
     assert db.execute("select count(*) from policies").fetchone()[0] == 216
     assert real == 13
-    assert db.execute("select count(*) from policies where is_illustrative = 1 and (title_th not like '%illustrative%'"
-                      " or dimension_basis != 'illustrative' or source not like '%ILLUSTRATIVE%')").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "select count(*) from policies where is_illustrative = 1 and (title_th not like '%illustrative%'"
+            " or dimension_basis != 'illustrative' or source not like '%ILLUSTRATIVE%')"
+        ).fetchone()[0]
+        == 0
+    )
     # no illustrative KPI or update on a real policy
-    assert db.execute("select count(*) from policy_updates u join policies p using (policy_id)"
-                      " where p.is_illustrative = 0 and u.is_illustrative = 1").fetchone()[0] == 0
-    assert db.execute("select count(*) from policy_kpis k join policies p using (policy_id)"
-                      " where p.is_illustrative = 0 and k.is_illustrative = 1").fetchone()[0] == 0
+    assert (
+        db.execute(
+            "select count(*) from policy_updates u join policies p using (policy_id)"
+            " where p.is_illustrative = 0 and u.is_illustrative = 1"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        db.execute(
+            "select count(*) from policy_kpis k join policies p using (policy_id)"
+            " where p.is_illustrative = 0 and k.is_illustrative = 1"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_the_banner_agrees_with_the_data(db):
@@ -214,16 +297,19 @@ def test_the_banner_agrees_with_the_data(db):
     assert f"the {updates} real rows" in tables["policy_updates"]["description_html"]
 
 
-@pytest.mark.parametrize("kpi, month, value, progress", [
-    ("K0001", "2022-09", 11, 68.75),     # Pride clinics: 11 of 16 planned (000, 001)
-    ("K0001", "2023-09", 24, 100),       # 24 sites in Sept 2023 (siamrath, public reporting)
-    ("K0002", "2022-09", 9, None),       # Long COVID clinics in 9 hospitals
-    ("K0003", "2022-09", 4946, None),    # Saturday clinics served 4,946
-    ("K0004", "2022-09", 16961, None),   # 608 group vaccinated 16,961
-    ("K0005", "2022-12", 9, 81.82),      # one-stop disability centres 9 of 11
-    ("K0009", "2022-12", 9, 81.82),      # telemedicine 9 of 11
-    ("K0010", "2023-09", 11, 100),       # Smart OPD links all 11 hospitals
-])
+@pytest.mark.parametrize(
+    "kpi, month, value, progress",
+    [
+        ("K0001", "2022-09", 11, 68.75),  # Pride clinics: 11 of 16 planned (000, 001)
+        ("K0001", "2023-09", 24, 100),  # 24 sites in Sept 2023 (siamrath, public reporting)
+        ("K0002", "2022-09", 9, None),  # Long COVID clinics in 9 hospitals
+        ("K0003", "2022-09", 4946, None),  # Saturday clinics served 4,946
+        ("K0004", "2022-09", 16961, None),  # 608 group vaccinated 16,961
+        ("K0005", "2022-12", 9, 81.82),  # one-stop disability centres 9 of 11
+        ("K0009", "2022-12", 9, 81.82),  # telemedicine 9 of 11
+        ("K0010", "2023-09", 11, 100),  # Smart OPD links all 11 hospitals
+    ],
+)
 def test_real_figures_are_the_published_ones(db, kpi, month, value, progress):
     row = db.execute("select * from policy_updates where kpi_id = ? and report_month = ?", [kpi, month]).fetchone()
     assert row["is_illustrative"] == 0 and row["value"] == value and row["progress_percent"] == progress
@@ -233,8 +319,13 @@ def test_real_figures_are_the_published_ones(db, kpi, month, value, progress):
 def test_every_policy_has_exactly_one_lead_and_the_derived_columns(db):
     assert db.execute("select count(*) from policies where lead_agency_code is null").fetchone()[0] == 0
     pride = db.execute("select * from policies where policy_id = 'P002'").fetchone()
-    assert (pride["lead_agency_code"], pride["supporting_agencies"], pride["kpi_count"],
-            pride["latest_report_month"], pride["progress_percent"]) == ("health", "สำนักการแพทย์", 1, "2023-09", 100)
+    assert (
+        pride["lead_agency_code"],
+        pride["supporting_agencies"],
+        pride["kpi_count"],
+        pride["latest_report_month"],
+        pride["progress_percent"],
+    ) == ("health", "สำนักการแพทย์", 1, "2023-09", 100)
 
 
 def test_progress_by_dimension_view(db):

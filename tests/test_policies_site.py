@@ -36,7 +36,10 @@ async def test_policy_row_page_shows_agencies_kpis_and_timeline(ds):
     # the data the script draws: the timeline joined to the KPIs
     timeline = await get_json(ds, "policy_timeline.json", policy_id="P002", _shape="array")
     assert [(r["report_month"], r["value"], r["progress_percent"]) for r in timeline] == [
-        ("2022-09", 11, 68.75), ("2022-12", 11, 68.75), ("2023-09", 24, 100)]
+        ("2022-09", 11, 68.75),
+        ("2022-12", 11, 68.75),
+        ("2023-09", 24, 100),
+    ]
     assert {r["kpi_th"] for r in timeline} == {"จุดให้บริการ Bangkok Pride Clinic"} and timeline[0]["target"] == 16
 
 
@@ -61,9 +64,8 @@ async def test_policies_by_agency_query(ds):
     assert {"P003", "P004", "P011", "P012"} <= {r["policy_id"] for r in led}
     assert {r["role"] for r in led} == {"H"}
     smart_opd = next(r for r in led if r["policy_id"] == "P012")
-    assert smart_opd["role_is_illustrative"] == 0      # the one lead a source names
-    supported = await get_json(ds, "policies_by_agency.json", agency_code="medical-service", role="R",
-                               _shape="array")
+    assert smart_opd["role_is_illustrative"] == 0  # the one lead a source names
+    supported = await get_json(ds, "policies_by_agency.json", agency_code="medical-service", role="R", _shape="array")
     assert "P002" in {r["policy_id"] for r in supported}
     every_lead = await get_json(ds, "policies_by_agency.json", agency_code="", role="", _shape="array")
     assert len(every_lead) == 216
@@ -74,15 +76,20 @@ async def test_stalled_policies_query(ds):
     by_id = {r["policy_id"]: r for r in rows}
     assert rows and all(r["status"] != "achieved" for r in rows)
     for row in rows:
-        assert (row["last_report_month"] is None or row["kpis_without_progress_in_last_3"] > 0
-                or (row["unfinished_kpis"] > 0 and row["days_without_report"] > 90))
-    assert "no progress in the last 3 reports" in by_id["P014"]["reason"]   # an illustrative flat line
-    assert "P002" not in by_id                                              # Pride clinics reached 100%
-    assert by_id["P001"]["reason"].endswith("no report at all")             # BKK Risk Map: no figures published
+        assert (
+            row["last_report_month"] is None
+            or row["kpis_without_progress_in_last_3"] > 0
+            or (row["unfinished_kpis"] > 0 and row["days_without_report"] > 90)
+        )
+    assert "no progress in the last 3 reports" in by_id["P014"]["reason"]  # an illustrative flat line
+    assert "P002" not in by_id  # Pride clinics reached 100%
+    assert by_id["P001"]["reason"].endswith("no report at all")  # BKK Risk Map: no figures published
     health = await get_json(ds, "stalled_policies.json", days="400", dimension="health", _shape="array")
     assert health and {r["dimension"] for r in health} == {"health"}
-    assert all(r["days_without_report"] is None or r["days_without_report"] > 400
-               or r["kpis_without_progress_in_last_3"] for r in health)
+    assert all(
+        r["days_without_report"] is None or r["days_without_report"] > 400 or r["kpis_without_progress_in_last_3"]
+        for r in health
+    )
 
 
 def drawn(page, url, selector):

@@ -29,7 +29,7 @@ from tests.conftest import start_server
 
 FORMULAS = ['=HYPERLINK("http://evil.example/","click")', "+1+1", "-2+3", "@SUM(A1:A2)", "=1+1"]
 SCRIPT_COMMENT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">ถนนพัง'
-MANY = 2_345   # more than two pages of max_returned_rows (1,000)
+MANY = 2_345  # more than two pages of max_returned_rows (1,000)
 
 
 @pytest.fixture(scope="session")
@@ -38,10 +38,22 @@ def probe_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("probe") / f"{DATABASE}.db"
     db = sqlite_utils.Database(path)
     db["notes"].insert_all(
-        [{"id": i + 1, "comment": text, "reported": "2023-09-04", "reported_at": "2023-09-04T03:12:45+00:00",
-          "district_code": "1001", "amount": 12.5, "count": 3, "latitude": 13.75, "longitude": 100.5}
-         for i, text in enumerate(FORMULAS + [SCRIPT_COMMENT, "ภาษาไทย ข้อความ"])],
-        pk="id")
+        [
+            {
+                "id": i + 1,
+                "comment": text,
+                "reported": "2023-09-04",
+                "reported_at": "2023-09-04T03:12:45+00:00",
+                "district_code": "1001",
+                "amount": 12.5,
+                "count": 3,
+                "latitude": 13.75,
+                "longitude": 100.5,
+            }
+            for i, text in enumerate(FORMULAS + [SCRIPT_COMMENT, "ภาษาไทย ข้อความ"])
+        ],
+        pk="id",
+    )
     db["many"].insert_all(({"n": i, "name_th": f"แถวที่ {i}"} for i in range(MANY)), pk="n")
     db["no_key"].insert_all([{"word": "หนึ่ง"}, {"word": "สอง"}])
     db.conn.close()
@@ -62,6 +74,7 @@ def sheet_rows(content: bytes) -> list[list]:
 
 # --- 1. Downloads ----------------------------------------------------------------------------
 
+
 async def test_xlsx_keeps_formula_like_text_as_text(probe_site):
     response = await probe_site.client.get(f"/{DATABASE}/notes.xlsx")
     assert response.status_code == 200
@@ -76,11 +89,11 @@ async def test_xlsx_keeps_formula_like_text_as_text(probe_site):
     assert "<f>" not in sheet_xml and "HYPERLINK" in sheet_xml
     by_name = dict(zip(header, rows[1]))
     assert by_name["district_code"].value == "1001" and by_name["district_code"].data_type == "s"
-    assert by_name["amount"].value == 12.5 and by_name["count"].value == 3      # numbers as numbers
+    assert by_name["amount"].value == 12.5 and by_name["count"].value == 3  # numbers as numbers
     assert by_name["reported"].is_date and by_name["reported"].value.isoformat().startswith("2023-09-04")
-    at = by_name["reported_at (เวลาไทย UTC+7)"]     # 03:12 UTC is 10:12 in Bangkok, and the header says so
+    at = by_name["reported_at (เวลาไทย UTC+7)"]  # 03:12 UTC is 10:12 in Bangkok, and the header says so
     assert at.is_date and (at.value.hour, at.value.minute) == (10, 12)
-    assert [c.value for c in rows[-1]][comment] == "ภาษาไทย ข้อความ"       # Thai intact
+    assert [c.value for c in rows[-1]][comment] == "ภาษาไทย ข้อความ"  # Thai intact
 
 
 async def test_xlsx_has_every_row_of_a_filtered_view_and_a_query(probe_site):
@@ -116,10 +129,11 @@ async def test_csv_for_excel_keeps_formula_like_text_as_text(probe_site):
     excel = await probe_site.client.get(f"/{DATABASE}/notes.csv?_size=max&_bom=on&_dl=on")
     plain_rows = list(csv.DictReader(io.StringIO(plain.text)))
     excel_rows = list(csv.DictReader(io.StringIO(excel.content.decode("utf-8-sig"))))
-    assert [r["comment"] for r in plain_rows][:len(FORMULAS)] == FORMULAS
-    assert [r["comment"] for r in excel_rows][:len(FORMULAS)] == ["'" + text for text in FORMULAS]
-    assert [{k: v for k, v in r.items() if k != "comment"} for r in excel_rows] == \
-        [{k: v for k, v in r.items() if k != "comment"} for r in plain_rows]
+    assert [r["comment"] for r in plain_rows][: len(FORMULAS)] == FORMULAS
+    assert [r["comment"] for r in excel_rows][: len(FORMULAS)] == ["'" + text for text in FORMULAS]
+    assert [{k: v for k, v in r.items() if k != "comment"} for r in excel_rows] == [
+        {k: v for k, v in r.items() if k != "comment"} for r in plain_rows
+    ]
     assert excel_rows[-1]["comment"] == plain_rows[-1]["comment"] == "ภาษาไทย ข้อความ"
 
 
@@ -129,7 +143,7 @@ async def test_csv_for_excel_has_a_bom_and_plain_csv_does_not(probe_site):
     assert not plain.content.startswith(b"\xef\xbb\xbf")
     assert excel.content == b"\xef\xbb\xbf" + plain.content
     assert excel.headers["content-type"].startswith("text/csv") and "attachment" in excel.headers["content-disposition"]
-    assert len(plain.text.splitlines()) == MANY + 1    # streamed: no truncation at 1,000 rows
+    assert len(plain.text.splitlines()) == MANY + 1  # streamed: no truncation at 1,000 rows
     assert "แถวที่ 2344" in excel.content.decode("utf-8-sig")
     page = await probe_site.client.get(f"/{DATABASE}/many")
     assert "_bom=on" in page.text and "CSV for Excel" in page.text
@@ -161,6 +175,7 @@ def test_settings_stream_without_cap_and_bound_sql():
 
 # --- 2. Open-data standards -------------------------------------------------------------------
 
+
 async def test_datapackage_describes_every_catalog_table(ds):
     package = (await ds.client.get("/-/datapackage.json")).json()
     names = {r["name"] for r in package["resources"]}
@@ -175,8 +190,12 @@ async def test_datapackage_describes_every_catalog_table(ds):
 @pytest.mark.slow
 def test_frictionless_validates_the_published_package(live_server):
     frictionless = Path(sys.executable).parent / "frictionless"
-    result = subprocess.run([str(frictionless), "validate", "--json", f"{live_server}/-/datapackage.json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(frictionless), "validate", "--json", f"{live_server}/-/datapackage.json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     report = json.loads(result.stdout)
     errors = [e for task in report["tasks"] for e in task["errors"]] + report.get("errors", [])
     assert report["valid"], json.dumps(errors[:5], ensure_ascii=False, indent=1)
@@ -199,10 +218,29 @@ async def test_dcat_catalogue_is_harvestable_rdf_with_dga_fields(ds):
         assert (dataset, RDF.type, DCAT.Dataset) in graph
         titles = {t.language for t in graph.objects(dataset, DCTERMS.title)}
         assert "th" in titles
-        for predicate in (DCTERMS.publisher, DCAT.contactPoint, DCTERMS.accrualPeriodicity, DCTERMS.spatial,
-                          DCTERMS.license, DCTERMS.source, *(dga[name] for name in (
-                              "title", "ownerOrganisation", "maintainer", "objective", "updateFrequency",
-                              "geographicCoverage", "dataSource", "format", "dataCategory", "license"))):
+        for predicate in (
+            DCTERMS.publisher,
+            DCAT.contactPoint,
+            DCTERMS.accrualPeriodicity,
+            DCTERMS.spatial,
+            DCTERMS.license,
+            DCTERMS.source,
+            *(
+                dga[name]
+                for name in (
+                    "title",
+                    "ownerOrganisation",
+                    "maintainer",
+                    "objective",
+                    "updateFrequency",
+                    "geographicCoverage",
+                    "dataSource",
+                    "format",
+                    "dataCategory",
+                    "license",
+                )
+            ),
+        ):
             assert graph.value(dataset, predicate) is not None, (dataset, predicate)
         distributions = list(graph.objects(dataset, DCAT.distribution))
         assert distributions and all(graph.value(d, DCAT.downloadURL) for d in distributions)
@@ -210,6 +248,7 @@ async def test_dcat_catalogue_is_harvestable_rdf_with_dga_fields(ds):
 
 
 # --- 3. Developers ----------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 async def test_openapi_is_valid_and_covers_every_table(ds):
@@ -229,8 +268,17 @@ async def test_openapi_is_valid_and_covers_every_table(ds):
 async def test_api_page_lists_every_table_with_examples(ds):
     page = await ds.client.get("/-/api")
     assert page.status_code == 200
-    for text in ("API สำหรับนักพัฒนา", "API for developers", "_next", "curl ", "import httpx",
-                 "pd.read_csv", "await fetch(", "/-/openapi.json", "Open Data Commons"):
+    for text in (
+        "API สำหรับนักพัฒนา",
+        "API for developers",
+        "_next",
+        "curl ",
+        "import httpx",
+        "pd.read_csv",
+        "await fetch(",
+        "/-/openapi.json",
+        "Open Data Commons",
+    ):
         assert text in page.text, text
     db = ds.get_database(DATABASE)
     for name in await db.table_names():
@@ -256,13 +304,20 @@ def test_api_page_python_example_runs(live_server):
 
 
 async def test_cors_on_json_csv_and_descriptions(ds):
-    for path in (f"/{DATABASE}/districts.json", f"/{DATABASE}/districts.csv", f"/{DATABASE}/districts.csv?_bom=on",
-                 "/-/datapackage.json", "/-/dcat.jsonld", "/-/openapi.json"):
+    for path in (
+        f"/{DATABASE}/districts.json",
+        f"/{DATABASE}/districts.csv",
+        f"/{DATABASE}/districts.csv?_bom=on",
+        "/-/datapackage.json",
+        "/-/dcat.jsonld",
+        "/-/openapi.json",
+    ):
         response = await ds.client.get(path)
         assert response.headers["access-control-allow-origin"] == "*", path
 
 
 # --- 4. Thai and English ----------------------------------------------------------------------
+
 
 async def test_pages_in_thai_with_english(ds):
     home = (await ds.client.get("/")).text
@@ -273,14 +328,14 @@ async def test_pages_in_thai_with_english(ds):
         if dataset.sources:
             assert dataset.descriptor["title"] in home.replace("&#39;", "'"), dataset.name
     table = (await ds.client.get(f"/{DATABASE}/districts")).text
-    assert "รหัสเขต / District code" in table           # the column's Table Schema title
+    assert "รหัสเขต / District code" in table  # the column's Table Schema title
     assert "ดาวน์โหลด / This data as" in table and "เขต / Districts" in table
 
 
 async def test_dates_in_buddhist_era_on_html_iso_in_json_and_csv(probe_site):
     html = (await probe_site.client.get(f"/{DATABASE}/notes/1")).text
-    assert "2023-09-04 <span class=\"thai-date\" lang=\"th\">(4 ก.ย. 2566)</span>" in html
-    assert "(4 ก.ย. 2566 10:12 น.)" in html            # UTC 03:12 is 10:12 in Thailand
+    assert '2023-09-04 <span class="thai-date" lang="th">(4 ก.ย. 2566)</span>' in html
+    assert "(4 ก.ย. 2566 10:12 น.)" in html  # UTC 03:12 is 10:12 in Thailand
     row = (await probe_site.client.get(f"/{DATABASE}/notes/1.json?_shape=array")).json()[0]
     assert row["reported"] == "2023-09-04" and row["reported_at"] == "2023-09-04T03:12:45+00:00"
     assert "2566" not in (await probe_site.client.get(f"/{DATABASE}/notes.csv")).text
@@ -288,10 +343,19 @@ async def test_dates_in_buddhist_era_on_html_iso_in_json_and_csv(probe_site):
 
 # --- 5. Safe public site ----------------------------------------------------------------------
 
+
 async def test_nothing_but_reading_is_allowed(ds):
     for method in ("POST", "PUT", "PATCH", "DELETE"):
-        for path in (f"/{DATABASE}/districts", f"/{DATABASE}", f"/{DATABASE}/districts/-/insert",
-                     "/-/messages", "/-/permissions", "/-/logout", "/-/upload", f"/{DATABASE}.db"):
+        for path in (
+            f"/{DATABASE}/districts",
+            f"/{DATABASE}",
+            f"/{DATABASE}/districts/-/insert",
+            "/-/messages",
+            "/-/permissions",
+            "/-/logout",
+            "/-/upload",
+            f"/{DATABASE}.db",
+        ):
             response = await ds.client.request(method, path, data={"sql": "delete from districts"})
             assert response.status_code == 405, (method, path, response.status_code)
     count = await ds.client.get(f"/{DATABASE}.json?sql=select+count(*)+as+n+from+districts&_shape=array")
@@ -299,16 +363,19 @@ async def test_nothing_but_reading_is_allowed(ds):
 
 
 async def test_sql_cannot_write_or_load_extensions(ds):
-    for sql in ("delete from districts", "update districts set name_th = 'x'", "attach database ':memory:' as x",
-                "select load_extension('/usr/lib/x86_64-linux-gnu/libsqlite3.so.0')",
-                "pragma writable_schema = 1"):
+    for sql in (
+        "delete from districts",
+        "update districts set name_th = 'x'",
+        "attach database ':memory:' as x",
+        "select load_extension('/usr/lib/x86_64-linux-gnu/libsqlite3.so.0')",
+        "pragma writable_schema = 1",
+    ):
         response = await ds.client.get(f"/{DATABASE}.json", params={"sql": sql})
         assert response.status_code == 400, sql
 
 
 async def test_slow_sql_is_cut_off(ds):
-    slow = ("with recursive r(i) as (select 1 union all select i + 1 from r) "
-            "select count(*) from r")
+    slow = "with recursive r(i) as (select 1 union all select i + 1 from r) select count(*) from r"
     started = time.monotonic()
     response = await ds.client.get(f"/{DATABASE}.json", params={"sql": slow})
     elapsed = time.monotonic() - started
@@ -317,13 +384,12 @@ async def test_slow_sql_is_cut_off(ds):
 
 
 async def test_user_text_is_escaped(probe_site):
-    for path in (f"/{DATABASE}/notes", f"/{DATABASE}/notes/6",
-                 f"/{DATABASE}?sql=select+comment+from+notes+where+id=6"):
+    for path in (f"/{DATABASE}/notes", f"/{DATABASE}/notes/6", f"/{DATABASE}?sql=select+comment+from+notes+where+id=6"):
         html = (await probe_site.client.get(path)).text
-        assert "<script>window.__pwned" not in html and '<img src=x' not in html, path
+        assert "<script>window.__pwned" not in html and "<img src=x" not in html, path
         assert "&lt;script&gt;window.__pwned" in html, path
     json_row = (await probe_site.client.get(f"/{DATABASE}/notes/6.json?_shape=array")).json()[0]
-    assert json_row["comment"] == SCRIPT_COMMENT     # data stays as written; only HTML escapes it
+    assert json_row["comment"] == SCRIPT_COMMENT  # data stays as written; only HTML escapes it
 
 
 async def test_security_headers(ds):
@@ -342,8 +408,14 @@ async def test_every_inline_script_of_a_page_is_in_its_policy(ds):
     import hashlib
     import re
 
-    for path in ("/", f"/{DATABASE}", f"/{DATABASE}/districts", f"/{DATABASE}/districts/1001",
-                 f"/{DATABASE}?sql=select+1", "/-/api"):
+    for path in (
+        "/",
+        f"/{DATABASE}",
+        f"/{DATABASE}/districts",
+        f"/{DATABASE}/districts/1001",
+        f"/{DATABASE}?sql=select+1",
+        "/-/api",
+    ):
         response = await ds.client.get(path)
         policy = response.headers["content-security-policy"]
         for script in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", response.text, flags=re.S):
@@ -360,6 +432,7 @@ async def test_robots_and_sitemap(ds):
 
 # --- 6. Deploy and scale-out ------------------------------------------------------------------
 
+
 def test_package_and_two_replicas_answer_identically(built_db, live_server, tmp_path, runner):
     from openbangkok.cli import cli
 
@@ -371,24 +444,33 @@ def test_package_and_two_replicas_answer_identically(built_db, live_server, tmp_
     inspect = json.loads((out / "inspect-data.json").read_text())[DATABASE]
     db = sqlite_utils.Database(built_db)
     assert inspect["tables"]["districts"]["count"] == db["districts"].count == 50
-    assert not list((out / "datasets").rglob("*.csv"))     # the data travels in the database only
+    assert not list((out / "datasets").rglob("*.csv"))  # the data travels in the database only
 
-    url_a = live_server   # `openbkk serve` of the build: the first replica
+    url_a = live_server  # `openbkk serve` of the build: the first replica
     replica_b, url_b = start_server(out / "build" / f"{DATABASE}.db", "--inspect-file", str(out / "inspect-data.json"))
     try:
         headers = {"Host": "data.example.org"}
-        paths = [f"/{DATABASE}/districts.json?_shape=array", f"/{DATABASE}/agencies.csv?_stream=on",
-                 f"/{DATABASE}/districts/1001.json", "/-/datapackage.json", "/-/openapi.json",
-                 f"/{DATABASE}.json?sql=select+count(*)+from+agencies", "/sitemap.xml", f"/{DATABASE}/districts",
-                 "/"]
+        paths = [
+            f"/{DATABASE}/districts.json?_shape=array",
+            f"/{DATABASE}/agencies.csv?_stream=on",
+            f"/{DATABASE}/districts/1001.json",
+            "/-/datapackage.json",
+            "/-/openapi.json",
+            f"/{DATABASE}.json?sql=select+count(*)+from+agencies",
+            "/sitemap.xml",
+            f"/{DATABASE}/districts",
+            "/",
+        ]
         for path in paths:
             a = httpx.get(url_a + path, headers=headers, timeout=30)
             b = httpx.get(url_b + path, headers=headers, timeout=30)
             assert a.status_code == b.status_code == 200, path
-            assert a.headers["etag"] == b.headers["etag"], path   # one build: one ETag on every replica
+            assert a.headers["etag"] == b.headers["etag"], path  # one build: one ETag on every replica
             assert a.headers["last-modified"] == b.headers["last-modified"], path
             if path.endswith(".json") or ".json?" in path:
-                assert a.json() == _without_timings(b.json()) or _without_timings(a.json()) == _without_timings(b.json()), path
+                assert a.json() == _without_timings(b.json()) or _without_timings(a.json()) == _without_timings(
+                    b.json()
+                ), path
             else:
                 assert _strip_timing(a.text) == _strip_timing(b.text), path
     finally:

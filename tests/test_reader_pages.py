@@ -22,13 +22,15 @@ def test_months_read_with_their_buddhist_era_year():
     assert with_thai("2022-12") == "2022-12 (ธ.ค. 2565)"
     assert thai_label("2023-01") == "ม.ค. 2566"
     assert thai_label("2023-09-04T03:12:00+00:00") == "4 ก.ย. 2566 10:12 น."
-    assert thai_label("1001-13") is None and thai_label("1006-05") is None   # codes, not months
+    assert thai_label("1001-13") is None and thai_label("1006-05") is None  # codes, not months
 
 
 async def test_month_cells_show_the_thai_month_on_html_only(ds):
     page = (await ds.client.get(f"/{DATABASE}/complaints_by_district_month_type?_size=5")).text
-    assert '2022-12 <span class="thai-date" lang="th">(ธ.ค. 2565)</span>' in page \
+    assert (
+        '2022-12 <span class="thai-date" lang="th">(ธ.ค. 2565)</span>' in page
         or '2022-11 <span class="thai-date" lang="th">(พ.ย. 2565)</span>' in page
+    )
     rows = (await ds.client.get(f"/{DATABASE}/complaints_by_district_month_type.json?_shape=array&_size=5")).json()
     assert all(re.fullmatch(r"\d{4}-\d{2}", row["reported_month"]) for row in rows)
 
@@ -43,7 +45,7 @@ async def test_a_canned_query_form_is_thai_first_and_its_sql_folded(ds):
 
 async def test_every_result_column_of_every_canned_query_has_a_thai_title(ds):
     untitled = []
-    for name in (await ds.get_canned_queries(DATABASE, None)):
+    for name in await ds.get_canned_queries(DATABASE, None):
         page = (await ds.client.get(f"/{DATABASE}/{name}")).text
         headers = re.findall(r'<th class="col-[^"]*" scope="col" data-column="([^"]+)">(.*?)</th>', page, re.S)
         for column, cell in headers:
@@ -54,14 +56,17 @@ async def test_every_result_column_of_every_canned_query_has_a_thai_title(ds):
 
 
 async def test_a_year_without_data_says_which_years_have_data(ds):
-    years = [str(r[0]) for r in (await ds.get_database(DATABASE).execute(
-        "select distinct fiscal_year_be from ita_results order by 1")).rows]
+    years = [
+        str(r[0])
+        for r in (
+            await ds.get_database(DATABASE).execute("select distinct fiscal_year_be from ita_results order by 1")
+        ).rows
+    ]
     page = html.unescape((await ds.client.get(f"/{DATABASE}/ita_ranking?fiscal_year_be=2560")).text)
     message = re.search(r'<p class="message-warning no-data-years">(.*?)</p>', page, re.S)
     assert message, "no message for a year without data"
     text = " ".join(message[1].split())
-    assert text == (f"ไม่มีข้อมูลปี 2560 มีข้อมูลปี {', '.join(years)} / No data for 2560; "
-                    f"data exists for {', '.join(years)}")
+    assert text == (f"ไม่มีข้อมูลปี 2560 มีข้อมูลปี {', '.join(years)} / No data for 2560; data exists for {', '.join(years)}")
     with_data = (await ds.client.get(f"/{DATABASE}/ita_ranking?fiscal_year_be={years[-1]}")).text
     assert "no-data-years" not in with_data
 
@@ -76,9 +81,11 @@ async def test_facets_breadcrumbs_and_codes_in_thai(ds):
 
 
 async def test_error_pages_in_thai_and_english(ds):
-    for path, words in ((f"/{DATABASE}/no_such_table", "ไม่พบตาราง / Table not found"),
-                        ("/no_such_database", "ไม่พบฐานข้อมูล / Database not found"),
-                        (f"/{DATABASE}/districts/9999", "ไม่พบแถวนี้ / Record not found")):
+    for path, words in (
+        (f"/{DATABASE}/no_such_table", "ไม่พบตาราง / Table not found"),
+        ("/no_such_database", "ไม่พบฐานข้อมูล / Database not found"),
+        (f"/{DATABASE}/districts/9999", "ไม่พบแถวนี้ / Record not found"),
+    ):
         answer = await ds.client.get(path)
         assert answer.status_code == 404
         assert "<h1>ไม่พบหน้านี้ / Not found" in answer.text and words in answer.text, path
@@ -93,9 +100,12 @@ async def test_complaints_lead_with_what_a_reader_reads(ds):
     first_row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", page, re.S)[1]
     cells = re.findall(r'<td class="col-([^ "]+)', first_row)
     assert cells[:6] == columns[:6]
-    assert re.search(r'<img src="https://storage\.googleapis\.com/[^"]+" loading="lazy" decoding="async" '
-                     r'width="96" height="72"', page)
-    assert '<span class="chip">' in page and '[&#34;' not in first_row
+    assert re.search(
+        r'<img src="https://storage\.googleapis\.com/[^"]+" loading="lazy" decoding="async" '
+        r'width="96" height="72"',
+        page,
+    )
+    assert '<span class="chip">' in page and "[&#34;" not in first_row
     # the data itself is unchanged: JSON keeps the table's order and the types as JSON
     data = (await ds.client.get(f"/{DATABASE}/complaints.json?_size=1")).json()
     assert data["columns"][0] == "ticket_id" and data["rows"][0][data["columns"].index("types")].startswith("[")
@@ -108,56 +118,71 @@ async def test_the_photo_host_is_allowed_by_the_content_security_policy(ds):
 
 
 async def test_row_pages_are_label_value_lists_with_a_map_where_there_is_a_point(ds):
-    ticket, lat, lon = (await ds.get_database(DATABASE).execute(
-        "select ticket_id, latitude, longitude from complaints where latitude is not null limit 1")).first()
+    ticket, lat, lon = (
+        await ds.get_database(DATABASE).execute(
+            "select ticket_id, latitude, longitude from complaints where latitude is not null limit 1"
+        )
+    ).first()
     page = (await ds.client.get(f"/{DATABASE}/complaints/{ticket}")).text
     assert '<dl class="row-fields">' in page and "<table" not in page.split("<section", 1)[1]
     first = re.search(r'<div class="row-field"><dt>(.*?)</dt>', page, re.S)[1]
     assert first.startswith("รายละเอียด / Comment")
     assert f'data-latitude="{lat}" data-longitude="{lon}"' in page
     assert "/-/static-plugins/datasette-leaflet/" in page
-    clinic_id = (await ds.get_database(DATABASE).execute(
-        "select id from clinics where latitude is not null limit 1")).first()[0]
+    clinic_id = (
+        await ds.get_database(DATABASE).execute("select id from clinics where latitude is not null limit 1")
+    ).first()[0]
     clinic = (await ds.client.get(f"/{DATABASE}/clinics/{clinic_id}")).text
     assert 'id="row-map"' in clinic
     district = (await ds.client.get(f"/{DATABASE}/districts/1001")).text
     assert '<dl class="row-fields">' in district and 'id="row-map"' not in district
-    assert "ชื่อ" in district   # the labels are Thai first
+    assert "ชื่อ" in district  # the labels are Thai first
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    (("/openbangkok/complaints.xlsx", "district_code=1006"), "complaints_district_code-1006_2026-12-07.xlsx"),
-    (("/openbangkok/complaints.csv", "district_code=1006&_dl=1&_size=max&_labels=on"),
-     "complaints_district_code-1006_2026-12-07.csv"),
-    (("/openbangkok/complaints.csv", "state__not=เสร็จสิ้น&_search=ไฟ"),
-     "complaints_state-not-เสร็จสิ้น_search-ไฟ_2026-12-07.csv"),
-    (("/openbangkok.csv", "sql=select+1"), "openbangkok_sql_2026-12-07.csv"),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (("/openbangkok/complaints.xlsx", "district_code=1006"), "complaints_district_code-1006_2026-12-07.xlsx"),
+        (
+            ("/openbangkok/complaints.csv", "district_code=1006&_dl=1&_size=max&_labels=on"),
+            "complaints_district_code-1006_2026-12-07.csv",
+        ),
+        (
+            ("/openbangkok/complaints.csv", "state__not=เสร็จสิ้น&_search=ไฟ"),
+            "complaints_state-not-เสร็จสิ้น_search-ไฟ_2026-12-07.csv",
+        ),
+        (("/openbangkok.csv", "sql=select+1"), "openbangkok_sql_2026-12-07.csv"),
+    ],
+)
 def test_download_names_carry_the_table_the_filter_and_the_day(path, expected):
     (address, query), day = path, dt.date(2026, 12, 7)
     assert filenames.filename(address, query, expected.rsplit(".", 1)[1], day) == expected
     header = filenames.disposition(address, query, expected.rsplit(".", 1)[1], day)
     plain = re.search(r'filename="([^"]+)"', header)[1]
     assert re.fullmatch(r"[A-Za-z0-9._-]+", plain)
-    if plain != expected:   # Thai kept in filename* (RFC 5987)
+    if plain != expected:  # Thai kept in filename* (RFC 5987)
         assert unquote(header.split("filename*=UTF-8''", 1)[1]) == expected
 
 
 async def test_downloads_are_named_on_the_site(ds):
     today = filenames.today().isoformat()
-    cases = {f"/{DATABASE}/complaints.csv?district_code=1006&_dl=1": f"complaints_district_code-1006_{today}.csv",
-             f"/{DATABASE}/complaints.xlsx?district_code=1006": f"complaints_district_code-1006_{today}.xlsx",
-             f"/{DATABASE}/complaints.geojson?district_code=1006&_dl=1": f"complaints_district_code-1006_{today}.geojson",
-             f"/{DATABASE}/complaints.ndjson?district_code=1006&_dl=1": f"complaints_district_code-1006_{today}.ndjson"}
+    cases = {
+        f"/{DATABASE}/complaints.csv?district_code=1006&_dl=1": f"complaints_district_code-1006_{today}.csv",
+        f"/{DATABASE}/complaints.xlsx?district_code=1006": f"complaints_district_code-1006_{today}.xlsx",
+        f"/{DATABASE}/complaints.geojson?district_code=1006&_dl=1": f"complaints_district_code-1006_{today}.geojson",
+        f"/{DATABASE}/complaints.ndjson?district_code=1006&_dl=1": f"complaints_district_code-1006_{today}.ndjson",
+    }
     for path, name in cases.items():
         answer = await ds.client.get(path)
         assert answer.status_code == 200, path
         assert answer.headers["content-disposition"] == f'attachment; filename="{name}"', path
     shown = await ds.client.get(f"/{DATABASE}/complaints.geojson?district_code=1006")
-    assert "content-disposition" not in shown.headers   # read in the browser, not downloaded
+    assert "content-disposition" not in shown.headers  # read in the browser, not downloaded
     thai = await ds.client.get(f"/{DATABASE}/complaints.csv?state=เสร็จสิ้น&_dl=1&_size=1")
-    assert unquote(thai.headers["content-disposition"].split("filename*=UTF-8''")[1]) == \
-        f"complaints_state-เสร็จสิ้น_{today}.csv"
+    assert (
+        unquote(thai.headers["content-disposition"].split("filename*=UTF-8''")[1])
+        == f"complaints_state-เสร็จสิ้น_{today}.csv"
+    )
 
 
 async def test_embedding_gives_the_page_without_its_chrome_and_a_snippet(ds):
@@ -200,6 +225,9 @@ def test_every_dataset_and_table_description_leads_in_thai():
     tables = site_metadata(catalog)["databases"][DATABASE]["tables"]
     described = {f"dataset {d.name}": d.descriptor.get("description") or "" for d in catalog.datasets}
     described |= {name: entry.get("description") or "" for name, entry in tables.items()}
-    english_first = [name for name, text in described.items()
-                     if text.strip() and not (THAI.search(text.strip()[:12]) and " / " in text)]
+    english_first = [
+        name
+        for name, text in described.items()
+        if text.strip() and not (THAI.search(text.strip()[:12]) and " / " in text)
+    ]
     assert not english_first, english_first

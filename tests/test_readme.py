@@ -46,6 +46,7 @@ async def test_the_pagination_example_reads_page_2(ds):
 
 def test_the_command_line_reference_is_current():
     """README's `openbkk ... --help` blocks are what the commands print (cog; `cog -r README.md` rewrites them)."""
-    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", "README.md"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -20,8 +20,10 @@ PAGES = DEFAULT_DATASETS / "complaints" / "traffy_api"
 @pytest.fixture(scope="module")
 def pages() -> list[tuple[int, str, list[dict]]]:
     """(offset, file, records) of the saved pages, read here as a reader would, in ascending offset."""
-    read = [(int(p.name.split("_")[-1].split(".")[0]), p.name, json.loads(gzip.decompress(p.read_bytes()))["results"])
-            for p in PAGES.iterdir()]
+    read = [
+        (int(p.name.split("_")[-1].split(".")[0]), p.name, json.loads(gzip.decompress(p.read_bytes()))["results"])
+        for p in PAGES.iterdir()
+    ]
     return sorted(read)
 
 
@@ -31,10 +33,17 @@ def test_the_real_tickets_are_published(built_conn, pages):
     assert count == len(ids) == 9508 and illustrative == 0
     example = built_conn.execute("select * from complaints where ticket_id = '2022-FQPL93'").fetchone()
     assert (example["district"], example["district_code"], example["latitude"], example["longitude"]) == (
-        "มีนบุรี", "1010", 13.80091, 100.71982)
+        "มีนบุรี",
+        "1010",
+        13.80091,
+        100.71982,
+    )
     first, last = built_conn.execute("select min(timestamp), max(timestamp) from complaints").fetchone()
     assert first.startswith("2022-11-22") and last.startswith("2022-12-18")
-    assert {r[0] for r in built_conn.execute("select distinct reported_month from complaints")} == {"2022-11", "2022-12"}
+    assert {r[0] for r in built_conn.execute("select distinct reported_month from complaints")} == {
+        "2022-11",
+        "2022-12",
+    }
 
 
 def test_each_ticket_is_published_from_the_page_fetched_last(built_conn, pages):
@@ -70,8 +79,9 @@ def test_every_district_has_its_population_and_a_rate(built_conn):
     for d in districts:
         assert d["population_total"] == d["population_female"] + d["population_male"] > 0, d["district_code"]
         assert d["area_km2"] > 0 and abs(d["population_per_km2"] - d["population_total"] / d["area_km2"]) < 0.1
-    summary = built_conn.execute("select s.*, d.population_total from complaints_district_summary s "
-                                 "join districts d using (district_code)").fetchall()
+    summary = built_conn.execute(
+        "select s.*, d.population_total from complaints_district_summary s join districts d using (district_code)"
+    ).fetchall()
     assert len(summary) == 50
     for row in summary:
         assert row["population"] == row["population_total"]
@@ -97,15 +107,17 @@ async def test_the_rate_query_sorts_as_a_journalist_asks(ds, built_conn):
     assert [r["district_code"] for r in roads] == sorted(r["district_code"] for r in roads)
     (expected,) = built_conn.execute(
         "select count(*) from complaints c where district_code is not null and reported_month = '2022-12' "
-        "and exists (select 1 from json_each(c.types) where value = 'ถนน')").fetchone()
+        "and exists (select 1 from json_each(c.types) where value = 'ถนน')"
+    ).fetchone()
     assert sum(r["tickets"] for r in roads) == expected > 0
 
 
 async def test_the_canned_queries_defaults_fit_one_month_of_2022(ds, built_conn):
     league = await get(ds, "complaints_district_league")
     assert league[0]["month"] == "2022-12" and len(league) == 50
-    (december,) = built_conn.execute("select count(*) from complaints where reported_month = '2022-12' "
-                                     "and district_code is not null").fetchone()
+    (december,) = built_conn.execute(
+        "select count(*) from complaints where reported_month = '2022-12' and district_code is not null"
+    ).fetchone()
     assert sum(r["tickets"] for r in league) == december
     assert all(r["tickets_per_10000_residents"] is not None for r in league)
     unresolved = await get(ds, "complaints_unresolved")

@@ -27,8 +27,7 @@ def test_fifty_districts_in_six_groups():
     committed = read("districts.csv")
     assert [r["district_code"] for r in committed] == [str(code) for code in range(1001, 1051)]
     sizes = Counter(r["district_group_th"] for r in committed)
-    assert sizes == {"กรุงเทพกลาง": 9, "กรุงเทพใต้": 10, "กรุงเทพเหนือ": 7,
-                     "กรุงเทพตะวันออก": 9, "กรุงธนเหนือ": 8, "กรุงธนใต้": 7}
+    assert sizes == {"กรุงเทพกลาง": 9, "กรุงเทพใต้": 10, "กรุงเทพเหนือ": 7, "กรุงเทพตะวันออก": 9, "กรุงธนเหนือ": 8, "กรุงธนใต้": 7}
     by_name = {r["short_name_th"]: r for r in committed}
     assert by_name["บางซื่อ"]["district_group_th"] == "กรุงเทพเหนือ"
     assert by_name["ทวีวัฒนา"]["district_code"] == "1048"

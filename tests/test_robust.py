@@ -29,7 +29,8 @@ def table_contents(db_path):
     return {
         name: conn.execute(f"select * from [{name}] order by 1").fetchall()
         for name in names
-        if name not in OWN_TABLES and not name.endswith(("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_config"))
+        if name not in OWN_TABLES
+        and not name.endswith(("_fts", "_fts_data", "_fts_idx", "_fts_docsize", "_fts_config"))
     }
 
 
@@ -114,6 +115,7 @@ def test_problems_are_limited_per_file_and_type(tmp_path, runner):
     assert "25 more type-error errors not shown" in result.output
     everything = runner.invoke(cli, ["validate", "--json", "--datasets", str(copy)])
     import json
+
     assert len([p for p in json.loads(everything.stdout) if p["type"] == "type-error"]) == 30
 
 
@@ -142,7 +144,7 @@ def test_killed_build_leaves_published_database_unchanged(tmp_path):
     rehearsal = tmp_path / "rehearsal" / "openbangkok.db"
     rehearsal.parent.mkdir()
     shutil.copyfile(out, rehearsal)
-    steps = list(build(load_catalog(changed), rehearsal).timings)   # the steps of this build, in order
+    steps = list(build(load_catalog(changed), rehearsal).timings)  # the steps of this build, in order
     assert steps[-1] == "write to disk and rename" and len(steps) >= 5, steps
     for step in steps[:-1]:
         process = build_stopped_at(step, openbkk("build", "--datasets", str(changed), "--out", str(out)))
@@ -154,8 +156,9 @@ def test_killed_build_leaves_published_database_unchanged(tmp_path):
         conn.close()
         visible = [p.name for p in out.parent.iterdir() if not p.name.startswith(".")]
         assert visible == ["openbangkok.db"], "a killed build left a file that could pass for a database"
-    finished = subprocess.run(openbkk("build", "--datasets", str(changed), "--out", str(out)),
-                              capture_output=True, text=True)
+    finished = subprocess.run(
+        openbkk("build", "--datasets", str(changed), "--out", str(out)), capture_output=True, text=True
+    )
     assert finished.returncode == 0, finished.stderr
     assert sqlite3.connect(out).execute("select count(*) from places").fetchone() == (4,)
     assert [p.name for p in out.parent.iterdir() if ".tmp-" in p.name] == [], "stale temporary files were removed"
@@ -166,7 +169,7 @@ def test_two_builds_at_once_one_refuses(tmp_path):
     datasets = sample_with_a_new_place(tmp_path)
     out = tmp_path / "openbangkok.db"
     command = openbkk("build", "--datasets", str(datasets), "--out", str(out))
-    first = build_stopped_at("validate and stage", command)   # holding the lock, in the middle of its work
+    first = build_stopped_at("validate and stage", command)  # holding the lock, in the middle of its work
     try:
         second = subprocess.run(command, capture_output=True, text=True)
     finally:

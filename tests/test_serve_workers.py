@@ -48,8 +48,11 @@ def open_databases(pid: int, name: str) -> set[str]:
 
 def test_workers_answer_from_one_pinned_file_with_one_etag(built_db):
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "openbangkok", "serve", "--db", str(built_db), "--port",
-                                str(port), "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "openbangkok", "serve", "--db", str(built_db), "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, process, deadline=STARTUP_S)

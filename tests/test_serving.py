@@ -22,14 +22,21 @@ from openbangkok.model.catalog import DEFAULT_DATASETS
 from openbangkok.site.app import SETTINGS, make_datasette
 from openbangkok.site.serving.serving import array_facet_sql
 
-pytestmark = pytest.mark.slow   # the module's table of ROWS generated tickets
+pytestmark = pytest.mark.slow  # the module's table of ROWS generated tickets
 ROWS = 150_000
 FACET_TIME_LIMIT_MS = SETTINGS["facet_time_limit_ms"] * ROWS // 1_000_000
 TEXT = "ไฟทางเดินดับหลายดวง มืดมาก อันตรายต่อคนเดินเท้าตอนกลางคืน ช่วยด้วยค่ะ " * 3
 FACETS = {"district_code", "state", "types"}
 STATES = ["เสร็จสิ้น"] * 7 + ["กำลังดำเนินการ", "รอรับเรื่อง", "ส่งต่อ"]
-TYPES = ['["ถนน"]', '["ทางเท้า", "ถนน"]', "[]", '["แสงสว่าง"]', '["ความสะอาด", "น้ำท่วม"]', None,
-         '["ถนน", "ถนน", "จราจร"]']   # a type twice in one ticket counts once
+TYPES = [
+    '["ถนน"]',
+    '["ทางเท้า", "ถนน"]',
+    "[]",
+    '["แสงสว่าง"]',
+    '["ความสะอาด", "น้ำท่วม"]',
+    None,
+    '["ถนน", "ถนน", "จราจร"]',
+]  # a type twice in one ticket counts once
 WAITING = "รอรับเรื่อง"
 
 
@@ -50,7 +57,8 @@ def generate(path, rows: int = ROWS, prepare=None) -> None:
     conn.executemany("insert into states values (?, ?)", list(enumerate(STATES)))
     conn.execute("create temp table kinds (n integer primary key, types text)")
     conn.executemany("insert into kinds values (?, ?)", list(enumerate(TYPES)))
-    conn.execute(f"""
+    conn.execute(
+        f"""
         insert into complaints
         with recursive n(i) as (select 0 union all select i + 1 from n where i < {rows - 1})
         select printf('T%07d', i), (select types from kinds where kinds.n = i % {len(TYPES)}),
@@ -59,7 +67,9 @@ def generate(path, rows: int = ROWS, prepare=None) -> None:
                13.7 + (i % 100) / 1000.0, 100.5 + (i % 97) / 1000.0,
                strftime('%Y-%m-%dT%H:%M:%S+00:00', 1630000000 + (i * 7919) % 100000000, 'unixepoch'),
                strftime('%Y-%m', 1630000000 + (i * 7919) % 100000000, 'unixepoch'), (i % 30) / 2.0, 1
-        from n""", {"text": TEXT})
+        from n""",
+        {"text": TEXT},
+    )
     if prepare:
         prepare(conn)
     # as the build indexes complaints: the dataset's SQL, then the facet and sort columns no index starts with
@@ -86,9 +96,14 @@ def facet_counts(data: dict, name: str) -> dict:
 
 def expected_types(conn, where: str = "", params=()) -> dict:
     """Each ticket counted once for each distinct type in its list."""
-    return dict(conn.execute(f"""
+    return dict(
+        conn.execute(
+            f"""
         select j.value, count(distinct c.rowid) from complaints c join json_each(c.types) j
-        {where} group by j.value""", params).fetchall())
+        {where} group by j.value""",
+            params,
+        ).fetchall()
+    )
 
 
 async def test_default_facets_of_the_whole_table_are_all_there(big):
@@ -97,8 +112,9 @@ async def test_default_facets_of_the_whole_table_are_all_there(big):
     assert response.status_code == 200
     data = response.json()
     assert FACETS <= set(data["facet_results"])
-    assert facet_counts(data, "state") == dict(conn.execute(
-        "select state, count(*) from complaints group by state").fetchall())
+    assert facet_counts(data, "state") == dict(
+        conn.execute("select state, count(*) from complaints group by state").fetchall()
+    )
     assert facet_counts(data, "types") == expected_types(conn)
 
 
@@ -109,14 +125,21 @@ async def test_default_facets_of_a_large_filter_are_all_there(big):
     assert FACETS <= set(data["facet_results"])
     assert facet_counts(data, "types") == expected_types(conn, "where c.state = ?", (WAITING,))
     districts = facet_counts(data, "district_code")
-    assert sum(districts.values()) == conn.execute(
-        "select count(*) from complaints where state = ? and district_code is not null", (WAITING,)).fetchone()[0]
+    assert (
+        sum(districts.values())
+        == conn.execute(
+            "select count(*) from complaints where state = ? and district_code is not null", (WAITING,)
+        ).fetchone()[0]
+    )
 
 
 async def test_html_table_pages_say_no_facet_timed_out(big):
     ds, _ = big
-    for path in ("/openbangkok/complaints", "/openbangkok/complaints?district_code=1017",
-                 f"/openbangkok/complaints?state={WAITING}"):
+    for path in (
+        "/openbangkok/complaints",
+        "/openbangkok/complaints?district_code=1017",
+        f"/openbangkok/complaints?state={WAITING}",
+    ):
         response = await ds.client.get(path)
         assert response.status_code == 200
         assert "facets-timed-out" not in response.text, path
@@ -124,7 +147,7 @@ async def test_html_table_pages_say_no_facet_timed_out(big):
 
 async def test_a_facet_out_of_time_says_so_in_json_too(big, monkeypatch):
     _, conn = big
-    monkeypatch.setenv("OPENBANGKOK_SERVING_OFF", "precomputed_facets")   # they would be in time
+    monkeypatch.setenv("OPENBANGKOK_SERVING_OFF", "precomputed_facets")  # they would be in time
     ds = make_datasette(conn.execute("pragma database_list").fetchone()[2], settings={"facet_time_limit_ms": 1})
     data = (await ds.client.get(f"/openbangkok/complaints.json?state={WAITING}")).json()
     timed_out = {name for name, facet in data["facet_results"].items() if facet.get("timed_out")}
@@ -149,18 +172,21 @@ async def test_csv_stream_has_every_row_of_a_filter(big):
     response = await ds.client.get(f"/openbangkok/complaints.csv?state={WAITING}&_stream=on")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.text)))
-    expected = [r[0] for r in conn.execute(
-        "select ticket_id from complaints where state = ? order by ticket_id", (WAITING,))]
+    expected = [
+        r[0] for r in conn.execute("select ticket_id from complaints where state = ? order by ticket_id", (WAITING,))
+    ]
     assert rows[0][0] == "ticket_id"
-    assert [r[0] for r in rows[1:]] == expected   # all of them, in primary-key order
+    assert [r[0] for r in rows[1:]] == expected  # all of them, in primary-key order
 
 
 def test_array_facet_sql_counts_like_datasette():
     """Datasette 0.65's array facet query and ours give the same counts, duplicates in a list included."""
     conn = sqlite3.connect(":memory:")
     conn.execute("create table t (id integer primary key, tags text, n integer)")
-    conn.executemany("insert into t (tags, n) values (?, ?)", [
-        ('["a", "b"]', 1), ('["a", "a"]', 2), ("[]", 3), (None, 4), ('["b", "c", "b"]', 5), ('["c"]', 6)])
+    conn.executemany(
+        "insert into t (tags, n) values (?, ?)",
+        [('["a", "b"]', 1), ('["a", "a"]', 2), ("[]", 3), (None, 4), ('["b", "c", "b"]', 5), ('["c"]', 6)],
+    )
     datasette_sql = """
         with inner as (select * from t where n > 1),
         deduped_array_items as (select distinct j.value, inner.* from json_each([inner].tags) j join inner)
@@ -180,8 +206,10 @@ async def test_rows_with_labels_iterate_as_datasettes(big, monkeypatch):
     assert getattr(CustomRow.__iter__, "in_c", False), "the site iterates rows with labels in C"
     row = CustomRow(["a", "b", "c"], {"c": 3, "a": 1, "b": None})
     assert list(row) == [1, None, 3] == list(CustomRow.__iter__.original(row))
-    query = ("/openbangkok/complaints.json?_size=max&_labels=on&_extra=count&_extra=next_url"
-             "&_shape=objects&district_code=1001")
+    query = (
+        "/openbangkok/complaints.json?_size=max&_labels=on&_extra=count&_extra=next_url"
+        "&_shape=objects&district_code=1001"
+    )
     answers = []
     for iterate in (CustomRow.__iter__, CustomRow.__iter__.original):
         monkeypatch.setattr(CustomRow, "__iter__", iterate)
@@ -189,4 +217,4 @@ async def test_rows_with_labels_iterate_as_datasettes(big, monkeypatch):
         data.pop("query_ms", None)
         answers.append(data)
     assert answers[0] == answers[1]
-    assert answers[0]["rows"] and isinstance(answers[0]["rows"][0]["district_code"], dict)   # labels expanded
+    assert answers[0]["rows"] and isinstance(answers[0]["rows"][0]["district_code"], dict)  # labels expanded

@@ -49,9 +49,13 @@ async def test_canned_queries_over_illustrative_rows_say_so(ds):
     db = ds.get_database(DATABASE)
     for name, query in (ds.metadata("queries", database=DATABASE) or {}).items():
         sources = set(re.findall(r"(?:from|join)\s+([a-z_0-9]+)", query["sql"], re.I))
-        with_samples = [t for t in sources if t in set(await db.table_names()) | set(await db.view_names())
-                        and "is_illustrative" in await db.table_columns(t)
-                        and (await db.execute(f"select count(*) from [{t}] where is_illustrative = 1")).rows[0][0]]
+        with_samples = [
+            t
+            for t in sources
+            if t in set(await db.table_names()) | set(await db.view_names())
+            and "is_illustrative" in await db.table_columns(t)
+            and (await db.execute(f"select count(*) from [{t}] where is_illustrative = 1")).rows[0][0]
+        ]
         params = {p: "" for p in query.get("params", [])}
         columns = (await ds.client.get(f"/{DATABASE}/{name}.json", params=params)).json()["columns"]
         labelled = [c for c in columns if "illustrative" in c]
@@ -153,7 +157,7 @@ async def test_each_source_of_a_table_is_shown_with_its_own_link(ds):
             if source["url"]:
                 assert f'<a href="{source["url"]}">{source["title"]}</a>' in cited, (name, source)
             else:
-                assert f'>{source["title"]}<' not in cited and source["title"] in cited, (name, source)
+                assert f">{source['title']}<" not in cited and source["title"] in cited, (name, source)
         several += len(entry["sources"]) > 1
     assert several >= 3
     clinics = tables["clinics"]["sources"]
@@ -164,8 +168,11 @@ async def test_the_home_page_lists_each_view_with_its_rows_under_its_dataset(ds)
     """The policy views were under 'Other tables' without a row count (Datasette counts tables only)."""
     page = (await ds.client.get("/")).text
     db = ds.get_database(DATABASE)
-    created = {t: d for d, tables in (await db.execute("select dataset, tables from build_datasets")).rows
-               for t in json.loads(tables)}
+    created = {
+        t: d
+        for d, tables in (await db.execute("select dataset, tables from build_datasets")).rows
+        for t in json.loads(tables)
+    }
     for view in await db.view_names():
         rows = (await db.execute(f"select count(*) from [{view}]")).rows[0][0]
         section = page.split(f'id="dataset-{created[view]}"')[1].split('<div class="dataset"')[0]
@@ -203,8 +210,11 @@ async def test_pages_sorted_on_a_repeated_value_show_every_row_once(ds):
         pks = await db.primary_keys(table) or ["rowid"]
         expected = (await db.execute(f"select count(*) from [{table}]")).rows[0][0]
         columns = await db.table_columns(table)
-        repeated = [c for c in columns if (await db.execute(
-            f"select count(distinct [{c}]) from [{table}]")).rows[0][0] < expected]
+        repeated = [
+            c
+            for c in columns
+            if (await db.execute(f"select count(distinct [{c}]) from [{table}]")).rows[0][0] < expected
+        ]
         assert repeated, table
         for column in repeated:
             for sort in ("_sort", "_sort_desc"):
@@ -212,15 +222,18 @@ async def test_pages_sorted_on_a_repeated_value_show_every_row_once(ds):
                 keys = [tuple(row[pk] for pk in pks) for row in rows]
                 assert len(keys) == len(set(keys)) == expected, f"{table} {sort}={column}"
                 values = [row[column] for row in rows]
-                assert values == sorted(values, key=lambda v: (v is not None, v), reverse=sort == "_sort_desc"), \
+                assert values == sorted(values, key=lambda v: (v is not None, v), reverse=sort == "_sort_desc"), (
                     f"{table} {sort}={column}: out of order"
+                )
 
 
 async def test_address_mistakes_are_told_as_such_not_as_server_errors(ds):
     """An unknown sort column and a non-numeric _next on a view were HTTP 500."""
-    for path, words in ((f"/{DATABASE}/districts.json?_sort=nope", "no column 'nope' to sort by"),
-                        (f"/{DATABASE}/districts.json?_sort_desc=nope", "no column 'nope' to sort by"),
-                        (f"/{DATABASE}/ita_level_counts.json?_next=zzz", "_next must be a whole number")):
+    for path, words in (
+        (f"/{DATABASE}/districts.json?_sort=nope", "no column 'nope' to sort by"),
+        (f"/{DATABASE}/districts.json?_sort_desc=nope", "no column 'nope' to sort by"),
+        (f"/{DATABASE}/ita_level_counts.json?_next=zzz", "_next must be a whole number"),
+    ):
         response = await ds.client.get(path)
         assert response.status_code == 400 and words in response.json()["error"], path
     page = await ds.client.get(f"/{DATABASE}/districts?_sort=nope")
@@ -230,6 +243,7 @@ async def test_address_mistakes_are_told_as_such_not_as_server_errors(ds):
 async def test_query_forms_read_buddhist_era_and_thai_digits_and_refuse_nonsense(ds):
     """A Buddhist-era month (2566-06) gave the league 0 tickets everywhere, latitude=abc measured from
     latitude 0: now read as the build reads files, or refused in words (openbangkok.site.pages.query_forms)."""
+
     async def rows(name, **params):
         response = await ds.client.get(f"/{DATABASE}/{name}.json", params={"_shape": "array", **params})
         assert response.status_code == 200, response.text
@@ -244,10 +258,12 @@ async def test_query_forms_read_buddhist_era_and_thai_digits_and_refuse_nonsense
     assert await rows("ita_ranking", fiscal_year_be="๒๕๖๖") == ranking
     unresolved = await rows("complaints_unresolved", as_of="2022-12-18")
     assert unresolved and await rows("complaints_unresolved", as_of="18/12/2565") == unresolved
-    for name, params, words in (("complaints_district_league", {"month": "abc"}, '"abc" is not a month'),
-                                ("complaints_district_league", {"month": "2566-13"}, "is not a month"),
-                                ("nearest_service", {"latitude": "abc"}, '"abc" is not a number'),
-                                ("ita_ranking", {"fiscal_year_be": "66"}, '"66" is not a year')):
+    for name, params, words in (
+        ("complaints_district_league", {"month": "abc"}, '"abc" is not a month'),
+        ("complaints_district_league", {"month": "2566-13"}, "is not a month"),
+        ("nearest_service", {"latitude": "abc"}, '"abc" is not a number'),
+        ("ita_ranking", {"fiscal_year_be": "66"}, '"66" is not a year'),
+    ):
         response = await ds.client.get(f"/{DATABASE}/{name}.json", params=params)
         assert response.status_code == 400 and words in response.json()["error"], (name, params)
         page = await ds.client.get(f"/{DATABASE}/{name}", params=params)

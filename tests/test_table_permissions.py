@@ -18,7 +18,7 @@ async def test_every_table_gets_datasettes_own_answer(ds):
     for name, db in ds.databases.items():
         for table in await db.table_names():
             assert allows(name, table) == allows.original(name, table)
-            assert allows(name, table) == allows.original(name, table)   # the second time from memory
+            assert allows(name, table) == allows.original(name, table)  # the second time from memory
 
 
 async def test_an_allow_block_still_refuses(tmp_path):
@@ -28,8 +28,11 @@ async def test_an_allow_block_still_refuses(tmp_path):
     conn.execute("create table open (id integer primary key, note text)")
     conn.commit()
     conn.close()
-    site = Datasette([str(path)], plugins_dir=str(PLUGINS), metadata={
-        "databases": {"private": {"tables": {"secret": {"allow": {"id": "editor"}}}}}})
+    site = Datasette(
+        [str(path)],
+        plugins_dir=str(PLUGINS),
+        metadata={"databases": {"private": {"tables": {"secret": {"allow": {"id": "editor"}}}}}},
+    )
     await site.invoke_startup()
     assert getattr(site._table_permission_allows, "memoised", False)
     for _ in range(2):

@@ -9,9 +9,18 @@ from openbangkok.thai import conversions as thai
 SEPT_4_2023 = dt.date(2023, 9, 4)
 
 
-@pytest.mark.parametrize("text", [
-    "2566-09-04", "2023-09-04", "4/9/2566", "4 กันยายน 2566", "๔/๙/๒๕๖๖", "4 ก.ย 2566", "04.09.2023",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2566-09-04",
+        "2023-09-04",
+        "4/9/2566",
+        "4 กันยายน 2566",
+        "๔/๙/๒๕๖๖",
+        "4 ก.ย 2566",
+        "04.09.2023",
+    ],
+)
 def test_dates_as_agencies_write_them(text):
     assert thai.parse_date(text) == SEPT_4_2023
 
@@ -32,8 +41,9 @@ def test_not_a_date():
     assert thai.parse_date("soon") is None
 
 
-@pytest.mark.parametrize("text, number", [("๔,๙๔๖", "4946"), ("4,946", "4946"), ("1,234.5", "1234.5"),
-                                          ("4,94", "4,94"), ("๑๒", "12")])
+@pytest.mark.parametrize(
+    "text, number", [("๔,๙๔๖", "4946"), ("4,946", "4946"), ("1,234.5", "1234.5"), ("4,94", "4,94"), ("๑๒", "12")]
+)
 def test_plain_number(text, number):
     assert thai.plain_number(text) == number
 

@@ -22,9 +22,33 @@ TEXTS = [
     "e\u0301 (combining) ä ǅ ๏ ๚ ๛ ไฟ",
     "PM2.5 ฝุ่น_ละออง co-op O'Brien",
 ]
-QUERIES = ["ไฟ", "ไฟดับ", "café", "CAFÉ", "école", "ขยะล้น…", "ราคา", "100", "straße", "σοφια", "ΣΟΦΙΑ",
-           "北京", "ทางเท้า straße", "ǆ", "“ไฟดับ”", "ฝุ่น", "co-op", "ท่วม ขัง", "ๆ", "ä", "pm2.5",
-           "฿๑๐๐", "๑๒", "฿100", "cafe\u0301"]
+QUERIES = [
+    "ไฟ",
+    "ไฟดับ",
+    "café",
+    "CAFÉ",
+    "école",
+    "ขยะล้น…",
+    "ราคา",
+    "100",
+    "straße",
+    "σοφια",
+    "ΣΟΦΙΑ",
+    "北京",
+    "ทางเท้า straße",
+    "ǆ",
+    "“ไฟดับ”",
+    "ฝุ่น",
+    "co-op",
+    "ท่วม ขัง",
+    "ๆ",
+    "ä",
+    "pm2.5",
+    "฿๑๐๐",
+    "๑๒",
+    "฿100",
+    "cafe\u0301",
+]
 
 
 def tokens(conn, table: str) -> list[tuple]:
@@ -37,8 +61,9 @@ def conn():
     conn = sqlite3.connect(":memory:")
     for table, tokenizer in (("ascii_fts", TOKENIZE), ("unicode_fts", UNICODE61)):
         conn.execute(f"create virtual table {table} using fts5(comment, content='', tokenize=\"{tokenizer}\")")
-        conn.executemany(f"insert into {table} (rowid, comment) values (?, ?)",
-                         [(i, index_text(t)) for i, t in enumerate(TEXTS, 1)])
+        conn.executemany(
+            f"insert into {table} (rowid, comment) values (?, ?)", [(i, index_text(t)) for i, t in enumerate(TEXTS, 1)]
+        )
     return conn
 
 
@@ -55,9 +80,15 @@ def test_same_tokens_as_unicode61(conn):
 @pytest.mark.parametrize("query", QUERIES)
 def test_same_answers_as_unicode61(conn, query):
     for expression in (search_escape(query), fts_query(query)):
-        found = {table: [r for (r,) in conn.execute(
-            f"select rowid from {table} where {table} match ? order by rowid", (expression,))]
-            for table in ("ascii_fts", "unicode_fts")}
+        found = {
+            table: [
+                r
+                for (r,) in conn.execute(
+                    f"select rowid from {table} where {table} match ? order by rowid", (expression,)
+                )
+            ]
+            for table in ("ascii_fts", "unicode_fts")
+        }
         assert found["ascii_fts"] == found["unicode_fts"], expression
     assert conn.execute("select count(*) from ascii_fts where ascii_fts match ?", (search_escape(query),)).fetchone()[0]
 

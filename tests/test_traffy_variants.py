@@ -26,16 +26,28 @@ from .traffy_files import (
 
 TICKETS = [
     record("2022-BKK001", province="กรุงเทพมหานคร", district="บางกะปิ"),
-    record("2022-BKK002", province="จังหวัดกรุงเทพมหานคร", district="เขตปทุมวัน", subdistrict="ลุมพินี",
-           coords=["100.54321", "13.73210"]),
-    record("2022-NONTHA", province="นนทบุรี", district="ปากเกร็ด", subdistrict="ปากเกร็ด",
-           coords=["100.49876", "13.91234"], address="ถนนแจ้งวัฒนะ ปากเกร็ด นนทบุรี 11120"),
-    record("2022-SAMUT1", province="สมุทรปราการ", district="บางพลี", subdistrict="บางพลีใหญ่",
-           coords=["100.70512", "13.60345"]),
+    record(
+        "2022-BKK002",
+        province="จังหวัดกรุงเทพมหานคร",
+        district="เขตปทุมวัน",
+        subdistrict="ลุมพินี",
+        coords=["100.54321", "13.73210"],
+    ),
+    record(
+        "2022-NONTHA",
+        province="นนทบุรี",
+        district="ปากเกร็ด",
+        subdistrict="ปากเกร็ด",
+        coords=["100.49876", "13.91234"],
+        address="ถนนแจ้งวัฒนะ ปากเกร็ด นนทบุรี 11120",
+    ),
+    record(
+        "2022-SAMUT1", province="สมุทรปราการ", district="บางพลี", subdistrict="บางพลีใหญ่", coords=["100.70512", "13.60345"]
+    ),
     record("", comment="ไม่มีรหัสเรื่อง"),
     record("   ", comment="รหัสเรื่องเป็นช่องว่าง"),
     record("FQPL93", comment="รหัสเรื่องไม่มีปี"),
-    record("2022-MULTIL", comment="น้ำท่วมขัง\nหน้าบ้าน, \"ด่วน\"\n\nขอบคุณค่ะ"),
+    record("2022-MULTIL", comment='น้ำท่วมขัง\nหน้าบ้าน, "ด่วน"\n\nขอบคุณค่ะ'),
     record("2022-PHONE1", comment="โทร 0 2322 6688 ค่ะ"),
     record("2022-PHONE2", comment="ติดต่อ 02 294 2394 ได้ตลอด"),
     record("2022-PHONE3", comment="สำนักงาน 02-441-4973 ถึง 84 ในเวลาราชการ"),
@@ -66,7 +78,11 @@ def test_columns_in_another_order_and_a_bom_are_read_by_name(built):
     _, published, _, _ = built
     first = published["2022-BKK001"]
     assert (first["comment"], first["latitude"], first["longitude"], first["state"]) == (
-        "ถนนเป็นหลุม", 13.76591, 100.64471, "เสร็จสิ้น")
+        "ถนนเป็นหลุม",
+        13.76591,
+        100.64471,
+        "เสร็จสิ้น",
+    )
 
 
 def test_blank_ticket_ids_are_rejected_with_their_reason(built):
@@ -88,8 +104,9 @@ def test_both_spellings_of_bangkok(built):
     _, published, _, _ = built
     for ticket, district_code in (("2022-BKK001", "1006"), ("2022-BKK002", "1007")):
         got = published[ticket]
-        assert (got["province"], got["province_code"], got["district_code"]) == (
-            "กรุงเทพมหานคร", "10", district_code), ticket
+        assert (got["province"], got["province_code"], got["district_code"]) == ("กรุงเทพมหานคร", "10", district_code), (
+            ticket
+        )
 
 
 def test_tickets_from_other_provinces_are_kept_and_flagged(built):
@@ -102,15 +119,20 @@ def test_tickets_from_other_provinces_are_kept_and_flagged(built):
 
 def test_multi_line_comments_keep_their_lines(built):
     _, published, _, _ = built
-    assert published["2022-MULTIL"]["comment"] == "น้ำท่วมขัง\nหน้าบ้าน, \"ด่วน\"\n\nขอบคุณค่ะ"
+    assert published["2022-MULTIL"]["comment"] == 'น้ำท่วมขัง\nหน้าบ้าน, "ด่วน"\n\nขอบคุณค่ะ'
 
 
-@pytest.mark.parametrize("ticket, number", [
-    ("2022-PHONE1", "023226688"), ("2022-PHONE2", "022942394"), ("2022-PHONE3", "024414973"),
-    ("2022-PHONE4", "0812345678"),  # wrapped at a line break
-    ("2022-PHONE5", "022942394"),   # no-break spaces (pasted from a page)
-    ("2022-PHONE6", "0861234567"),  # two spaces between the groups
-])
+@pytest.mark.parametrize(
+    "ticket, number",
+    [
+        ("2022-PHONE1", "023226688"),
+        ("2022-PHONE2", "022942394"),
+        ("2022-PHONE3", "024414973"),
+        ("2022-PHONE4", "0812345678"),  # wrapped at a line break
+        ("2022-PHONE5", "022942394"),  # no-break spaces (pasted from a page)
+        ("2022-PHONE6", "0861234567"),  # two spaces between the groups
+    ],
+)
 def test_phone_numbers_written_any_way_are_redacted(built, ticket, number):
     _, published, _, _ = built
     comment = published[ticket]["comment"]

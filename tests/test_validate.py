@@ -131,13 +131,25 @@ def test_a_descriptor_read_again_is_a_copy_of_its_own_and_follows_the_file(tmp_p
     assert read_descriptor(path) == {"fields": [{"name": "id", "type": "boolean"}]}
 
 
-@pytest.mark.parametrize("file, column, old, new", [
-    # a key column (published as it is, and other tables point at it)
-    ("complaints/hotline_1555_monthly.csv", "category", "ถนนและทางเท้า / Roads and footpaths,2065",
-     "ถนนและทางเท้า ผ่านคุณสมชาย 081-234-5678,2065"),
-    # a link: an e-mail and a phone number in its query string
-    ("policies/policies.csv", "source_url", ",https://", ",https://www.bangkok.go.th/contact?tel=0812345678&x=https://"),
-])
+@pytest.mark.parametrize(
+    "file, column, old, new",
+    [
+        # a key column (published as it is, and other tables point at it)
+        (
+            "complaints/hotline_1555_monthly.csv",
+            "category",
+            "ถนนและทางเท้า / Roads and footpaths,2065",
+            "ถนนและทางเท้า ผ่านคุณสมชาย 081-234-5678,2065",
+        ),
+        # a link: an e-mail and a phone number in its query string
+        (
+            "policies/policies.csv",
+            "source_url",
+            ",https://",
+            ",https://www.bangkok.go.th/contact?tel=0812345678&x=https://",
+        ),
+    ],
+)
 def test_personal_data_in_a_code_or_link_column_is_refused(runner, tmp_path, file, column, old, new):
     """Codes and links are published as they are (a marker would change a key or break a link): a
     phone number, national ID or e-mail there is an error naming the cell, not a leak."""
@@ -150,7 +162,10 @@ def test_personal_data_in_a_code_or_link_column_is_refused(runner, tmp_path, fil
     result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
     assert result.exit_code == 1, result.output
     row = next(number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if new in line)
-    assert f"{path.name}:{row}:{column}: personal-data: this cell looks like it holds personal data (phone)" in result.output
+    assert (
+        f"{path.name}:{row}:{column}: personal-data: this cell looks like it holds personal data (phone)"
+        in result.output
+    )
 
 
 def test_a_public_contact_column_keeps_an_office_number(runner, tmp_path):
@@ -231,8 +246,10 @@ def test_a_duplicate_key_names_its_columns_and_values(runner, tmp_path):
     path.write_text("".join(lines[:3] + [lines[1]] + lines[3:]), encoding="utf-8")
     result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
     assert result.exit_code == 1
-    assert ('hotline_1555_monthly.csv:4:month, category: primary-key: month "2024-01", category '
-            '"ถนนและทางเท้า / Roads and footpaths": this row\'s identifier is already used in row 2') in result.output
+    assert (
+        'hotline_1555_monthly.csv:4:month, category: primary-key: month "2024-01", category '
+        '"ถนนและทางเท้า / Roads and footpaths": this row\'s identifier is already used in row 2'
+    ) in result.output
 
 
 def test_a_column_missing_in_the_middle_is_named(runner, tmp_path):
@@ -243,18 +260,24 @@ def test_a_column_missing_in_the_middle_is_named(runner, tmp_path):
     drop = records[0].index("basis")
     assert drop < len(records[0]) - 1
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([r[:drop] + r[drop + 1:] for r in records])
+    csv.writer(out, lineterminator="\n").writerows([r[:drop] + r[drop + 1 :] for r in records])
     path.write_text(out.getvalue(), encoding="utf-8")
     result = runner.invoke(cli, ["validate", "--datasets", str(copy)])
     assert result.exit_code == 1
     problems = [line for line in result.output.splitlines() if "ita_rounds.csv:" in line]
-    assert len(problems) == 1 and "ita_rounds.csv:1:basis: missing-label: the header lacks the column(s) basis" in problems[0]
+    assert (
+        len(problems) == 1
+        and "ita_rounds.csv:1:basis: missing-label: the header lacks the column(s) basis" in problems[0]
+    )
 
 
-@pytest.mark.parametrize("old, new, said", [
-    ("minimum: 0", "exclusiveMinimum: 0", 'constraint "exclusiveMinimum" requires datapackage v2'),
-    ("type: integer", "type: whole-number", 'field type "whole-number" is not supported'),
-])
+@pytest.mark.parametrize(
+    "old, new, said",
+    [
+        ("minimum: 0", "exclusiveMinimum: 0", 'constraint "exclusiveMinimum" requires datapackage v2'),
+        ("type: integer", "type: whole-number", 'field type "whole-number" is not supported'),
+    ],
+)
 def test_a_schema_frictionless_cannot_read_is_a_problem_naming_its_file(runner, tmp_path, old, new, said):
     """A constraint of Table Schema v2 or an unknown type stopped the check with a traceback."""
     copy = tmp_path / "datasets"

@@ -19,12 +19,25 @@ PAGES = "traffy_api"
 def record(ticket_id: str, **fields) -> dict:
     """An API record as the search API answers it (every key, in the API's order)."""
     base = {
-        "message_id": "297460", "type": "ถนน", "type_id": "12", "org": "สำนักงานเขตบางกะปิ",
-        "comment": "ถนนเป็นหลุม", "ticket_id": ticket_id, "coords": ["100.64471", "13.76591"],
-        "photo": "https://storage.googleapis.com/traffy_public_bucket/attachment/2022-12/a.jpg", "after_photo": "",
-        "address": "ถนนลาดพร้าว แขวงคลองจั่น เขตบางกะปิ กรุงเทพมหานคร 10240", "district": "บางกะปิ",
-        "subdistrict": "คลองจั่น", "province": "กรุงเทพมหานคร", "timestamp": "2022-12-01 02:03:04.5+00",
-        "problem_type_abdul": "{ถนน}", "status": "finish", "star": None, "count_reopen": "0", "state": "เสร็จสิ้น",
+        "message_id": "297460",
+        "type": "ถนน",
+        "type_id": "12",
+        "org": "สำนักงานเขตบางกะปิ",
+        "comment": "ถนนเป็นหลุม",
+        "ticket_id": ticket_id,
+        "coords": ["100.64471", "13.76591"],
+        "photo": "https://storage.googleapis.com/traffy_public_bucket/attachment/2022-12/a.jpg",
+        "after_photo": "",
+        "address": "ถนนลาดพร้าว แขวงคลองจั่น เขตบางกะปิ กรุงเทพมหานคร 10240",
+        "district": "บางกะปิ",
+        "subdistrict": "คลองจั่น",
+        "province": "กรุงเทพมหานคร",
+        "timestamp": "2022-12-01 02:03:04.5+00",
+        "problem_type_abdul": "{ถนน}",
+        "status": "finish",
+        "star": None,
+        "count_reopen": "0",
+        "state": "เสร็จสิ้น",
     }
     base.update(fields)
     return base
@@ -68,7 +81,21 @@ def datasets_with_dump(root: Path, rows: list[list[str]], header=COLUMNS, bom: b
 def dump_row(api: dict) -> list[str]:
     """The dump's row of the same ticket as an API record (no last_activity, no status)."""
     coords = api.get("coords")
-    return [api["ticket_id"], api["problem_type_abdul"], "{" + api["org"] + "}" if api["org"] else "{}",
-            api["comment"], api["photo"], api["after_photo"], ",".join(coords) if coords else "",
-            api["address"], api["subdistrict"], api["district"], api["province"], api["timestamp"], api["state"],
-            "" if api["star"] is None else str(api["star"]), api["count_reopen"], ""]
+    return [
+        api["ticket_id"],
+        api["problem_type_abdul"],
+        "{" + api["org"] + "}" if api["org"] else "{}",
+        api["comment"],
+        api["photo"],
+        api["after_photo"],
+        ",".join(coords) if coords else "",
+        api["address"],
+        api["subdistrict"],
+        api["district"],
+        api["province"],
+        api["timestamp"],
+        api["state"],
+        "" if api["star"] is None else str(api["star"]),
+        api["count_reopen"],
+        "",
+    ]

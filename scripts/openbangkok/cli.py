@@ -18,11 +18,17 @@ from openbangkok.pipeline.check import validate as run_validate
 from openbangkok.pipeline.lock import BuildLocked
 
 datasets_option = click.option(
-    "--datasets", "datasets", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATASETS,
-    show_default="datasets/", help="Folder with one sub-folder per dataset.",
+    "--datasets",
+    "datasets",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATASETS,
+    show_default="datasets/",
+    help="Folder with one sub-folder per dataset.",
 )
 limit_option = click.option(
-    "--max-per-type", default=20, show_default=True,
+    "--max-per-type",
+    default=20,
+    show_default=True,
     help="At most this many problems per file and type are printed (0: all).",
 )
 
@@ -104,15 +110,24 @@ def validate(datasets, as_json, max_per_type, paths):
     print_problems(staged.report, as_json, max_per_type)
     if not as_json:
         errors = len(staged.report.errors)
-        click.echo(f"{errors} problem(s) in {len(catalog.sources)} resource(s)" if errors
-                   else f"valid: {len(catalog.sources)} resource(s)", err=bool(errors))
+        click.echo(
+            f"{errors} problem(s) in {len(catalog.sources)} resource(s)"
+            if errors
+            else f"valid: {len(catalog.sources)} resource(s)",
+            err=bool(errors),
+        )
     sys.exit(0 if staged.report.ok else 1)
 
 
 @cli.command()
 @datasets_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
-              show_default="build/openbangkok.db", help="The database to write.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_DB,
+    show_default="build/openbangkok.db",
+    help="The database to write.",
+)
 @limit_option
 @click.option("--full", is_flag=True, help="Rebuild every dataset, even those that have not changed.")
 @click.option("--timings", is_flag=True, help="Print the seconds each step of the build took.")
@@ -157,15 +172,28 @@ WORKER_HEALTHCHECK_S = 60
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
-              show_default="build/openbangkok.db")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_DB,
+    show_default="build/openbangkok.db",
+)
 @datasets_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
-@click.option("--inspect-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Precomputed table counts (inspect-data.json, written by `openbkk package`).")
-@click.option("--workers", type=click.IntRange(min=0), default=1, show_default=True,
-              help="Worker processes answering requests, all from the same file; 0: one per core.")
+@click.option(
+    "--inspect-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Precomputed table counts (inspect-data.json, written by `openbkk package`).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes answering requests, all from the same file; 0: one per core.",
+)
 def serve(db_path, datasets, host, port, inspect_file, workers):
     """Serve the built database with Datasette, read-only.
 
@@ -201,13 +229,25 @@ def serve(db_path, datasets, host, port, inspect_file, workers):
 
     # each worker opens the file this process pinned (site.workers); this process only supervises
     os.environ.update(worker_environment(Path(ds.get_database(DATABASE).path), datasets, inspect_file))
-    uvicorn.run("openbangkok.site.workers:app", factory=True, workers=workers, host=host, port=port,
-                log_level="warning", timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
+    uvicorn.run(
+        "openbangkok.site.workers:app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+    )
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DB,
-              show_default="build/openbangkok.db")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=DEFAULT_DB,
+    show_default="build/openbangkok.db",
+)
 @datasets_option
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 def package(db_path, datasets, out):
@@ -270,5 +310,7 @@ def fetch_traffy(datasets, url, step, pause, retries, backoff, timeout, max_page
     except FetchError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)
-    click.echo(f"fetched {len(fetched.pages)} pages into {source.path} (the API held {fetched.total} tickets); "
-               f"run openbkk build to publish them")
+    click.echo(
+        f"fetched {len(fetched.pages)} pages into {source.path} (the API held {fetched.total} tickets); "
+        f"run openbkk build to publish them"
+    )

@@ -25,13 +25,19 @@ from openbangkok.pipeline.lock import BuildLocked, build_lock
 
 from ..conftest import DATA, build_stopped_at, copy_datasets, poll, with_synthetic_complaints
 
-TIMEOUT = 300   # a build of the sample takes seconds; a hang is what these tests catch
-pytestmark = pytest.mark.slow   # builds in processes of their own, killed, refused, run again
+TIMEOUT = 300  # a build of the sample takes seconds; a hang is what these tests catch
+pytestmark = pytest.mark.slow  # builds in processes of their own, killed, refused, run again
 
 
 def openbkk(*args, env=None, timeout=TIMEOUT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "openbangkok", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})}, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "openbangkok", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def digest(path: Path) -> str:
@@ -69,11 +75,14 @@ def test_a_killed_builds_workers_die_with_it_and_the_next_build_runs(tmp_path):
     The build is killed while its workers are alive: it stops itself once it has staged the first piece
     they parsed (openbangkok.pipeline.processes.checkpoint), four pieces of the dump in flight."""
     datasets = copy_datasets(tmp_path, "reference", "complaints")
-    with_synthetic_complaints(datasets, rows=10_000)   # about 8 MB: four pieces (csv_pieces.PIECE_BYTES)
+    with_synthetic_complaints(datasets, rows=10_000)  # about 8 MB: four pieces (csv_pieces.PIECE_BYTES)
     out = tmp_path / "site" / "openbangkok.db"
     workers_env = {"OPENBANGKOK_BUILD_WORKERS": "2"}
-    process = build_stopped_at("piece staged by a worker", [sys.executable, "-m", "openbangkok", "build", "--datasets",
-                               str(datasets), "--out", str(out)], env=workers_env)
+    process = build_stopped_at(
+        "piece staged by a worker",
+        [sys.executable, "-m", "openbangkok", "build", "--datasets", str(datasets), "--out", str(out)],
+        env=workers_env,
+    )
     workers = children(process.pid)
     assert len(workers) >= 2, "the two workers are running"
     process.send_signal(signal.SIGKILL)
@@ -81,28 +90,29 @@ def test_a_killed_builds_workers_die_with_it_and_the_next_build_runs(tmp_path):
     poll(lambda: not any(alive(pid) for pid in workers), 30, "workers still alive")
     again = openbkk("build", "--datasets", str(datasets), "--out", str(out), env=workers_env)
     assert again.returncode == 0, again.stderr[-2000:]
-    assert f"process {process.pid}" in again.stdout + again.stderr   # the killed build's lock, taken over
+    assert f"process {process.pid}" in again.stdout + again.stderr  # the killed build's lock, taken over
     assert "another build" not in again.stderr
 
 
 def test_a_lock_file_left_by_a_dead_build_is_taken_over(tmp_path):
     datasets = sample(tmp_path)
     out = tmp_path / "openbangkok.db"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     (tmp_path / ".openbangkok.db.lock").write_text(dead.stdout)
     result = build(load_catalog(datasets), out)
     assert result.ok and out.exists()
     notes = [p for p in result.report.problems if p.type == "stale-lock"]
     assert len(notes) == 1 and f"process {dead.stdout.strip()}" in notes[0].message and notes[0].severity == "info"
-    assert (tmp_path / ".openbangkok.db.lock").read_text() == ""   # a build that ends leaves no number
+    assert (tmp_path / ".openbangkok.db.lock").read_text() == ""  # a build that ends leaves no number
 
 
 def test_two_builds_in_one_process_one_refuses(tmp_path):
     out = tmp_path / "openbangkok.db"
     with build_lock(out), pytest.raises(BuildLocked, match="in this process"), build_lock(out):
         pass
-    with build_lock(out):   # released
+    with build_lock(out):  # released
         pass
 
 
@@ -130,8 +140,10 @@ def write_xlsx(path: Path, sheet_xml_bytes: int) -> None:
     row = '<row><c t="inlineStr"><is><t>x</t></is></c></row>'
     body = row * (sheet_xml_bytes // len(row))
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                   'package/2006/content-types"/>')
+        z.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
         z.writestr("xl/worksheets/sheet1.xml", f"<worksheet><sheetData>{body}</sheetData></worksheet>")
 
 
@@ -167,9 +179,14 @@ def small_workbook(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("bound, value, words", [("SECONDS", 0.01, "took more than"),
-                                                   ("MEMORY_BYTES", 25 << 20, "memory"),
-                                                   ("WORKBOOK_BYTES", 100, "workbooks of up to")])
+@pytest.mark.parametrize(
+    "bound, value, words",
+    [
+        ("SECONDS", 0.01, "took more than"),
+        ("MEMORY_BYTES", 25 << 20, "memory"),
+        ("WORKBOOK_BYTES", 100, "workbooks of up to"),
+    ],
+)
 def test_in2csv_runs_within_time_and_memory(tmp_path, monkeypatch, bound, value, words):
     monkeypatch.setattr(workbooks, bound, value)
     with pytest.raises(workbooks.WorkbookRefused, match=words):
@@ -180,8 +197,9 @@ def test_a_workbook_within_the_bounds_converts(tmp_path):
     assert workbooks.to_csv(small_workbook(tmp_path), None).startswith(b"place_id,name_th")
 
 
-@pytest.mark.parametrize("kind", ["named pipe", "device", "link to /dev/zero", "link to /etc/passwd",
-                                  "path out of datasets"])
+@pytest.mark.parametrize(
+    "kind", ["named pipe", "device", "link to /dev/zero", "link to /etc/passwd", "path out of datasets"]
+)
 def test_a_resource_that_is_no_file_of_the_datasets_is_refused_unread(tmp_path, kind):
     datasets = sample(tmp_path)
     places = datasets / "sample" / "places.csv"
@@ -191,7 +209,7 @@ def test_a_resource_that_is_no_file_of_the_datasets_is_refused_unread(tmp_path, 
     elif kind == "device":
         if os.geteuid() != 0:
             pytest.skip("only root makes a device node")
-        os.mknod(places, 0o600 | stat.S_IFCHR, os.makedev(1, 5))   # as /dev/zero
+        os.mknod(places, 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # as /dev/zero
     elif kind == "link to /dev/zero":
         places.symlink_to("/dev/zero")
     elif kind == "link to /etc/passwd":
@@ -199,15 +217,17 @@ def test_a_resource_that_is_no_file_of_the_datasets_is_refused_unread(tmp_path, 
     else:
         descriptor = datasets / "sample" / "datapackage.yaml"
         # as many steps up as reach / from any temporary folder (xdist's are one deeper): /etc/passwd
-        descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("path: places.csv",
-                                                                             "path: " + "../" * 30 + "etc/passwd"))
+        descriptor.write_text(
+            descriptor.read_text(encoding="utf-8").replace("path: places.csv", "path: " + "../" * 30 + "etc/passwd")
+        )
     out = tmp_path / "openbangkok.db"
-    shutil.copy(DATA.parent.parent / "README.md", out)   # stands for the published database
+    shutil.copy(DATA.parent.parent / "README.md", out)  # stands for the published database
     before = digest(out)
     result = openbkk("build", "--datasets", str(datasets), "--out", str(out))
     assert result.returncode == 1
     words = {"named pipe": "named pipe (FIFO), not a file", "device": "a device, not a file"}.get(
-        kind, "leads outside the datasets folder")
+        kind, "leads outside the datasets folder"
+    )
     assert words in result.stderr and "scheme-error" in result.stderr
     assert "root:" not in result.stdout + result.stderr and "Traceback" not in result.stderr
     assert digest(out) == before
@@ -225,11 +245,16 @@ def test_a_descriptor_that_is_no_file_is_refused(tmp_path):
 def build_into_a_small_disk(tmp_path: Path, out: Path, prefix: list[str]) -> subprocess.CompletedProcess:
     datasets = sample(tmp_path)
     places = datasets / "sample" / "places.csv"
-    with places.open("a", encoding="utf-8") as f:   # a change: the build copies and writes again
+    with places.open("a", encoding="utf-8") as f:  # a change: the build copies and writes again
         for n in range(10, 3000):
             f.write(f"{n},สถานที่ {n} ที่มีชื่อยาวพอสมควร,park,{n},open,02,2023-09-04,\n")
-    return subprocess.run([*prefix, "build", "--datasets", str(datasets), "--out", str(out)], capture_output=True,
-                          text=True, timeout=TIMEOUT, check=False)
+    return subprocess.run(
+        [*prefix, "build", "--datasets", str(datasets), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
 
 
 def assert_disk_full_told(result: subprocess.CompletedProcess, out: Path, before: str) -> None:
@@ -244,8 +269,13 @@ def test_a_full_disk_is_told_and_the_database_kept(tmp_path):
     """A size-limited folder (tmpfs) filled up, as root can make one; RLIMIT_FSIZE below otherwise."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
-                                           capture_output=True, check=False).returncode != 0:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a small tmpfs here (the RLIMIT_FSIZE test covers a full disk)")
     try:
         out = disk / "openbangkok.db"
@@ -259,10 +289,11 @@ def test_a_full_disk_is_told_and_the_database_kept(tmp_path):
                     f.flush()
             except OSError:
                 pass
-        with filler.open("r+b") as f:   # room for the lock file and a little more, not for a build
+        with filler.open("r+b") as f:  # room for the lock file and a little more, not for a build
             f.truncate(filler.stat().st_size - 64 * 1024)
-        assert_disk_full_told(build_into_a_small_disk(tmp_path, out, [sys.executable, "-m", "openbangkok"]), out,
-                              before)
+        assert_disk_full_told(
+            build_into_a_small_disk(tmp_path, out, [sys.executable, "-m", "openbangkok"]), out, before
+        )
     finally:
         subprocess.run(["umount", str(disk)], check=False)
 
@@ -272,10 +303,15 @@ def test_a_file_size_limit_is_told_as_a_full_disk(tmp_path):
     assert build(load_catalog(DATA / "valid"), out).ok
     before = digest(out)
     limit = out.stat().st_size + 16 * 1024
-    bounded = [sys.executable, "-c",
-               (f"import resource, runpy, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-                f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); sys.argv[0] = 'openbkk'; "
-                f"runpy.run_module('openbangkok', run_name='__main__')")]
+    bounded = [
+        sys.executable,
+        "-c",
+        (
+            f"import resource, runpy, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); sys.argv[0] = 'openbkk'; "
+            f"runpy.run_module('openbangkok', run_name='__main__')"
+        ),
+    ]
     assert_disk_full_told(build_into_a_small_disk(tmp_path, out, bounded), out, before)
 
 
@@ -289,12 +325,18 @@ def test_a_wide_traffy_dump_is_refused_or_its_rows_rejected_within_bounds(tmp_pa
     with dump.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(wide)
     result = openbkk("validate", "--datasets", str(datasets))
-    assert result.returncode == 1 and "traffy_fondue.csv:1:: format-error: the header has 10,016 columns" in result.stderr
+    assert (
+        result.returncode == 1 and "traffy_fondue.csv:1:: format-error: the header has 10,016 columns" in result.stderr
+    )
     with dump.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([rows[0], rows[1] + ["x" * 60_000, "y" * 60_000], *rows[2:]])
     out = tmp_path / "openbangkok.db"
     assert build(load_catalog(datasets), out).ok
     import sqlite3
-    (reason, raw), = sqlite3.connect(out).execute("select reason, raw_record from complaints_rejected "
-                                                  "where raw_record like ?", [f"{rows[1][0]},%"]).fetchall()
+
+    ((reason, raw),) = (
+        sqlite3.connect(out)
+        .execute("select reason, raw_record from complaints_rejected where raw_record like ?", [f"{rows[1][0]},%"])
+        .fetchall()
+    )
     assert "18 cells" in reason and len(raw) <= 100_001

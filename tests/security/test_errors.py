@@ -22,19 +22,37 @@ from .conftest import sql_url
 T = f"/{DATABASE}/complaints"
 # (address, status): the red team's 500s, and mistakes of the same families
 MISTAKES = [
-    ("/no-such-page", 404), ("/no-such-page.json", 404), (f"/{DATABASE}/no_such_table", 404),
-    (f"/{DATABASE}/no_such_table.json", 404), ("//evil.example", 404), ("//evil.example/x.json", 404),
-    (f"{T}/2099-NOSUCH", 404), (f"{T}?_facet=%00", 400), (f"{T}.json?_facet=%00", 400),
-    (f"{T}.json?_through={{}}", 400), (f"{T}?_through=%7B%22table%22%3A1%7D", 400), (f"{T}.json?_through=x", 400),
+    ("/no-such-page", 404),
+    ("/no-such-page.json", 404),
+    (f"/{DATABASE}/no_such_table", 404),
+    (f"/{DATABASE}/no_such_table.json", 404),
+    ("//evil.example", 404),
+    ("//evil.example/x.json", 404),
+    (f"{T}/2099-NOSUCH", 404),
+    (f"{T}?_facet=%00", 400),
+    (f"{T}.json?_facet=%00", 400),
+    (f"{T}.json?_through={{}}", 400),
+    (f"{T}?_through=%7B%22table%22%3A1%7D", 400),
+    (f"{T}.json?_through=x", 400),
     (f"{T}.json?_through=" + urllib.parse.quote('{"table": "districts", "column": "x", "value": "1"}'), 400),
-    (f"{T}.json?_facet=nope", 400), (f"{T}.json?_facet_array=nope", 400), (f"{T}.json?_sort=nope", 400),
-    (f"{T}.json?nope=1", 400), (f"{T}.json?nope__gt=1", 400), (f"{T}.json?_nocol=nope", 400),
+    (f"{T}.json?_facet=nope", 400),
+    (f"{T}.json?_facet_array=nope", 400),
+    (f"{T}.json?_sort=nope", 400),
+    (f"{T}.json?nope=1", 400),
+    (f"{T}.json?nope__gt=1", 400),
+    (f"{T}.json?_nocol=nope", 400),
     (f"/{DATABASE}/policy_progress_reports.json?_facet=state", 400),
-    (f"{T}.json?_where=nope", 400), (f"{T}.json?_where=1)", 400), (f"{T}.json?_size=abc", 400),
+    (f"{T}.json?_where=nope", 400),
+    (f"{T}.json?_where=1)", 400),
+    (f"{T}.json?_size=abc", 400),
     (f"{T}.json?_size=100000", 400),
-    (f"{T}.json?district_code__in=[", 400), (f"{T}.json?_col=nope", 400), (f"{T}.json?_search=%22", 400),
-    (sql_url("select nope from nowhere"), 400), (sql_url("update districts set name_th = 1"), 400),
-    (f"/{DATABASE}/complaints_district_league.json?month=abc", 400), (f"/{DATABASE}.db?x=%00", 400),
+    (f"{T}.json?district_code__in=[", 400),
+    (f"{T}.json?_col=nope", 400),
+    (f"{T}.json?_search=%22", 400),
+    (sql_url("select nope from nowhere"), 400),
+    (sql_url("update districts set name_th = 1"), 400),
+    (f"/{DATABASE}/complaints_district_league.json?month=abc", 400),
+    (f"/{DATABASE}.db?x=%00", 400),
     (f"{T}.json?_sort_desc=%00", 400),
 ]
 
@@ -61,7 +79,7 @@ async def test_the_answers_do_not_depend_on_rich(ds, monkeypatch):
 
 async def test_an_error_is_one_log_line_and_its_traceback_only_at_debug(ds, caplog):
     caplog.set_level(logging.INFO, logger="openbangkok.site.security.errors")
-    for address in (f"{T}.json?_facet=nope", f"{T}.json?_size=abc"):   # refused early; raised in Datasette
+    for address in (f"{T}.json?_facet=nope", f"{T}.json?_size=abc"):  # refused early; raised in Datasette
         caplog.clear()
         await ds.client.get(address)
         await asyncio.to_thread(ERROR_LOG.lines.join)
@@ -84,7 +102,7 @@ async def test_a_log_line_cannot_be_forged(ds, caplog):
 
 def test_a_flood_of_errors_drops_log_lines_instead_of_queueing_them(monkeypatch):
     log = errors.ErrorLog(size=5)
-    monkeypatch.setattr(log, "thread", object())   # no writer: the queue fills
+    monkeypatch.setattr(log, "thread", object())  # no writer: the queue fills
     for n in range(20):
         log.write(logging.ERROR, f"line {n}")
     assert log.lines.qsize() == 5 and log.dropped == 15
@@ -103,18 +121,21 @@ async def test_a_server_fault_is_a_500_that_names_only_a_reference(ds, caplog):
     assert any(reference in r.getMessage() and "exploded" in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.parametrize("address, status, words", [
-    (f"{T}.json?" + "&".join(["_where=1"] * 3000), 414, "too long"),
-    (f"{T}.json?" + "&".join(["_where=1"] * 11), 400, "_where"),
-    (f"{T}.json?" + "&".join(["_facet=comment"] * 300), 400, "Too many"),
-    (f"{T}.json?" + "&".join(["_facet=comment"] * (FACET_REPEATS + 1)), 400, "_facet"),
-    (f"{T}.json?" + "&".join(f"p{n}=1" for n in range(101)), 400, "Too many"),
-    (f"{T}.json?_col=" + "&_col=".join(["comment"] * 51), 400, "_col"),
-    (f"{T}.json?_search=" + "ไ" * (SEARCH_CHARACTERS + 1), 400, "search"),
-    (f"{T}.json?sql=" + "x" * QUERY_BYTES, 414, "too long"),
-    (f"/{DATABASE}/" + "x" * 3000 + ".json", 414, "too long"),
-    (f"{T}.json?_facet=%00", 400, "NUL"),
-])
+@pytest.mark.parametrize(
+    "address, status, words",
+    [
+        (f"{T}.json?" + "&".join(["_where=1"] * 3000), 414, "too long"),
+        (f"{T}.json?" + "&".join(["_where=1"] * 11), 400, "_where"),
+        (f"{T}.json?" + "&".join(["_facet=comment"] * 300), 400, "Too many"),
+        (f"{T}.json?" + "&".join(["_facet=comment"] * (FACET_REPEATS + 1)), 400, "_facet"),
+        (f"{T}.json?" + "&".join(f"p{n}=1" for n in range(101)), 400, "Too many"),
+        (f"{T}.json?_col=" + "&_col=".join(["comment"] * 51), 400, "_col"),
+        (f"{T}.json?_search=" + "ไ" * (SEARCH_CHARACTERS + 1), 400, "search"),
+        (f"{T}.json?sql=" + "x" * QUERY_BYTES, 414, "too long"),
+        (f"/{DATABASE}/" + "x" * 3000 + ".json", 414, "too long"),
+        (f"{T}.json?_facet=%00", 400, "NUL"),
+    ],
+)
 async def test_addresses_over_the_limits_are_refused_before_datasette_reads_them(ds, address, status, words):
     response = await ds.client.get(address)
     assert response.status_code == status, response.text[:200]
@@ -132,10 +153,14 @@ async def test_addresses_within_the_limits_still_work(ds):
 
 async def test_every_answer_has_the_security_headers(ds):
     """The 400 of a canned query's form, the 405 of a write, an early refusal and an error page."""
-    for method, address in (("GET", f"/{DATABASE}/complaints_district_league?month=abc"),
-                            ("GET", f"/{DATABASE}/complaints_district_league.json?month=abc"),
-                            ("POST", f"/{DATABASE}/districts"), ("GET", f"{T}?_facet=%00"),
-                            ("GET", "/no-such-page"), ("GET", f"{T}.json?_facet=nope")):
+    for method, address in (
+        ("GET", f"/{DATABASE}/complaints_district_league?month=abc"),
+        ("GET", f"/{DATABASE}/complaints_district_league.json?month=abc"),
+        ("POST", f"/{DATABASE}/districts"),
+        ("GET", f"{T}?_facet=%00"),
+        ("GET", "/no-such-page"),
+        ("GET", f"{T}.json?_facet=nope"),
+    ):
         response = await ds.client.request(method, address)
         assert response.status_code in (400, 404, 405), address
         for header in ("content-security-policy", "x-content-type-options", "referrer-policy"):
@@ -152,13 +177,14 @@ def test_the_site_answers_while_80_bad_requests_arrive_at_once(own_server):
     async def fire():
         async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=100)) as client:
             flood = [asyncio.create_task(client.get(url + address)) for address in bad]
-            await asyncio.wait(flood, return_when=asyncio.FIRST_COMPLETED)   # the site is answering the flood
+            await asyncio.wait(flood, return_when=asyncio.FIRST_COMPLETED)  # the site is answering the flood
             ordinary = await client.get(f"/{DATABASE}/districts.json?_shape=array")
             return ordinary, await asyncio.gather(*flood)
 
     started = time.perf_counter()
     ordinary, answers = asyncio.run(fire())
     assert ordinary.status_code == 200 and len(ordinary.json()) == 50
-    assert sorted({a.status_code for a in answers}) and all(400 <= a.status_code < 500 for a in answers), \
-        [(str(a.url)[:80], a.status_code) for a in answers if not 400 <= a.status_code < 500]
+    assert sorted({a.status_code for a in answers}) and all(400 <= a.status_code < 500 for a in answers), [
+        (str(a.url)[:80], a.status_code) for a in answers if not 400 <= a.status_code < 500
+    ]
     print(f"\n80 bad requests and an ordinary one: {time.perf_counter() - started:.2f} s")

@@ -16,18 +16,40 @@ from .conftest import sql_url
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-@pytest.mark.parametrize("address", ["/", f"/{DATABASE}", f"/{DATABASE}/districts", f"/{DATABASE}/districts/1001",
-                                     "/-/messages", "/-/permissions", "/-/logout", f"/{DATABASE}/-/create"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/",
+        f"/{DATABASE}",
+        f"/{DATABASE}/districts",
+        f"/{DATABASE}/districts/1001",
+        "/-/messages",
+        "/-/permissions",
+        "/-/logout",
+        f"/{DATABASE}/-/create",
+    ],
+)
 async def test_nothing_is_written(ds, method, address):
     response = await ds.client.request(method, address)
     assert response.status_code == 405 and "read-only" in response.text
     assert "content-security-policy" in response.headers
 
 
-@pytest.mark.parametrize("sql", ["delete from districts", "update districts set name_th = 'x'", "drop table districts",
-                                 "insert into districts (district_code) values ('9999')", "vacuum", "reindex",
-                                 "attach database '/tmp/x.db' as x", "pragma writable_schema = 1",
-                                 "select 1; delete from districts", "with x as (delete from districts) select 1"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "delete from districts",
+        "update districts set name_th = 'x'",
+        "drop table districts",
+        "insert into districts (district_code) values ('9999')",
+        "vacuum",
+        "reindex",
+        "attach database '/tmp/x.db' as x",
+        "pragma writable_schema = 1",
+        "select 1; delete from districts",
+        "with x as (delete from districts) select 1",
+    ],
+)
 async def test_sql_that_writes_is_refused(ds, sql):
     response = await ds.client.get(sql_url(sql))
     assert response.status_code == 400
@@ -35,13 +57,20 @@ async def test_sql_that_writes_is_refused(ds, sql):
     assert count == [{"n": 50}]
 
 
-@pytest.mark.parametrize("address", [
-    "/assets/../../../../etc/passwd", "/assets/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-    "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd", "/-/static/../../../../../../etc/passwd",
-    "/-/static/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "/-/static-plugins/datasette_cluster_map/../../../../../etc/passwd", f"/{DATABASE}/..%2f..%2fetc%2fpasswd",
-    f"/{DATABASE}.db/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/assets/../../../../etc/passwd",
+        "/assets/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "/-/static/../../../../../../etc/passwd",
+        "/-/static/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/-/static-plugins/datasette_cluster_map/../../../../../etc/passwd",
+        f"/{DATABASE}/..%2f..%2fetc%2fpasswd",
+        f"/{DATABASE}.db/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+    ],
+)
 async def test_no_path_leads_out_of_the_site(ds, address):
     response = await ds.client.get(address)
     assert "root:" not in response.text
@@ -56,8 +85,17 @@ async def test_user_text_is_escaped_in_pages(ds):
     assert payload not in error.text
 
 
-@pytest.mark.parametrize("address", [f"/{DATABASE}/districts.json", f"/{DATABASE}/districts.csv", f"/{DATABASE}.db",
-                                     f"/{DATABASE}/districts", "/-/databases.json", sql_url("select 1")])
+@pytest.mark.parametrize(
+    "address",
+    [
+        f"/{DATABASE}/districts.json",
+        f"/{DATABASE}/districts.csv",
+        f"/{DATABASE}.db",
+        f"/{DATABASE}/districts",
+        "/-/databases.json",
+        sql_url("select 1"),
+    ],
+)
 async def test_answers_carry_the_site_headers(ds, address):
     response = await ds.client.get(address)
     assert response.status_code == 200
@@ -78,11 +116,21 @@ async def _call(app, path: str, query: bytes, release: asyncio.Event, started: a
         if message["type"] == "http.response.start":
             started.set()
         if message["type"] == "http.response.body" and message.get("more_body"):
-            await release.wait()   # a slow reader: the stream is held open
+            await release.wait()  # a slow reader: the stream is held open
 
-    scope = {"type": "http", "http_version": "1.1", "method": "GET", "scheme": "http", "path": path,
-             "raw_path": path.encode(), "root_path": "", "query_string": query, "headers": [(b"host", b"localhost")],
-             "client": ("127.0.0.1", 1), "server": ("localhost", 80)}
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query,
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
+    }
     await app(scope, receive, send)
     return messages
 
@@ -103,7 +151,7 @@ async def test_complete_downloads_at_once_are_bounded(ds, extension):
     assert start["status"] == 503, start
     assert (b"retry-after", str(RETRY_AFTER_SECONDS).encode()) in [(k.lower(), v) for k, v in start["headers"]]
     assert "Retry-After" in b"".join(m.get("body", b"") for m in refused[1:]).decode()
-    ordinary = await ds.client.get(f"/{DATABASE}/districts.json?_size=1")   # the site still answers
+    ordinary = await ds.client.get(f"/{DATABASE}/districts.json?_size=1")  # the site still answers
     assert ordinary.status_code == 200
     release.set()
     for task in held:

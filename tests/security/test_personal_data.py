@@ -20,14 +20,30 @@ FORMS = {
     "2024-PREFIX": {"comment": "whatsapp 0066812345678 อีเมล somchai＠gmail.com", "state": "โทร 0066 81 234 5678"},
     "2024-IDCARD": {"comment": "บัตร 5200 1003 4567 0 และ 1.1017.00230.70.8"},
     "2024-COUNTS": {"count_reopen": "0678901234", "star": "0812345678"},
-    "2024-REAL20": {"comment": "โทร. 0 2322 6688 หรือ 02 294 2394 หรือ 02-441-4973 ถึง 84",
-                    "organization": "{สำนักงานเขตบางกะปิ,โทร 0812345678}"},
-    "2024-KEPT01": {"comment": "พิกัด 13.80091, 100.71982 ค่าซ่อม 1,234,567.50 บาท เวลา 09.00-12.00 น. "
-                               "หนังสือ นร 0110/12345678901 สายด่วน 1555 วันที่ 09/12/66 12.00 น."},
+    "2024-REAL20": {
+        "comment": "โทร. 0 2322 6688 หรือ 02 294 2394 หรือ 02-441-4973 ถึง 84",
+        "organization": "{สำนักงานเขตบางกะปิ,โทร 0812345678}",
+    },
+    "2024-KEPT01": {
+        "comment": "พิกัด 13.80091, 100.71982 ค่าซ่อม 1,234,567.50 บาท เวลา 09.00-12.00 น. "
+        "หนังสือ นร 0110/12345678901 สายด่วน 1555 วันที่ 09/12/66 12.00 น."
+    },
 }
-WRITTEN = ["086  123  4567", "0 9 1 2 3 4 5 6 7 8", "093/456/7890", "0066812345678", "somchai＠gmail.com",
-           "0066 81 234 5678", "5200 1003 4567 0", "1.1017.00230.70.8", "0678901234", "0812345678",
-           "0 2322 6688", "02 294 2394", "02-441-4973"]
+WRITTEN = [
+    "086  123  4567",
+    "0 9 1 2 3 4 5 6 7 8",
+    "093/456/7890",
+    "0066812345678",
+    "somchai＠gmail.com",
+    "0066 81 234 5678",
+    "5200 1003 4567 0",
+    "1.1017.00230.70.8",
+    "0678901234",
+    "0812345678",
+    "0 2322 6688",
+    "02 294 2394",
+    "02-441-4973",
+]
 
 
 def test_every_column_of_a_traffy_row_is_read_for_personal_data(tmp_path, runner):
@@ -43,7 +59,7 @@ def test_every_column_of_a_traffy_row_is_read_for_personal_data(tmp_path, runner
     assert got["2024-COUNTS"]["count_reopen"] is None and got["2024-COUNTS"]["star"] is None
     assert got["2024-SPACES"]["comment"] == "โทร [โทรศัพท์] ค่ะ"
     assert got["2024-REAL20"]["comment"] == "โทร. [โทรศัพท์] หรือ [โทรศัพท์] หรือ [โทรศัพท์] ถึง 84"
-    assert got["2024-KEPT01"]["comment"] == FORMS["2024-KEPT01"]["comment"]   # no personal data in it
+    assert got["2024-KEPT01"]["comment"] == FORMS["2024-KEPT01"]["comment"]  # no personal data in it
     (files,) = rows(db, "select warnings from build_files where table_name = 'complaints'")
     assert 'count_reopen is not a whole number: left empty: "[โทรศัพท์]"' in files["warnings"]
 
@@ -60,4 +76,4 @@ def test_a_phone_number_in_a_number_column_is_refused_not_published(tmp_path, ru
     assert "0678901234" not in result.output and "678901234" not in result.output
     assert not out.exists()
     clean = tmp_path / "clean.db"
-    assert build(load_catalog(DATA / "valid"), clean).ok   # the same file without it builds
+    assert build(load_catalog(DATA / "valid"), clean).ok  # the same file without it builds

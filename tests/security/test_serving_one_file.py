@@ -23,7 +23,7 @@ from openbangkok.site.serving import tie_breaker
 from ..conftest import DATA
 from .conftest import serve, sql_url, stop
 
-pytestmark = pytest.mark.slow   # server processes started, killed and started again
+pytestmark = pytest.mark.slow  # server processes started, killed and started again
 
 
 def sha256(data: bytes) -> str:
@@ -45,7 +45,7 @@ def test_a_rebuild_does_not_change_what_a_running_server_answers(sample, tmp_pat
     process, url = serve(out, tmp_path / "server.log", "--datasets", str(datasets))
     try:
         count = sql_url("select count(*) as n from kinds")
-        assert httpx.get(url + count).json() == [{"n": 2}]   # one SQL thread has opened the file
+        assert httpx.get(url + count).json() == [{"n": 2}]  # one SQL thread has opened the file
         with (datasets / "sample" / "kinds.csv").open("a", encoding="utf-8") as f:
             f.write("temple,วัด\n")
         assert build(load_catalog(datasets), out).ok and out.read_bytes() != before
@@ -57,8 +57,10 @@ def test_a_rebuild_does_not_change_what_a_running_server_answers(sample, tmp_pat
         assert {str(r.json()) for r in asyncio.run(many())} == {"[{'n': 2}]"}, "threads answered from two files"
         download = httpx.get(url + f"/{DATABASE}.db")
         assert download.content == before
-        first_tag = download.headers["etag"]   # of the build (openbangkok.site.serving.http_cache): from the bytes' hash
-        assert httpx.get(url + f"/{DATABASE}.db", headers={"if-none-match": download.headers["etag"]}).status_code == 304
+        first_tag = download.headers["etag"]  # of the build (openbangkok.site.serving.http_cache): from the bytes' hash
+        assert (
+            httpx.get(url + f"/{DATABASE}.db", headers={"if-none-match": download.headers["etag"]}).status_code == 304
+        )
         listed = httpx.get(url + "/-/databases.json").json()
         assert listed[0]["hash"] == sha256(before) and "path" not in listed[0]
         page = httpx.get(url + "/-/databases")
@@ -66,7 +68,7 @@ def test_a_rebuild_does_not_change_what_a_running_server_answers(sample, tmp_pat
     finally:
         stop(process)
     assert [p.name for p in out.parent.iterdir() if pinned_file.MARK in p.name] == [], "the link outlived the server"
-    process, url = serve(out, tmp_path / "server2.log", "--datasets", str(datasets))   # told to reload: restarted
+    process, url = serve(out, tmp_path / "server2.log", "--datasets", str(datasets))  # told to reload: restarted
     try:
         assert httpx.get(url + sql_url("select count(*) as n from kinds")).json() == [{"n": 3}]
         download = httpx.get(url + f"/{DATABASE}.db")
@@ -108,6 +110,7 @@ def test_an_inspect_file_of_another_build_is_refused(sample):
 
 async def test_memos_keyed_on_sql_stay_bounded():
     """tie_breaker remembered every table name a query named (45 MB per 1,500 requests)."""
+
     class Database:
         is_mutable = False
 

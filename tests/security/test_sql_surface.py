@@ -64,7 +64,7 @@ async def test_functions_and_tables_off_the_allow_lists_are_refused(ds, built_db
     response = await ds.client.get(sql_url(sql))
     assert response.status_code == 400, (sql, response.text[:300])
     with pytest.raises(sqlite3.DatabaseError, match="not authorized|prohibited|constructor failed"):
-        guarded(built_db).execute(sql).fetchall()   # refused by SQLite itself, whatever Datasette checks before
+        guarded(built_db).execute(sql).fetchall()  # refused by SQLite itself, whatever Datasette checks before
 
 
 def test_the_tokenizer_pointer_is_refused_where_sqlite_hands_it_out(built_db):
@@ -97,19 +97,29 @@ def test_every_limit_is_set_on_a_guarded_connection(built_db):
     assert conn.getlimit(sqlite3.SQLITE_LIMIT_ATTACHED) == 0
 
 
-@pytest.mark.parametrize("sql, words", [
-    (f"select length(printf('%.*c', {VALUE_BYTES // 2 + 1}, 'x') || printf('%.*c', {VALUE_BYTES // 2}, 'y'))",
-     "too big"),
-    ("with recursive r(s) as (select 'x' union all select s || s from r) select length(s) from r", "too big"),
-    (f"select length(replace(printf('%.*c', {VALUE_BYTES // 2}, 'a'), 'a', 'aaa'))", "too big|raised exception"),
-    ((f"select length(group_concat(printf('%.*c', 1000, 'x'))) from (with recursive r(n) as "
-      f"(select 1 union all select n + 1 from r limit {VALUE_BYTES // 1000 + 10}) select n from r)"), "too big"),
-    ("select 'a' like '" + "%a" * 160 + "'", "pattern too complex"),
-    ("select " + "(" * 300 + "1" + ")" * 300, "too large|stack overflow"),
-    ("select 1" + " + 1" * 300, "too large"),
-    (" union all ".join(["select 1"] * 30), "too many terms"),
-    ("select " + ", ".join(f"{n} as c{n}" for n in range(250)), "too many columns"),
-])
+@pytest.mark.parametrize(
+    "sql, words",
+    [
+        (
+            f"select length(printf('%.*c', {VALUE_BYTES // 2 + 1}, 'x') || printf('%.*c', {VALUE_BYTES // 2}, 'y'))",
+            "too big",
+        ),
+        ("with recursive r(s) as (select 'x' union all select s || s from r) select length(s) from r", "too big"),
+        (f"select length(replace(printf('%.*c', {VALUE_BYTES // 2}, 'a'), 'a', 'aaa'))", "too big|raised exception"),
+        (
+            (
+                f"select length(group_concat(printf('%.*c', 1000, 'x'))) from (with recursive r(n) as "
+                f"(select 1 union all select n + 1 from r limit {VALUE_BYTES // 1000 + 10}) select n from r)"
+            ),
+            "too big",
+        ),
+        ("select 'a' like '" + "%a" * 160 + "'", "pattern too complex"),
+        ("select " + "(" * 300 + "1" + ")" * 300, "too large|stack overflow"),
+        ("select 1" + " + 1" * 300, "too large"),
+        (" union all ".join(["select 1"] * 30), "too many terms"),
+        ("select " + ", ".join(f"{n} as c{n}" for n in range(250)), "too many columns"),
+    ],
+)
 def test_no_value_or_statement_grows_past_its_limit(built_db, sql, words):
     with pytest.raises(sqlite3.Error, match=words):
         guarded(built_db).execute(sql).fetchall()
@@ -117,26 +127,34 @@ def test_no_value_or_statement_grows_past_its_limit(built_db, sql, words):
 
 def test_attaching_and_writing_are_refused(built_db):
     conn = guarded(built_db)
-    for sql in ("attach database ':memory:' as other", "create temp table t (x)", "pragma writable_schema = 1",
-                "pragma query_only = 0", "begin", "insert into districts (district_code) values ('x')"):
+    for sql in (
+        "attach database ':memory:' as other",
+        "create temp table t (x)",
+        "pragma writable_schema = 1",
+        "pragma query_only = 0",
+        "begin",
+        "insert into districts (district_code) values ('x')",
+    ):
         with pytest.raises(sqlite3.Error):
             conn.execute(sql)
 
 
 def test_an_answer_is_bounded_in_bytes_unless_it_is_streamed(built_db):
     rows = ANSWER_BYTES // 900_000 + 3
-    sql = f"select printf('%.*c', 900000, 'x') from (with recursive r(n) as (select 1 union all select n + 1 from r " \
-          f"limit {rows}) select n from r)"
+    sql = (
+        f"select printf('%.*c', 900000, 'x') from (with recursive r(n) as (select 1 union all select n + 1 from r "
+        f"limit {rows}) select n from r)"
+    )
     with pytest.raises(AnswerTooLarge, match="in one page"):
         guarded(built_db).execute(sql).fetchall()
     conn = guarded(built_db)
-    with streamed(conn):   # the .xlsx of a query: written out batch by batch, not held
+    with streamed(conn):  # the .xlsx of a query: written out batch by batch, not held
         cursor = conn.execute(sql)
         assert sum(len(batch) for batch in iter(lambda: cursor.fetchmany(5), [])) == rows
     wide = "select " + ", ".join(["printf('%.*c', 900000, 'x')"] * (ROW_BYTES // 900_000 + 1))
     with pytest.raises(AnswerTooLarge, match="in one row"), streamed(conn):
         conn.execute(wide).fetchall()
-    assert len(conn.execute("select * from complaints").fetchall()) > 0   # a new statement starts from nothing
+    assert len(conn.execute("select * from complaints").fetchall()) > 0  # a new statement starts from nothing
 
 
 async def test_the_site_answers_a_too_large_answer_with_400(ds):
@@ -153,15 +171,32 @@ async def test_a_whole_table_still_streams_as_csv(ds):
     assert response.status_code == 200
     import csv
     import io
+
     assert len(list(csv.reader(io.StringIO(response.text)))) == count + 1
 
 
 # Core functions whose C versions are quadratic in one step: the overrides give SQLite's answers.
-LINEAR = [("trim", "xxabcxx", "x"), ("trim", "  a b  ", " "), ("ltrim", "aabba", "a"), ("rtrim", "aabba", "a"),
-          ("trim", "ข้อความ ", " "), ("trim", "", "x"), ("trim", None, "x"), ("trim", "abc", None),
-          ("trim", 12.5, "1"), ("instr", "hello", "ll"), ("instr", "hello", "z"), ("instr", "ไฟดับ", "ดับ"),
-          ("instr", None, "a"), ("instr", "abc", ""), ("replace", "a-b-c", "-", "+"), ("replace", "abc", "", "x"),
-          ("replace", "ไฟดับ", "ดับ", "ติด"), ("replace", None, "a", "b"), ("replace", "aaa", "a", "")]
+LINEAR = [
+    ("trim", "xxabcxx", "x"),
+    ("trim", "  a b  ", " "),
+    ("ltrim", "aabba", "a"),
+    ("rtrim", "aabba", "a"),
+    ("trim", "ข้อความ ", " "),
+    ("trim", "", "x"),
+    ("trim", None, "x"),
+    ("trim", "abc", None),
+    ("trim", 12.5, "1"),
+    ("instr", "hello", "ll"),
+    ("instr", "hello", "z"),
+    ("instr", "ไฟดับ", "ดับ"),
+    ("instr", None, "a"),
+    ("instr", "abc", ""),
+    ("replace", "a-b-c", "-", "+"),
+    ("replace", "abc", "", "x"),
+    ("replace", "ไฟดับ", "ดับ", "ติด"),
+    ("replace", None, "a", "b"),
+    ("replace", "aaa", "a", ""),
+]
 
 
 @pytest.mark.parametrize("case", LINEAR)
@@ -171,11 +206,14 @@ def test_linear_functions_answer_as_sqlite_does(built_db, case):
     assert tuple(guarded(built_db).execute(sql, arguments).fetchone()) == unguarded().execute(sql, arguments).fetchone()
 
 
-@pytest.mark.parametrize("sql", [
-    "select length(trim(printf('%.*c', 400000, 'a'), printf('%.*c', 399999, 'b') || 'a'))",
-    "select instr(printf('%.*c', 900000, 'a'), printf('%.*c', 90000, 'a') || 'b')",
-    "select length(replace(printf('%.*c', 900000, 'a'), printf('%.*c', 90000, 'a') || 'b', 'c'))",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select length(trim(printf('%.*c', 400000, 'a'), printf('%.*c', 399999, 'b') || 'a'))",
+        "select instr(printf('%.*c', 900000, 'a'), printf('%.*c', 90000, 'a') || 'b')",
+        "select length(replace(printf('%.*c', 900000, 'a'), printf('%.*c', 90000, 'a') || 'b', 'c'))",
+    ],
+)
 def test_quadratic_functions_finish(built_db, sql):
     """In C, trim() of these took about 30 minutes in one step the time limit cannot interrupt."""
     answer = []
@@ -186,8 +224,9 @@ def test_quadratic_functions_finish(built_db, sql):
 
 
 async def test_a_runaway_recursive_query_is_stopped(ds):
-    response = await ds.client.get(sql_url("with recursive r(n) as (select 1 union all select n + 1 from r) "
-                                           "select count(*) from r"))
+    response = await ds.client.get(
+        sql_url("with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r")
+    )
     assert response.status_code == 400 and "too long" in response.json()["error"]
 
 
@@ -195,43 +234,85 @@ async def test_every_connection_of_the_site_is_guarded(built_db):
     site = make_datasette(built_db)
     await site.invoke_startup()
     db = site.get_database(DATABASE)
-    limits = await asyncio.gather(*(db.execute_fn(lambda conn: (threading.get_ident(), conn.getlimit(
-        sqlite3.SQLITE_LIMIT_LENGTH), type(conn.row_factory).__name__)) for _ in range(16)))
+    limits = await asyncio.gather(
+        *(
+            db.execute_fn(
+                lambda conn: (
+                    threading.get_ident(),
+                    conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH),
+                    type(conn.row_factory).__name__,
+                )
+            )
+            for _ in range(16)
+        )
+    )
     assert {limit for _, limit, _ in limits} == {VALUE_BYTES}
     internal = site.get_database("_internal")
     assert await internal.execute_write_fn(lambda conn: conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH)) == VALUE_BYTES
     versions = (await site.client.get("/-/versions.json")).json()
-    assert versions["sqlite"]["fts_versions"]   # Datasette's own probe still runs
+    assert versions["sqlite"]["fts_versions"]  # Datasette's own probe still runs
 
 
 # --- The allow lists hold what the site needs: every page, facet, search, query and README example ----
 
+
 def site_addresses(site, tables: dict[str, list[str]], searchable: set[str]) -> list[str]:
-    addresses = ["/", "/-/api", "/-/openapi.json", "/-/datapackage.json", "/-/dcat.jsonld", "/robots.txt",
-                 "/sitemap.xml", "/-/versions.json", "/-/databases.json", f"/{DATABASE}", f"/{DATABASE}.json"]
+    addresses = [
+        "/",
+        "/-/api",
+        "/-/openapi.json",
+        "/-/datapackage.json",
+        "/-/dcat.jsonld",
+        "/robots.txt",
+        "/sitemap.xml",
+        "/-/versions.json",
+        "/-/databases.json",
+        f"/{DATABASE}",
+        f"/{DATABASE}.json",
+    ]
     metadata = site.metadata("tables", database=DATABASE) or {}
     for table, columns in tables.items():
         base = f"/{DATABASE}/{table}"
-        addresses += [base, f"{base}.json?_labels=on&_size=max", f"{base}.csv", f"{base}.csv?_stream=on",
-                      f"{base}.xlsx"] + ([f"{base}.geojson"] if {"latitude", "longitude"} <= set(columns) else [])
+        addresses += [
+            base,
+            f"{base}.json?_labels=on&_size=max",
+            f"{base}.csv",
+            f"{base}.csv?_stream=on",
+            f"{base}.xlsx",
+        ] + ([f"{base}.geojson"] if {"latitude", "longitude"} <= set(columns) else [])
         for column in (metadata.get(table) or {}).get("facets") or []:
             name = column if isinstance(column, str) else next(iter(column.values()))
             addresses.append(f"{base}.json?_facet={urllib.parse.quote(str(name))}")
         if columns:
             addresses.append(f"{base}?_sort_desc={urllib.parse.quote(columns[-1])}")
-        if table in searchable:   # the complaints' and the clinics' search, their filters where they have them
-            addresses += [f"{base}?_search=%E0%B9%84%E0%B8%9F",
-                          f"{base}.json?_search=%E0%B8%99%E0%B9%89%E0%B8%B3&district_code=1010"]
+        if table in searchable:  # the complaints' and the clinics' search, their filters where they have them
+            addresses += [
+                f"{base}?_search=%E0%B9%84%E0%B8%9F",
+                f"{base}.json?_search=%E0%B8%99%E0%B9%89%E0%B8%B3&district_code=1010",
+            ]
             addresses += [f"{base}.json?types__arraycontains=%E0%B8%96%E0%B8%99%E0%B8%99"] if "types" in columns else []
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    addresses += [m.group(1) for m in re.finditer(r"(?:http://127\.0\.0\.1:8001|`)(/openbangkok[^\s'`\"<]*)(?=[\s'`\"])",
-                                                  readme)]
+    addresses += [
+        m.group(1) for m in re.finditer(r"(?:http://127\.0\.0\.1:8001|`)(/openbangkok[^\s'`\"<]*)(?=[\s'`\"])", readme)
+    ]
     return list(dict.fromkeys(addresses))
 
 
-QUERY_EXAMPLES = {"month": "2566-06", "district_code": "1010", "agency_code": "health", "role": "R", "days": "90",
-                  "policy_id": "P002", "latitude": "13.765", "longitude": "100.552", "service": "Telemedicine",
-                  "limit": "5", "fiscal_year_be": "2566", "as_of": "2023-12-31", "distance_m": "2000"}
+QUERY_EXAMPLES = {
+    "month": "2566-06",
+    "district_code": "1010",
+    "agency_code": "health",
+    "role": "R",
+    "days": "90",
+    "policy_id": "P002",
+    "latitude": "13.765",
+    "longitude": "100.552",
+    "service": "Telemedicine",
+    "limit": "5",
+    "fiscal_year_be": "2566",
+    "as_of": "2023-12-31",
+    "distance_m": "2000",
+}
 
 
 @pytest.mark.slow
@@ -246,6 +327,7 @@ async def test_the_allow_lists_hold_what_every_page_of_the_site_needs(built_db, 
             if answer != sqlite3.SQLITE_OK:
                 denied.append(arguments)
             return answer
+
         return check
 
     sql_guard_authorizer = sql_guard.authorizer

@@ -35,24 +35,44 @@ def read_layer(display: str, source: Source, staged: Staged) -> list | None:
     try:
         answer = json.loads(source.path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as e:
-        staged.report.add(Problem(display, None, None, "source-error",
-                                  f"the file is not the JSON answer of an ArcGIS layer query ({e})",
-                                  "ไฟล์ไม่ใช่ JSON ที่ได้จากการสืบค้นชั้นข้อมูล ArcGIS"))
+        staged.report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "source-error",
+                f"the file is not the JSON answer of an ArcGIS layer query ({e})",
+                "ไฟล์ไม่ใช่ JSON ที่ได้จากการสืบค้นชั้นข้อมูล ArcGIS",
+            )
+        )
         return None
     if not isinstance(answer, dict) or not isinstance(answer.get("features"), list):
         message = answer.get("error", {}).get("message") if isinstance(answer, dict) else None
-        staged.report.add(Problem(display, None, None, "source-error",
-                                  f"the file has no \"features\" list{f' (the server said: {message})' if message else ''}: "
-                                  f"save the answer of the layer's query with f=json",
-                                  "ไฟล์ไม่มีรายการ features กรุณาบันทึกผลการสืบค้นด้วย f=json"))
+        staged.report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "source-error",
+                f'the file has no "features" list{f" (the server said: {message})" if message else ""}: '
+                f"save the answer of the layer's query with f=json",
+                "ไฟล์ไม่มีรายการ features กรุณาบันทึกผลการสืบค้นด้วย f=json",
+            )
+        )
         return None
     reference = answer.get("spatialReference") or {}
     wkid = reference.get("latestWkid") or reference.get("wkid")
     if wkid not in WGS84:
-        staged.report.add(Problem(display, None, None, "source-error",
-                                  f"the points are in spatial reference {wkid}, not WGS84 (4326): query the layer "
-                                  f"with outSR=4326",
-                                  "พิกัดไม่ใช่ WGS84 (4326) กรุณาสืบค้นด้วย outSR=4326"))
+        staged.report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "source-error",
+                f"the points are in spatial reference {wkid}, not WGS84 (4326): query the layer with outSR=4326",
+                "พิกัดไม่ใช่ WGS84 (4326) กรุณาสืบค้นด้วย outSR=4326",
+            )
+        )
         return None
     return answer["features"]
 
@@ -81,14 +101,28 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
                 try:
                     value = int(value) if field["type"] == "integer" else float(value)
                 except ValueError:
-                    problems.append(Problem(display, number, name, "type-error",
-                                            f'feature {number}: "{value}" is not a {field["type"]}',
-                                            f'รายการที่ {number}: "{value}" ไม่ใช่ตัวเลข'))
+                    problems.append(
+                        Problem(
+                            display,
+                            number,
+                            name,
+                            "type-error",
+                            f'feature {number}: "{value}" is not a {field["type"]}',
+                            f'รายการที่ {number}: "{value}" ไม่ใช่ตัวเลข',
+                        )
+                    )
             if value is None and name in required:
                 what = "point" if name in point else f"attribute {name.upper()}"
-                problems.append(Problem(display, number, name, "constraint-error",
-                                        f"feature {number} has no {what}, which is required",
-                                        f"รายการที่ {number} ไม่มี {name} ซึ่งต้องมี"))
+                problems.append(
+                    Problem(
+                        display,
+                        number,
+                        name,
+                        "constraint-error",
+                        f"feature {number} has no {what}, which is required",
+                        f"รายการที่ {number} ไม่มี {name} ซึ่งต้องมี",
+                    )
+                )
             row[name] = to_sqlite(value)
         rows.append(row)
     staged.report.extend(problems)
@@ -96,9 +130,17 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     if not rows and not source.descriptor.get("allowEmpty"):
         staged.report.add(no_data_rows(display))
     if redactor.counts:
-        staged.report.add(Problem(display, None, None, "redaction",
-                                  f"PDPA redaction: {sum(redactor.counts.values())} value(s) redacted",
-                                  "ปกปิดข้อมูลส่วนบุคคล", "info"))
+        staged.report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "redaction",
+                f"PDPA redaction: {sum(redactor.counts.values())} value(s) redacted",
+                "ปกปิดข้อมูลส่วนบุคคล",
+                "info",
+            )
+        )
     staged.stats[source.name] = {"file": display, "rows_read": len(rows), "seconds": time.perf_counter() - started}
 
 

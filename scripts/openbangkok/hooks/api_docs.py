@@ -13,8 +13,13 @@ from openbangkok.site.serving.http_cache import HTML_TTL
 
 
 async def openapi_json(datasette, request):
-    document = openapi(await site_info.public_tables(datasette), await site_info.canned_queries(datasette),
-                       site_info.base_url(datasette, request), datasette.settings_dict(), internals.metadata(datasette) or {})
+    document = openapi(
+        await site_info.public_tables(datasette),
+        await site_info.canned_queries(datasette),
+        site_info.base_url(datasette, request),
+        datasette.settings_dict(),
+        internals.metadata(datasette) or {},
+    )
     response = Response.json(document)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -24,15 +29,21 @@ async def api_page(datasette, request):
     base_url = site_info.base_url(datasette, request)
     tables = await site_info.public_tables(datasette)
     # not "base_url": Datasette's render_template sets that to its base_url setting ("/")
-    return Response.html(await datasette.render_template("api.html", {
-        "site_url": base_url,
-        "database": DATABASE,
-        "tables": [{"table": t, "examples": examples(t, base_url)} for t in tables],
-        "ckan": ckan_examples(tables, base_url),
-        "settings": datasette.settings_dict(),
-        "html_ttl": HTML_TTL,
-        "site": internals.metadata(datasette) or {},
-    }, request=request))
+    return Response.html(
+        await datasette.render_template(
+            "api.html",
+            {
+                "site_url": base_url,
+                "database": DATABASE,
+                "tables": [{"table": t, "examples": examples(t, base_url)} for t in tables],
+                "ckan": ckan_examples(tables, base_url),
+                "settings": datasette.settings_dict(),
+                "html_ttl": HTML_TTL,
+                "site": internals.metadata(datasette) or {},
+            },
+            request=request,
+        )
+    )
 
 
 @hookimpl

@@ -34,9 +34,15 @@ def what_to_change(request, exception: Exception) -> str | None:
     message = str(exception)
     if message.startswith(UNKNOWN_SORT):
         return sort_message(message.removeprefix(UNKNOWN_SORT))
-    if isinstance(exception, ValueError) and "_next" in request.args and message.startswith("invalid literal for int()"):
-        return ("_next ต้องเป็นตัวเลข / _next must be a whole number here: the pages of a view are counted "
-                "in rows; use the next_url of the page before.")
+    if (
+        isinstance(exception, ValueError)
+        and "_next" in request.args
+        and message.startswith("invalid literal for int()")
+    ):
+        return (
+            "_next ต้องเป็นตัวเลข / _next must be a whole number here: the pages of a view are counted "
+            "in rows; use the next_url of the page before."
+        )
     return None
 
 

@@ -20,10 +20,12 @@ from openbangkok.site.pages import labels, layout
 def extra_template_vars(datasette, view_name, table, columns, request):
     async def inner():
         tables_meta = internals.metadata(datasette, "tables", database=DATABASE) or {}
-        result = {"database_name": DATABASE,
-                  "table_titles": {name: meta.get("title") for name, meta in tables_meta.items() if meta.get("title")},
-                  "value_labels": labels.value_labels(datasette),
-                  **layout.page_vars(datasette, request, table)}
+        result = {
+            "database_name": DATABASE,
+            "table_titles": {name: meta.get("title") for name, meta in tables_meta.items() if meta.get("title")},
+            "value_labels": labels.value_labels(datasette),
+            **layout.page_vars(datasette, request, table),
+        }
         catalog = site_info.catalog(datasette)
         # Datasette 0.65's QueryView has no view_name of its own: a query page is one without a table
         query = None if table else layout.canned_query_name(request)
@@ -44,9 +46,14 @@ def extra_template_vars(datasette, view_name, table, columns, request):
                 if not tables:
                     continue
                 listed |= {t.name for t in tables + derived}
-                datasets.append({"name": dataset.name, "title": dataset.descriptor.get("title", dataset.name),
-                                 "description": (dataset.descriptor.get("description") or "").strip(),
-                                 "tables": tables + derived})
+                datasets.append(
+                    {
+                        "name": dataset.name,
+                        "title": dataset.descriptor.get("title", dataset.name),
+                        "description": (dataset.descriptor.get("description") or "").strip(),
+                        "tables": tables + derived,
+                    }
+                )
             result["catalog_datasets"] = datasets
             result["other_tables"] = [t for name, t in public.items() if name not in listed]
         return result

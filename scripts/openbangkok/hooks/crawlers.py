@@ -34,9 +34,12 @@ async def sitemap_xml(datasette, request):
     urls += [f"{base_url}{datasette.urls.table(DATABASE, t.name)}" for t in await site_info.public_tables(datasette)]
     lastmod = (await site_info.built_at(datasette) or "")[:10]
     entries = "".join(
-        f"<url><loc>{escape(url)}</loc>{f'<lastmod>{lastmod}</lastmod>' if lastmod else ''}</url>\n" for url in urls)
-    body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "</urlset>\n")
+        f"<url><loc>{escape(url)}</loc>{f'<lastmod>{lastmod}</lastmod>' if lastmod else ''}</url>\n" for url in urls
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + entries + "</urlset>\n"
+    )
     return Response(body, content_type="application/xml; charset=utf-8")
 
 

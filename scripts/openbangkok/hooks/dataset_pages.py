@@ -20,5 +20,7 @@ def register_routes():
 
 @hookimpl
 def menu_links(datasette):
-    return [{"href": datasette.urls.path("/-/datasets"), "label": "ชุดข้อมูล / Datasets"},
-            {"href": datasette.urls.path("/-/search"), "label": "ค้นหา / Search"}]
+    return [
+        {"href": datasette.urls.path("/-/datasets"), "label": "ชุดข้อมูล / Datasets"},
+        {"href": datasette.urls.path("/-/search"), "label": "ค้นหา / Search"},
+    ]

@@ -34,9 +34,12 @@ def wrapper(datasette):
             async def send_with_bom(message):
                 if message["type"] == "http.response.start":
                     state["ok"] = message["status"] == 200
-                    if state["ok"]:   # cells may grow: no content-length (chunked); the type: media_types.py
-                        headers = [[key, value] for key, value in message.get("headers", [])
-                                   if key.lower() != b"content-length"]
+                    if state["ok"]:  # cells may grow: no content-length (chunked); the type: media_types.py
+                        headers = [
+                            [key, value]
+                            for key, value in message.get("headers", [])
+                            if key.lower() != b"content-length"
+                        ]
                         message = {**message, "headers": headers}
                 elif message["type"] == "http.response.body" and state["ok"]:
                     more = message.get("more_body", False)

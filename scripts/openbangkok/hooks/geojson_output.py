@@ -73,8 +73,7 @@ def feature(columns, row, latitude: str, longitude: str) -> dict:
 
 def feature_collection(columns, rows, next_url: str | None = None) -> dict:
     latitude, longitude = location_columns(columns)
-    collection = {"type": "FeatureCollection",
-                  "features": [feature(columns, row, latitude, longitude) for row in rows]}
+    collection = {"type": "FeatureCollection", "features": [feature(columns, row, latitude, longitude) for row in rows]}
     if next_url:
         collection["links"] = [{"rel": "next", "href": next_url, "type": "application/geo+json"}]
         collection["next_url"] = next_url
@@ -83,8 +82,12 @@ def feature_collection(columns, rows, next_url: str | None = None) -> dict:
 
 def _features_json(columns, rows: list[dict]) -> str:
     latitude, longitude = location_columns(columns)
-    return ",".join(json.dumps(feature(columns, [row.get(c) for c in columns], latitude, longitude),
-                               ensure_ascii=False, default=str) for row in rows)
+    return ",".join(
+        json.dumps(
+            feature(columns, [row.get(c) for c in columns], latitude, longitude), ensure_ascii=False, default=str
+        )
+        for row in rows
+    )
 
 
 async def stream_features(datasette, request, write) -> None:
@@ -106,8 +109,7 @@ def render_geojson(datasette, request, columns, rows, data, view_name):
         return Response.text("this table or query has no latitude/longitude columns", status=400)
     if view_name == "table" and wants_stream(request):
         return StreamedResponse(lambda write: stream_features(datasette, request, write), CONTENT_TYPE)
-    body = json.dumps(feature_collection(columns, rows, (data or {}).get("next_url")),
-                      ensure_ascii=False, default=str)
+    body = json.dumps(feature_collection(columns, rows, (data or {}).get("next_url")), ensure_ascii=False, default=str)
     return Response(body, content_type=CONTENT_TYPE)
 
 

@@ -19,16 +19,16 @@ from openbangkok.site.serving import http_cache
 
 @hookimpl
 def startup(datasette):
-    async def know_the_build():   # the database's SHA-256 once, before the first visitor (openbkk serve)
+    async def know_the_build():  # the database's SHA-256 once, before the first visitor (openbkk serve)
         if DATABASE not in datasette.databases:
             return
-        with contextlib.suppress(*http_cache.UNREADABLE):   # /-/health says so; the pages answer as they can
+        with contextlib.suppress(*http_cache.UNREADABLE):  # /-/health says so; the pages answer as they can
             await http_cache.identity(datasette)
 
     return know_the_build
 
 
 def wrapper(datasette):
-    if not lever_on("http_cache"):   # benchmarks/http_layer.py: what the layer costs
+    if not lever_on("http_cache"):  # benchmarks/http_layer.py: what the layer costs
         return lambda app: app
     return lambda app: http_cache.HttpCache(app, datasette)

@@ -14,8 +14,12 @@ def illustrative_banner(rows, columns) -> dict | None:
         return None
     if not count:
         return None
-    return {"th": BANNER_TH.format(count=count, rows=total), "en": BANNER_EN.format(count=count, rows=total),
-            "mark": MARK, "count": count}
+    return {
+        "th": BANNER_TH.format(count=count, rows=total),
+        "en": BANNER_EN.format(count=count, rows=total),
+        "mark": MARK,
+        "count": count,
+    }
 
 
 @hookimpl

@@ -7,13 +7,17 @@ from datasette import hookimpl
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.plugin_config import plugin_config
 
-CONFIG = "openbangkok-ita-chart"   # metadata.yml: {queries: [the canned queries that draw the chart]}
+CONFIG = "openbangkok-ita-chart"  # metadata.yml: {queries: [the canned queries that draw the chart]}
 ASSETS = "/assets/ita-chart/"
 
 
 def on_ranking_page(datasette, database, view_name, request) -> bool:
-    return (request is not None and database == DATABASE and view_name in ("query", "table")
-            and request.url_vars.get("table") in plugin_config(datasette, CONFIG).get("queries", ()))
+    return (
+        request is not None
+        and database == DATABASE
+        and view_name in ("query", "table")
+        and request.url_vars.get("table") in plugin_config(datasette, CONFIG).get("queries", ())
+    )
 
 
 @hookimpl

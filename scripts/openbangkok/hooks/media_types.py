@@ -25,8 +25,11 @@ def media_type(path: str, query: bytes) -> bytes | None:
 def wrapper(datasette):
     def wrap(app):
         async def media_types(scope, receive, send):
-            correct = media_type(scope.get("path", ""), scope.get("query_string", b"")) \
-                if scope.get("type") == "http" else None
+            correct = (
+                media_type(scope.get("path", ""), scope.get("query_string", b""))
+                if scope.get("type") == "http"
+                else None
+            )
             if correct is None:
                 return await app(scope, receive, send)
 
@@ -34,8 +37,10 @@ def wrapper(datasette):
                 if message["type"] == "http.response.start" and message["status"] == 200:
                     headers = message.get("headers", [])
                     if any(k.lower() == b"content-type" and v.startswith(b"text/plain") for k, v in headers):
-                        message = {**message, "headers": [
-                            [k, correct if k.lower() == b"content-type" else v] for k, v in headers]}
+                        message = {
+                            **message,
+                            "headers": [[k, correct if k.lower() == b"content-type" else v] for k, v in headers],
+                        }
                 await send(message)
 
             await app(scope, receive, send_typed)

@@ -22,8 +22,10 @@ CONTENT_TYPE = "application/x-ndjson; charset=utf-8"
 
 
 def lines(columns, rows) -> str:
-    return "".join(json.dumps({c: json_value(v) for c, v in zip(columns, row)}, ensure_ascii=False,
-                              default=str) + "\n" for row in rows)
+    return "".join(
+        json.dumps({c: json_value(v) for c, v in zip(columns, row)}, ensure_ascii=False, default=str) + "\n"
+        for row in rows
+    )
 
 
 async def stream_lines(datasette, request, write) -> None:

@@ -17,7 +17,7 @@ from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.plugin_config import plugin_config
 
 ASSETS = "/assets/policy-charts/"
-CONFIG = "openbangkok-policy-charts"   # metadata.yml: {table: {view: the module that draws its charts}}
+CONFIG = "openbangkok-policy-charts"  # metadata.yml: {table: {view: the module that draws its charts}}
 
 
 def chart_module(datasette, database, table, view_name) -> str | None:

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.plugin_config import plugin_config
 
-CONFIG = "openbangkok-row-labels"   # metadata.yml: {tables: [the tables whose row pages label foreign keys]}
+CONFIG = "openbangkok-row-labels"  # metadata.yml: {tables: [the tables whose row pages label foreign keys]}
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
@@ -41,7 +41,8 @@ async def label(datasette, other_table, other_column, label_column, value) -> st
     key = (other_table, str(value))
     if key not in labels:
         rows = await datasette.get_database(DATABASE).execute(
-            f"select [{label_column}] from [{other_table}] where [{other_column}] = ?", [value])
+            f"select [{label_column}] from [{other_table}] where [{other_column}] = ?", [value]
+        )
         row = rows.first()
         labels[key] = None if row is None else row[0]
     return labels[key]
@@ -49,8 +50,12 @@ async def label(datasette, other_table, other_column, label_column, value) -> st
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
-    if database != DATABASE or value is None or isinstance(value, dict) or \
-            table not in plugin_config(datasette, CONFIG).get("tables", ()):
+    if (
+        database != DATABASE
+        or value is None
+        or isinstance(value, dict)
+        or table not in plugin_config(datasette, CONFIG).get("tables", ())
+    ):
         return None
 
     async def inner():

@@ -29,7 +29,7 @@ def wrapper(datasette):
             pairs = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
             try:
                 pairs = [(k, read(k, kinds[k], v) if k in kinds else v) for k, v in pairs]
-            except ValueError as error:   # Datasette's 400 page or JSON, with its CORS headers
+            except ValueError as error:  # Datasette's 400 page or JSON, with its CORS headers
                 response = await render(datasette, Request(scope, receive), 400, str(error))
                 return await response.asgi_send(send)
             await app({**scope, "query_string": urlencode(pairs).encode()}, receive, send)

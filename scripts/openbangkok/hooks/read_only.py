@@ -7,7 +7,6 @@ sent to the site can change anything. The one exception is POST to the CKAN Acti
 only read (openbangkok.opendata.ckan answers every write action with 403).
 """
 
-
 from openbangkok.opendata.ckan.actions import is_action_path
 
 ALLOWED = {"GET", "HEAD", "OPTIONS"}
@@ -23,9 +22,17 @@ def wrapper(datasette):
         async def read_only(scope, receive, send):
             if scope.get("type") == "http" and not allowed(scope, datasette.setting("base_url")):
                 body = "Method not allowed: this site is read-only / เว็บไซต์นี้อ่านได้อย่างเดียว\n".encode()
-                await send({"type": "http.response.start", "status": 405, "headers": [
-                    [b"content-type", b"text/plain; charset=utf-8"], [b"allow", b"GET, HEAD, OPTIONS"],
-                    [b"content-length", str(len(body)).encode()]]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 405,
+                        "headers": [
+                            [b"content-type", b"text/plain; charset=utf-8"],
+                            [b"allow", b"GET, HEAD, OPTIONS"],
+                            [b"content-length", str(len(body)).encode()],
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
             await app(scope, receive, send)

@@ -48,7 +48,7 @@ def tile_hosts(datasette) -> list[str]:
         parts = urlsplit(url.replace("{s}", "a"))
         if parts.scheme not in ("http", "https") or not parts.hostname:
             continue
-        if "{s}" in url:   # a.tile..., b.tile...: the wildcard, and the bare host some layers use
+        if "{s}" in url:  # a.tile..., b.tile...: the wildcard, and the bare host some layers use
             parent = parts.hostname.split(".", 1)[1]
             hosts |= {f"{parts.scheme}://*.{parent}", f"{parts.scheme}://{parent}"}
         else:
@@ -58,17 +58,19 @@ def tile_hosts(datasette) -> list[str]:
 
 def policy(script_hashes, tiles) -> str:
     scripts = " ".join(f"'sha256-{h}'" for h in dict.fromkeys(script_hashes))
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src 'self'{' ' + scripts if scripts else ''}",
-        "style-src 'self' 'unsafe-inline'",
-        f"img-src 'self' data: {' '.join(tiles)}",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self'{' ' + scripts if scripts else ''}",
+            "style-src 'self' 'unsafe-inline'",
+            f"img-src 'self' data: {' '.join(tiles)}",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+        ]
+    )
 
 
 def script_hash(text: str) -> str:
@@ -93,7 +95,7 @@ def wrapper(datasette):
         async def secure(scope, receive, send):
             if scope.get("type") != "http":
                 return await app(scope, receive, send)
-            if not tiles:   # and the photo hosts of the layout settings (thumbnails)
+            if not tiles:  # and the photo hosts of the layout settings (thumbnails)
                 tiles.extend(tile_hosts(datasette) + [f"https://{h}" for h in sorted(image_hosts(datasette))])
             hashes = []
             scope = {**scope, SCOPE_KEY: hashes}

@@ -35,13 +35,13 @@ def register_facet_classes():
 @hookimpl
 def startup(datasette):
     async def warm():
-        if internals.is_probe(datasette):   # the self-check's own Datasette: Datasette's SQL as it is
+        if internals.is_probe(datasette):  # the self-check's own Datasette: Datasette's SQL as it is
             return
-        await internals.self_check()   # first: a lever whose internals changed is switched off
+        await internals.self_check()  # first: a lever whose internals changed is switched off
         immutable = [db for db in datasette.databases.values() if not db.is_mutable and not db.is_memory]
-        await asyncio.to_thread(lambda: [db.hash for db in immutable])   # read once, here, not on the event loop
+        await asyncio.to_thread(lambda: [db.hash for db in immutable])  # read once, here, not on the event loop
         for db in datasette.databases.values():
-            tie_breaker.installed(db)   # first: the rewrites below see Datasette's own SQL
+            tie_breaker.installed(db)  # first: the rewrites below see Datasette's own SQL
         await sql_rewrites.find_precomputed(datasette)
         await serving.warm_facets(datasette)
         table_permissions.memoise(datasette)
@@ -57,13 +57,25 @@ def wrapper(datasette):
 
 async def databases(datasette, request):
     """Datasette's /-/databases.json without `path`: where the file lies on the server is nobody's business."""
-    listed = [{"name": name, "route": db.route, "size": db.size, "is_mutable": db.is_mutable,
-               "is_memory": db.is_memory, "hash": db.hash}
-              for name, db in datasette.databases.items() if name != "_internal"]
+    listed = [
+        {
+            "name": name,
+            "route": db.route,
+            "size": db.size,
+            "is_mutable": db.is_mutable,
+            "is_memory": db.is_memory,
+            "hash": db.hash,
+        }
+        for name, db in datasette.databases.items()
+        if name != "_internal"
+    ]
     if request.url_vars.get("format") == "json":
         return Response.json(listed)
-    return Response.html(await datasette.render_template(
-        "show_json.html", {"filename": "databases.json", "data_json": json.dumps(listed, indent=4)}, request=request))
+    return Response.html(
+        await datasette.render_template(
+            "show_json.html", {"filename": "databases.json", "data_json": json.dumps(listed, indent=4)}, request=request
+        )
+    )
 
 
 @hookimpl

@@ -15,7 +15,7 @@ from openbangkok.site.security.sql_guard import guard
 
 @hookimpl(hookwrapper=True)
 def prepare_connection(conn, database):
-    yield   # after every other plugin's functions and pragmas: the authorizer would refuse a pragma
+    yield  # after every other plugin's functions and pragmas: the authorizer would refuse a pragma
     guard(conn, database)
 
 
@@ -24,9 +24,11 @@ def startup(datasette):
     async def connect():
         threads = datasette.setting("num_sql_threads")
         for db in [db for db in datasette.databases.values() if not db.is_memory and threads]:
-            barrier = threading.Barrier(threads, timeout=30)   # each call holds its thread till all have one
-            await asyncio.gather(*(db.execute_fn(lambda conn, barrier=barrier: barrier.wait()) for _ in range(threads)),
-                                 return_exceptions=True)
+            barrier = threading.Barrier(threads, timeout=30)  # each call holds its thread till all have one
+            await asyncio.gather(
+                *(db.execute_fn(lambda conn, barrier=barrier: barrier.wait()) for _ in range(threads)),
+                return_exceptions=True,
+            )
         await render(datasette, Request.fake("/"), 404, "")
 
     return connect

@@ -22,9 +22,12 @@ def table_cells(row, order=None) -> Markup:
     """The <td> cells of a row; with `order` (layout's column_order) those columns first."""
     if order:
         row = ordered(row, order, lambda cell: cell["column"])
-    return Markup("".join(
-        f'<td class="col-{css_class(cell["column"])} type-{cell["value_type"]}">{escape(cell["value"])}</td>'
-        for cell in row))
+    return Markup(
+        "".join(
+            f'<td class="col-{css_class(cell["column"])} type-{cell["value_type"]}">{escape(cell["value"])}</td>'
+            for cell in row
+        )
+    )
 
 
 @hookimpl

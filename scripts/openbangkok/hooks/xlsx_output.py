@@ -40,13 +40,15 @@ from openbangkok.site.security.sql_guard import streamed
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ABOUT = "เกี่ยวกับ About"
-CONCURRENT_EXPORTS = 2        # per process: the machine has 2 cores and a workbook keeps one busy
+CONCURRENT_EXPORTS = 2  # per process: the machine has 2 cores and a workbook keeps one busy
 RETRY_AFTER_SECONDS = 30
 SLOTS_ATTRIBUTE = "_openbangkok_xlsx_slots"
 CHUNK = 64 * 1024
-BUSY = ("ขณะนี้มีการส่งออกไฟล์ Excel หลายรายการ โปรดลองใหม่ในอีกครู่ / "
-        "Several Excel exports are being written right now: please try again in a moment "
-        f"(Retry-After: {RETRY_AFTER_SECONDS} s). The CSV (?_stream=on) has no such limit.\n")
+BUSY = (
+    "ขณะนี้มีการส่งออกไฟล์ Excel หลายรายการ โปรดลองใหม่ในอีกครู่ / "
+    "Several Excel exports are being written right now: please try again in a moment "
+    f"(Retry-After: {RETRY_AFTER_SECONDS} s). The CSV (?_stream=on) has no such limit.\n"
+)
 
 
 def slots(datasette) -> asyncio.Semaphore:
@@ -55,10 +57,10 @@ def slots(datasette) -> asyncio.Semaphore:
     return getattr(datasette, SLOTS_ATTRIBUTE)
 
 
-LIMIT = (f"Excel holds at most {EXCEL_DATA_ROWS:,} rows under the header; the CSV (?_stream=on) "
-         "has every row")
-INCOMPLETE = (f"Excel holds at most {EXCEL_DATA_ROWS:,} rows: this file stops there; download the CSV "
-              "(?_stream=on) for every row")
+LIMIT = f"Excel holds at most {EXCEL_DATA_ROWS:,} rows under the header; the CSV (?_stream=on) has every row"
+INCOMPLETE = (
+    f"Excel holds at most {EXCEL_DATA_ROWS:,} rows: this file stops there; download the CSV (?_stream=on) for every row"
+)
 
 
 def notice(writer: XlsxStream) -> tuple[str, list[str]] | None:
@@ -68,15 +70,22 @@ def notice(writer: XlsxStream) -> tuple[str, list[str]] | None:
 
 def notes(writer: XlsxStream, about: list[tuple[str, str]]) -> list[tuple[str, str]]:
     lines = banner(writer.illustrative, writer.rows)[1:] if writer.illustrative else []
-    result = ([(MARK, " ".join(lines))] if lines else []) + list(about) + [
-        ("แถว / Rows", f"{writer.rows:,}"),
-        ("ขีดจำกัด / Limit", LIMIT),
-        ("ข้อความ / Text", "เก็บเป็นข้อความทั้งหมด ไม่มีสูตร / every text cell is stored as text, never as a formula"),
-        ("วันที่ / Dates", "วันที่เป็นวันที่ของ Excel เวลาเป็นเวลาไทย (UTC+7) ในคอลัมน์ที่หัวตารางระบุ "
-                          "\"(เวลาไทย UTC+7)\" / ISO dates are Excel dates; timestamps are Bangkok time "
-                          "(UTC+7, converted from the database's UTC) in the columns whose header says "
-                          "\"(เวลาไทย UTC+7)\""),
-    ]
+    result = (
+        ([(MARK, " ".join(lines))] if lines else [])
+        + list(about)
+        + [
+            ("แถว / Rows", f"{writer.rows:,}"),
+            ("ขีดจำกัด / Limit", LIMIT),
+            ("ข้อความ / Text", "เก็บเป็นข้อความทั้งหมด ไม่มีสูตร / every text cell is stored as text, never as a formula"),
+            (
+                "วันที่ / Dates",
+                "วันที่เป็นวันที่ของ Excel เวลาเป็นเวลาไทย (UTC+7) ในคอลัมน์ที่หัวตารางระบุ "
+                '"(เวลาไทย UTC+7)" / ISO dates are Excel dates; timestamps are Bangkok time '
+                "(UTC+7, converted from the database's UTC) in the columns whose header says "
+                '"(เวลาไทย UTC+7)"',
+            ),
+        ]
+    )
     if writer.full:
         result.append(("ไม่ครบ / Incomplete", INCOMPLETE))
     if writer.truncated_cells:
@@ -119,7 +128,7 @@ class XlsxExport:
         self.name = table or query_name or database
         self.labelled = set()
         if view_name == "table":
-            for expanded in data.get("expanded_columns") or []:   # column names, or (fk, label column) pairs
+            for expanded in data.get("expanded_columns") or []:  # column names, or (fk, label column) pairs
                 self.labelled.add(expanded if isinstance(expanded, str) else expanded[0]["column"])
         self.columns = list(columns)
         self.header = []
@@ -134,15 +143,20 @@ class XlsxExport:
         def meta(key):
             return internals.metadata(datasette, key, database=database, table=table) or ""
 
-        title = ((internals.metadata(datasette, "tables", database=database) or {}).get(table) or {}).get("title") \
-            if table else None
+        title = (
+            ((internals.metadata(datasette, "tables", database=database) or {}).get(table) or {}).get("title")
+            if table
+            else None
+        )
         result = [
             ("ชุดข้อมูล / Data", title or self.name),
             ("ที่อยู่ / URL", self.request.url.replace(".xlsx", "", 1)),
             ("สัญญาอนุญาต / Licence", " ".join(x for x in (meta("license"), meta("license_url")) if x)),
-            ("แหล่งที่มา / Source", "; ".join(" ".join(x for x in (s["title"], s["url"]) if x)
-                                              for s in meta("sources"))
-             or " ".join(x for x in (meta("source"), meta("source_url")) if x)),
+            (
+                "แหล่งที่มา / Source",
+                "; ".join(" ".join(x for x in (s["title"], s["url"]) if x) for s in meta("sources"))
+                or " ".join(x for x in (meta("source"), meta("source_url")) if x),
+            ),
         ]
         if self.sql and self.view_name != "table":
             result.append(("SQL", self.sql))
@@ -163,8 +177,9 @@ class XlsxExport:
 
     async def write_rows(self, write) -> None:
         writer = XlsxStream(self.name, self.header, ABOUT)
-        await asyncio.to_thread(writer.write, [[r[c] for c in self.columns] if isinstance(r, dict) else list(r)
-                                               for r in self.rows])
+        await asyncio.to_thread(
+            writer.write, [[r[c] for c in self.columns] if isinstance(r, dict) else list(r) for r in self.rows]
+        )
         await asyncio.to_thread(writer.finish, notes(writer, self.about()), notice(writer))
         await write(writer.take())
 
@@ -175,10 +190,14 @@ class XlsxExport:
         with tempfile.SpooledTemporaryFile(max_size=8 << 20) as file:
             try:
                 await self.datasette.get_database(self.database).execute_fn(
-                    lambda conn: _query_to_file(conn, self.sql, params, writer, limit_ms, file))
+                    lambda conn: _query_to_file(conn, self.sql, params, writer, limit_ms, file)
+                )
             except (sqlite3.OperationalError, QueryInterrupted) as e:
-                raise PageError(400, f"The query took longer than {limit_ms:,} ms or failed ({e}): "
-                                     "export it as CSV, or narrow it / คำสั่งใช้เวลานานเกินไป") from e
+                raise PageError(
+                    400,
+                    f"The query took longer than {limit_ms:,} ms or failed ({e}): "
+                    "export it as CSV, or narrow it / คำสั่งใช้เวลานานเกินไป",
+                ) from e
             await asyncio.to_thread(writer.finish, notes(writer, self.about()), notice(writer))
             file.write(writer.take())
             file.seek(0)
@@ -198,8 +217,11 @@ class XlsxResponse(StreamedResponse):
     """Streams the workbook while holding one of the process's export slots, or answers 503."""
 
     def __init__(self, export: XlsxExport):
-        super().__init__(export.produce, CONTENT_TYPE, {"content-disposition": disposition(
-            export.request.path, export.request.query_string, "xlsx")})
+        super().__init__(
+            export.produce,
+            CONTENT_TYPE,
+            {"content-disposition": disposition(export.request.path, export.request.query_string, "xlsx")},
+        )
         self.export = export
 
     async def asgi_send(self, send):
@@ -220,8 +242,9 @@ async def render_xlsx(datasette, request, database, table, sql, query_name, colu
         canned = await datasette.get_canned_query(database, query_name, request.actor)
         if canned and canned.get("write"):
             return Response.text("A query that writes cannot be exported / ส่งออกคำสั่งที่เขียนข้อมูลไม่ได้", status=400)
-    return XlsxResponse(XlsxExport(datasette, request, database, table, sql, query_name, columns, rows,
-                                   view_name, data))
+    return XlsxResponse(
+        XlsxExport(datasette, request, database, table, sql, query_name, columns, rows, view_name, data)
+    )
 
 
 @hookimpl

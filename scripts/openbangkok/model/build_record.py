@@ -3,12 +3,12 @@ name a source file (file_key) and the files of a folder (folder_files)."""
 
 from pathlib import Path
 
-FILES_TABLE = "build_files"        # one row per source file: size, SHA-256, rows read/published/rejected, notes
-SQL_TABLE = "build_sql"            # the SQL each derived table and view is computed with
-PROFILE_TABLE = "build_columns"    # one row per column of every table and view: blanks, distinct, min, max
-STATE_TABLE = "build_datasets"     # each dataset's fingerprint at its last load and the tables it made
-CHANGES_TABLE = "build_changes"     # one row per build and rebuilt table: rows added, changed and removed
-SITE_KEY = "(site)"                # build_datasets' row for what is not a dataset: metadata.yml and the code
+FILES_TABLE = "build_files"  # one row per source file: size, SHA-256, rows read/published/rejected, notes
+SQL_TABLE = "build_sql"  # the SQL each derived table and view is computed with
+PROFILE_TABLE = "build_columns"  # one row per column of every table and view: blanks, distinct, min, max
+STATE_TABLE = "build_datasets"  # each dataset's fingerprint at its last load and the tables it made
+CHANGES_TABLE = "build_changes"  # one row per build and rebuilt table: rows added, changed and removed
+SITE_KEY = "(site)"  # build_datasets' row for what is not a dataset: metadata.yml and the code
 
 
 def folder_files(folder: Path) -> list[Path]:
@@ -16,9 +16,13 @@ def folder_files(folder: Path) -> list[Path]:
     fetch in progress) left out, in order; a link leading out of the folder is not read (validation
     refuses it)."""
     inside = folder.resolve()
-    return sorted(p for p in folder.rglob("*")
-                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-                  and (not p.is_symlink() or p.resolve().is_relative_to(inside)))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and (not p.is_symlink() or p.resolve().is_relative_to(inside))
+    )
 
 
 def file_key(dataset_name: str, folder: Path, path: Path) -> str:

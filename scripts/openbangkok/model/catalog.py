@@ -1,12 +1,12 @@
 """The datasets folder: one sub-folder per dataset, each with a Frictionless data package descriptor.
 
-    datasets/<dataset>/datapackage.yaml   resources[] with path, schema (file or inline), and
-                                          optionally `rules` (SQL checks), `adapter` (a module of
-                                          openbangkok.adapters for source formats that need one)
-                                          and `sheet` (for workbooks)
-    datasets/<dataset>/*.schema.yaml      Table Schemas
-    datasets/<dataset>/*.sql              derived tables and views, run after every load
-    datasets/<dataset>/metadata.yml       optional Datasette metadata for the dataset's tables
+datasets/<dataset>/datapackage.yaml   resources[] with path, schema (file or inline), and
+                                      optionally `rules` (SQL checks), `adapter` (a module of
+                                      openbangkok.adapters for source formats that need one)
+                                      and `sheet` (for workbooks)
+datasets/<dataset>/*.schema.yaml      Table Schemas
+datasets/<dataset>/*.sql              derived tables and views, run after every load
+datasets/<dataset>/metadata.yml       optional Datasette metadata for the dataset's tables
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 DESCRIPTOR_NAMES = ("datapackage.yaml", "datapackage.yml", "datapackage.json")
-PACKAGE = Path(__file__).resolve().parents[1]   # scripts/openbangkok: the code, fingerprinted by builds and the site
+PACKAGE = Path(__file__).resolve().parents[1]  # scripts/openbangkok: the code, fingerprinted by builds and the site
 PROJECT_ROOT = PACKAGE.parents[1]
 DEFAULT_DATASETS = PROJECT_ROOT / "datasets"
 DEFAULT_DB = PROJECT_ROOT / "build" / "openbangkok.db"  # what `openbkk build` writes and `serve` serves
@@ -39,7 +39,7 @@ def read_descriptor(path: Path) -> dict:
     """The descriptor in `path`, a copy of its own (the same text is parsed once: a build reads the
     schemas some 400 times, which took 0.5 s)."""
     try:
-        if not stat.S_ISREG(path.stat().st_mode):   # a named pipe would be waited on for ever
+        if not stat.S_ISREG(path.stat().st_mode):  # a named pipe would be waited on for ever
             raise CatalogError(f"{path}: a descriptor must be a regular file")
         text = path.read_text(encoding="utf-8")
         kept = _parsed.get((path.suffix, text))
@@ -95,8 +95,11 @@ class Source:
 
     @property
     def referenced_tables(self) -> set[str]:
-        return {fk["reference"]["resource"] for fk in self.published_schema.get("foreignKeys", [])
-                if fk["reference"].get("resource") not in (None, "", self.name)}
+        return {
+            fk["reference"]["resource"]
+            for fk in self.published_schema.get("foreignKeys", [])
+            if fk["reference"].get("resource") not in (None, "", self.name)
+        }
 
 
 @dataclass
@@ -138,8 +141,10 @@ class Catalog:
         """The datasets, each after the datasets its tables point at by foreign key: the order their
         derived SQL runs in, so that it may read the columns those datasets' SQL adds."""
         owner = {s.name: s.dataset for s in self.sources}
-        needs = {d.name: {owner.get(t) for s in d.sources for t in s.referenced_tables} - {d.name, None}
-                 for d in self.datasets}
+        needs = {
+            d.name: {owner.get(t) for s in d.sources for t in s.referenced_tables} - {d.name, None}
+            for d in self.datasets
+        }
         pending, done = list(self.datasets), []
         while pending:
             names = {d.name for d in done}

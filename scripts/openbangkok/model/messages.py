@@ -39,15 +39,19 @@ def _constraint(field, name: str, cell) -> tuple[str, str]:
     if name == "pattern":
         example = getattr(field, "example", None)
         if example:  # the schema's example says it in words a clerk can follow; the pattern stays for the technical
-            return (f'expected text written like "{example}" (pattern {limit}); {found}',
-                    f'ต้องเขียนแบบ "{example}" แต่{found_th}')
+            return (
+                f'expected text written like "{example}" (pattern {limit}); {found}',
+                f'ต้องเขียนแบบ "{example}" แต่{found_th}',
+            )
         return (f"expected text of the form {limit}; {found}", f"ต้องอยู่ในรูปแบบ {limit} แต่{found_th}")
     if name in ("minLength", "maxLength"):
         word, word_th = ("at least", "อย่างน้อย") if name == "minLength" else ("at most", "ไม่เกิน")
         return (f"expected {word} {limit} characters; {found}", f"ต้องยาว{word_th} {limit} ตัวอักษร แต่{found_th}")
     if name == "unique":
-        return (f'"{cell}" appears more than once in this column: each value must be unique',
-                f'"{cell}" ซ้ำในคอลัมน์นี้ ค่าในคอลัมน์นี้ต้องไม่ซ้ำกัน')
+        return (
+            f'"{cell}" appears more than once in this column: each value must be unique',
+            f'"{cell}" ซ้ำในคอลัมน์นี้ ค่าในคอลัมน์นี้ต้องไม่ซ้ำกัน',
+        )
     return (f"breaks the rule {name}={limit}; {found}", f"ไม่เป็นไปตามเงื่อนไข {name}={limit} แต่{found_th}")
 
 
@@ -67,44 +71,62 @@ def describe(error, field=None) -> tuple[str, str]:
     if kind == "unique-error":
         where = f" (first in row {earlier.group(1)})" if earlier else ""
         where_th = f" (ครั้งแรกที่แถว {earlier.group(1)})" if earlier else ""
-        return (f'"{cell}" appears more than once in this column{where}: each value must be unique',
-                f'"{cell}" ซ้ำในคอลัมน์นี้{where_th} ค่าต้องไม่ซ้ำกัน')
+        return (
+            f'"{cell}" appears more than once in this column{where}: each value must be unique',
+            f'"{cell}" ซ้ำในคอลัมน์นี้{where_th} ค่าต้องไม่ซ้ำกัน',
+        )
     if kind == "primary-key":
         if "None" in note and "all" in note:
-            return ("the key column of this row is empty: every row needs its identifier",
-                    "คอลัมน์รหัสของแถวนี้ว่าง ทุกแถวต้องมีรหัส")
+            return (
+                "the key column of this row is empty: every row needs its identifier",
+                "คอลัมน์รหัสของแถวนี้ว่าง ทุกแถวต้องมีรหัส",
+            )
         where = f" in row {earlier.group(1)}" if earlier else " in an earlier row"
         where_th = f"ที่แถว {earlier.group(1)}" if earlier else "ในแถวก่อนหน้า"
-        return (f"this row's identifier is already used{where}: remove the duplicate row or give it its own identifier",
-                f"รหัสของแถวนี้ซ้ำกับรหัส{where_th} ลบแถวที่ซ้ำหรือใช้รหัสใหม่")
+        return (
+            f"this row's identifier is already used{where}: remove the duplicate row or give it its own identifier",
+            f"รหัสของแถวนี้ซ้ำกับรหัส{where_th} ลบแถวที่ซ้ำหรือใช้รหัสใหม่",
+        )
     if kind == "foreign-key":
         m = re.search(r'for "([^"]+)": values "([^"]*)" not found in the lookup table "([^"]+)"', note)
         if m:
             column, value, table = m.groups()
-            return (f'{column} "{value}" is not in the table {table}: use a code that exists there',
-                    f'{column} "{value}" ไม่มีในตาราง {table} กรุณาใช้รหัสที่มีอยู่ในตารางนั้น')
+            return (
+                f'{column} "{value}" is not in the table {table}: use a code that exists there',
+                f'{column} "{value}" ไม่มีในตาราง {table} กรุณาใช้รหัสที่มีอยู่ในตารางนั้น',
+            )
         return (f"points at a row that does not exist ({note})", f"อ้างถึงแถวที่ไม่มีอยู่ ({note})")
     if kind == "missing-cell":
-        return ("this row has fewer cells than the header: a cell is missing",
-                "แถวนี้มีจำนวนช่องน้อยกว่าหัวตาราง มีข้อมูลขาดหายไป")
+        return (
+            "this row has fewer cells than the header: a cell is missing",
+            "แถวนี้มีจำนวนช่องน้อยกว่าหัวตาราง มีข้อมูลขาดหายไป",
+        )
     if kind == "extra-cell":
-        return (f'this row has more cells than the header: extra value "{cell}" (a stray comma?)',
-                f'แถวนี้มีจำนวนช่องมากกว่าหัวตาราง พบค่าเกิน "{cell}" (อาจมีจุลภาคเกิน)')
+        return (
+            f'this row has more cells than the header: extra value "{cell}" (a stray comma?)',
+            f'แถวนี้มีจำนวนช่องมากกว่าหัวตาราง พบค่าเกิน "{cell}" (อาจมีจุลภาคเกิน)',
+        )
     if kind == "blank-row":
         return ("this row is empty: delete it", "แถวนี้ว่าง กรุณาลบออก")
     if kind == "missing-label":
         name = field.name if field is not None else getattr(error, "field_name", "")
         return (f'the column "{name}" is missing from the header: add it', f'ไม่มีคอลัมน์ "{name}" ในหัวตาราง กรุณาเพิ่ม')
     if kind == "extra-label":
-        return (f'the header has a column "{getattr(error, "label", "")}" that the schema does not know: remove or rename it',
-                f'หัวตารางมีคอลัมน์ "{getattr(error, "label", "")}" ที่ไม่อยู่ในโครงสร้างข้อมูล กรุณาลบหรือแก้ชื่อ')
+        return (
+            f'the header has a column "{getattr(error, "label", "")}" that the schema does not know: remove or rename it',
+            f'หัวตารางมีคอลัมน์ "{getattr(error, "label", "")}" ที่ไม่อยู่ในโครงสร้างข้อมูล กรุณาลบหรือแก้ชื่อ',
+        )
     if kind == "incorrect-label":
         expected = field.name if field is not None else ""
-        return (f'the header says "{getattr(error, "label", "")}" where "{expected}" was expected: correct the column name',
-                f'หัวตารางเขียนว่า "{getattr(error, "label", "")}" แต่ควรเป็น "{expected}" กรุณาแก้ชื่อคอลัมน์')
+        return (
+            f'the header says "{getattr(error, "label", "")}" where "{expected}" was expected: correct the column name',
+            f'หัวตารางเขียนว่า "{getattr(error, "label", "")}" แต่ควรเป็น "{expected}" กรุณาแก้ชื่อคอลัมน์',
+        )
     if kind == "duplicate-label":
-        return (f'the column "{getattr(error, "label", "")}" appears twice in the header',
-                f'คอลัมน์ "{getattr(error, "label", "")}" ซ้ำกันในหัวตาราง')
+        return (
+            f'the column "{getattr(error, "label", "")}" appears twice in the header',
+            f'คอลัมน์ "{getattr(error, "label", "")}" ซ้ำกันในหัวตาราง',
+        )
     if kind == "blank-label":
         return ("a column in the header has no name", "มีคอลัมน์ที่ไม่มีชื่อในหัวตาราง")
     return (error.message, error.message)
@@ -138,7 +160,8 @@ def key_in_words(error, schema, message: str, message_th: str) -> tuple[str, str
     """A primary-key problem names the key's columns and this row's values of them."""
     key = schema.primary_key
     cells = getattr(error, "cells", None) or []
-    values = [cells[schema.field_names.index(name)] if schema.field_names.index(name) < len(cells) else ""
-              for name in key]
+    values = [
+        cells[schema.field_names.index(name)] if schema.field_names.index(name) < len(cells) else "" for name in key
+    ]
     written = ", ".join(f'{name} "{value}"' for name, value in zip(key, values))
     return ", ".join(key), f"{written}: {message}", f"{written}: {message_th}"

@@ -38,13 +38,18 @@ def _licence(descriptor: dict) -> dict:
 def _source(descriptor: dict) -> dict:
     """Each source with its own link (`sources`: the pages show them all); `source` and `source_url`
     for what reads Datasette's single source: every title, and the first link there is."""
-    sources = [{"title": s.get("title") or s.get("path") or s.get("url", ""), "url": s.get("path") or s.get("url")}
-               for s in descriptor.get("sources") or []]
+    sources = [
+        {"title": s.get("title") or s.get("path") or s.get("url", ""), "url": s.get("path") or s.get("url")}
+        for s in descriptor.get("sources") or []
+    ]
     if not sources:
         return {}
     links = [s["url"] for s in sources if s["url"]]
-    return {"source": "; ".join(s["title"] for s in sources), "source_url": links[0] if links else None,
-            "sources": sources}
+    return {
+        "source": "; ".join(s["title"] for s in sources),
+        "source_url": links[0] if links else None,
+        "sources": sources,
+    }
 
 
 def table_metadata(dataset: Dataset, source: Source) -> dict:
@@ -75,7 +80,7 @@ def site_metadata(catalog: Catalog, metadata_file: Path = METADATA_FILE) -> dict
         tables = generated["databases"][DATABASE]["tables"]
     merged = deep_merge(generated, base or {})
     for entry in merged["databases"][DATABASE]["tables"].values():
-        if entry.get("sources") and not entry.get("source"):   # a table metadata.yml describes (derived)
+        if entry.get("sources") and not entry.get("source"):  # a table metadata.yml describes (derived)
             entry.update(_source(entry))
     return merged
 

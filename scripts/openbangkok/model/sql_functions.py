@@ -75,9 +75,9 @@ FUNCTIONS = {
     "thai_fiscal_year": (1, thai_fiscal_year),
     "buddhist_year": (1, buddhist_year),
     "ita_level": (1, ita_level),
-    "haversine": (4, haversine),                        # metres: haversine(lat1, lon1, lat2, lon2)
-    "thai_index_text": (1, thai_search.index_text),     # text for a Thai FTS5 index (thai_search.py)
-    "thai_fts_query": (1, thai_search.fts_query),       # MATCH expression for such an index
+    "haversine": (4, haversine),  # metres: haversine(lat1, lon1, lat2, lon2)
+    "thai_index_text": (1, thai_search.index_text),  # text for a Thai FTS5 index (thai_search.py)
+    "thai_fts_query": (1, thai_search.fts_query),  # MATCH expression for such an index
 }
 
 

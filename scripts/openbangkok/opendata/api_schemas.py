@@ -27,10 +27,14 @@ FIELD_TO_SCHEMA = {
 SQLITE_TO_SCHEMA = {"INTEGER": {"type": "integer"}, "REAL": {"type": "number"}, "TEXT": {"type": "string"}}
 NUMERIC = {"integer", "number"}
 GEOMETRY = {
-    "type": "object", "nullable": True, "required": ["type", "coordinates"],
+    "type": "object",
+    "nullable": True,
+    "required": ["type", "coordinates"],
     "description": "A Point at [longitude, latitude] (WGS84); null where the row has no valid coordinates.",
-    "properties": {"type": {"type": "string", "enum": ["Point"]},
-                   "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}},
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+    },
 }
 
 
@@ -43,13 +47,17 @@ def can_be_null(column: dict, primary_keys: list[str]) -> bool:
 
 
 def column_schema(column: dict, primary_keys: list[str] = ()) -> dict:
-    schema = dict(FIELD_TO_SCHEMA.get(column.get("type") or "")
-                  or SQLITE_TO_SCHEMA.get((column.get("sqlite_type") or "").upper(), {}))
+    schema = dict(
+        FIELD_TO_SCHEMA.get(column.get("type") or "")
+        or SQLITE_TO_SCHEMA.get((column.get("sqlite_type") or "").upper(), {})
+    )
     constraints = column.get("constraints") or {}
     if "enum" in constraints:
         schema["enum"] = list(constraints["enum"])
     if schema.get("type") in NUMERIC:
-        schema.update({k: constraints[k] for k in ("minimum", "maximum") if isinstance(constraints.get(k), int | float)})
+        schema.update(
+            {k: constraints[k] for k in ("minimum", "maximum") if isinstance(constraints.get(k), int | float)}
+        )
     description = " - ".join(x for x in (column.get("label"), column.get("description")) if x)
     if description:
         schema["description"] = (schema.get("description", "") + " " + description).strip()
@@ -62,21 +70,30 @@ def column_schema(column: dict, primary_keys: list[str] = ()) -> dict:
 
 def row_schema(title: str, columns: list[dict], primary_keys: list[str], leave_out: tuple = ()) -> dict:
     """A row as an object (`_shape=objects`); `_col`/`_nocol` give a part of it, so nothing is required."""
-    return {"type": "object", "description": title, "additionalProperties": False,
-            "properties": {c["name"]: column_schema(c, primary_keys) for c in columns if c["name"] not in leave_out}}
+    return {
+        "type": "object",
+        "description": title,
+        "additionalProperties": False,
+        "properties": {c["name"]: column_schema(c, primary_keys) for c in columns if c["name"] not in leave_out},
+    }
 
 
 def page_schema(rows: dict, description: str) -> dict:
     """A JSON page: `rows`, and what Datasette says about them."""
     return {
-        "type": "object", "required": ["rows"], "description": description,
+        "type": "object",
+        "required": ["rows"],
+        "description": description,
         "properties": {
             "database": {"type": "string"},
             "table": {"type": "string"},
             "columns": {"type": "array", "items": {"type": "string"}},
             "rows": {"type": "array", "items": rows},
-            "next": {"type": "string", "nullable": True,
-                     "description": "Pass as `_next` for the following page; null on the last page."},
+            "next": {
+                "type": "string",
+                "nullable": True,
+                "description": "Pass as `_next` for the following page; null on the last page.",
+            },
             "next_url": {"type": "string", "nullable": True, "description": "The following page's URL."},
             "filtered_table_rows_count": {"type": "integer", "nullable": True},
             "truncated": {"type": "boolean"},
@@ -89,29 +106,48 @@ def shapes(op: str, has_key: bool) -> dict:
     row = {"$ref": f"#/components/schemas/{op}_row"}
     result = {
         f"{op}_page": page_schema(row, "_shape=objects: rows as objects"),
-        f"{op}_page_arrays": page_schema({"type": "array", "items": {}}, "_shape=arrays: rows as lists, "
-                                                                        "in the order of `columns`"),
+        f"{op}_page_arrays": page_schema(
+            {"type": "array", "items": {}}, "_shape=arrays: rows as lists, in the order of `columns`"
+        ),
         f"{op}_array": {"type": "array", "items": row, "description": "_shape=array: a bare list of rows"},
     }
     if has_key:
-        result[f"{op}_object"] = {"type": "object", "additionalProperties": row,
-                                  "description": "_shape=object: rows by their primary key"}
+        result[f"{op}_object"] = {
+            "type": "object",
+            "additionalProperties": row,
+            "description": "_shape=object: rows by their primary key",
+        }
     return result
 
 
 def feature_collection(op: str) -> dict:
     """A table's GeoJSON (RFC 7946): its row without the coordinates as each feature's properties."""
     return {
-        "type": "object", "required": ["type", "features"],
+        "type": "object",
+        "required": ["type", "features"],
         "properties": {
             "type": {"type": "string", "enum": ["FeatureCollection"]},
-            "features": {"type": "array", "items": {
-                "type": "object", "required": ["type", "geometry", "properties"],
-                "properties": {"type": {"type": "string", "enum": ["Feature"]}, "geometry": GEOMETRY,
-                               "properties": {"$ref": f"#/components/schemas/{op}_properties"}}}},
-            "links": {"type": "array", "description": "The following page (OGC API - Features): rel `next`",
-                      "items": {"type": "object", "required": ["rel", "href"], "properties": {
-                          "rel": {"type": "string"}, "href": {"type": "string"}, "type": {"type": "string"}}}},
+            "features": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "geometry", "properties"],
+                    "properties": {
+                        "type": {"type": "string", "enum": ["Feature"]},
+                        "geometry": GEOMETRY,
+                        "properties": {"$ref": f"#/components/schemas/{op}_properties"},
+                    },
+                },
+            },
+            "links": {
+                "type": "array",
+                "description": "The following page (OGC API - Features): rel `next`",
+                "items": {
+                    "type": "object",
+                    "required": ["rel", "href"],
+                    "properties": {"rel": {"type": "string"}, "href": {"type": "string"}, "type": {"type": "string"}},
+                },
+            },
             "next_url": {"type": "string", "description": "The following page's URL (as in `links`)."},
         },
     }

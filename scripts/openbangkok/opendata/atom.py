@@ -19,9 +19,11 @@ def _counts(row: dict) -> str:
         return f"{row['table_name']}: ตารางใหม่ {row['rows_after']:,} แถว / new table, {row['rows_after']:,} rows"
     changed = "" if row["changed"] is None else f", เปลี่ยน {row['changed']:,}"
     changed_en = "" if row["changed"] is None else f", {row['changed']:,} changed"
-    return (f"{row['table_name']}: เพิ่ม {row['added']:,}{changed}, ลบ {row['removed']:,} "
-            f"(จาก {row['rows_before']:,} เป็น {row['rows_after']:,} แถว) / {row['added']:,} added{changed_en}, "
-            f"{row['removed']:,} removed ({row['rows_before']:,} -> {row['rows_after']:,} rows)")
+    return (
+        f"{row['table_name']}: เพิ่ม {row['added']:,}{changed}, ลบ {row['removed']:,} "
+        f"(จาก {row['rows_before']:,} เป็น {row['rows_after']:,} แถว) / {row['added']:,} added{changed_en}, "
+        f"{row['removed']:,} removed ({row['rows_before']:,} -> {row['rows_after']:,} rows)"
+    )
 
 
 def feed(info: dict, publisher: str) -> bytes:
@@ -38,8 +40,7 @@ def feed(info: dict, publisher: str) -> bytes:
     title = " / ".join(x for x in (info["title"]["th"], info["title"]["en"]) if x)
     add(root, "id", info["url"])
     add(root, "title", f"การเปลี่ยนแปลง: {title}")
-    add(root, "subtitle", "แถวที่เพิ่ม เปลี่ยน และลบ ในการสร้างฐานข้อมูลแต่ละครั้ง / "
-                          "Rows added, changed and removed at each build")
+    add(root, "subtitle", "แถวที่เพิ่ม เปลี่ยน และลบ ในการสร้างฐานข้อมูลแต่ละครั้ง / Rows added, changed and removed at each build")
     add(root, "link", rel="self", href=info["atom"], type="application/atom+xml")
     add(root, "link", rel="alternate", href=info["url"], type="text/html")
     add(add(root, "author"), "name", publisher)
@@ -50,8 +51,12 @@ def feed(info: dict, publisher: str) -> bytes:
         added, removed = sum(r["added"] or 0 for r in rows), sum(r["removed"] or 0 for r in rows)
         changed = sum(r["changed"] or 0 for r in rows)
         add(entry, "id", f"{info['url']}#build-{number}-{rows[0]['built_at']}")
-        add(entry, "title", f"ครั้งที่ {number}: เพิ่ม {added:,} เปลี่ยน {changed:,} ลบ {removed:,} แถว / "
-                            f"build {number}: {added:,} added, {changed:,} changed, {removed:,} removed")
+        add(
+            entry,
+            "title",
+            f"ครั้งที่ {number}: เพิ่ม {added:,} เปลี่ยน {changed:,} ลบ {removed:,} แถว / "
+            f"build {number}: {added:,} added, {changed:,} changed, {removed:,} removed",
+        )
         add(entry, "updated", _timestamp(rows[0]["built_at"]))
         add(entry, "link", rel="alternate", href=info["url"], type="text/html")
         add(entry, "content", "\n".join(_counts(r) for r in rows), type="text")

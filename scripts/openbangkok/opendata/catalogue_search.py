@@ -38,21 +38,43 @@ async def build_index(datasette) -> sqlite3.Connection:
     entries = []
     for dataset in site_info.catalog(datasette).datasets:
         descriptor = dataset.descriptor
-        entries.append(("dataset", dataset.name, descriptor.get("title", dataset.name),
-                        descriptor.get("description") or "", f"{PAGES}/{quote(dataset.name)}", dataset.name))
+        entries.append(
+            (
+                "dataset",
+                dataset.name,
+                descriptor.get("title", dataset.name),
+                descriptor.get("description") or "",
+                f"{PAGES}/{quote(dataset.name)}",
+                dataset.name,
+            )
+        )
     for table in await site_info.public_tables(datasette):
         url = f"/{DATABASE}/{quote(table.name)}"
         entries.append(("table", table.name, table.title, table.description, url, table.dataset or ""))
         for column in table.columns:
-            entries.append(("column", f"{table.name}.{column['name']}", column["label"] or column["name"],
-                            f"{column['name']} {column['description']}", url, table.dataset or ""))
+            entries.append(
+                (
+                    "column",
+                    f"{table.name}.{column['name']}",
+                    column["label"] or column["name"],
+                    f"{column['name']} {column['description']}",
+                    url,
+                    table.dataset or "",
+                )
+            )
     conn = sqlite3.connect(":memory:", check_same_thread=False)
-    conn.execute(f"create virtual table catalogue using fts5(title, body, kind unindexed, name unindexed, "
-                 f"shown_title unindexed, shown_body unindexed, url unindexed, dataset unindexed, "
-                 f"tokenize = '{TOKENIZE}')")
-    conn.executemany("insert into catalogue values (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [(index_text(title), index_text(f"{name} {body}"), kind, name, title, body, url, dataset)
-                      for kind, name, title, body, url, dataset in entries])
+    conn.execute(
+        f"create virtual table catalogue using fts5(title, body, kind unindexed, name unindexed, "
+        f"shown_title unindexed, shown_body unindexed, url unindexed, dataset unindexed, "
+        f"tokenize = '{TOKENIZE}')"
+    )
+    conn.executemany(
+        "insert into catalogue values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (index_text(title), index_text(f"{name} {body}"), kind, name, title, body, url, dataset)
+            for kind, name, title, body, url, dataset in entries
+        ],
+    )
     return cache.setdefault(INDEX, conn)
 
 
@@ -60,20 +82,35 @@ def _catalogue_matches(conn: sqlite3.Connection, query: str) -> list[dict]:
     match = fts_query(query)
     if not match:
         return []
-    try:   # datasets, then tables, then columns; in each, titles weigh more than descriptions
+    try:  # datasets, then tables, then columns; in each, titles weigh more than descriptions
         rows = conn.execute(
             "select kind, name, shown_title, shown_body, url, dataset from catalogue where catalogue match ? "
             "order by case kind when 'dataset' then 0 when 'table' then 1 else 2 end, bm25(catalogue, 5.0, 1.0) "
-            f"limit {MAX_RESULTS}", [match]).fetchall()
-    except sqlite3.OperationalError:   # a query FTS5 cannot read: nothing found, not an error page
+            f"limit {MAX_RESULTS}",
+            [match],
+        ).fetchall()
+    except sqlite3.OperationalError:  # a query FTS5 cannot read: nothing found, not an error page
         return []
-    return [{"kind": kind, "kind_label": KINDS[kind], "name": name, "title": title,
-             "description": " ".join(body.split())[:SNIPPET_CHARS], "url": url, "dataset": dataset}
-            for kind, name, title, body, url, dataset in rows]
+    return [
+        {
+            "kind": kind,
+            "kind_label": KINDS[kind],
+            "name": name,
+            "title": title,
+            "description": " ".join(body.split())[:SNIPPET_CHARS],
+            "url": url,
+            "dataset": dataset,
+        }
+        for kind, name, title, body, url, dataset in rows
+    ]
 
 
 def _row_text(row: dict, skip: set[str]) -> str:
-    texts = [str(v) for k, v in row.items() if k not in skip and isinstance(v, str) and v and not v.startswith(("http", "[", "{"))]
+    texts = [
+        str(v)
+        for k, v in row.items()
+        if k not in skip and isinstance(v, str) and v and not v.startswith(("http", "[", "{"))
+    ]
     return " · ".join(texts[:4])[:SNIPPET_CHARS]
 
 
@@ -88,10 +125,17 @@ async def _rows(datasette, table, query: str) -> dict | None:
     if not rows:
         return None
     keys = table.primary_keys or ["rowid"]
-    found = [{"text": _row_text(row, set(keys)),
-              "url": f"{path}/" + ",".join(tilde_encode(str(row.get(k))) for k in keys)} for row in rows]
-    return {"table": table.name, "title": table.title, "count": data.get("filtered_table_rows_count"),
-            "rows": found, "url": f"{path}?{urlencode({'_search': query})}"}
+    found = [
+        {"text": _row_text(row, set(keys)), "url": f"{path}/" + ",".join(tilde_encode(str(row.get(k))) for k in keys)}
+        for row in rows
+    ]
+    return {
+        "table": table.name,
+        "title": table.title,
+        "count": data.get("filtered_table_rows_count"),
+        "rows": found,
+        "url": f"{path}?{urlencode({'_search': query})}",
+    }
 
 
 async def search(datasette, query: str) -> dict:

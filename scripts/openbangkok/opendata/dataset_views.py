@@ -19,8 +19,12 @@ from openbangkok.site.exports.dataset_zip import DatasetZip
 from openbangkok.site.exports.pages import StreamedResponse
 
 CHUNK = 256 * 1024
-MEDIA_TYPES = {".csv": "text/csv; charset=utf-8", ".json": "application/json", ".geojson": "application/geo+json",
-               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".geojson": "application/geo+json",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _dataset(datasette, request):
@@ -42,12 +46,17 @@ async def _zip(datasette, request, dataset):
     served = await site_info.served_tables(datasette)
     own = {s.name: served[s.name] for s in dataset.sources if s.name in served}
     site = internals.metadata(datasette) or {}
-    package = data_package(site_info.catalog(datasette), site_info.base_url(datasette, request), own, site,
-                           await site_info.built_at(datasette))
+    package = data_package(
+        site_info.catalog(datasette),
+        site_info.base_url(datasette, request),
+        own,
+        site,
+        await site_info.built_at(datasette),
+    )
     package["name"] = dataset.name
     package["title"] = dataset.descriptor.get("title", dataset.name)
     for resource in package["resources"]:
-        resource["path"] = f"{resource['name']}.csv"   # the CSV beside it in the zip
+        resource["path"] = f"{resource['name']}.csv"  # the CSV beside it in the zip
     columns = {name: [c for c, _ in table.columns] for name, table in own.items()}
     return DatasetZip(datasette, datasette.get_database(DATABASE).path, dataset.name, columns, package)
 
@@ -77,6 +86,8 @@ async def dataset_file(datasette, request):
                 await write(block)
 
     media_type = MEDIA_TYPES.get(found.path.suffix.lower()) or mimetypes.guess_type(found.path.name)[0]
-    return StreamedResponse(produce, media_type or "application/octet-stream", {
-        "content-disposition": f'attachment; filename="{found.path.name}"',
-        "content-length": str(found.size)})
+    return StreamedResponse(
+        produce,
+        media_type or "application/octet-stream",
+        {"content-disposition": f'attachment; filename="{found.path.name}"', "content-length": str(found.size)},
+    )

@@ -29,7 +29,7 @@ class OriginalFile:
     """A file as the agency delivered it: where it is, its address on the site, what build_files says."""
 
     path: Path
-    name: str          # its path in the dataset's folder: the last part of its address
+    name: str  # its path in the dataset's folder: the last part of its address
     table: str
     size: int
     sha256: str | None  # of the file, or of the whole folder for a file of a folder resource
@@ -45,8 +45,9 @@ async def _recorded(datasette, dataset: str) -> dict[str, dict]:
     db = datasette.get_database(DATABASE)
     if FILES_TABLE not in await db.table_names():
         return {}
-    rows = await db.execute(f"select table_name, source_file, built_at, sha256 from {FILES_TABLE} "
-                            "where dataset = ?", [dataset])
+    rows = await db.execute(
+        f"select table_name, source_file, built_at, sha256 from {FILES_TABLE} where dataset = ?", [dataset]
+    )
     return {r["source_file"]: dict(r) for r in rows}
 
 
@@ -61,7 +62,7 @@ async def original_files(datasette, dataset: Dataset) -> list[OriginalFile]:
         for path in paths:
             try:
                 name = path.relative_to(dataset.folder).as_posix()
-            except ValueError:   # a resource outside the dataset's folder is not served
+            except ValueError:  # a resource outside the dataset's folder is not served
                 continue
             result.append(OriginalFile(path, name, source.name, path.stat().st_size, sha, source.path.is_dir()))
     return result
@@ -82,8 +83,9 @@ async def changes(datasette, dataset: str, limit: int = 50) -> list[dict]:
     db = datasette.get_database(DATABASE)
     if CHANGES_TABLE not in await db.table_names():
         return []
-    rows = await db.execute(f"select * from {CHANGES_TABLE} where dataset = ? order by build desc, table_name "
-                            f"limit {int(limit)}", [dataset])
+    rows = await db.execute(
+        f"select * from {CHANGES_TABLE} where dataset = ? order by build desc, table_name limit {int(limit)}", [dataset]
+    )
     return [dict(r) for r in rows]
 
 
@@ -103,10 +105,20 @@ async def dataset_info(datasette, request, dataset: Dataset) -> dict:
         if table.dataset != dataset.name and table.name not in own:
             continue
         url = f"{base}/{DATABASE}/{quote(table.name)}"
-        tables.append({"name": table.name, "title": table.title, "rows": table.count, "is_view": table.is_view,
-                       "url": url, "resource": table.name in own,
-                       "downloads": [{"format": kind, "media_type": DOWNLOADS[kind][0], "url": url + DOWNLOADS[kind][1]}
-                                     for kind in site_info.downloads(table)]})
+        tables.append(
+            {
+                "name": table.name,
+                "title": table.title,
+                "rows": table.count,
+                "is_view": table.is_view,
+                "url": url,
+                "resource": table.name in own,
+                "downloads": [
+                    {"format": kind, "media_type": DOWNLOADS[kind][0], "url": url + DOWNLOADS[kind][1]}
+                    for kind in site_info.downloads(table)
+                ],
+            }
+        )
     tables.sort(key=lambda t: (not t["resource"], t["name"]))
     page = f"{base}{PAGES}/{quote(dataset.name)}"
     return {
@@ -121,9 +133,17 @@ async def dataset_info(datasette, request, dataset: Dataset) -> dict:
         "licence": {"title": licence.get("title") or licence.get("name"), "url": licence.get("path")},
         "sources": [{"title": s.get("title") or s.get("path"), "url": s.get("path")} for s in dataset_sources(dataset)],
         "tables": tables,
-        "original_files": [{"name": f.name, "table": f.table, "bytes": f.size, "sha256": f.sha256,
-                            "sha256_of": "folder" if f.whole_folder else "file",
-                            "url": f"{page}/files/{quote(f.name)}"} for f in await original_files(datasette, dataset)],
+        "original_files": [
+            {
+                "name": f.name,
+                "table": f.table,
+                "bytes": f.size,
+                "sha256": f.sha256,
+                "sha256_of": "folder" if f.whole_folder else "file",
+                "url": f"{page}/files/{quote(f.name)}",
+            }
+            for f in await original_files(datasette, dataset)
+        ],
         "zip": f"{page}.zip",
         "atom": f"{page}.atom",
         "json": f"{page}.json",
@@ -134,6 +154,11 @@ async def dataset_info(datasette, request, dataset: Dataset) -> dict:
 
 def summaries(datasette) -> list[dict]:
     """Every dataset for the index page: name, titles and description."""
-    return [{"name": d.name, "title": _both(d.descriptor.get("title", d.name)),
-             "description": (d.descriptor.get("description") or "").strip()}
-            for d in site_info.catalog(datasette).datasets]
+    return [
+        {
+            "name": d.name,
+            "title": _both(d.descriptor.get("title", d.name)),
+            "description": (d.descriptor.get("description") or "").strip(),
+        }
+        for d in site_info.catalog(datasette).datasets
+    ]

@@ -30,11 +30,32 @@ from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.tables import ServedTable
 
 # Field keys of the Table Schema standard; anything else in our schemas stays out of the package.
-FIELD_KEYS = ("name", "type", "format", "title", "description", "example", "constraints",
-              "trueValues", "falseValues", "bareNumber", "groupChar", "decimalChar", "rdfType")
+FIELD_KEYS = (
+    "name",
+    "type",
+    "format",
+    "title",
+    "description",
+    "example",
+    "constraints",
+    "trueValues",
+    "falseValues",
+    "bareNumber",
+    "groupChar",
+    "decimalChar",
+    "rdfType",
+)
 SCHEMA_KEYS = ("missingValues", "primaryKey", "foreignKeys")
-SQLITE_TO_FIELD = {"INTEGER": "integer", "INT": "integer", "REAL": "number", "FLOAT": "number",
-                   "NUMERIC": "number", "DOUBLE": "number", "TEXT": "string", "": "any"}
+SQLITE_TO_FIELD = {
+    "INTEGER": "integer",
+    "INT": "integer",
+    "REAL": "number",
+    "FLOAT": "number",
+    "NUMERIC": "number",
+    "DOUBLE": "number",
+    "TEXT": "string",
+    "": "any",
+}
 
 # EU frequency vocabulary (what DCAT-AP and ckanext-dcat use), with the Thai word the DGA form uses.
 FREQUENCY_BASE = "http://publications.europa.eu/resource/authority/frequency/"
@@ -52,10 +73,10 @@ LANGUAGE_BASE = "http://publications.europa.eu/resource/authority/language/"
 DGA_DEFAULTS = {
     "owner": "กรุงเทพมหานคร / Bangkok Metropolitan Administration (BMA)",
     "ownerUrl": "https://www.bangkok.go.th/",
-    "ownerAgency": "bma",   # the owner's agency_code in the agencies table (the CKAN API's organization)
+    "ownerAgency": "bma",  # the owner's agency_code in the agencies table (the CKAN API's organization)
     "maintainer": "Open Bangkok, กรุงเทพมหานคร / Bangkok Metropolitan Administration",
     "objective": "เปิดเผยข้อมูลของกรุงเทพมหานครต่อประชาชน (Open Bangkok) / "
-                 "Open data of the BMA, published for the public (Open Bangkok)",
+    "Open data of the BMA, published for the public (Open Bangkok)",
     "updateFrequency": "irregular",
     "geographicCoverage": "กรุงเทพมหานคร / Bangkok",
     "geographicCoverageUri": "https://sws.geonames.org/1609350/",
@@ -104,8 +125,7 @@ def published_schema(source: Source, served: ServedTable) -> dict:
     for key in SCHEMA_KEYS:
         if key in schema:
             result[key] = schema[key]
-    result["foreignKeys"] = [fk for fk in result.get("foreignKeys", [])
-                             if set(_as_list(fk["fields"])) <= names]
+    result["foreignKeys"] = [fk for fk in result.get("foreignKeys", []) if set(_as_list(fk["fields"])) <= names]
     if not result["foreignKeys"]:
         del result["foreignKeys"]
     return result
@@ -118,8 +138,7 @@ def _as_list(value) -> list:
 def _licenses(*descriptors: dict) -> list[dict]:
     for descriptor in descriptors:
         if descriptor.get("licenses"):
-            return [{k: v for k, v in lic.items() if k in ("name", "title", "path")}
-                    for lic in descriptor["licenses"]]
+            return [{k: v for k, v in lic.items() if k in ("name", "title", "path")} for lic in descriptor["licenses"]]
     return []
 
 
@@ -133,8 +152,9 @@ def _sources(*descriptors: dict) -> list[dict]:
     return result
 
 
-def data_package(catalog: Catalog, base_url: str, served: dict[str, ServedTable], site: dict,
-                 built_at: str | None = None) -> dict:
+def data_package(
+    catalog: Catalog, base_url: str, served: dict[str, ServedTable], site: dict, built_at: str | None = None
+) -> dict:
     """The Frictionless data package of every published catalog table.
 
     `served` maps each table present in the database to its served columns; catalog resources
@@ -164,8 +184,9 @@ def data_package(catalog: Catalog, base_url: str, served: dict[str, ServedTable]
                 "homepage": f"{base_url}/{DATABASE}/{quote(source.name)}",
                 "dataset": dataset.name,
             }
-            foreign_keys_to |= {fk["reference"].get("resource") or source.name
-                                for fk in resource["schema"].get("foreignKeys", [])}
+            foreign_keys_to |= {
+                fk["reference"].get("resource") or source.name for fk in resource["schema"].get("foreignKeys", [])
+            }
             resources.append({k: v for k, v in resource.items() if v not in ("", [], None)})
     # A foreign key may only point at a resource of the package.
     names = {r["name"] for r in resources}
@@ -173,7 +194,8 @@ def data_package(catalog: Catalog, base_url: str, served: dict[str, ServedTable]
         keys = resource["schema"].get("foreignKeys")
         if keys:
             resource["schema"]["foreignKeys"] = [
-                fk for fk in keys if (fk["reference"].get("resource") or resource["name"]) in names]
+                fk for fk in keys if (fk["reference"].get("resource") or resource["name"]) in names
+            ]
             if not resource["schema"]["foreignKeys"]:
                 del resource["schema"]["foreignKeys"]
     package = {
@@ -183,10 +205,10 @@ def data_package(catalog: Catalog, base_url: str, served: dict[str, ServedTable]
         "description": plain_text(site.get("description") or site.get("description_html") or ""),
         "homepage": f"{base_url}/",
         "licenses": [{"name": "ODC-By-1.0", "title": site["license"], "path": site.get("license_url")}]
-        if site.get("license") else [],
+        if site.get("license")
+        else [],
         "sources": [{"title": site["source"], "path": site.get("source_url")}] if site.get("source") else [],
-        "contributors": [{"title": DGA_DEFAULTS["owner"], "path": DGA_DEFAULTS["ownerUrl"],
-                          "role": "publisher"}],
+        "contributors": [{"title": DGA_DEFAULTS["owner"], "path": DGA_DEFAULTS["ownerUrl"], "role": "publisher"}],
         "keywords": ["Bangkok", "กรุงเทพมหานคร", "open data", "ข้อมูลเปิด"],
         "created": built_at,
         "resources": resources,
@@ -287,8 +309,9 @@ def _html_texts(html: str) -> list[dict]:
     return [{"@value": plain_text(body), "@language": lang} for lang, body in found] or _texts(plain_text(html))
 
 
-def _distributions(base_url: str, source: Source, formats: list[str], licence: dict | None,
-                   modified: str | None) -> list[dict]:
+def _distributions(
+    base_url: str, source: Source, formats: list[str], licence: dict | None, modified: str | None
+) -> list[dict]:
     table_url = f"{base_url}/{DATABASE}/{quote(source.name)}"
     title = source.descriptor.get("title", source.name)
     result = []
@@ -312,8 +335,9 @@ def _distributions(base_url: str, source: Source, formats: list[str], licence: d
     return result
 
 
-def dcat_catalog(catalog: Catalog, base_url: str, tables: dict[str, list[str]], site: dict,
-                 built_at: str | None = None) -> dict:
+def dcat_catalog(
+    catalog: Catalog, base_url: str, tables: dict[str, list[str]], site: dict, built_at: str | None = None
+) -> dict:
     """A DCAT catalogue (JSON-LD) of every dataset with at least one published table; `tables` maps
     each published table to its complete downloads (keys of DOWNLOADS)."""
     datasets = []
@@ -332,20 +356,29 @@ def dcat_catalog(catalog: Catalog, base_url: str, tables: dict[str, list[str]], 
             "dct:identifier": f"{DATABASE}-{dataset.name}",
             "dct:title": _texts(dataset.descriptor.get("title", dataset.name)),
             "dct:description": _texts(dataset.descriptor.get("description", "").strip() or dataset.name),
-            "dct:publisher": {"@type": ["foaf:Organization", "foaf:Agent"], "foaf:name": _texts(dga["owner"]),
-                              "foaf:homepage": {"@id": dga["ownerUrl"]}},
-            "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": dga["maintainer"],
-                                  "vcard:hasURL": {"@id": f"{base_url}/"}},
+            "dct:publisher": {
+                "@type": ["foaf:Organization", "foaf:Agent"],
+                "foaf:name": _texts(dga["owner"]),
+                "foaf:homepage": {"@id": dga["ownerUrl"]},
+            },
+            "dcat:contactPoint": {
+                "@type": "vcard:Organization",
+                "vcard:fn": dga["maintainer"],
+                "vcard:hasURL": {"@id": f"{base_url}/"},
+            },
             "dct:accrualPeriodicity": {"@id": FREQUENCY_BASE + frequency_key},
-            "dct:spatial": {"@id": dga["geographicCoverageUri"], "@type": "dct:Location",
-                            "skos:prefLabel": _texts(dga["geographicCoverage"])},
+            "dct:spatial": {
+                "@id": dga["geographicCoverageUri"],
+                "@type": "dct:Location",
+                "skos:prefLabel": _texts(dga["geographicCoverage"]),
+            },
             "dct:source": list(dict.fromkeys(s.get("path") or s.get("title") for s in sources_meta)),
-            "dct:language": [{"@id": LANGUAGE_BASE + {"th": "THA", "en": "ENG"}[code]}
-                             for code in dga["language"]],
+            "dct:language": [{"@id": LANGUAGE_BASE + {"th": "THA", "en": "ENG"}[code]} for code in dga["language"]],
             "dcat:keyword": keywords(dataset, sources),
             "dcat:landingPage": {"@id": f"{base_url}/{DATABASE}/{quote(sources[0].name)}"},
-            "dcat:distribution": [d for s in sources
-                                  for d in _distributions(base_url, s, tables[s.name], licence, built_at)],
+            "dcat:distribution": [
+                d for s in sources for d in _distributions(base_url, s, tables[s.name], licence, built_at)
+            ],
             **dga_record(dataset, sources, site, formats_of(tables[s.name] for s in sources)),
         }
         if licence and licence.get("path"):
@@ -359,8 +392,11 @@ def dcat_catalog(catalog: Catalog, base_url: str, tables: dict[str, list[str]], 
         "@type": "dcat:Catalog",
         "dct:title": _texts(site.get("title", "Open Bangkok")),
         "dct:description": _html_texts(site.get("description_html") or site.get("description") or ""),
-        "dct:publisher": {"@type": ["foaf:Organization", "foaf:Agent"], "foaf:name": _texts(DGA_DEFAULTS["owner"]),
-                          "foaf:homepage": {"@id": DGA_DEFAULTS["ownerUrl"]}},
+        "dct:publisher": {
+            "@type": ["foaf:Organization", "foaf:Agent"],
+            "foaf:name": _texts(DGA_DEFAULTS["owner"]),
+            "foaf:homepage": {"@id": DGA_DEFAULTS["ownerUrl"]},
+        },
         "foaf:homepage": {"@id": f"{base_url}/"},
         "dct:license": {"@id": site["license_url"]} if site.get("license_url") else None,
         "dcat:dataset": datasets,

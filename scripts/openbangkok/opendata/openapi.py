@@ -26,36 +26,84 @@ SHAPES = {"objects": "_page", "arrays": "_page_arrays", "array": "_array", "obje
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPERATORS = "__exact, __not, __gt, __gte, __lt, __lte, __contains, __startswith, __endswith, __in, __notin, __isnull"
 COMMON = {
-    "size": {"name": "_size", "in": "query", "required": False,
-             "description": "Rows per page, at most max_returned_rows (`max`).",
-             "schema": {"type": "string", "pattern": r"^(max|\d+)$", "example": "max"}},
-    "next": {"name": "_next", "in": "query", "required": False,
-             "description": "The `next` token of the previous page.", "schema": {"type": "string"}},
-    "where": {"name": "_where", "in": "query", "required": False,
-              "description": "An extra SQL WHERE condition (read-only, under the SQL time limit).",
-              "schema": {"type": "string"}},
-    "search": {"name": "_search", "in": "query", "required": False,
-               "description": "Rows whose text holds these words (Thai words anywhere in a word).",
-               "schema": {"type": "string"}},
-    "stream": {"name": "_stream", "in": "query", "required": False,
-               "description": "`on`: every row of the table or filter in one answer, not one page.",
-               "schema": {"type": "string", "enum": ["on"]}},
-    "labels": {"name": "_labels", "in": "query", "required": False,
-               "description": "`on`: a foreign key's value becomes {value, label} (JSON) or gains a "
-                              "<column>_label column (CSV, GeoJSON, XLSX).",
-               "schema": {"type": "string", "enum": ["on"]}},
-    "nocount": {"name": "_nocount", "in": "query", "required": False, "description": "`1`: do not count the rows.",
-                "schema": {"type": "string", "enum": ["1"]}},
-    "nofacet": {"name": "_nofacet", "in": "query", "required": False, "description": "`1`: no facets.",
-                "schema": {"type": "string", "enum": ["1"]}},
-    "facet_size": {"name": "_facet_size", "in": "query", "required": False,
-                   "description": "Values per facet (`max` for as many as allowed).",
-                   "schema": {"type": "string", "pattern": r"^(max|\d+)$"}},
-    "bom": {"name": "_bom", "in": "query", "required": False,
-            "description": "`on`: start with a UTF-8 byte order mark, for Excel.",
-            "schema": {"type": "string", "enum": ["on"]}},
-    "dl": {"name": "_dl", "in": "query", "required": False, "description": "`1`: download as a file.",
-           "schema": {"type": "string", "enum": ["1"]}},
+    "size": {
+        "name": "_size",
+        "in": "query",
+        "required": False,
+        "description": "Rows per page, at most max_returned_rows (`max`).",
+        "schema": {"type": "string", "pattern": r"^(max|\d+)$", "example": "max"},
+    },
+    "next": {
+        "name": "_next",
+        "in": "query",
+        "required": False,
+        "description": "The `next` token of the previous page.",
+        "schema": {"type": "string"},
+    },
+    "where": {
+        "name": "_where",
+        "in": "query",
+        "required": False,
+        "description": "An extra SQL WHERE condition (read-only, under the SQL time limit).",
+        "schema": {"type": "string"},
+    },
+    "search": {
+        "name": "_search",
+        "in": "query",
+        "required": False,
+        "description": "Rows whose text holds these words (Thai words anywhere in a word).",
+        "schema": {"type": "string"},
+    },
+    "stream": {
+        "name": "_stream",
+        "in": "query",
+        "required": False,
+        "description": "`on`: every row of the table or filter in one answer, not one page.",
+        "schema": {"type": "string", "enum": ["on"]},
+    },
+    "labels": {
+        "name": "_labels",
+        "in": "query",
+        "required": False,
+        "description": "`on`: a foreign key's value becomes {value, label} (JSON) or gains a "
+        "<column>_label column (CSV, GeoJSON, XLSX).",
+        "schema": {"type": "string", "enum": ["on"]},
+    },
+    "nocount": {
+        "name": "_nocount",
+        "in": "query",
+        "required": False,
+        "description": "`1`: do not count the rows.",
+        "schema": {"type": "string", "enum": ["1"]},
+    },
+    "nofacet": {
+        "name": "_nofacet",
+        "in": "query",
+        "required": False,
+        "description": "`1`: no facets.",
+        "schema": {"type": "string", "enum": ["1"]},
+    },
+    "facet_size": {
+        "name": "_facet_size",
+        "in": "query",
+        "required": False,
+        "description": "Values per facet (`max` for as many as allowed).",
+        "schema": {"type": "string", "pattern": r"^(max|\d+)$"},
+    },
+    "bom": {
+        "name": "_bom",
+        "in": "query",
+        "required": False,
+        "description": "`on`: start with a UTF-8 byte order mark, for Excel.",
+        "schema": {"type": "string", "enum": ["on"]},
+    },
+    "dl": {
+        "name": "_dl",
+        "in": "query",
+        "required": False,
+        "description": "`1`: download as a file.",
+        "schema": {"type": "string", "enum": ["1"]},
+    },
 }
 
 
@@ -74,38 +122,62 @@ def _json(schema: dict) -> dict:
 def _columns(table: PublicTable, name: str, description: str, many: bool = True) -> dict:
     names = {"type": "string", "enum": [c["name"] for c in table.columns]}
     schema = {"type": "array", "items": names} if many else names
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema,
-            **({"style": "form", "explode": True} if many else {})}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+        **({"style": "form", "explode": True} if many else {}),
+    }
 
 
 def _shape(shapes: list[str]) -> dict:
-    return {"name": "_shape", "in": "query", "required": True,
-            "description": "objects: rows as objects; array: a bare list (the next page in the Link header); "
-                           "arrays: rows as lists; object: rows by primary key.",
-            "schema": {"type": "string", "enum": shapes}}
+    return {
+        "name": "_shape",
+        "in": "query",
+        "required": True,
+        "description": "objects: rows as objects; array: a bare list (the next page in the Link header); "
+        "arrays: rows as lists; object: rows by primary key.",
+        "schema": {"type": "string", "enum": shapes},
+    }
 
 
 def _selecting(table: PublicTable) -> list[dict]:
     """What chooses the rows of any format: sort, search, columns, SQL condition."""
-    params = [_columns(table, "_sort", "Sort by this column.", many=False),
-              _columns(table, "_sort_desc", "Sort by this column, descending.", many=False),
-              _columns(table, "_col", "Only these columns (repeat the parameter)."),
-              _columns(table, "_nocol", "All columns but these (repeat the parameter)."),
-              _ref("where")]
+    params = [
+        _columns(table, "_sort", "Sort by this column.", many=False),
+        _columns(table, "_sort_desc", "Sort by this column, descending.", many=False),
+        _columns(table, "_col", "Only these columns (repeat the parameter)."),
+        _columns(table, "_nocol", "All columns but these (repeat the parameter)."),
+        _ref("where"),
+    ]
     return params + ([_ref("search")] if table.searchable else [])
 
 
 def _filters(table: PublicTable) -> list[dict]:
-    return [{"name": c["name"], "in": "query", "required": False,
-             "description": f"Rows where {c['name']} equals this value. Other comparisons: {c['name']}{OPERATORS}.",
-             "schema": {"type": "string"}} for c in table.columns if not c["name"].startswith("_")]
+    return [
+        {
+            "name": c["name"],
+            "in": "query",
+            "required": False,
+            "description": f"Rows where {c['name']} equals this value. Other comparisons: {c['name']}{OPERATORS}.",
+            "schema": {"type": "string"},
+        }
+        for c in table.columns
+        if not c["name"].startswith("_")
+    ]
 
 
 def _errors(*statuses: int) -> dict:
-    words = {400: "Invalid filter, sort or SQL, or the query took longer than the time limit",
-             404: "No such row or table", 503: "Too many Excel exports at once: try again after Retry-After"}
-    return {str(s): {"description": words[s], "content": _json({"$ref": "#/components/schemas/error"})}
-            for s in statuses}
+    words = {
+        400: "Invalid filter, sort or SQL, or the query took longer than the time limit",
+        404: "No such row or table",
+        503: "Too many Excel exports at once: try again after Retry-After",
+    }
+    return {
+        str(s): {"description": words[s], "content": _json({"$ref": "#/components/schemas/error"})} for s in statuses
+    }
 
 
 def _download(op: str, table: PublicTable, fmt: str, media_type: str, schema: dict, note: str) -> dict:
@@ -115,60 +187,128 @@ def _download(op: str, table: PublicTable, fmt: str, media_type: str, schema: di
     params += [_ref("size"), _ref("next")] if fmt in ("csv", "ndjson", "geojson") else []
     responses = {"200": {"description": note, "content": {media_type: {"schema": schema}}}, **_errors(400)}
     if fmt == "xlsx":
-        responses["503"] = {**_errors(503)["503"], "headers": {
-            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}}
-    return {"get": {"operationId": f"get_{op}_{fmt}", "summary": f"{table.title} ({fmt.upper()})",
-                    "description": note + " Takes the same column filters as the JSON endpoint.",
-                    "tags": [table.dataset or "other"], "parameters": params, "responses": responses}}
+        responses["503"] = {
+            **_errors(503)["503"],
+            "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+        }
+    return {
+        "get": {
+            "operationId": f"get_{op}_{fmt}",
+            "summary": f"{table.title} ({fmt.upper()})",
+            "description": note + " Takes the same column filters as the JSON endpoint.",
+            "tags": [table.dataset or "other"],
+            "parameters": params,
+            "responses": responses,
+        }
+    }
 
 
 def table_paths(table: PublicTable, max_rows: int) -> tuple[dict, dict]:
     """({path: item}, {schema name: schema}) of one table or view."""
     op = operation_name(table.name)
     has_key = not table.is_view
-    schemas = {f"{op}_row": api_schemas.row_schema(table.title, table.columns, table.primary_keys),
-               **api_schemas.shapes(op, has_key)}
+    schemas = {
+        f"{op}_row": api_schemas.row_schema(table.title, table.columns, table.primary_keys),
+        **api_schemas.shapes(op, has_key),
+    }
     shapes = [s for s in SHAPES if has_key or s != "object"]
-    description = (table.description or table.title) + (
-        f"\n\nLicence: {table.licence}" if table.licence else "") + (f". Source: {table.source}" if table.source else "")
+    description = (
+        (table.description or table.title)
+        + (f"\n\nLicence: {table.licence}" if table.licence else "")
+        + (f". Source: {table.source}" if table.source else "")
+    )
     tags = [table.dataset or "other"]
     base = f"/{DATABASE}/{quote(table.name)}"
     page = {"anyOf": [{"$ref": f"#/components/schemas/{op}{SHAPES[s]}"} for s in shapes]}
-    paths = {f"{base}.json": {"get": {
-        "operationId": f"get_{op}", "summary": table.title, "description": description, "tags": tags,
-        "parameters": [_shape(shapes), _ref("size"), _ref("next"), *_selecting(table),
-                       _columns(table, "_facet", "Count the rows by the values of these columns."),
-                       _ref("facet_size"), _ref("labels"), _ref("nocount"), _ref("nofacet"), *_filters(table)],
-        "responses": {"200": {"description": f"One page of at most {max_rows} rows", "content": _json(page)},
-                      **_errors(400)},
-    }}}
+    paths = {
+        f"{base}.json": {
+            "get": {
+                "operationId": f"get_{op}",
+                "summary": table.title,
+                "description": description,
+                "tags": tags,
+                "parameters": [
+                    _shape(shapes),
+                    _ref("size"),
+                    _ref("next"),
+                    *_selecting(table),
+                    _columns(table, "_facet", "Count the rows by the values of these columns."),
+                    _ref("facet_size"),
+                    _ref("labels"),
+                    _ref("nocount"),
+                    _ref("nofacet"),
+                    *_filters(table),
+                ],
+                "responses": {
+                    "200": {"description": f"One page of at most {max_rows} rows", "content": _json(page)},
+                    **_errors(400),
+                },
+            }
+        }
+    }
     if has_key:
         keys = table.primary_keys
         key = keys[0] if len(keys) == 1 else "key"
         row_shapes = [s for s in shapes if s != "object"]
-        paths[f"{base}/{{{key}}}.json"] = {"get": {
-            "operationId": f"get_{op}_row", "summary": f"{table.title}: one row", "tags": tags,
-            "description": f"The row whose {', '.join(keys)} is this"
-                           + (" (the values joined by commas)" if len(keys) > 1 else "") + ".",
-            "parameters": [{"name": key, "in": "path", "required": True, "schema": {"type": "string"}},
-                           _shape(row_shapes)],
-            "responses": {"200": {"description": "The row", "content": _json(
-                {"anyOf": [{"$ref": f"#/components/schemas/{op}{SHAPES[s]}"} for s in row_shapes]})},
-                **_errors(404)},
-        }}
-    paths[f"{base}.csv"] = _download(op, table, "csv", "text/csv", {"type": "string"},
-                                     "CSV (UTF-8, text/csv; charset=utf-8); `_stream=on` every row.")
-    paths[f"{base}.ndjson"] = _download(op, table, "ndjson", "application/x-ndjson", {"type": "string"},
-                                        "One JSON object per line, as the rows of the JSON; `_stream=on` every row.")
+        paths[f"{base}/{{{key}}}.json"] = {
+            "get": {
+                "operationId": f"get_{op}_row",
+                "summary": f"{table.title}: one row",
+                "tags": tags,
+                "description": f"The row whose {', '.join(keys)} is this"
+                + (" (the values joined by commas)" if len(keys) > 1 else "")
+                + ".",
+                "parameters": [
+                    {"name": key, "in": "path", "required": True, "schema": {"type": "string"}},
+                    _shape(row_shapes),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The row",
+                        "content": _json(
+                            {"anyOf": [{"$ref": f"#/components/schemas/{op}{SHAPES[s]}"} for s in row_shapes]}
+                        ),
+                    },
+                    **_errors(404),
+                },
+            }
+        }
+    paths[f"{base}.csv"] = _download(
+        op,
+        table,
+        "csv",
+        "text/csv",
+        {"type": "string"},
+        "CSV (UTF-8, text/csv; charset=utf-8); `_stream=on` every row.",
+    )
+    paths[f"{base}.ndjson"] = _download(
+        op,
+        table,
+        "ndjson",
+        "application/x-ndjson",
+        {"type": "string"},
+        "One JSON object per line, as the rows of the JSON; `_stream=on` every row.",
+    )
     location = site_info.location_columns(table)
     if location:
         schemas[f"{op}_properties"] = api_schemas.row_schema(table.title, table.columns, table.primary_keys, location)
         schemas[f"{op}_geojson"] = api_schemas.feature_collection(op)
-        paths[f"{base}.geojson"] = _download(op, table, "geojson", "application/geo+json",
-                                             {"$ref": f"#/components/schemas/{op}_geojson"},
-                                             "GeoJSON (RFC 7946), a Feature per row; `_stream=on` every row.")
-    paths[f"{base}.xlsx"] = _download(op, table, "xlsx", XLSX_TYPE, {"type": "string", "format": "binary"},
-                                      "An Excel workbook of every row, up to Excel's 1,048,575, with an About sheet.")
+        paths[f"{base}.geojson"] = _download(
+            op,
+            table,
+            "geojson",
+            "application/geo+json",
+            {"$ref": f"#/components/schemas/{op}_geojson"},
+            "GeoJSON (RFC 7946), a Feature per row; `_stream=on` every row.",
+        )
+    paths[f"{base}.xlsx"] = _download(
+        op,
+        table,
+        "xlsx",
+        XLSX_TYPE,
+        {"type": "string", "format": "binary"},
+        "An Excel workbook of every row, up to Excel's 1,048,575, with an About sheet.",
+    )
     return paths, schemas
 
 
@@ -177,24 +317,53 @@ def query_paths(query: CannedQuery) -> dict:
     params = [_shape(["objects", "array", "arrays"])]
     for name in query.params:
         kind = query.kinds.get(name)
-        words = f"{WORDS[kind][1]}, for example {EXAMPLES[kind]} (Buddhist-era years and Thai digits are read)" \
-            if kind in WORDS else "text"
-        params.append({"name": name, "in": "query", "required": False,
-                       "description": f"{name}: {words}; empty for the query's default.", "schema": {"type": "string"}})
+        words = (
+            f"{WORDS[kind][1]}, for example {EXAMPLES[kind]} (Buddhist-era years and Thai digits are read)"
+            if kind in WORDS
+            else "text"
+        )
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": f"{name}: {words}; empty for the query's default.",
+                "schema": {"type": "string"},
+            }
+        )
     page = api_schemas.page_schema({"type": "object"}, "The query's rows")
     base = f"/{DATABASE}/{quote(query.name)}"
     item = {"summary": query.title, "description": query.description or query.title, "tags": ["queries"]}
     return {
-        f"{base}.json": {"get": {**item, "operationId": f"query_{op}", "parameters": params, "responses": {
-            "200": {"description": "The rows", "content": _json({"anyOf": [page, {"type": "array", "items": {
-                "type": "object"}}]})}, **_errors(400)}}},
-        f"{base}.csv": {"get": {**item, "operationId": f"query_{op}_csv", "parameters": params[1:], "responses": {
-            "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}, **_errors(400)}}},
+        f"{base}.json": {
+            "get": {
+                **item,
+                "operationId": f"query_{op}",
+                "parameters": params,
+                "responses": {
+                    "200": {
+                        "description": "The rows",
+                        "content": _json({"anyOf": [page, {"type": "array", "items": {"type": "object"}}]}),
+                    },
+                    **_errors(400),
+                },
+            }
+        },
+        f"{base}.csv": {
+            "get": {
+                **item,
+                "operationId": f"query_{op}_csv",
+                "parameters": params[1:],
+                "responses": {
+                    "200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    **_errors(400),
+                },
+            }
+        },
     }
 
 
-def openapi(tables: list[PublicTable], queries: list[CannedQuery], base_url: str, settings: dict,
-            site: dict) -> dict:
+def openapi(tables: list[PublicTable], queries: list[CannedQuery], base_url: str, settings: dict, site: dict) -> dict:
     """An OpenAPI 3.0 document of the API."""
     max_rows = settings.get("max_returned_rows", 1000)
     paths: dict = {}
@@ -205,18 +374,47 @@ def openapi(tables: list[PublicTable], queries: list[CannedQuery], base_url: str
         schemas.update(more_schemas)
     for query in queries:
         paths.update(query_paths(query))
-    paths[f"/{DATABASE}.json"] = {"get": {
-        "operationId": "run_sql", "summary": "Read-only SQL", "tags": ["sql"],
-        "description": f"Any read-only SQL, at most {max_rows} rows, under the SQL time limit.",
-        "parameters": [{"name": "sql", "in": "query", "required": True, "schema": {"type": "string"},
-                        "example": "select district_code, name_en from districts"},
-                       _shape(["objects", "array", "arrays"])],
-        "responses": {"200": {"description": "The rows", "content": _json(
-            {"anyOf": [api_schemas.page_schema({"type": "object"}, "rows as objects"),
-                       {"type": "array", "items": {"type": "object"}}]})}, **_errors(400)}}}
-    schemas["error"] = {"type": "object", "properties": {
-        "ok": {"type": "boolean"}, "error": {"type": "string"}, "status": {"type": "integer"},
-        "title": {"type": "string", "nullable": True}}}
+    paths[f"/{DATABASE}.json"] = {
+        "get": {
+            "operationId": "run_sql",
+            "summary": "Read-only SQL",
+            "tags": ["sql"],
+            "description": f"Any read-only SQL, at most {max_rows} rows, under the SQL time limit.",
+            "parameters": [
+                {
+                    "name": "sql",
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "example": "select district_code, name_en from districts",
+                },
+                _shape(["objects", "array", "arrays"]),
+            ],
+            "responses": {
+                "200": {
+                    "description": "The rows",
+                    "content": _json(
+                        {
+                            "anyOf": [
+                                api_schemas.page_schema({"type": "object"}, "rows as objects"),
+                                {"type": "array", "items": {"type": "object"}},
+                            ]
+                        }
+                    ),
+                },
+                **_errors(400),
+            },
+        }
+    }
+    schemas["error"] = {
+        "type": "object",
+        "properties": {
+            "ok": {"type": "boolean"},
+            "error": {"type": "string"},
+            "status": {"type": "integer"},
+            "title": {"type": "string", "nullable": True},
+        },
+    }
     return {
         "openapi": "3.0.3",
         "info": {
@@ -228,7 +426,8 @@ def openapi(tables: list[PublicTable], queries: list[CannedQuery], base_url: str
                 "`_stream=on` (CSV, NDJSON, GeoJSON). "
                 f"SQL (and `_where`) is limited to {settings.get('sql_time_limit_ms', 0)} ms. "
                 "CORS is open (Access-Control-Allow-Origin: *). Answers carry an ETag: send it back as "
-                "If-None-Match for a 304. API ของข้อมูลเปิดกรุงเทพมหานคร อ่านได้อย่างเดียว"),
+                "If-None-Match for a 304. API ของข้อมูลเปิดกรุงเทพมหานคร อ่านได้อย่างเดียว"
+            ),
             "license": {"name": site.get("license", "see each table"), "url": site.get("license_url", base_url)},
         },
         "servers": [{"url": base_url}],
@@ -241,32 +440,34 @@ def examples(table: PublicTable, base_url: str) -> dict[str, str]:
     """Copy-paste examples for one table: curl, Python (httpx, pandas) and JavaScript."""
     url = f"{base_url}/{DATABASE}/{quote(table.name)}"
     return {
-        "curl": (f"curl '{url}.json?_shape=array&_size=10'\n"
-                 f"curl -o {table.name}.csv '{url}.csv?_stream=on&_size=max'"),
+        "curl": (f"curl '{url}.json?_shape=array&_size=10'\ncurl -o {table.name}.csv '{url}.csv?_stream=on&_size=max'"),
         "python": (
             "import httpx\n\n"
-            f"url = \"{url}.json\"\n"
-            "params = {\"_shape\": \"objects\", \"_size\": \"max\"}\n"
+            f'url = "{url}.json"\n'
+            'params = {"_shape": "objects", "_size": "max"}\n'
             "rows = []\n"
             "while True:\n"
             "    page = httpx.get(url, params=params, timeout=30).json()\n"
-            "    rows += page[\"rows\"]\n"
-            "    if not page[\"next\"]:\n"
+            '    rows += page["rows"]\n'
+            '    if not page["next"]:\n'
             "        break\n"
-            "    params[\"_next\"] = page[\"next\"]\n"
-            "print(len(rows))"),
+            '    params["_next"] = page["next"]\n'
+            "print(len(rows))"
+        ),
         "pandas": (
             "import pandas as pd\n\n"
-            f"df = pd.read_csv(\"{url}.csv?_stream=on&_size=max\", dtype=str)  # every row; codes stay text\n"
-            "print(df.head())"),
+            f'df = pd.read_csv("{url}.csv?_stream=on&_size=max", dtype=str)  # every row; codes stay text\n'
+            "print(df.head())"
+        ),
         "javascript": (
-            f"const response = await fetch(\"{url}.json?_shape=array&_size=100\");\n"
+            f'const response = await fetch("{url}.json?_shape=array&_size=100");\n'
             "const rows = await response.json();\n"
-            "console.log(rows.length, rows[0]);"),
+            "console.log(rows.length, rows[0]);"
+        ),
     }
 
 
-CKAN_EXAMPLE_TABLE = "complaints"   # the table the CKAN examples search, where it is published
+CKAN_EXAMPLE_TABLE = "complaints"  # the table the CKAN examples search, where it is published
 
 
 def ckan_examples(tables: list[PublicTable], base_url: str) -> dict[str, str]:
@@ -276,19 +477,21 @@ def ckan_examples(tables: list[PublicTable], base_url: str) -> dict[str, str]:
     return {
         "ckanapi": (
             "from ckanapi import RemoteCKAN  # pip install ckanapi\n\n"
-            f"site = RemoteCKAN(\"{base_url}\")  # code for a CKAN portal: only the address changes\n"
-            "found = site.action.package_search(q=\"ร้องเรียน\", fq=\"organization:bma\")\n"
-            "print(found[\"count\"], [p[\"name\"] for p in found[\"results\"]])\n"
-            f"resource = site.action.resource_show(id=\"{table}\")  # its stable id, or the table's name\n"
-            "page = site.action.datastore_search(resource_id=resource[\"id\"], q=\"ไฟ\", limit=100)\n"
-            "print(page[\"total\"], page[\"records\"][:1])\n"
+            f'site = RemoteCKAN("{base_url}")  # code for a CKAN portal: only the address changes\n'
+            'found = site.action.package_search(q="ร้องเรียน", fq="organization:bma")\n'
+            'print(found["count"], [p["name"] for p in found["results"]])\n'
+            f'resource = site.action.resource_show(id="{table}")  # its stable id, or the table\'s name\n'
+            'page = site.action.datastore_search(resource_id=resource["id"], q="ไฟ", limit=100)\n'
+            'print(page["total"], page["records"][:1])\n'
             "rows = site.action.datastore_search_sql(\n"
-            "    sql=f'SELECT count(*) AS n FROM \"{resource[\"id\"]}\"')\n"
-            "print(rows[\"records\"])"),
+            '    sql=f\'SELECT count(*) AS n FROM "{resource["id"]}"\')\n'
+            'print(rows["records"])'
+        ),
         "curl": (
             f"curl '{base_url}/api/3/action/package_list'\n"
             f"curl -G '{base_url}/api/3/action/package_search' --data-urlencode 'q=ร้องเรียน' "
-            "--data-urlencode 'facet.field=[\"organization\",\"tags\"]'\n"
+            '--data-urlencode \'facet.field=["organization","tags"]\'\n'
             f"curl -G '{base_url}/api/3/action/datastore_search' --data-urlencode 'resource_id={table}' \\\n"
-            "  --data-urlencode 'q=ไฟ' --data-urlencode 'limit=5'"),
+            "  --data-urlencode 'q=ไฟ' --data-urlencode 'limit=5'"
+        ),
     }

@@ -21,5 +21,13 @@ stage and import none that does: the staging interface (stage.py) and the tools 
 nothing here imports site/, opendata/ or Datasette (tests/test_structure.py checks both).
 """
 
-ADAPTER_TOOLS = ("stage", "csv_rules", "csv_pieces", "encoding", "search_index", "processes", "freed_memory",
-                 "in_place")
+ADAPTER_TOOLS = (
+    "stage",
+    "csv_rules",
+    "csv_pieces",
+    "encoding",
+    "search_index",
+    "processes",
+    "freed_memory",
+    "in_place",
+)

@@ -45,7 +45,7 @@ class BuildResult:
     out: Path
     report: Report
     tables: dict[str, dict] = field(default_factory=dict)
-    rebuilt: set[str] = field(default_factory=set)   # datasets loaded again; empty: up to date
+    rebuilt: set[str] = field(default_factory=set)  # datasets loaded again; empty: up to date
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
     @property
@@ -96,14 +96,19 @@ def out_of_disk(error: BaseException) -> bool:
     """A write failed for want of disk space (or of a file size limit), directly or in SQLite."""
     if isinstance(error, OSError):
         return error.errno in DISK_ERRNOS
-    return any(words in str(error).lower() for words in DISK_SQL_ERRORS)   # also as a worker reports it
+    return any(words in str(error).lower() for words in DISK_SQL_ERRORS)  # also as a worker reports it
 
 
 def disk_full(out: Path, error: BaseException) -> Problem:
-    return Problem(str(out.parent), None, None, "disk-full",
-                   f"the build could not write to {out.parent} ({error}): free disk space there and build again; "
-                   f"the published database was not changed",
-                   "เขียนไฟล์ไม่ได้เพราะพื้นที่ดิสก์เต็ม กรุณาเพิ่มพื้นที่แล้วสร้างใหม่ ฐานข้อมูลที่เผยแพร่อยู่ไม่ถูกเปลี่ยน")
+    return Problem(
+        str(out.parent),
+        None,
+        None,
+        "disk-full",
+        f"the build could not write to {out.parent} ({error}): free disk space there and build again; "
+        f"the published database was not changed",
+        "เขียนไฟล์ไม่ได้เพราะพื้นที่ดิสก์เต็ม กรุณาเพิ่มพื้นที่แล้วสร้างใหม่ ฐานข้อมูลที่เผยแพร่อยู่ไม่ถูกเปลี่ยน",
+    )
 
 
 def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> BuildResult:
@@ -118,10 +123,18 @@ def build(catalog: Catalog, out: Path, full: bool = False, progress=None) -> Bui
                 raise
             result = BuildResult(out, Report([disk_full(out, e)]))
     if killed:
-        result.report.add(Problem(str(out), None, None, "stale-lock",
-                                  f"an earlier build (process {killed}) was killed before it finished: "
-                                  f"its lock was taken over and its temporary files removed",
-                                  "การสร้างครั้งก่อนถูกหยุดกลางคัน ได้ล้างไฟล์ชั่วคราวแล้ว", "info"))
+        result.report.add(
+            Problem(
+                str(out),
+                None,
+                None,
+                "stale-lock",
+                f"an earlier build (process {killed}) was killed before it finished: "
+                f"its lock was taken over and its temporary files removed",
+                "การสร้างครั้งก่อนถูกหยุดกลางคัน ได้ล้างไฟล์ชั่วคราวแล้ว",
+                "info",
+            )
+        )
     return result
 
 
@@ -142,8 +155,15 @@ def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
     staged = None
     try:
         in_place = in_place_sources(catalog, out, rebuilt, can_update) if reuse else set()
-        staged = validate(catalog, work, datasets=rebuilt, previous_db=out if reuse else None,
-                          progress=progress, for_build=True, updated_in_place=in_place)
+        staged = validate(
+            catalog,
+            work,
+            datasets=rebuilt,
+            previous_db=out if reuse else None,
+            progress=progress,
+            for_build=True,
+            updated_in_place=in_place,
+        )
         timings.step("validate and stage")
         result = BuildResult(out, staged.report, rebuilt=rebuilt, timings=timings)
         if not staged.report.ok:
@@ -153,11 +173,15 @@ def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
             timings.step("copy the published database")
         try:
             current = hashing.result() if hashing else current
-            result.tables = publish(tmp_db, catalog, staged, rebuilt, previous, current, timings,
-                                    previous_db=out if out.exists() else None)
+            result.tables = publish(
+                tmp_db, catalog, staged, rebuilt, previous, current, timings, previous_db=out if out.exists() else None
+            )
         except Exception as e:  # a derived-table script or adapter failed: nothing is published
-            result.report.add(disk_full(out, e) if out_of_disk(e) else Problem(
-                str(catalog.root), None, None, "build-error", str(e), "การสร้างฐานข้อมูลล้มเหลว"))
+            result.report.add(
+                disk_full(out, e)
+                if out_of_disk(e)
+                else Problem(str(catalog.root), None, None, "build-error", str(e), "การสร้างฐานข้อมูลล้มเหลว")
+            )
             return result
         with tmp_db.open("rb+") as f:
             os.fsync(f.fileno())

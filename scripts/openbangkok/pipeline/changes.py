@@ -22,9 +22,21 @@ from openbangkok.model.build_record import CHANGES_TABLE, FILES_TABLE
 
 PREVIOUS = "previous_build"
 EXAMPLES = 5
-COLUMNS = {"build": int, "built_at": str, "dataset": str, "table_name": str, "compared_by": str, "rows_before": int,
-           "rows_after": int, "added": int, "changed": int, "removed": int,
-           "added_examples": str, "changed_examples": str, "removed_examples": str}
+COLUMNS = {
+    "build": int,
+    "built_at": str,
+    "dataset": str,
+    "table_name": str,
+    "compared_by": str,
+    "rows_before": int,
+    "rows_after": int,
+    "added": int,
+    "changed": int,
+    "removed": int,
+    "added_examples": str,
+    "changed_examples": str,
+    "removed_examples": str,
+}
 
 
 def _quoted(name: str) -> str:
@@ -36,8 +48,9 @@ def _columns(db: sqlite_utils.Database, schema: str, table: str) -> list[str]:
 
 
 def _exists(db: sqlite_utils.Database, schema: str, table: str) -> bool:
-    return bool(db.execute(f"select 1 from {schema}.sqlite_master where type = 'table' and name = ?",
-                           [table]).fetchone())
+    return bool(
+        db.execute(f"select 1 from {schema}.sqlite_master where type = 'table' and name = ?", [table]).fetchone()
+    )
 
 
 def _examples(db: sqlite_utils.Database, sql: str) -> str:
@@ -51,43 +64,78 @@ def compare_by_key(db: sqlite_utils.Database, table: str, keys: list[str], colum
     key_json = "json_array(" + ", ".join(f"{{t}}.{_quoted(k)}" for k in keys) + ")"
     after = db.execute(f"select count(*) from {new}").fetchone()[0]
     before = db.execute(f"select count(*) from {old}").fetchone()[0]
-    kept, changed = db.execute(f"select count(*), coalesce(sum({differs}), 0) from {new} n join {old} o on {on}").fetchone()
-    counts = {"rows_before": before, "rows_after": after, "added": after - kept, "changed": changed,
-              "removed": before - kept}
+    kept, changed = db.execute(
+        f"select count(*), coalesce(sum({differs}), 0) from {new} n join {old} o on {on}"
+    ).fetchone()
+    counts = {
+        "rows_before": before,
+        "rows_after": after,
+        "added": after - kept,
+        "changed": changed,
+        "removed": before - kept,
+    }
     missing = "not exists (select 1 from {other} o where {on})"
-    counts["added_examples"] = _examples(db, f"select {key_json.format(t='n')} from {new} n where "
-                                             + missing.format(other=old, on=on)) if counts["added"] else "[]"
-    counts["removed_examples"] = _examples(db, f"select {key_json.format(t='o')} from {old} o where not exists "
-                                               f"(select 1 from {new} n where {on})") if counts["removed"] else "[]"
-    counts["changed_examples"] = _examples(db, f"select {key_json.format(t='n')} from {new} n join {old} o on {on} "
-                                               f"where {differs}") if changed else "[]"
+    counts["added_examples"] = (
+        _examples(db, f"select {key_json.format(t='n')} from {new} n where " + missing.format(other=old, on=on))
+        if counts["added"]
+        else "[]"
+    )
+    counts["removed_examples"] = (
+        _examples(
+            db, f"select {key_json.format(t='o')} from {old} o where not exists (select 1 from {new} n where {on})"
+        )
+        if counts["removed"]
+        else "[]"
+    )
+    counts["changed_examples"] = (
+        _examples(db, f"select {key_json.format(t='n')} from {new} n join {old} o on {on} where {differs}")
+        if changed
+        else "[]"
+    )
     return counts
 
 
 def compare_by_content(db: sqlite_utils.Database, table: str, columns: list[str]) -> dict:
     listed = ", ".join(_quoted(c) for c in columns)
     new, old = f"main.{_quoted(table)}", f"{PREVIOUS}.{_quoted(table)}"
-    added = db.execute(f"select count(*) from (select {listed} from {new} except select {listed} from {old})").fetchone()[0]
-    removed = db.execute(f"select count(*) from (select {listed} from {old} except select {listed} from {new})").fetchone()[0]
-    return {"rows_before": db.execute(f"select count(*) from {old}").fetchone()[0],
-            "rows_after": db.execute(f"select count(*) from {new}").fetchone()[0],
-            "added": added, "changed": None, "removed": removed,
-            "added_examples": "[]", "changed_examples": "[]", "removed_examples": "[]"}
+    added = db.execute(
+        f"select count(*) from (select {listed} from {new} except select {listed} from {old})"
+    ).fetchone()[0]
+    removed = db.execute(
+        f"select count(*) from (select {listed} from {old} except select {listed} from {new})"
+    ).fetchone()[0]
+    return {
+        "rows_before": db.execute(f"select count(*) from {old}").fetchone()[0],
+        "rows_after": db.execute(f"select count(*) from {new}").fetchone()[0],
+        "added": added,
+        "changed": None,
+        "removed": removed,
+        "added_examples": "[]",
+        "changed_examples": "[]",
+        "removed_examples": "[]",
+    }
 
 
 def table_changes(db: sqlite_utils.Database, table: str, had_previous: bool) -> dict:
     """The counts of one table against the previous file's (attached as PREVIOUS when had_previous)."""
     if not had_previous or not _exists(db, PREVIOUS, table):
         rows = db.execute(f"select count(*) from main.{_quoted(table)}").fetchone()[0]
-        return {"compared_by": "new table / ตารางใหม่", "rows_before": None, "rows_after": rows, "added": rows,
-                "changed": 0, "removed": 0, "added_examples": "[]", "changed_examples": "[]",
-                "removed_examples": "[]"}
+        return {
+            "compared_by": "new table / ตารางใหม่",
+            "rows_before": None,
+            "rows_after": rows,
+            "added": rows,
+            "changed": 0,
+            "removed": 0,
+            "added_examples": "[]",
+            "changed_examples": "[]",
+            "removed_examples": "[]",
+        }
     previous_columns = set(_columns(db, PREVIOUS, table))
     columns = [c for c in _columns(db, "main", table) if c in previous_columns]
     keys = [k for k in db[table].pks if k != "rowid"]
     if keys and set(keys) <= previous_columns:
-        return {"compared_by": "primary key / คีย์หลัก: " + ", ".join(keys),
-                **compare_by_key(db, table, keys, columns)}
+        return {"compared_by": "primary key / คีย์หลัก: " + ", ".join(keys), **compare_by_key(db, table, keys, columns)}
     return {"compared_by": "row content / เนื้อหาแถว", **compare_by_content(db, table, columns)}
 
 
@@ -100,14 +148,24 @@ def record_changes(db: sqlite_utils.Database, previous_db: Path | None, tables: 
     try:
         if not db[CHANGES_TABLE].exists():
             db[CHANGES_TABLE].create(COLUMNS, pk=("build", "table_name"))
-            if had_previous and _exists(db, PREVIOUS, CHANGES_TABLE):   # a full rebuild keeps the history
+            if had_previous and _exists(db, PREVIOUS, CHANGES_TABLE):  # a full rebuild keeps the history
                 listed = ", ".join(COLUMNS)
-                db.execute(f"insert or ignore into main.{CHANGES_TABLE} ({listed}) "
-                           f"select {listed} from {PREVIOUS}.{CHANGES_TABLE}")
+                db.execute(
+                    f"insert or ignore into main.{CHANGES_TABLE} ({listed}) "
+                    f"select {listed} from {PREVIOUS}.{CHANGES_TABLE}"
+                )
         # builds are numbered: two builds may start within the same second
         number = db.execute(f"select coalesce(max(build), 0) + 1 from {CHANGES_TABLE}").fetchone()[0]
-        rows = [{"build": number, "built_at": built_at, "dataset": dataset, "table_name": table,
-                 **table_changes(db, table, had_previous)} for table, dataset in tables.items()]
+        rows = [
+            {
+                "build": number,
+                "built_at": built_at,
+                "dataset": dataset,
+                "table_name": table,
+                **table_changes(db, table, had_previous),
+            }
+            for table, dataset in tables.items()
+        ]
         db[CHANGES_TABLE].insert_all(rows, replace=True)
         db.conn.commit()
     finally:

@@ -37,7 +37,7 @@ from openbangkok.model.sqlite_types import to_sqlite
 from openbangkok.pipeline import read
 from openbangkok.pipeline.stage import ROW_COLUMN, Staged, attach_read_only, no_data_rows, open_staging, stage_table
 
-BATCH = 1000   # rows handed to the staging table at a time
+BATCH = 1000  # rows handed to the staging table at a time
 
 
 def in_excel_terms(problem: Problem, schema: Schema) -> Problem:
@@ -45,8 +45,11 @@ def in_excel_terms(problem: Problem, schema: Schema) -> Problem:
     if not problem.column or not schema.has_field(problem.column):
         return problem
     letter = read.excel_column(schema.field_names.index(problem.column) + 1)
-    return dataclasses.replace(problem, message=f"{problem.message} (column {letter} in Excel)",
-                               message_th=f"{problem.message_th} (คอลัมน์ {letter} ใน Excel)")
+    return dataclasses.replace(
+        problem,
+        message=f"{problem.message} (column {letter} in Excel)",
+        message_th=f"{problem.message_th} (คอลัมน์ {letter} ใน Excel)",
+    )
 
 
 def schema_file(catalog: Catalog, source: Source) -> str:
@@ -61,19 +64,26 @@ def descriptor_problem(catalog: Catalog, source: Source, descriptor: dict, work:
     the standard such as exclusiveMinimum) stopped the whole check with a traceback: it is one problem
     that names the schema's file, and its resource is left out of the check."""
     try:
-        Package({"resources": [{**descriptor, "schema": {**descriptor["schema"], "foreignKeys": []}}]},
-                 basepath=str(work))
+        Package(
+            {"resources": [{**descriptor, "schema": {**descriptor["schema"], "foreignKeys": []}}]}, basepath=str(work)
+        )
     except FrictionlessException as e:
         said = "; ".join(r.message for r in e.reasons) or e.error.message
-        return Problem(schema_file(catalog, source), None, None, "schema-error",
-                       f"the Table Schema of {source.name} cannot be read: {said}. Fix the schema file"
-                       + (" (Table Schema v1: use minimum/maximum)" if "datapackage v2" in said else ""),
-                       f"อ่าน Table Schema ของ {source.name} ไม่ได้: {said} กรุณาแก้ไขไฟล์ schema")
+        return Problem(
+            schema_file(catalog, source),
+            None,
+            None,
+            "schema-error",
+            f"the Table Schema of {source.name} cannot be read: {said}. Fix the schema file"
+            + (" (Table Schema v1: use minimum/maximum)" if "datapackage v2" in said else ""),
+            f"อ่าน Table Schema ของ {source.name} ไม่ได้: {said} กรุณาแก้ไขไฟล์ schema",
+        )
     return None
 
 
-def frictionless_package(catalog: Catalog, copies: dict[str, Path], work: Path, report: Report,
-                         refused: set[str]) -> Package:
+def frictionless_package(
+    catalog: Catalog, copies: dict[str, Path], work: Path, report: Report, refused: set[str]
+) -> Package:
     """The clean copies as one frictionless package (so that foreign keys are checked). The foreign
     keys that point at a file that was refused (unread) are left out: the files that refer to
     it are checked for everything else, and say so."""
@@ -81,8 +91,13 @@ def frictionless_package(catalog: Catalog, copies: dict[str, Path], work: Path, 
     for name, clean in copies.items():
         source = catalog.source(name)
         descriptor = {k: v for k, v in source.descriptor.items() if k not in ("rules", "adapter", "sheet")}
-        descriptor.update(path=str(clean.relative_to(work)), schema=source.schema,
-                          format="csv", encoding="utf-8", mediatype="text/csv")
+        descriptor.update(
+            path=str(clean.relative_to(work)),
+            schema=source.schema,
+            format="csv",
+            encoding="utf-8",
+            mediatype="text/csv",
+        )
         problem = descriptor_problem(catalog, source, descriptor, work)
         if problem is None:
             resources.append(descriptor)
@@ -97,16 +112,24 @@ def frictionless_package(catalog: Catalog, copies: dict[str, Path], work: Path, 
             source = catalog.source(descriptor["name"])
             for key in unchecked:
                 target = key["reference"]["resource"]
-                report.add(Problem(
-                    display_path(catalog, source), None, ", ".join(key["fields"]), "foreign-key",
-                    f"not checked against {target}: that file was refused (its problem above); "
-                    f"fix it and check again",
-                    f"ยังไม่ได้ตรวจกับ {target} เพราะไฟล์นั้นถูกปฏิเสธ กรุณาแก้ไขแล้วตรวจอีกครั้ง", "warning"))
+                report.add(
+                    Problem(
+                        display_path(catalog, source),
+                        None,
+                        ", ".join(key["fields"]),
+                        "foreign-key",
+                        f"not checked against {target}: that file was refused (its problem above); "
+                        f"fix it and check again",
+                        f"ยังไม่ได้ตรวจกับ {target} เพราะไฟล์นั้นถูกปฏิเสธ กรุณาแก้ไขแล้วตรวจอีกครั้ง",
+                        "warning",
+                    )
+                )
     return Package({"resources": resources}, basepath=str(work))
 
 
-def check_source(catalog: Catalog, source: Source, package: Package, rows_to: Callable[[list[dict]], None],
-                 staged: Staged) -> None:
+def check_source(
+    catalog: Catalog, source: Source, package: Package, rows_to: Callable[[list[dict]], None], staged: Staged
+) -> None:
     """frictionless's checks of a resource's clean copy; each row read is handed to `rows_to` (its
     staging table), BATCH at a time; problems and the file's statistics go to `staged`."""
     display = display_path(catalog, source)
@@ -144,7 +167,9 @@ def check_source(catalog: Catalog, source: Source, package: Package, rows_to: Ca
         problems.append(no_data_rows(display))
     staged.report.extend(problems)
     staged.stats[source.name] = {
-        "file": display, "rows_read": rows_read, "seconds": time.perf_counter() - started,
+        "file": display,
+        "rows_read": rows_read,
+        "seconds": time.perf_counter() - started,
     }
 
 
@@ -157,22 +182,42 @@ def run_rules(catalog: Catalog, sources: list[Source], db: sqlite_utils.Database
             try:
                 rows = list(db.query(sql))
             except sqlite3.Error as e:
-                report.add(Problem(display, None, None, "schema-error",
-                                   f"the rule {rule['when']!r} in the descriptor is not valid SQL: {e}",
-                                   "กฎตรวจสอบในไฟล์คำอธิบายข้อมูลไม่ถูกต้อง"))
+                report.add(
+                    Problem(
+                        display,
+                        None,
+                        None,
+                        "schema-error",
+                        f"the rule {rule['when']!r} in the descriptor is not valid SQL: {e}",
+                        "กฎตรวจสอบในไฟล์คำอธิบายข้อมูลไม่ถูกต้อง",
+                    )
+                )
                 continue
             for row in rows:
                 values = {k: ("" if v is None else v) for k, v in row.items()}
-                report.add(Problem(
-                    display, row[ROW_COLUMN], rule.get("column"), rule.get("type", "row-constraint"),
-                    rule["message"].format(**values), rule.get("message_th", "").format(**values),
-                    rule.get("severity", "error"),
-                ))
+                report.add(
+                    Problem(
+                        display,
+                        row[ROW_COLUMN],
+                        rule.get("column"),
+                        rule.get("type", "row-constraint"),
+                        rule["message"].format(**values),
+                        rule.get("message_th", "").format(**values),
+                        rule.get("severity", "error"),
+                    )
+                )
 
 
-def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
-             datasets: set[str] | None = None, previous_db: Path | None = None, progress=None,
-             for_build: bool = False, updated_in_place: set[str] = frozenset()) -> Staged:
+def validate(
+    catalog: Catalog,
+    work: Path,
+    only: set[Path] | None = None,
+    datasets: set[str] | None = None,
+    previous_db: Path | None = None,
+    progress=None,
+    for_build: bool = False,
+    updated_in_place: set[str] = frozenset(),
+) -> Staged:
     """Checks the resources of the catalog; with `only`, reports the problems of those files only.
 
     `datasets` limits the checks to those datasets (an incremental build); their rules then see the
@@ -207,6 +252,7 @@ def validate(catalog: Catalog, work: Path, only: set[Path] | None = None,
     db.close()
     if only is not None:
         wanted = {display_path(catalog, catalog.find_by_path(path)) for path in only}
-        staged.report.problems = [p for p in staged.report.problems
-                                  if p.file in wanted or p.file.rpartition("/")[0] in wanted]  # a folder's file
+        staged.report.problems = [
+            p for p in staged.report.problems if p.file in wanted or p.file.rpartition("/")[0] in wanted
+        ]  # a folder's file
     return staged

@@ -22,7 +22,7 @@ from pathlib import Path
 # heap throughout: 1M complaints, peak memory of the build's processes 300 MB with 2 MiB pieces,
 # 391 MB with 4 MiB, in the same time within noise.
 PIECE_BYTES = 2 << 20
-MAX_PIECE_BYTES = 256 << 20      # no record end for this long: give up cutting
+MAX_PIECE_BYTES = 256 << 20  # no record end for this long: give up cutting
 SENTINEL = "\x1eopenbangkok-end-of-piece\x1e"
 
 

@@ -37,7 +37,7 @@ def utf8_except_at(blocks) -> int | None:
         text = decoder.decode(block or b"", final=block is None)
         here = text.count("\ufffd")
         if here and first is None:
-            first = lines + text[:text.index("\ufffd")].count("\n") + 1
+            first = lines + text[: text.index("\ufffd")].count("\n") + 1
         bad += here
         lines += text.count("\n")
         thai_letters += len(THAI_IN_UTF8.findall(block or b""))
@@ -45,11 +45,14 @@ def utf8_except_at(blocks) -> int | None:
 
 
 def refuse_mixed_encoding(line: int) -> Refused:
-    return Refused(line, None, "encoding-error",
-                   f"the file is UTF-8 except in line {line}, which was saved in another encoding (Windows-874?): "
-                   f"the rows may come from two exports; save the whole file again as 'CSV UTF-8'",
-                   f"ไฟล์เป็น UTF-8 ยกเว้นบรรทัดที่ {line} ซึ่งบันทึกด้วยการเข้ารหัสอื่น "
-                   f"กรุณาบันทึกทั้งไฟล์ใหม่เป็น 'CSV UTF-8'")
+    return Refused(
+        line,
+        None,
+        "encoding-error",
+        f"the file is UTF-8 except in line {line}, which was saved in another encoding (Windows-874?): "
+        f"the rows may come from two exports; save the whole file again as 'CSV UTF-8'",
+        f"ไฟล์เป็น UTF-8 ยกเว้นบรรทัดที่ {line} ซึ่งบันทึกด้วยการเข้ารหัสอื่น กรุณาบันทึกทั้งไฟล์ใหม่เป็น 'CSV UTF-8'",
+    )
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -57,7 +60,7 @@ def decode(raw: bytes) -> tuple[str, str]:
     Windows-874 fits, Refused when the file is UTF-8 but for some lines (utf8_except_at)."""
     bom = raw.startswith(UTF8_BOM)
     try:
-        return (raw[len(UTF8_BOM):].decode("utf-8"), "UTF-8 with BOM") if bom else (raw.decode("utf-8"), "UTF-8")
+        return (raw[len(UTF8_BOM) :].decode("utf-8"), "UTF-8 with BOM") if bom else (raw.decode("utf-8"), "UTF-8")
     except UnicodeDecodeError:
         if bom:
             raise
@@ -104,7 +107,14 @@ def decode_reported(display: str, data: bytes, report: Report) -> tuple[str | No
     except Refused as refused:
         report.add(Problem(display, *refused.details))
     except UnicodeDecodeError as e:
-        report.add(Problem(display, None, None, "encoding-error",
-                           f"the file is neither UTF-8 nor Windows-874 ({e.reason} at byte {e.start})",
-                           "ไฟล์ไม่ได้เข้ารหัส UTF-8 หรือ Windows-874"))
+        report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "encoding-error",
+                f"the file is neither UTF-8 nor Windows-874 ({e.reason} at byte {e.start})",
+                "ไฟล์ไม่ได้เข้ารหัส UTF-8 หรือ Windows-874",
+            )
+        )
     return None, ""

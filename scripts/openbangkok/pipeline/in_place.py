@@ -50,12 +50,18 @@ def diff(conn: sqlite3.Connection, table: str, key: str, columns: list[str]) -> 
     differs = " or ".join(f"m.[{c}] is not s.[{c}]" for c in columns if c != key)
     conn.execute(f"drop table if exists {CHANGES}")
     conn.execute(f"create table {CHANGES} (key primary key, kind text not null) without rowid")
-    conn.execute(f"insert into {CHANGES} select s.[{key}], 'added' from {STAGING}.[{table}] s "
-                 f"where not exists (select 1 from main.[{table}] m where m.[{key}] = s.[{key}])")
-    conn.execute(f"insert into {CHANGES} select m.[{key}], 'removed' from main.[{table}] m "
-                 f"where not exists (select 1 from {STAGING}.[{table}] s where s.[{key}] = m.[{key}])")
-    conn.execute(f"insert into {CHANGES} select s.[{key}], 'changed' from {STAGING}.[{table}] s "
-                 f"join main.[{table}] m on m.[{key}] = s.[{key}] where {differs or '0'}")
+    conn.execute(
+        f"insert into {CHANGES} select s.[{key}], 'added' from {STAGING}.[{table}] s "
+        f"where not exists (select 1 from main.[{table}] m where m.[{key}] = s.[{key}])"
+    )
+    conn.execute(
+        f"insert into {CHANGES} select m.[{key}], 'removed' from main.[{table}] m "
+        f"where not exists (select 1 from {STAGING}.[{table}] s where s.[{key}] = m.[{key}])"
+    )
+    conn.execute(
+        f"insert into {CHANGES} select s.[{key}], 'changed' from {STAGING}.[{table}] s "
+        f"join main.[{table}] m on m.[{key}] = s.[{key}] where {differs or '0'}"
+    )
     changes = Changes()
     for value, kind in conn.execute(f"select key, kind from {CHANGES} order by kind, key"):
         getattr(changes, kind).append(value)
@@ -73,10 +79,14 @@ def apply(conn: sqlite3.Connection, table: str, key: str, columns: list[str]) ->
     conn.execute(f"delete from main.[{table}] where [{key}] in ({keys_of('removed')})")
     assignments = ", ".join(f"[{c}] = s.[{c}]" for c in columns if c != key)
     if assignments:
-        conn.execute(f"update main.[{table}] set {assignments} from {STAGING}.[{table}] s "
-                     f"where s.[{key}] = main.[{table}].[{key}] and s.[{key}] in ({keys_of('changed')})")
-    conn.execute(f"insert into main.[{table}] ({names}) select {names} from {STAGING}.[{table}] "
-                 f"where [{key}] in ({keys_of('added')}) order by rowid")
+        conn.execute(
+            f"update main.[{table}] set {assignments} from {STAGING}.[{table}] s "
+            f"where s.[{key}] = main.[{table}].[{key}] and s.[{key}] in ({keys_of('changed')})"
+        )
+    conn.execute(
+        f"insert into main.[{table}] ({names}) select {names} from {STAGING}.[{table}] "
+        f"where [{key}] in ({keys_of('added')}) order by rowid"
+    )
 
 
 def declared_sql(source: Source) -> str:
@@ -105,8 +115,9 @@ def in_place_sources(catalog: Catalog, published: Path, rebuilt: set[str], can_u
         tables = dict(conn.execute("select name, sql from sqlite_master where type = 'table'").fetchall())
         if SQL_TABLE not in tables:
             return set()
-        scripts = {(dataset, name): sql for dataset, name, sql in conn.execute(
-            f"select dataset, name, sql from {SQL_TABLE}")}
+        scripts = {
+            (dataset, name): sql for dataset, name, sql in conn.execute(f"select dataset, name, sql from {SQL_TABLE}")
+        }
     finally:
         conn.close()
     result = set()

@@ -112,8 +112,9 @@ class BackgroundFingerprints:
 
     def __init__(self, catalog: Catalog, previous: Previous, context):
         self._answer, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_send_fingerprints, args=(catalog, previous, sender),
-                                        name="fingerprints", daemon=True)
+        self._process = context.Process(
+            target=_send_fingerprints, args=(catalog, previous, sender), name="fingerprints", daemon=True
+        )
         self._process.start()
         sender.close()
         self._previous = previous

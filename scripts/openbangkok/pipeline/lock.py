@@ -15,14 +15,14 @@ import shutil
 import threading
 from pathlib import Path
 
-TEMP_MARK = ".tmp-"   # the temporary files of a build: .<db name>.tmp-<pid>[.d]
+TEMP_MARK = ".tmp-"  # the temporary files of a build: .<db name>.tmp-<pid>[.d]
 
 
 class BuildLocked(Exception):
     """Another build of the same database is running."""
 
 
-_held: set[str] = set()   # the locks this process holds: a POSIX lock does not refuse its own process
+_held: set[str] = set()  # the locks this process holds: a POSIX lock does not refuse its own process
 _held_guard = threading.Lock()
 
 
@@ -51,19 +51,21 @@ def build_lock(out: Path):
                 if e.errno not in (errno.EACCES, errno.EAGAIN):
                     raise
                 holder = _pid_in(fd)
-                raise BuildLocked(f"another build of {out} is running{f' (process {holder})' if holder else ''}; "
-                                  f"wait for it to finish and try again") from e
-            dead = _pid_in(fd)   # a build that ended without removing its number: killed
-            with contextlib.suppress(OSError):   # the number only informs (a full disk may refuse it)
+                raise BuildLocked(
+                    f"another build of {out} is running{f' (process {holder})' if holder else ''}; "
+                    f"wait for it to finish and try again"
+                ) from e
+            dead = _pid_in(fd)  # a build that ended without removing its number: killed
+            with contextlib.suppress(OSError):  # the number only informs (a full disk may refuse it)
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
             try:
                 yield dead if dead != os.getpid() else None
             finally:
                 with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)   # a number left in the file: its build was killed
+                    os.ftruncate(fd, 0)  # a number left in the file: its build was killed
         finally:
-            os.close(fd)   # and with it the lock
+            os.close(fd)  # and with it the lock
     finally:
         with _held_guard:
             _held.discard(str(lock_path))

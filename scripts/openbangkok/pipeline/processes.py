@@ -9,8 +9,8 @@ import os
 import signal
 import threading
 
-PR_SET_PDEATHSIG = 1   # linux/prctl.h
-STOP_AT = "OPENBANGKOK_STOP_AT"   # for tests: the checkpoint() where the build stops itself
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+STOP_AT = "OPENBANGKOK_STOP_AT"  # for tests: the checkpoint() where the build stops itself
 
 
 def process_context():
@@ -28,7 +28,7 @@ def die_with_parent() -> bool:
             return False
     except (OSError, AttributeError):
         return False
-    if os.getppid() == 1:   # the parent died before the request was made
+    if os.getppid() == 1:  # the parent died before the request was made
         os._exit(1)
     return True
 

@@ -51,15 +51,17 @@ def has_rowid(db: sqlite_utils.Database, table: str) -> bool:
 
 
 def exact_distinct(db: sqlite_utils.Database, table: str, column: str) -> int:
-    return db.execute(f"select count(*) from (select 1 from [{table}] where [{column}] is not null "
-                      f"group by [{column}])").fetchone()[0]
+    return db.execute(
+        f"select count(*) from (select 1 from [{table}] where [{column}] is not null group by [{column}])"
+    ).fetchone()[0]
 
 
 def estimated_distinct(db: sqlite_utils.Database, column: str, values: int) -> int:
     """Haas-Stokes (Duj1) from the sample: n d / (n - f1 + f1 n / N), between d and N."""
     n, d, f1 = db.execute(
         f"select coalesce(sum(k), 0), count(*), coalesce(sum(k = 1), 0) from (select count(*) as k "
-        f"from temp.{SAMPLE_TABLE} where [{column}] is not null group by [{column}])").fetchone()
+        f"from temp.{SAMPLE_TABLE} where [{column}] is not null group by [{column}])"
+    ).fetchone()
     if not n or values <= n:
         return d
     return max(d, min(values, round(n * d / (n - f1 + f1 * n / values))))
@@ -70,8 +72,10 @@ def take_sample(db: sqlite_utils.Database, table: str, total: int) -> None:
     low, high = db.execute(f"select min(rowid), max(rowid) from [{table}]").fetchone()
     rowids = random.Random(f"{table}:{total}").sample(range(low, high + 1), min(SAMPLE_ROWS, high - low + 1))
     db.execute(f"drop table if exists temp.{SAMPLE_TABLE}")
-    db.execute(f"create temp table {SAMPLE_TABLE} as select * from [{table}] where rowid in "
-               f"(select value from json_each(?))", [json.dumps(sorted(rowids))])
+    db.execute(
+        f"create temp table {SAMPLE_TABLE} as select * from [{table}] where rowid in (select value from json_each(?))",
+        [json.dumps(sorted(rowids))],
+    )
 
 
 def holds_numbers(declared_type: str) -> bool:
@@ -90,10 +94,15 @@ def aggregates_sql(conn, table: str) -> str | None:
     columns = [row[1:3] for row in conn.execute("select * from pragma_table_info(?)", (table,))]
     if not columns:
         return None
-    return "select count(*), " + ", ".join(
-        f"sum([{c}] is null or [{c}] = ''), count([{c}]), min([{c}]), max([{c}]), "
-        + ("null" if holds_numbers(declared) else f"max(length(case when typeof([{c}]) = 'text' then [{c}] end))")
-        for c, declared in columns) + f" from [{table}]"
+    return (
+        "select count(*), "
+        + ", ".join(
+            f"sum([{c}] is null or [{c}] = ''), count([{c}]), min([{c}]), max([{c}]), "
+            + ("null" if holds_numbers(declared) else f"max(length(case when typeof([{c}]) = 'text' then [{c}] end))")
+            for c, declared in columns
+        )
+        + f" from [{table}]"
+    )
 
 
 def aggregates(conn, table: str) -> tuple | None:
@@ -105,12 +114,14 @@ def read_aggregates(db_path: Path, tables, pool: ThreadPoolExecutor) -> dict[str
     """The one pass of each table, read in the background from db_path (where the same rows are
     committed, and no one writes them meanwhile) by a connection of its own: {table: future
     aggregates()}."""
+
     def read(table: str):
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
             return aggregates(conn, table)
         finally:
             conn.close()
+
     return {table: pool.submit(read, table) for table in tables}
 
 
@@ -126,7 +137,7 @@ def profile_rows(db: sqlite_utils.Database, table: str, read: Future | None = No
         exact = leading_columns(db, table)
         take_sample(db, table, total)
     for i, column in enumerate(columns):
-        blanks, non_null, lowest, highest, longest = values[5 * i:5 * i + 5]
+        blanks, non_null, lowest, highest, longest = values[5 * i : 5 * i + 5]
         estimated = column.name not in exact
         yield {
             "table_name": table,
@@ -134,8 +145,9 @@ def profile_rows(db: sqlite_utils.Database, table: str, read: Future | None = No
             "sqlite_type": column.type,
             "rows": total,
             "blanks": blanks or 0,
-            "distinct_values": (estimated_distinct(db, column.name, non_null) if estimated
-                                else exact_distinct(db, table, column.name)),
+            "distinct_values": (
+                estimated_distinct(db, column.name, non_null) if estimated else exact_distinct(db, table, column.name)
+            ),
             "distinct_estimated": int(estimated),
             "min_value": lowest,
             "max_value": highest,

@@ -37,8 +37,13 @@ from openbangkok.pipeline.stage import STAGING, Staged, copy_staged
 from openbangkok.thai.redact import redact
 
 # what a statement may do to a table that makes its profile read before the statement stale
-WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE, sqlite3.SQLITE_ALTER_TABLE,
-          sqlite3.SQLITE_DROP_TABLE}
+WRITES = {
+    sqlite3.SQLITE_INSERT,
+    sqlite3.SQLITE_UPDATE,
+    sqlite3.SQLITE_DELETE,
+    sqlite3.SQLITE_ALTER_TABLE,
+    sqlite3.SQLITE_DROP_TABLE,
+}
 
 
 def names_in(db: sqlite_utils.Database) -> set[str]:
@@ -56,8 +61,9 @@ def drop_dataset_tables(db: sqlite_utils.Database, names: list[str]) -> None:
     db.execute(f"delete from {PROFILE_TABLE} where table_name in ({', '.join('?' * len(names))})", names)
 
 
-def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Staged, tables: dict,
-                 previous: Previous) -> None:
+def record_files(
+    db: sqlite_utils.Database, sources: list[Source], staged: Staged, tables: dict, previous: Previous
+) -> None:
     """The build's own account of itself: one row per source file, shown on the data-quality page."""
     built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     rows = []
@@ -66,22 +72,24 @@ def record_files(db: sqlite_utils.Database, sources: list[Source], staged: Stage
         notes = [p for p in staged.report.problems if p.file == stats.get("file") and p.severity != "error"]
         size, mtime = size_and_mtime(source.path)
         source_file = file_key(source.dataset, source.folder, source.path)
-        rows.append({
-            "table_name": source.name,
-            "dataset": source.dataset,
-            "source_file": source_file,
-            "built_at": built_at,
-            "size_bytes": size,
-            "mtime_ns": mtime,
-            "sha256": previous.hash_of(source.path, source_file),
-            "rows_read": stats.get("rows_read"),
-            "rows_published": tables.get(source.name, {}).get("rows"),
-            "rows_rejected": stats.get("rows_rejected", 0),
-            # messages quote what files hold (a header, a value): published redacted, as the data is, and
-            # no longer than a cell may be (the site reads no value over sql_guard.VALUE_BYTES)
-            "conversions": redact(bounded("\n".join(p.message for p in notes if p.severity == "info"))),
-            "warnings": redact(bounded("\n".join(p.message for p in notes if p.severity == "warning"))),
-        })
+        rows.append(
+            {
+                "table_name": source.name,
+                "dataset": source.dataset,
+                "source_file": source_file,
+                "built_at": built_at,
+                "size_bytes": size,
+                "mtime_ns": mtime,
+                "sha256": previous.hash_of(source.path, source_file),
+                "rows_read": stats.get("rows_read"),
+                "rows_published": tables.get(source.name, {}).get("rows"),
+                "rows_rejected": stats.get("rows_rejected", 0),
+                # messages quote what files hold (a header, a value): published redacted, as the data is, and
+                # no longer than a cell may be (the site reads no value over sql_guard.VALUE_BYTES)
+                "conversions": redact(bounded("\n".join(p.message for p in notes if p.severity == "info"))),
+                "warnings": redact(bounded("\n".join(p.message for p in notes if p.severity == "warning"))),
+            }
+        )
     db[FILES_TABLE].insert_all(rows, pk="table_name", replace=True, alter=True)
 
 
@@ -137,8 +145,16 @@ def index_columns(db: sqlite_utils.Database, table: str, columns) -> None:
             db[table].create_index([column], if_not_exists=True)
 
 
-def publish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], previous: Previous,
-            current: dict[str, str], timings, previous_db: Path | None = None) -> dict[str, dict]:
+def publish(
+    db_path: Path,
+    catalog: Catalog,
+    staged: Staged,
+    rebuilt: set[str],
+    previous: Previous,
+    current: dict[str, str],
+    timings,
+    previous_db: Path | None = None,
+) -> dict[str, dict]:
     """Loads the rebuilt datasets into db_path (a copy of the published file, or a new one); `timings`
     (build.Timings) is told each step as it ends; each table is compared with previous_db's (the
     published file) in build_changes."""
@@ -161,8 +177,10 @@ def publish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], 
         before = names_in(db)
         rows, changed = publish_source(db, source, staged)
         created[source.dataset] |= names_in(db) - before
-        tables[source.name] = {"rows": rows, "seconds": time.perf_counter() - started
-                               + staged.stats.get(source.name, {}).get("seconds", 0)}
+        tables[source.name] = {
+            "rows": rows,
+            "seconds": time.perf_counter() - started + staged.stats.get(source.name, {}).get("seconds", 0),
+        }
         if changed is not None:
             tables[source.name]["changes"] = changed
     db.conn.commit()
@@ -183,8 +201,15 @@ def publish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], 
 
     db.conn.set_authorizer(note_writes)
     with ThreadPoolExecutor(1, thread_name_prefix="profiles") as pool:
-        read = read_aggregates(staged.db_path, [table for table in profiled_tables(
-            db, sorted(set().union(*created.values()))) if table in staged.as_published], pool)
+        read = read_aggregates(
+            staged.db_path,
+            [
+                table
+                for table in profiled_tables(db, sorted(set().union(*created.values())))
+                if table in staged.as_published
+            ],
+            pool,
+        )
         scripts = []
         for dataset in catalog.datasets_in_order:
             if dataset.name in rebuilt:
@@ -193,9 +218,15 @@ def publish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], 
                     db.conn.executescript(text)
                     made = names_in(db) - before
                     created[dataset.name] |= made
-                    scripts.append({"name": sql_file.stem, "dataset": dataset.name,
-                                    "source_file": file_key(dataset.name, dataset.folder, sql_file),
-                                    "creates": json.dumps(sorted(made)), "sql": text})
+                    scripts.append(
+                        {
+                            "name": sql_file.stem,
+                            "dataset": dataset.name,
+                            "source_file": file_key(dataset.name, dataset.folder, sql_file),
+                            "creates": json.dumps(sorted(made)),
+                            "sql": text,
+                        }
+                    )
         timings.step("derived SQL")
         index_sources(db, sources, facets)
         db.conn.commit()
@@ -203,13 +234,17 @@ def publish(db_path: Path, catalog: Catalog, staged: Staged, rebuilt: set[str], 
         timings.step("indexes")
         record_files(db, sources, staged, tables, previous)
         record_sql(db, rebuilt, scripts)
-        record_profiles(db, [t for names in created.values() for t in sorted(names)],
-                        {table: future for table, future in read.items() if table not in written})
+        record_profiles(
+            db,
+            [t for names in created.values() for t in sorted(names)],
+            {table: future for table, future in read.items() if table not in written},
+        )
     timings.step("profiles")
     record_changes(db, previous_db, {source.name: source.dataset for source in sources})
     timings.step("what changed")
-    state = [{"dataset": name, "fingerprint": current[name], "tables": json.dumps(sorted(created[name]))}
-             for name in rebuilt]
+    state = [
+        {"dataset": name, "fingerprint": current[name], "tables": json.dumps(sorted(created[name]))} for name in rebuilt
+    ]
     state.append({"dataset": SITE_KEY, "fingerprint": current[SITE_KEY], "tables": "[]"})
     db[STATE_TABLE].insert_all(state, pk="dataset", replace=True)
     db.conn.commit()

@@ -39,20 +39,24 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xls"}
 NUMBER_TYPES = {"integer", "number", "year"}
 DATE_TYPES = {"date"}
 YEAR_MONTH_TYPES = {"yearmonth"}
-MAX_FILE_BYTES = 100 << 20      # read whole, then checked in memory
+MAX_FILE_BYTES = 100 << 20  # read whole, then checked in memory
 
 
 @dataclass
 class Prepared:
-    path: Path                       # clean UTF-8 CSV
+    path: Path  # clean UTF-8 CSV
     encoding: str = ""
     conversions: Counter = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
 
 
-FILE_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)", "ไปป์"), (stat.S_ISCHR, "a device", "อุปกรณ์"),
-              (stat.S_ISBLK, "a device", "อุปกรณ์"), (stat.S_ISSOCK, "a socket", "ซ็อกเก็ต"),
-              (stat.S_ISDIR, "a folder", "โฟลเดอร์"))
+FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)", "ไปป์"),
+    (stat.S_ISCHR, "a device", "อุปกรณ์"),
+    (stat.S_ISBLK, "a device", "อุปกรณ์"),
+    (stat.S_ISSOCK, "a socket", "ซ็อกเก็ต"),
+    (stat.S_ISDIR, "a folder", "โฟลเดอร์"),
+)
 
 
 def unreadable_file(catalog: Catalog, path: Path, display: str) -> Problem | None:
@@ -64,15 +68,26 @@ def unreadable_file(catalog: Catalog, path: Path, display: str) -> Problem | Non
         inside = path.resolve().is_relative_to(root)
         mode = path.stat().st_mode
     except (OSError, RuntimeError):
-        return None   # a missing file, or a loop of links: reading it reports that
+        return None  # a missing file, or a loop of links: reading it reports that
     if not inside:
-        return Problem(display, None, None, "scheme-error",
-                       "the file (or the link it is) leads outside the datasets folder: copy the file itself in",
-                       "ไฟล์นี้ (หรือลิงก์) ชี้ออกไปนอกโฟลเดอร์ datasets กรุณาคัดลอกไฟล์จริงมาไว้แทน")
+        return Problem(
+            display,
+            None,
+            None,
+            "scheme-error",
+            "the file (or the link it is) leads outside the datasets folder: copy the file itself in",
+            "ไฟล์นี้ (หรือลิงก์) ชี้ออกไปนอกโฟลเดอร์ datasets กรุณาคัดลอกไฟล์จริงมาไว้แทน",
+        )
     for test, kind, kind_th in FILE_KINDS:
         if test(mode):
-            return Problem(display, None, None, "scheme-error", f"this is {kind}, not a file: deliver the file itself",
-                           f"นี่คือ{kind_th} ไม่ใช่ไฟล์ กรุณาส่งไฟล์จริง")
+            return Problem(
+                display,
+                None,
+                None,
+                "scheme-error",
+                f"this is {kind}, not a file: deliver the file itself",
+                f"นี่คือ{kind_th} ไม่ใช่ไฟล์ กรุณาส่งไฟล์จริง",
+            )
     return None
 
 
@@ -85,8 +100,9 @@ def unreadable_folder(catalog: Catalog, folder: Path, display: str) -> Problem |
     except (OSError, RuntimeError):
         return None
     for entry in sorted(folder.rglob("*")):
-        if any(part.startswith(".") for part in entry.relative_to(folder).parts) or \
-                (entry.is_dir() and not entry.is_symlink()):
+        if any(part.startswith(".") for part in entry.relative_to(folder).parts) or (
+            entry.is_dir() and not entry.is_symlink()
+        ):
             continue
         problem = unreadable_file(catalog, entry, f"{display}/{entry.relative_to(folder)}")
         if problem:
@@ -107,7 +123,9 @@ def unreadable_files(catalog: Catalog) -> dict[str, Problem]:
     found = {s.name: unreadable_source(catalog, s) for s in catalog.sources}
     for dataset in catalog.datasets:
         for sql_file in dataset.sql_files:
-            found[str(sql_file)] = unreadable_file(catalog, sql_file, str(Path(catalog.root) / dataset.name / sql_file.name))
+            found[str(sql_file)] = unreadable_file(
+                catalog, sql_file, str(Path(catalog.root) / dataset.name / sql_file.name)
+            )
     return {key: problem for key, problem in found.items() if problem}
 
 
@@ -120,8 +138,9 @@ def clean_copies(catalog: Catalog, work: Path, report: Report, refused: set[str]
         if source.adapter or source.name in refused:
             continue  # an adapter reads its own file; a file that is no file is not read
         clean = work / "clean" / source.dataset / (Path(source.descriptor["path"]).stem + ".csv")
-        prepared = prepare(source.path, display_path(catalog, source), source.schema, clean,
-                           source.descriptor.get("sheet"))
+        prepared = prepare(
+            source.path, display_path(catalog, source), source.schema, clean, source.descriptor.get("sheet")
+        )
         report.extend(prepared.problems)
         if any(p.severity == "error" for p in prepared.problems):
             refused.add(source.name)
@@ -141,22 +160,34 @@ def excel_column(number: int) -> str:
 
 def check_bytes(raw: bytes) -> None:
     if not raw.strip():
-        raise Refused(None, None, "source-error", "the file is empty: export the table again",
-                      "ไฟล์ว่างเปล่า กรุณาส่งออกตารางอีกครั้ง")
+        raise Refused(
+            None, None, "source-error", "the file is empty: export the table again", "ไฟล์ว่างเปล่า กรุณาส่งออกตารางอีกครั้ง"
+        )
     if raw.startswith((ZIP_MAGIC, OLE_MAGIC)):
-        raise Refused(None, None, "format-error",
-                      "this is an Excel workbook with a .csv name: save it as 'CSV UTF-8' or deliver the .xlsx",
-                      "ไฟล์นี้เป็นไฟล์ Excel ที่ตั้งชื่อเป็น .csv กรุณาบันทึกเป็น 'CSV UTF-8'")
+        raise Refused(
+            None,
+            None,
+            "format-error",
+            "this is an Excel workbook with a .csv name: save it as 'CSV UTF-8' or deliver the .xlsx",
+            "ไฟล์นี้เป็นไฟล์ Excel ที่ตั้งชื่อเป็น .csv กรุณาบันทึกเป็น 'CSV UTF-8'",
+        )
     if raw.lstrip(UTF8_BOM).lstrip()[:1] == b"<":
-        raise Refused(1, None, "format-error",
-                      "this looks like a web page (HTML), not a CSV table: download the CSV itself",
-                      "ไฟล์นี้เป็นหน้าเว็บ (HTML) ไม่ใช่ตาราง CSV")
+        raise Refused(
+            1,
+            None,
+            "format-error",
+            "this looks like a web page (HTML), not a CSV table: download the CSV itself",
+            "ไฟล์นี้เป็นหน้าเว็บ (HTML) ไม่ใช่ตาราง CSV",
+        )
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise Refused(line, None, "encoding-error",
-                      "the file contains NUL bytes, so it is not a UTF-8 text CSV (UTF-16?): "
-                      "save it as 'CSV UTF-8' in Excel",
-                      "ไฟล์มีอักขระ NUL จึงไม่ใช่ไฟล์ CSV แบบ UTF-8 กรุณาบันทึกเป็น 'CSV UTF-8'")
+        raise Refused(
+            line,
+            None,
+            "encoding-error",
+            "the file contains NUL bytes, so it is not a UTF-8 text CSV (UTF-16?): save it as 'CSV UTF-8' in Excel",
+            "ไฟล์มีอักขระ NUL จึงไม่ใช่ไฟล์ CSV แบบ UTF-8 กรุณาบันทึกเป็น 'CSV UTF-8'",
+        )
 
 
 def field_kind(field: dict, keys: set[str]) -> str:
@@ -185,8 +216,10 @@ def is_month_pattern(pattern: str) -> bool:
     """A text field whose pattern takes months as 2023-09 (and not other text) holds months: they
     are converted like a yearmonth field's (2566-09, ก.ย. 2566, 9/2566 -> 2023-09)."""
     try:
-        return all(bool(re.fullmatch(pattern, text)) == want
-                   for text, want in (("2023-09", True), ("2023-13", False), ("2023-09-01", False), ("x", False)))
+        return all(
+            bool(re.fullmatch(pattern, text)) == want
+            for text, want in (("2023-09", True), ("2023-13", False), ("2023-09-01", False), ("x", False))
+        )
     except re.error:
         return False
 
@@ -252,15 +285,23 @@ def read_records(text: str):
         except StopIteration:
             return
         except csv.Error as e:
-            raise Refused(row_number + 1, None, "format-error",
-                          f"a quoted cell that starts in this row is never closed ({e}): check the quote marks",
-                          "มีเครื่องหมายคำพูด (\") ที่เปิดแต่ไม่ปิดในแถวนี้ กรุณาตรวจสอบ") from e
+            raise Refused(
+                row_number + 1,
+                None,
+                "format-error",
+                f"a quoted cell that starts in this row is never closed ({e}): check the quote marks",
+                'มีเครื่องหมายคำพูด (") ที่เปิดแต่ไม่ปิดในแถวนี้ กรุณาตรวจสอบ',
+            ) from e
         row_number += 1
         if len(record) > MAX_COLUMNS:
-            raise Refused(row_number, None, "format-error",
-                          f"this row has {len(record):,} cells; at most {MAX_COLUMNS} are read: delete the empty "
-                          f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
-                          f"แถวนี้มี {len(record):,} ช่อง เกิน {MAX_COLUMNS} ช่อง กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน")
+            raise Refused(
+                row_number,
+                None,
+                "format-error",
+                f"this row has {len(record):,} cells; at most {MAX_COLUMNS} are read: delete the empty "
+                f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
+                f"แถวนี้มี {len(record):,} ช่อง เกิน {MAX_COLUMNS} ช่อง กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน",
+            )
         yield row_number, record
 
 
@@ -271,12 +312,16 @@ def refuse_personal_data(row_number: int, column: str, value: str, kind: str = "
     if found:
         what = ", ".join(dict.fromkeys(kind.replace("_", " ") for kind in found))
         holds, holds_th = ("numbers", "ตัวเลข") if kind == "number" else ("codes or links", "รหัสหรือลิงก์")
-        raise Refused(row_number, column, "personal-data",
-                      f"this cell looks like it holds personal data ({what}); the column holds {holds}, "
-                      f"which are published as they are: remove it from the file (an office's published phone "
-                      f"number: mark the column `pdpa: public-contact` in its schema)",
-                      f"ช่องนี้ดูเหมือนมีข้อมูลส่วนบุคคล (เบอร์โทรศัพท์ เลขบัตรประชาชน หรืออีเมล) ในคอลัมน์{holds_th} "
-                      "ซึ่งเผยแพร่ตามที่เขียน กรุณาลบออกจากไฟล์")
+        raise Refused(
+            row_number,
+            column,
+            "personal-data",
+            f"this cell looks like it holds personal data ({what}); the column holds {holds}, "
+            f"which are published as they are: remove it from the file (an office's published phone "
+            f"number: mark the column `pdpa: public-contact` in its schema)",
+            f"ช่องนี้ดูเหมือนมีข้อมูลส่วนบุคคล (เบอร์โทรศัพท์ เลขบัตรประชาชน หรืออีเมล) ในคอลัมน์{holds_th} "
+            "ซึ่งเผยแพร่ตามที่เขียน กรุณาลบออกจากไฟล์",
+        )
 
 
 def write_clean(text: str, schema: dict, out: Path, prepared: Prepared, letters: bool) -> None:
@@ -297,16 +342,22 @@ def write_clean(text: str, schema: dict, out: Path, prepared: Prepared, letters:
                 if len(value) > MAX_CELL_CHARACTERS:
                     column = header[index] if index < len(header) else None
                     where = f" (column {excel_column(index + 1)} in Excel)" if letters else ""
-                    raise Refused(row_number, column, "constraint-error",
-                                  f"this cell holds {len(value):,} characters{where}; the most a cell may hold is "
-                                  f"{MAX_CELL_CHARACTERS:,}: check for a broken export or pasted file",
-                                  f"ช่องนี้มี {len(value):,} ตัวอักษร เกินกว่าที่รับได้ ({MAX_CELL_CHARACTERS:,})")
-            cells = [convert_cell(value, kinds.get(name, "text"), prepared.conversions, name)
-                     for name, value in zip(header, record)]
+                    raise Refused(
+                        row_number,
+                        column,
+                        "constraint-error",
+                        f"this cell holds {len(value):,} characters{where}; the most a cell may hold is "
+                        f"{MAX_CELL_CHARACTERS:,}: check for a broken export or pasted file",
+                        f"ช่องนี้มี {len(value):,} ตัวอักษร เกินกว่าที่รับได้ ({MAX_CELL_CHARACTERS:,})",
+                    )
+            cells = [
+                convert_cell(value, kinds.get(name, "text"), prepared.conversions, name)
+                for name, value in zip(header, record)
+            ]
             for name, value in zip(header, cells):
                 if kinds.get(name) in ("code", "number") and value and name not in public:
                     refuse_personal_data(row_number, name, value, kinds[name])
-            writer.writerow(cells + record[len(header):])
+            writer.writerow(cells + record[len(header) :])
 
 
 def prepare(source_path: Path, display: str, schema: dict, out: Path, sheet: str | None = None) -> Prepared:
@@ -317,14 +368,17 @@ def prepare(source_path: Path, display: str, schema: dict, out: Path, sheet: str
         try:
             size = source_path.stat().st_size
             if size > MAX_FILE_BYTES and not workbook:
-                raise Refused(None, None, "source-error",
-                              f"the file is {size / (1 << 20):,.0f} MB; files of up to {MAX_FILE_BYTES >> 20} MB are "
-                              f"read (a larger one needs an adapter that streams it, as the complaints have)",
-                              f"ไฟล์ใหญ่เกิน {MAX_FILE_BYTES >> 20} MB")
+                raise Refused(
+                    None,
+                    None,
+                    "source-error",
+                    f"the file is {size / (1 << 20):,.0f} MB; files of up to {MAX_FILE_BYTES >> 20} MB are "
+                    f"read (a larger one needs an adapter that streams it, as the complaints have)",
+                    f"ไฟล์ใหญ่เกิน {MAX_FILE_BYTES >> 20} MB",
+                )
             raw = b"" if workbook else source_path.read_bytes()
         except OSError as e:
-            raise Refused(None, None, "scheme-error", f"cannot read the file: {e.strerror}",
-                          "อ่านไฟล์ไม่ได้") from e
+            raise Refused(None, None, "scheme-error", f"cannot read the file: {e.strerror}", "อ่านไฟล์ไม่ได้") from e
         if workbook:
             try:
                 raw = workbooks.to_csv(source_path, sheet)
@@ -335,9 +389,13 @@ def prepare(source_path: Path, display: str, schema: dict, out: Path, sheet: str
         try:
             text, prepared.encoding = decode(raw)
         except UnicodeDecodeError as e:
-            raise Refused(raw[: e.start].count(b"\n") + 1, None, "encoding-error",
-                          "the file is neither UTF-8 nor Windows-874 (Thai): save it as 'CSV UTF-8' in Excel",
-                          "ไฟล์ไม่ได้เข้ารหัสเป็น UTF-8 หรือ Windows-874 กรุณาบันทึกเป็น 'CSV UTF-8' ใน Excel") from e
+            raise Refused(
+                raw[: e.start].count(b"\n") + 1,
+                None,
+                "encoding-error",
+                "the file is neither UTF-8 nor Windows-874 (Thai): save it as 'CSV UTF-8' in Excel",
+                "ไฟล์ไม่ได้เข้ารหัสเป็น UTF-8 หรือ Windows-874 กรุณาบันทึกเป็น 'CSV UTF-8' ใน Excel",
+            ) from e
         if prepared.encoding != "UTF-8" and not workbook:
             prepared.conversions[f"file read as {prepared.encoding} and written as UTF-8"] += 1
         cleaned = thai.clean_text(text)
@@ -350,6 +408,9 @@ def prepare(source_path: Path, display: str, schema: dict, out: Path, sheet: str
         prepared.problems.append(Problem(display, *refused.details))
         return prepared
     for what, count in prepared.conversions.items():
-        prepared.problems.append(Problem(display, None, None, "conversion", f"{what} ({count}×)",
-                                         f"แปลงข้อมูลแล้ว: {what} ({count} ครั้ง)", "info"))
+        prepared.problems.append(
+            Problem(
+                display, None, None, "conversion", f"{what} ({count}×)", f"แปลงข้อมูลแล้ว: {what} ({count} ครั้ง)", "info"
+            )
+        )
     return prepared

@@ -42,8 +42,9 @@ READ_ROWS = 5000  # rows read from staging at a time
 NICE = 10
 
 
-def build(path: Path, staging: Path, fts: str, create_sql: str, read_sql: str, insert_sql: str,
-          staged_rows, results) -> None:
+def build(
+    path: Path, staging: Path, fts: str, create_sql: str, read_sql: str, insert_sql: str, staged_rows, results
+) -> None:
     """The index process: indexes the staged rows up to each number it is told, until None."""
     die_with_parent()
     started = time.perf_counter()
@@ -69,8 +70,9 @@ def build(path: Path, staging: Path, fts: str, create_sql: str, read_sql: str, i
                 done = min(upto, done + READ_ROWS)
         source.close()
         conn.execute(f"insert into [{fts}] ([{fts}]) values ('optimize')")
-        conn.execute(f"delete from [{fts}_config] where k in ({', '.join('?' * len(BUILD_SETTINGS))})",
-                     list(BUILD_SETTINGS))
+        conn.execute(
+            f"delete from [{fts}_config] where k in ({', '.join('?' * len(BUILD_SETTINGS))})", list(BUILD_SETTINGS)
+        )
         conn.execute("commit")
         conn.close()
     except Exception as e:  # noqa: BLE001 - reported by SearchIndex.complete()
@@ -91,8 +93,11 @@ class SearchIndex:
         self.staged_rows = context.Queue()
         self.results = context.Queue()
         self.process = context.Process(
-            target=build, args=(path, staging, fts, create_sql, read_sql, insert_sql, self.staged_rows, self.results),
-            name=f"search index {fts}", daemon=True)
+            target=build,
+            args=(path, staging, fts, create_sql, read_sql, insert_sql, self.staged_rows, self.results),
+            name=f"search index {fts}",
+            daemon=True,
+        )
         self.process.start()
         self.seconds: float | None = None
 
@@ -127,9 +132,13 @@ class SearchIndex:
         conn = sqlite3.connect(db_path, isolation_level=None)
         try:
             conn.execute("attach ? as search", (str(self.path),))
-            shadows = [name for (name,) in conn.execute(
-                "select name from pragma_table_list where schema = 'search' and type = 'shadow' and name like ?",
-                (f"{self.fts}_%",))]
+            shadows = [
+                name
+                for (name,) in conn.execute(
+                    "select name from pragma_table_list where schema = 'search' and type = 'shadow' and name like ?",
+                    (f"{self.fts}_%",),
+                )
+            ]
             conn.execute("begin")
             for shadow in shadows:
                 conn.execute(f"delete from main.[{shadow}]")

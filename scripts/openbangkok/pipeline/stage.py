@@ -26,8 +26,8 @@ from openbangkok.model.sql_functions import register
 from openbangkok.model.sqlite_types import column_types
 from openbangkok.pipeline.search_index import SearchIndex
 
-ROW_COLUMN = "_source_row"   # each staged row's row in its file (header = 1), for problems and file order
-STAGING = "staging"          # the staging database, as the build attaches it to the published file
+ROW_COLUMN = "_source_row"  # each staged row's row in its file (header = 1), for problems and file order
+STAGING = "staging"  # the staging database, as the build attaches it to the published file
 
 
 @dataclass
@@ -80,10 +80,15 @@ def attach_read_only(db: sqlite_utils.Database, alias: str, path: Path) -> None:
 
 def no_data_rows(display: str) -> Problem:
     """A file with a header and no rows is refused: it would replace the published rows with none."""
-    return Problem(display, None, None, "table-dimensions",
-                   "the file has a header but no data rows: export the rows too "
-                   "(or mark the resource allowEmpty in its descriptor)",
-                   "ไฟล์มีแต่หัวตาราง ไม่มีข้อมูล กรุณาส่งออกข้อมูลด้วย")
+    return Problem(
+        display,
+        None,
+        None,
+        "table-dimensions",
+        "the file has a header but no data rows: export the rows too "
+        "(or mark the resource allowEmpty in its descriptor)",
+        "ไฟล์มีแต่หัวตาราง ไม่มีข้อมูล กรุณาส่งออกข้อมูลด้วย",
+    )
 
 
 def stage_table(db: sqlite_utils.Database, source: Source, schema: dict) -> sqlite_utils.db.Table:
@@ -120,4 +125,3 @@ def copy_staged(db: sqlite_utils.Database, source: Source) -> int:
         f"select {columns} from {STAGING}.[{source.name}] order by {ROW_COLUMN}"
     )
     return db[source.name].count
-

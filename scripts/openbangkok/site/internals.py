@@ -39,35 +39,48 @@ log = logging.getLogger(__name__)
 # the where clause of a search: the page's filters first, then the search (filters_from_request)
 SEARCH_WHERE = re.compile(
     r"where (?:(?P<filters>.+) and )?(?P<clause>rowid in \(select rowid from (?P<fts>\S+) where (?P<lhs>\S+) "
-    r"match (?P<match>escape_fts\(:\w+\)|:\w+)\)) $", re.S)
+    r"match (?P<match>escape_fts\(:\w+\)|:\w+)\)) $",
+    re.S,
+)
 COUNT_SQL = re.compile(r"select count\(\*\) from (?P<table>\S+) (?P<where>where .*)?$", re.S)
-PAGE_SQL = re.compile(r"select (?P<columns>.+?) from (?P<table>\S+) (?P<where>where .+ )"
-                      r"order by (?P<order>\S+)(?P<direction> desc)? limit \d+$", re.S)
-COLUMN_FACET_SQL = re.compile(r"\s*select (?P<column>\S+) as value, count\(\*\) as count from \(\s*(?P<sql>.*?)\s*\)\s*"
-                              r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value "
-                              r"limit (?P<limit>\d+)\s*$", re.S)
+PAGE_SQL = re.compile(
+    r"select (?P<columns>.+?) from (?P<table>\S+) (?P<where>where .+ )"
+    r"order by (?P<order>\S+)(?P<direction> desc)? limit \d+$",
+    re.S,
+)
+COLUMN_FACET_SQL = re.compile(
+    r"\s*select (?P<column>\S+) as value, count\(\*\) as count from \(\s*(?P<sql>.*?)\s*\)\s*"
+    r"where (?P=column) is not null\s*group by (?P=column) order by count desc, value "
+    r"limit (?P<limit>\d+)\s*$",
+    re.S,
+)
 # One of Datasette's filters (?col=, __not, __gt, __like, __in, __notin, __isnull, ...) as its table
 # view writes it, the column quoted or not; parts joined by " and ". `?col__arraycontains=` is
 # written `:p0 in (select value from json_each("table"."col"))` (groups item, array_column).
 IDENTIFIER = r'"[^"]+"|\[[^\]]+\]|\w+'
-FILTER_PART = re.compile(rf'(?P<column>{IDENTIFIER}) '
-                         r'(?:(?P<op>=|!=|<|<=|>|>=|like|not like|glob) :(?P<param>p\d+)|is null|is not null'
-                         r'|(?:not )?in \(:p\d+(?:, :p\d+)*\))'
-                         rf'|:(?P<item>p\d+) in \(select value from json_each\((?:{IDENTIFIER})\.(?P<array_column>{IDENTIFIER})\)\)')
+FILTER_PART = re.compile(
+    rf"(?P<column>{IDENTIFIER}) "
+    r"(?:(?P<op>=|!=|<|<=|>|>=|like|not like|glob) :(?P<param>p\d+)|is null|is not null"
+    r"|(?:not )?in \(:p\d+(?:, :p\d+)*\))"
+    rf"|:(?P<item>p\d+) in \(select value from json_each\((?:{IDENTIFIER})\.(?P<array_column>{IDENTIFIER})\)\)"
+)
 # a table page sorted on one column, before any `_next` (views/table.py): a list of columns (no
 # DISTINCT, no expression: a query someone wrote keeps its own order)
 NAME = r'(?:\[[^\]]+\]|"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*)'
 FIRST_PAGE_SQL = re.compile(
     rf"select (?P<columns>(?:rowid, )?\*|{NAME}(?:, {NAME})*) from (?P<table>{NAME}) (?P<where>where .+ )?"
-    rf"order by (?P<order>{NAME})(?P<direction> desc)? limit (?P<limit>\d+)", re.S)
+    rf"order by (?P<order>{NAME})(?P<direction> desc)? limit (?P<limit>\d+)",
+    re.S,
+)
 
 # --- private attributes ------------------------------------------------------------------------------
 
 TABLE_PERMISSIONS_METHOD = "_table_permission_allows"
 
 
-def metadata(datasette, key: str | None = None, database: str | None = None, table: str | None = None,
-             fallback: bool = True):
+def metadata(
+    datasette, key: str | None = None, database: str | None = None, table: str | None = None, fallback: bool = True
+):
     """Datasette.metadata() of 0.65 (get_instance_metadata and friends in 1.0)."""
     return datasette.metadata(key, database=database, table=table, fallback=fallback)
 
@@ -131,7 +144,7 @@ PROBES = {
     "sort": "/probe/items.json?_sort=kind",
     "sort_desc": "/probe/plain.json?_sort_desc=kind",
 }
-_problems: list[tuple[str, str]] | None = None   # (lever, what to fix), once per process
+_problems: list[tuple[str, str]] | None = None  # (lever, what to fix), once per process
 
 
 def is_probe(datasette) -> bool:
@@ -148,8 +161,9 @@ async def probe_sql() -> dict[str, list[str]]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "probe.db"
         db = sqlite_utils.Database(path)
-        db["items"].insert_all([{"id": n, "kind": "ab"[n % 2], "tags": '["x", "y"]', "body": f"apple {n}"}
-                                for n in range(20)], pk="id")
+        db["items"].insert_all(
+            [{"id": n, "kind": "ab"[n % 2], "tags": '["x", "y"]', "body": f"apple {n}"} for n in range(20)], pk="id"
+        )
         db["items"].enable_fts(["body"])
         db["plain"].insert_all([{"kind": "ab"[n % 2]} for n in range(5)])
         db.close()
@@ -188,26 +202,51 @@ def _filters(where: str | None) -> bool:
 
 # (lever, which probe, the test of one statement, what Datasette's SQL no longer does)
 SQL_CHECKS = [
-    ("search_sql", "search", lambda sql: _search_where(COUNT_SQL.fullmatch(sql)),
-     "a search's count is no longer `select count(*) from t where rowid in (select rowid from t_fts where "
-     "t_fts match escape_fts(:search))`: update SEARCH_WHERE and COUNT_SQL"),
-    ("search_sql", "search", lambda sql: _search_where(PAGE_SQL.fullmatch(sql)),
-     "a search's page is no longer `select ... from t where <search> order by ... limit n`: update PAGE_SQL"),
-    ("precomputed_facets", "filters", lambda sql: _filters((COUNT_SQL.fullmatch(sql) or {"where": None})["where"]),
-     "a filtered page's count no longer writes its filters as FILTER_PART reads them: update FILTER_PART"),
-    ("precomputed_facets", "filters", lambda sql: bool(m := COLUMN_FACET_SQL.fullmatch(sql)) and m["column"] == "kind",
-     "a column facet is no longer `select c as value, count(*) as count from (...) where c is not null "
-     "group by c order by count desc, value limit n`: update COLUMN_FACET_SQL"),
-    ("tie_breaker", "sort", lambda sql: bool(m := FIRST_PAGE_SQL.fullmatch(sql)) and m["order"] == "kind"
-     and not m["direction"], "a sorted first page no longer matches FIRST_PAGE_SQL: update it"),
-    ("tie_breaker", "sort_desc", lambda sql: bool(m := FIRST_PAGE_SQL.fullmatch(sql)) and m["order"] == "kind"
-     and m["direction"] == " desc", "a first page sorted descending no longer matches FIRST_PAGE_SQL: update it"),
+    (
+        "search_sql",
+        "search",
+        lambda sql: _search_where(COUNT_SQL.fullmatch(sql)),
+        "a search's count is no longer `select count(*) from t where rowid in (select rowid from t_fts where "
+        "t_fts match escape_fts(:search))`: update SEARCH_WHERE and COUNT_SQL",
+    ),
+    (
+        "search_sql",
+        "search",
+        lambda sql: _search_where(PAGE_SQL.fullmatch(sql)),
+        "a search's page is no longer `select ... from t where <search> order by ... limit n`: update PAGE_SQL",
+    ),
+    (
+        "precomputed_facets",
+        "filters",
+        lambda sql: _filters((COUNT_SQL.fullmatch(sql) or {"where": None})["where"]),
+        "a filtered page's count no longer writes its filters as FILTER_PART reads them: update FILTER_PART",
+    ),
+    (
+        "precomputed_facets",
+        "filters",
+        lambda sql: bool(m := COLUMN_FACET_SQL.fullmatch(sql)) and m["column"] == "kind",
+        "a column facet is no longer `select c as value, count(*) as count from (...) where c is not null "
+        "group by c order by count desc, value limit n`: update COLUMN_FACET_SQL",
+    ),
+    (
+        "tie_breaker",
+        "sort",
+        lambda sql: bool(m := FIRST_PAGE_SQL.fullmatch(sql)) and m["order"] == "kind" and not m["direction"],
+        "a sorted first page no longer matches FIRST_PAGE_SQL: update it",
+    ),
+    (
+        "tie_breaker",
+        "sort_desc",
+        lambda sql: bool(m := FIRST_PAGE_SQL.fullmatch(sql)) and m["order"] == "kind" and m["direction"] == " desc",
+        "a first page sorted descending no longer matches FIRST_PAGE_SQL: update it",
+    ),
 ]
 
 
 def sql_problems(found: dict[str, list[str]], checks=SQL_CHECKS) -> list[tuple[str, str]]:
-    return [(lever, f"{PROBES[probe]}: {fix}") for lever, probe, test, fix in checks
-            if not _any(found.get(probe, []), test)]
+    return [
+        (lever, f"{PROBES[probe]}: {fix}") for lever, probe, test, fix in checks if not _any(found.get(probe, []), test)
+    ]
 
 
 def _parameters(function) -> list[str]:
@@ -219,23 +258,35 @@ def attribute_problems(datasette) -> list[tuple[str, str]]:
     problems = []
     allows = getattr(type(datasette), TABLE_PERMISSIONS_METHOD, None)
     if allows is None or _parameters(allows) != ["database", "table"]:
-        problems.append(("permission_memo", f"Datasette.{TABLE_PERMISSIONS_METHOD}(database, table) is gone or "
-                                            "changed: update serving/table_permissions.py"))
+        problems.append(
+            (
+                "permission_memo",
+                f"Datasette.{TABLE_PERMISSIONS_METHOD}(database, table) is gone or "
+                "changed: update serving/table_permissions.py",
+            )
+        )
     if not hasattr(datasette, "_metadata_local"):
         problems.append(("permission_memo", "Datasette._metadata_local is gone: update local_metadata()"))
     row = custom_row()
     if not issubclass(row, OrderedDict) or "columns" not in _parameters(row.__init__):
-        problems.append(("fast_rows", "CustomRow is no OrderedDict made with `columns`: update serving.iterate_rows_in_c"))
+        problems.append(
+            ("fast_rows", "CustomRow is no OrderedDict made with `columns`: update serving.iterate_rows_in_c")
+        )
     try:
         from datasette.filters import Filters
         from datasette.views.base import ureg  # noqa: F401
 
-        if _parameters(Filters.__init__)[:3] != ["pairs", "units", "ureg"] or \
-                _parameters(Filters.build_where_clauses) != ["table"]:
+        if _parameters(Filters.__init__)[:3] != ["pairs", "units", "ureg"] or _parameters(
+            Filters.build_where_clauses
+        ) != ["table"]:
             raise TypeError(Filters)
     except (ImportError, TypeError):
-        problems.append(("next_page_facets", "Filters(pairs, units, ureg).build_where_clauses(table) is gone or "
-                                             "changed: update where_clauses()"))
+        problems.append(
+            (
+                "next_page_facets",
+                "Filters(pairs, units, ureg).build_where_clauses(table) is gone or changed: update where_clauses()",
+            )
+        )
     return problems
 
 
@@ -246,7 +297,7 @@ async def self_check() -> list[tuple[str, str]]:
     if _problems is None:
         from datasette.app import Datasette
 
-        _problems = []   # a second call while the probe runs (its own startup) finds nothing to do
+        _problems = []  # a second call while the probe runs (its own startup) finds nothing to do
         problems = attribute_problems(Datasette([])) + sql_problems(await probe_sql())
         switch_off(problems)
         _problems = problems
@@ -256,4 +307,4 @@ async def self_check() -> list[tuple[str, str]]:
 def switch_off(problems: list[tuple[str, str]]) -> None:
     for lever, fix in problems:
         log.warning("Datasette's internals changed: %s; lever %r switched off until then", fix, lever)
-        DISABLED.add(lever)   # levers.lever_on(lever) is False from now on
+        DISABLED.add(lever)  # levers.lever_on(lever) is False from now on

@@ -43,8 +43,11 @@ def remove_dead_pins(db: Path) -> None:
 
 
 def _unpinned(db: Path, error: OSError) -> Path:
-    print(f"warning: cannot pin {db.name} ({error.strerror}): a build to this path while the server runs "
-          f"changes what it answers; restart the server after a build", file=sys.stderr)
+    print(
+        f"warning: cannot pin {db.name} ({error.strerror}): a build to this path while the server runs "
+        f"changes what it answers; restart the server after a build",
+        file=sys.stderr,
+    )
     return db
 
 

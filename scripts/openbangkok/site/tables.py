@@ -72,7 +72,7 @@ class PublicTable:
     # blanks (empty or null values in this build, from build_columns; None when not profiled)
     columns: list[dict] = field(default_factory=list)
     primary_keys: list[str] = field(default_factory=list)
-    searchable: bool = False   # ?_search= (a full-text index)
+    searchable: bool = False  # ?_search= (a full-text index)
     dataset: str | None = None
     licence: str | None = None
     licence_url: str | None = None
@@ -83,9 +83,10 @@ async def _view_counts(db, views: list[str], limit_ms: int = 200) -> dict[str, i
     """Rows of each view that counts within `limit_ms` (Datasette counts tables only); once per site."""
     counts = {}
     for view in views:
-        with contextlib.suppress(QueryInterrupted, sqlite3.DatabaseError):   # a slow view's count is not shown
-            counts[view] = (await db.execute(f"select count(*) from {escape_sqlite(view)}",
-                                             custom_time_limit=limit_ms)).rows[0][0]
+        with contextlib.suppress(QueryInterrupted, sqlite3.DatabaseError):  # a slow view's count is not shown
+            counts[view] = (
+                await db.execute(f"select count(*) from {escape_sqlite(view)}", custom_time_limit=limit_ms)
+            ).rows[0][0]
     return counts
 
 
@@ -128,7 +129,8 @@ async def public_tables(datasette) -> list[PublicTable]:
     for name in names:
         meta = internals.metadata(datasette, database=DATABASE, table=name, fallback=False) or {}
         response = await datasette.client.get(
-            f"/{DATABASE}/{quote(name)}.json?_size=0&_nocount=1&_nofacet=1&_nosuggest=1")
+            f"/{DATABASE}/{quote(name)}.json?_size=0&_nocount=1&_nofacet=1&_nosuggest=1"
+        )
         served = response.json().get("columns", []) if response.status_code == 200 else []
         details = {c.name: c for c in await db.table_column_details(name)}
         declared = {}
@@ -138,30 +140,34 @@ async def public_tables(datasette) -> list[PublicTable]:
         for column in served:
             detail = details.get(column)
             field_ = declared.get(column, {})
-            columns.append({
-                "name": column,
-                "sqlite_type": "INTEGER" if column == "rowid" else (detail.type if detail else ""),
-                "type": field_.get("type"),
-                "label": field_.get("title") or "",
-                "description": field_.get("description") or (meta.get("columns") or {}).get(column, ""),
-                "notnull": bool(detail and detail.notnull) or column == "rowid",
-                "constraints": field_.get("constraints") or {},
-                "blanks": blanks.get((name, column)),
-            })
-        result.append(PublicTable(
-            name=name,
-            title=meta.get("title") or name,
-            description=(meta.get("description") or "").strip(),
-            is_view=name in views,
-            count=counts.get(name),
-            columns=columns,
-            primary_keys=[] if name in views else (await db.primary_keys(name) or ["rowid"]),
-            searchable=bool(meta.get("fts_table") or (name not in views and await db.fts_table(name))),
-            dataset=sources[name].dataset if name in sources else created_by.get(name),
-            licence=meta.get("license") or internals.metadata(datasette, "license"),
-            licence_url=meta.get("license_url") or internals.metadata(datasette, "license_url"),
-            source=meta.get("source") or internals.metadata(datasette, "source"),
-        ))
+            columns.append(
+                {
+                    "name": column,
+                    "sqlite_type": "INTEGER" if column == "rowid" else (detail.type if detail else ""),
+                    "type": field_.get("type"),
+                    "label": field_.get("title") or "",
+                    "description": field_.get("description") or (meta.get("columns") or {}).get(column, ""),
+                    "notnull": bool(detail and detail.notnull) or column == "rowid",
+                    "constraints": field_.get("constraints") or {},
+                    "blanks": blanks.get((name, column)),
+                }
+            )
+        result.append(
+            PublicTable(
+                name=name,
+                title=meta.get("title") or name,
+                description=(meta.get("description") or "").strip(),
+                is_view=name in views,
+                count=counts.get(name),
+                columns=columns,
+                primary_keys=[] if name in views else (await db.primary_keys(name) or ["rowid"]),
+                searchable=bool(meta.get("fts_table") or (name not in views and await db.fts_table(name))),
+                dataset=sources[name].dataset if name in sources else created_by.get(name),
+                licence=meta.get("license") or internals.metadata(datasette, "license"),
+                licence_url=meta.get("license_url") or internals.metadata(datasette, "license_url"),
+                source=meta.get("source") or internals.metadata(datasette, "source"),
+            )
+        )
     cache["tables"] = result
     return result
 
@@ -188,7 +194,7 @@ class CannedQuery:
     title: str
     description: str
     params: list[str]
-    kinds: dict[str, str]   # param_kinds: how a parameter is read (openbangkok.site.pages.query_forms)
+    kinds: dict[str, str]  # param_kinds: how a parameter is read (openbangkok.site.pages.query_forms)
 
 
 async def canned_queries(datasette) -> list[CannedQuery]:
@@ -199,15 +205,26 @@ async def canned_queries(datasette) -> list[CannedQuery]:
         if query.get("write"):
             continue
         params = query.get("params") or await derive_named_parameters(db, query["sql"])
-        result.append(CannedQuery(name, query.get("title") or name, (query.get("description") or "").strip(),
-                                  list(dict.fromkeys(params)), query.get("param_kinds") or {}))
+        result.append(
+            CannedQuery(
+                name,
+                query.get("title") or name,
+                (query.get("description") or "").strip(),
+                list(dict.fromkeys(params)),
+                query.get("param_kinds") or {},
+            )
+        )
     return result
 
 
 async def served_tables(datasette) -> dict[str, ServedTable]:
-    return {t.name: ServedTable(t.name, [(c["name"], c["sqlite_type"]) for c in t.columns],
-                                {c["name"]: c["description"] for c in t.columns})
-            for t in await public_tables(datasette) if not t.is_view}
+    return {
+        t.name: ServedTable(
+            t.name, [(c["name"], c["sqlite_type"]) for c in t.columns], {c["name"]: c["description"] for c in t.columns}
+        )
+        for t in await public_tables(datasette)
+        if not t.is_view
+    }
 
 
 async def built_at(datasette) -> str | None:

@@ -13,9 +13,9 @@ import json
 import os
 from pathlib import Path
 
-DB_ENV = "OPENBANGKOK_SERVE_DB"              # the pinned file every worker answers from
+DB_ENV = "OPENBANGKOK_SERVE_DB"  # the pinned file every worker answers from
 DATASETS_ENV = "OPENBANGKOK_SERVE_DATASETS"
-INSPECT_ENV = "OPENBANGKOK_SERVE_INSPECT"    # inspect-data.json, when the server was given one
+INSPECT_ENV = "OPENBANGKOK_SERVE_INSPECT"  # inspect-data.json, when the server was given one
 
 
 def worker_environment(pinned: Path, datasets: Path, inspect_file: Path | None) -> dict[str, str]:
@@ -33,6 +33,10 @@ def app():
 
     log_errors()
     inspect = os.environ.get(INSPECT_ENV)
-    ds = make_datasette(Path(os.environ[DB_ENV]), Path(os.environ[DATASETS_ENV]),
-                        inspect_data=json.loads(Path(inspect).read_text()) if inspect else None, pin_file=False)
+    ds = make_datasette(
+        Path(os.environ[DB_ENV]),
+        Path(os.environ[DATASETS_ENV]),
+        inspect_data=json.loads(Path(inspect).read_text()) if inspect else None,
+        pin_file=False,
+    )
     return ds.app()

@@ -11,16 +11,20 @@ BUDDHIST_ERA_OFFSET = 543
 
 # Full and abbreviated Thai month names, as agencies write them (with or without dots).
 THAI_MONTHS = {
-    1: ("มกราคม", "ม.ค."), 2: ("กุมภาพันธ์", "ก.พ."), 3: ("มีนาคม", "มี.ค."),
-    4: ("เมษายน", "เม.ย."), 5: ("พฤษภาคม", "พ.ค."), 6: ("มิถุนายน", "มิ.ย."),
-    7: ("กรกฎาคม", "ก.ค."), 8: ("สิงหาคม", "ส.ค."), 9: ("กันยายน", "ก.ย."),
-    10: ("ตุลาคม", "ต.ค."), 11: ("พฤศจิกายน", "พ.ย."), 12: ("ธันวาคม", "ธ.ค."),
+    1: ("มกราคม", "ม.ค."),
+    2: ("กุมภาพันธ์", "ก.พ."),
+    3: ("มีนาคม", "มี.ค."),
+    4: ("เมษายน", "เม.ย."),
+    5: ("พฤษภาคม", "พ.ค."),
+    6: ("มิถุนายน", "มิ.ย."),
+    7: ("กรกฎาคม", "ก.ค."),
+    8: ("สิงหาคม", "ส.ค."),
+    9: ("กันยายน", "ก.ย."),
+    10: ("ตุลาคม", "ต.ค."),
+    11: ("พฤศจิกายน", "พ.ย."),
+    12: ("ธันวาคม", "ธ.ค."),
 }
-MONTH_BY_NAME = {
-    name.replace(".", ""): number
-    for number, names in THAI_MONTHS.items()
-    for name in names
-}
+MONTH_BY_NAME = {name.replace(".", ""): number for number, names in THAI_MONTHS.items() for name in names}
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 SLASH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})$")
@@ -111,7 +115,7 @@ def fiscal_year(day: dt.date) -> int:
 # How a reader sees a date, a month or a time on the site's HTML pages (JSON and CSV keep ISO).
 ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
-THAI_TIME = dt.timezone(dt.timedelta(hours=7))   # Bangkok, no daylight saving
+THAI_TIME = dt.timezone(dt.timedelta(hours=7))  # Bangkok, no daylight saving
 
 
 def thai_date(day: dt.date) -> str:

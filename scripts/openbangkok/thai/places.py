@@ -16,8 +16,17 @@ import geothai
 from openbangkok.thai.reference import bangkok_districts, short_name
 
 # Spellings of Bangkok that geothai.normalize() does not bring to its name.
-BANGKOK_ALIASES = {"กทม", "กรุงเทพ", "กรุงเทพฯ", "กรุงเทพมหานคร", "bangkok", "bkk", "krungthep",
-                   "bangkokmetropolis", "กรุงเทพมหานครฯ"}
+BANGKOK_ALIASES = {
+    "กทม",
+    "กรุงเทพ",
+    "กรุงเทพฯ",
+    "กรุงเทพมหานคร",
+    "bangkok",
+    "bkk",
+    "krungthep",
+    "bangkokmetropolis",
+    "กรุงเทพมหานครฯ",
+}
 FUZZY_CUTOFF = 0.85  # difflib ratio; บางใหญ่ (Nonthaburi) is 0.82 from บางกอกใหญ่ and must not match
 
 
@@ -30,7 +39,7 @@ def _one_edit_apart(a: str, b: str) -> bool:
     if abs(len(a) - len(b)) > 1 or a == b:
         return False
     i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-    return a[i + 1:] == b[i + 1:] or a[i:] == b[i + 1:] or a[i + 1:] == b[i:]
+    return a[i + 1 :] == b[i + 1 :] or a[i:] == b[i + 1 :] or a[i + 1 :] == b[i:]
 
 
 def _closest(key: str, names: list[str]) -> str | None:

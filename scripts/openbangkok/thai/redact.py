@@ -45,8 +45,10 @@ KINDS = {"phone": PHONE, "national_id": NATIONAL_ID, "email": EMAIL}
 
 # What may stand between two digits of one number. Invisible: format characters (zero-width space,
 # joiners, soft hyphen, direction marks, BOM), variation selectors and combining marks (keycaps).
-INVISIBLE = "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff" \
-            "\ufe00-\ufe0f\u0300-\u036f\u20d0-\u20ff"
+INVISIBLE = (
+    "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ufe00-\ufe0f\u0300-\u036f\u20d0-\u20ff"
+)
 DASHES = "\\-\u2010-\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
 DOTS = ".\u00b7\u2024\u2027\u30fb\uff0e\uff61"
 SLASHES = "/\u2044\u2215\uff0f"
@@ -59,9 +61,45 @@ PLUS = "+\uff0b\ufe62\u207a"
 # the scripts of the Basic Multilingual Plane, and the whole range that holds every other script's
 # digits), which a regular expression searches for at C speed, where a \d first is tried at every
 # character (twice as slow on the real comments; a lookahead for \d undoes the gain).
-DIGIT_ZEROS = (0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6,
-               0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50,
-               0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10)
+DIGIT_ZEROS = (
+    0x30,
+    0x660,
+    0x6F0,
+    0x7C0,
+    0x966,
+    0x9E6,
+    0xA66,
+    0xAE6,
+    0xB66,
+    0xBE6,
+    0xC66,
+    0xCE6,
+    0xD66,
+    0xDE6,
+    0xE50,
+    0xED0,
+    0xF20,
+    0x1040,
+    0x1090,
+    0x17E0,
+    0x1810,
+    0x1946,
+    0x19D0,
+    0x1A80,
+    0x1A90,
+    0x1B50,
+    0x1BB0,
+    0x1C40,
+    0x1C50,
+    0xA620,
+    0xA8D0,
+    0xA900,
+    0xA9D0,
+    0xA9F0,
+    0xAA50,
+    0xABF0,
+    0xFF10,
+)
 FIRST_DIGIT = "".join(f"{chr(z)}-{chr(z + 9)}" for z in DIGIT_ZEROS) + "\U000104a0-\U0001fbf9"
 NINE_DIGITS = re.compile(rf"[{FIRST_DIGIT}](?:[{SEPARATOR}]*\d){{8}}")
 RUN = re.compile(rf"\d(?:[{SEPARATOR}]*\d)*")
@@ -71,12 +109,14 @@ INVISIBLE_RE, DASH_RE = re.compile(f"[{INVISIBLE}]"), re.compile(f"[{DASHES}]")
 PLUS_BEFORE = re.compile(rf"[{PLUS}][\s(\[\uff08\uff3b]*$")
 OPEN_BEFORE = re.compile(rf"[(\[\uff08\uff3b][\s{PLUS}]*$")
 CLOSING = ")]"
-SEPARATOR_CHARACTERS = 3      # between two groups, once whitespace is folded: " - ", ") (", "/"
-MOST_DIGITS = 15              # +66 (0) and 9 digits; 0066 and 9; E.164 numbers
-ID_LAYOUT = [1, 4, 5, 2, 1]   # how a national ID number is printed on the card
+SEPARATOR_CHARACTERS = 3  # between two groups, once whitespace is folded: " - ", ") (", "/"
+MOST_DIGITS = 15  # +66 (0) and 9 digits; 0066 and 9; E.164 numbers
+ID_LAYOUT = [1, 4, 5, 2, 1]  # how a national ID number is printed on the card
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?@\s?[A-Za-z0-9][A-Za-z0-9\-]*"
-                      r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+EMAIL_RE = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9._%+\-]*\s?@\s?[A-Za-z0-9][A-Za-z0-9\-]*"
+    r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+)
 # characters an e-mail may be disguised with: read as their ASCII forms (fold()) before EMAIL_RE
 DISGUISED = re.compile(rf"[\uff01-\uff5e\ufe6b{INVISIBLE}]")
 
@@ -148,24 +188,36 @@ class Run:
         # a number may end at a separator holding more than dots, and span separators of a few characters
         self.ends = [bool(sep.strip(DOTS)) or len(sep) > 1 for sep in self.separators] + [True]
         self.joins = [len(sep) <= SEPARATOR_CHARACTERS for sep in self.separators]
-        before = text[max(0, start - 12):start]
+        before = text[max(0, start - 12) : start]
         self.plus = PLUS_BEFORE.search(before) is not None
         # groups that belong to a case or letter number, never to a phone or ID number
-        self.kept = {k for k, d in enumerate(self.digits) if len(d) == 11} if CASE_NUMBER_BEFORE.search(before) \
-            else set()
-        if AGENCY_CODE_BEFORE.search(before) and len(self.digits) > 1 and len(self.digits[0]) == 4 \
-                and self.separators[0] in ("/", "."):
+        self.kept = (
+            {k for k, d in enumerate(self.digits) if len(d) == 11} if CASE_NUMBER_BEFORE.search(before) else set()
+        )
+        if (
+            AGENCY_CODE_BEFORE.search(before)
+            and len(self.digits) > 1
+            and len(self.digits[0]) == 4
+            and self.separators[0] in ("/", ".")
+        ):
             self.kept |= {0, 1}
-        self.dated = self.dates()   # in no phone number; a valid ID's check digit outweighs them
+        self.dated = self.dates()  # in no phone number; a valid ID's check digit outweighs them
 
     def dates(self) -> set[int]:
         """The groups that are a date, day/month/year (09/12/66, 2-1-2500, 31.12.2566) before a space
         or at the end: never part of a phone number (09/12/66 12.00 holds the digits of one)."""
         groups, separators, found = self.digits, self.separators + [" "], set()
         for k in range(len(groups) - 2):
-            if separators[k] == separators[k + 1] and separators[k] in ("/", "-", ".") and \
-                    groups[k] in DAY_OR_MONTH and groups[k + 1] in DAY_OR_MONTH and int(groups[k + 1]) <= 12 and \
-                    len(groups[k + 2]) in (2, 4) and separators[k + 2].startswith(" ") and not self.phone_after(k):
+            if (
+                separators[k] == separators[k + 1]
+                and separators[k] in ("/", "-", ".")
+                and groups[k] in DAY_OR_MONTH
+                and groups[k + 1] in DAY_OR_MONTH
+                and int(groups[k + 1]) <= 12
+                and len(groups[k + 2]) in (2, 4)
+                and separators[k + 2].startswith(" ")
+                and not self.phone_after(k)
+            ):
                 found |= {k, k + 1, k + 2}
         return found
 
@@ -173,9 +225,14 @@ class Run:
         """08/12/34 5678: a mobile number written as a date and four digits, the run's last group with
         no unit after it (09/12/66 1200 บาท is a date and a price)."""
         last = len(self.digits) - 1
-        if last != k + 3 or len(self.digits[k + 2]) != 2 or len(self.digits[last]) != 4 or self.separators[k + 2] != " ":
+        if (
+            last != k + 3
+            or len(self.digits[k + 2]) != 2
+            or len(self.digits[last]) != 4
+            or self.separators[k + 2] != " "
+        ):
             return False
-        after = self.text[self.spans[last][1]:self.spans[last][1] + 12]
+        after = self.text[self.spans[last][1] : self.spans[last][1] + 12]
         return national_phone("".join(self.digits[k:]), False) is not None and not UNIT_AFTER.match(after)
 
     def kind(self, i: int, j: int, digits: str) -> str | None:
@@ -183,8 +240,9 @@ class Run:
         if self.kept and not self.kept.isdisjoint(range(i, j + 1)):
             return None
         plus = self.plus and i == 0
-        if (national_phone(digits, plus) is not None or plus and len(digits) >= 9) and \
-                (not self.dated or self.dated.isdisjoint(range(i, j + 1))):
+        if (national_phone(digits, plus) is not None or plus and len(digits) >= 9) and (
+            not self.dated or self.dated.isdisjoint(range(i, j + 1))
+        ):
             return "phone"
         return "national_id" if len(digits) == 13 and national_id_valid(digits) else None
 
@@ -206,7 +264,7 @@ class Run:
     def numbers(self):
         """(start, end, kind) of each number in the run, left to right, the longest at each group."""
         i, count = 0, len(self.digits)
-        if [len(d) for d in self.digits] == ID_LAYOUT:   # an ID's layout is an ID or nothing
+        if [len(d) for d in self.digits] == ID_LAYOUT:  # an ID's layout is an ID or nothing
             kind = self.kind(0, count - 1, "".join(self.digits))
             if kind:
                 yield self.start_of(0, count - 1), self.spans[-1][1], kind
@@ -218,15 +276,19 @@ class Run:
                 if kind:
                     found = (j, kind)
             # a bare 66 before a number that is one by itself is another number (ซอย 66 0812345678)
-            if found and self.digits[i] in ("66", "0066") and not (self.plus and i == 0) and any(
-                    j == found[0] and self.kind(i + 1, j, digits) == found[1] for j, digits in self.windows(i + 1)):
+            if (
+                found
+                and self.digits[i] in ("66", "0066")
+                and not (self.plus and i == 0)
+                and any(j == found[0] and self.kind(i + 1, j, digits) == found[1] for j, digits in self.windows(i + 1))
+            ):
                 found = None
             if not found:
                 i += 1
                 continue
             j, kind = found
             end = self.spans[j][1]
-            while end < len(self.text) and INVISIBLE_RE.match(self.text[end]):   # a keycap's marks
+            while end < len(self.text) and INVISIBLE_RE.match(self.text[end]):  # a keycap's marks
                 end += 1
             yield self.start_of(i, j), end, kind
             i = j + 1

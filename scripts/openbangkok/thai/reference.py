@@ -14,25 +14,22 @@ GROUPS_SOURCE = "district group (กลุ่มเขต): the BMA GIS district
 
 # (Thai name, English name) of each group, and its districts' Thai short names.
 DISTRICT_GROUPS = {
-    ("กรุงเทพกลาง", "Central Bangkok"): (
-        "พระนคร ดุสิต ป้อมปราบศัตรูพ่าย สัมพันธวงศ์ ดินแดง ห้วยขวาง วังทองหลาง ราชเทวี พญาไท"
-    ),
-    ("กรุงเทพใต้", "South Bangkok"): (
-        "ปทุมวัน บางรัก สาทร บางคอแหลม ยานนาวา คลองเตย วัฒนา พระโขนง สวนหลวง บางนา"
-    ),
+    ("กรุงเทพกลาง", "Central Bangkok"): ("พระนคร ดุสิต ป้อมปราบศัตรูพ่าย สัมพันธวงศ์ ดินแดง ห้วยขวาง วังทองหลาง ราชเทวี พญาไท"),
+    ("กรุงเทพใต้", "South Bangkok"): ("ปทุมวัน บางรัก สาทร บางคอแหลม ยานนาวา คลองเตย วัฒนา พระโขนง สวนหลวง บางนา"),
     ("กรุงเทพเหนือ", "North Bangkok"): "จตุจักร ลาดพร้าว บางซื่อ หลักสี่ ดอนเมือง สายไหม บางเขน",
-    ("กรุงเทพตะวันออก", "East Bangkok"): (
-        "บางกะปิ สะพานสูง บึงกุ่ม คันนายาว ลาดกระบัง มีนบุรี หนองจอก คลองสามวา ประเวศ"
-    ),
-    ("กรุงธนเหนือ", "North Thonburi"): (
-        "ธนบุรี คลองสาน จอมทอง บางกอกใหญ่ บางกอกน้อย บางพลัด ตลิ่งชัน ทวีวัฒนา"
-    ),
+    ("กรุงเทพตะวันออก", "East Bangkok"): ("บางกะปิ สะพานสูง บึงกุ่ม คันนายาว ลาดกระบัง มีนบุรี หนองจอก คลองสามวา ประเวศ"),
+    ("กรุงธนเหนือ", "North Thonburi"): ("ธนบุรี คลองสาน จอมทอง บางกอกใหญ่ บางกอกน้อย บางพลัด ตลิ่งชัน ทวีวัฒนา"),
     ("กรุงธนใต้", "South Thonburi"): "ภาษีเจริญ บางแค หนองแขม บางขุนเทียน บางบอน ราษฎร์บูรณะ ทุ่งครุ",
 }
 
 DISTRICT_COLUMNS = [
-    "district_code", "name_th", "short_name_th", "name_en",
-    "district_group_th", "district_group_en", "source",
+    "district_code",
+    "name_th",
+    "short_name_th",
+    "name_en",
+    "district_group_th",
+    "district_group_en",
+    "source",
 ]
 
 
@@ -58,15 +55,17 @@ def district_rows() -> list[dict]:
     for district in bangkok_districts():
         short = short_name(district.name_th)
         group_th, group_en = group_of(short)
-        rows.append({
-            "district_code": district.code,
-            "name_th": district.name_th,
-            "short_name_th": short,
-            "name_en": district.name_en,
-            "district_group_th": group_th,
-            "district_group_en": group_en,
-            "source": f"{GEOTHAI_SOURCE}; {GROUPS_SOURCE}",
-        })
+        rows.append(
+            {
+                "district_code": district.code,
+                "name_th": district.name_th,
+                "short_name_th": short,
+                "name_en": district.name_en,
+                "district_group_th": group_th,
+                "district_group_en": group_en,
+                "source": f"{GEOTHAI_SOURCE}; {GROUPS_SOURCE}",
+            }
+        )
     return rows
 
 

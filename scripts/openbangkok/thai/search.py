@@ -127,20 +127,20 @@ def _term_query(term: str) -> str:
         return '"{}"'.format(term.replace('"', ""))
     parts, position = [], 0
     for number, m in enumerate(runs):
-        parts.append(term[position:m.start()])
+        parts.append(term[position : m.start()])
         run, last = m.group(0), number == len(runs) - 1
-        at_end = last and not term[m.end():].strip()
+        at_end = last and not term[m.end() :].strip()
         if len(run) == 1:
             parts.append(f" {run} ")
         else:
-            pieces = [run[i:i + 2] for i in range(len(run) - 1)]
+            pieces = [run[i : i + 2] for i in range(len(run) - 1)]
             # a run followed by more of the term must end where the indexed run ends
             parts.append(" " + " ".join(pieces if at_end else pieces + [run[-1]]) + " ")
         position = m.end()
     parts.append(term[position:])
     phrase = " ".join("".join(parts).replace('"', "").split())
     # one character at the end: it is the start of a piece (a prefix), not a piece of its own
-    prefix = len(runs[-1].group(0)) == 1 and not term[runs[-1].end():].strip()
+    prefix = len(runs[-1].group(0)) == 1 and not term[runs[-1].end() :].strip()
     return f'"{phrase}"*' if prefix else f'"{phrase}"'
 
 

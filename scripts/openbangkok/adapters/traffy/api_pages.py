@@ -63,11 +63,24 @@ class ApiRecords:
         coords = get("coords")
         if isinstance(coords, list):
             coords = ",".join(text(part) for part in coords) if any(text(p) for p in coords) else ""
-        return (text(get("ticket_id")), types, '{"' + org.replace('"', '""') + '"}' if org else "",
-                text(get("comment")), text(get("photo")), text(get("after_photo") or get("photo_after")),
-                text(coords), text(get("address")), text(get("subdistrict")), text(get("district")),
-                text(get("province")), text(get("timestamp")), text(get("state")), text(get("star")),
-                text(get("count_reopen")), text(get("last_activity")))
+        return (
+            text(get("ticket_id")),
+            types,
+            '{"' + org.replace('"', '""') + '"}' if org else "",
+            text(get("comment")),
+            text(get("photo")),
+            text(get("after_photo") or get("photo_after")),
+            text(coords),
+            text(get("address")),
+            text(get("subdistrict")),
+            text(get("district")),
+            text(get("province")),
+            text(get("timestamp")),
+            text(get("state")),
+            text(get("star")),
+            text(get("count_reopen")),
+            text(get("last_activity")),
+        )
 
     def status(self, record: dict) -> str:
         return text(record.get("status"))
@@ -103,23 +116,29 @@ def read_page(path: Path, display: str, staged: Staged) -> dict:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as e:
-            raise PageError(f"the file is not gzip ({e}): save the page again, or remove it",
-                            "ไฟล์ไม่ใช่ gzip กรุณาบันทึกหน้าใหม่หรือนำออก") from e
+            raise PageError(
+                f"the file is not gzip ({e}): save the page again, or remove it", "ไฟล์ไม่ใช่ gzip กรุณาบันทึกหน้าใหม่หรือนำออก"
+            ) from e
     page_text, _ = decode_reported(display, data, staged.report)
     if page_text is None:
         raise PageError("", "")  # decode_reported() reported it
     try:
         page = json.loads(page_text)
     except ValueError as e:
-        raise PageError(f"the page is not JSON ({e}): it was not saved whole; fetch it again "
-                        f"(openbkk fetch traffy) or remove it",
-                        "หน้านี้ไม่ใช่ JSON (บันทึกไม่ครบ) กรุณาดึงข้อมูลใหม่หรือนำไฟล์ออก") from e
+        raise PageError(
+            f"the page is not JSON ({e}): it was not saved whole; fetch it again (openbkk fetch traffy) or remove it",
+            "หน้านี้ไม่ใช่ JSON (บันทึกไม่ครบ) กรุณาดึงข้อมูลใหม่หรือนำไฟล์ออก",
+        ) from e
     if not isinstance(page, dict) or not isinstance(page.get("results"), list):
-        raise PageError('the page is not an answer of the search API: it has no "results" list of tickets',
-                        'ไฟล์นี้ไม่ใช่คำตอบของ API (ไม่มีรายการ "results")')
+        raise PageError(
+            'the page is not an answer of the search API: it has no "results" list of tickets',
+            'ไฟล์นี้ไม่ใช่คำตอบของ API (ไม่มีรายการ "results")',
+        )
     if page.get("status") is False:
-        raise PageError('the API answered this page with "status": false (an error): fetch it again',
-                        'API ตอบหน้านี้ว่าผิดพลาด ("status": false) กรุณาดึงข้อมูลใหม่')
+        raise PageError(
+            'the API answered this page with "status": false (an error): fetch it again',
+            'API ตอบหน้านี้ว่าผิดพลาด ("status": false) กรุณาดึงข้อมูลใหม่',
+        )
     return page
 
 
@@ -164,9 +183,15 @@ def entries(page: dict, number: int, pages, last: dict):
         kept = last.get(ticket, (number, position))
         if kept != (number, position):
             name = pages[kept[0]][1].name
-            yield record, position, (
-                f"copy of a ticket published from the page fetched later ({name}, record {kept[1]})",
-                f"สำเนาของเรื่องที่เผยแพร่จากหน้าที่ดึงภายหลัง ({name} รายการที่ {kept[1]})", ticket)
+            yield (
+                record,
+                position,
+                (
+                    f"copy of a ticket published from the page fetched later ({name}, record {kept[1]})",
+                    f"สำเนาของเรื่องที่เผยแพร่จากหน้าที่ดึงภายหลัง ({name} รายการที่ {kept[1]})",
+                    ticket,
+                ),
+            )
         else:
             yield record, position, None
 
@@ -175,15 +200,30 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     display = display_path(catalog, source)
     started = time.perf_counter()
     if not source.path.is_dir():
-        staged.report.add(Problem(display, None, None, "source-error",
-                                  "the API pages are read from a folder: path must name the folder of the pages",
-                                  "ต้องระบุโฟลเดอร์ของหน้าข้อมูล API"))
+        staged.report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "source-error",
+                "the API pages are read from a folder: path must name the folder of the pages",
+                "ต้องระบุโฟลเดอร์ของหน้าข้อมูล API",
+            )
+        )
         return
     pages, others = pages_of(source.path)
     for other in others:
-        staged.report.add(Problem(display, None, None, "extra-file",
-                                  f'"{other.name}" is not a page of the API (search_offset_<N>.json): ignored',
-                                  f'"{other.name}" ไม่ใช่หน้าข้อมูล API จึงไม่นำเข้า', "warning"))
+        staged.report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "extra-file",
+                f'"{other.name}" is not a page of the API (search_offset_<N>.json): ignored',
+                f'"{other.name}" ไม่ใช่หน้าข้อมูล API จึงไม่นำเข้า',
+                "warning",
+            )
+        )
     last = last_copies(pages, display, staged)
     if last is None:
         return
@@ -217,9 +257,16 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
         staged.deferred.append(index)
     sizes = sorted(t for t in totals if isinstance(t, int))
     if sizes:
-        staged.report.add(Problem(
-            display, None, None, "pages",
-            f"{len(pages)} pages (offsets {pages[0][0]}-{pages[-1][0]}); the API said it held "
-            f"{sizes[0]:,}{'' if len(sizes) == 1 else f'-{sizes[-1]:,}'} tickets while they were fetched",
-            f"{len(pages)} หน้า จากทั้งหมด {sizes[-1]:,} เรื่องใน API", "info"))
+        staged.report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "pages",
+                f"{len(pages)} pages (offsets {pages[0][0]}-{pages[-1][0]}); the API said it held "
+                f"{sizes[0]:,}{'' if len(sizes) == 1 else f'-{sizes[-1]:,}'} tickets while they were fetched",
+                f"{len(pages)} หน้า จากทั้งหมด {sizes[-1]:,} เรื่องใน API",
+                "info",
+            )
+        )
     conclude(display, source, staged, stager, started, what="records")

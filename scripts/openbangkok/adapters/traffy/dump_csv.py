@@ -50,8 +50,8 @@ from openbangkok.pipeline.stage import Staged
 COLUMNS = RAW_FIELDS
 BATCH = 5000  # rows per piece when the file is read in this process
 PIECE_BYTES = csv_pieces.PIECE_BYTES
-PARALLEL_MIN_BYTES = 32 << 20      # smaller files are read in this process
-PIECES_AHEAD = 2                   # pieces in flight per worker
+PARALLEL_MIN_BYTES = 32 << 20  # smaller files are read in this process
+PIECES_AHEAD = 2  # pieces in flight per worker
 WORKERS_ENV = "OPENBANGKOK_BUILD_WORKERS"  # 0: read in this process; default: worker_count()
 publish = staging.publish  # the Adapter protocol: staged as published
 update, kept_tables = staging.update, staging.kept_tables  # updated in place (pipeline.in_place)
@@ -86,13 +86,27 @@ class DumpRows:
             elif not cells:
                 continue
             elif len(cells) != width:
-                yield cells, line, (f"unparseable row: {len(cells)} cells where the header has {width}",
-                                    f"อ่านแถวไม่ได้: มี {len(cells)} ช่อง แต่หัวตารางมี {width} ช่อง", None)
+                yield (
+                    cells,
+                    line,
+                    (
+                        f"unparseable row: {len(cells)} cells where the header has {width}",
+                        f"อ่านแถวไม่ได้: มี {len(cells)} ช่อง แต่หัวตารางมี {width} ช่อง",
+                        None,
+                    ),
+                )
             elif max(map(len, cells)) > csv_rules.MAX_CELL_CHARACTERS:
                 longest = max(range(width), key=lambda k: len(cells[k]))
-                yield cells, line, (f"a cell ({self.header[longest]}) holds {len(cells[longest]):,} characters; "
-                                    f"at most {csv_rules.MAX_CELL_CHARACTERS:,}",
-                                    f"ช่อง {self.header[longest]} ยาวเกินกว่าที่รับได้", None)
+                yield (
+                    cells,
+                    line,
+                    (
+                        f"a cell ({self.header[longest]}) holds {len(cells[longest]):,} characters; "
+                        f"at most {csv_rules.MAX_CELL_CHARACTERS:,}",
+                        f"ช่อง {self.header[longest]} ยาวเกินกว่าที่รับได้",
+                        None,
+                    ),
+                )
             else:
                 yield cells, line, None
 
@@ -180,8 +194,9 @@ def stage_in_parallel(source: Source, stager: Stager, workers: int, encoding: st
     """The file cut into pieces that worker processes parse while this process adds them."""
     context = process_context()
     pending: deque = deque()
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(source, stager.fmt.header)) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(source, stager.fmt.header)
+    ) as pool:
         try:
             for offset, data in csv_pieces.file_pieces(source.path, PIECE_BYTES):
                 first = offset == 0
@@ -218,12 +233,18 @@ def read_header(display: str, source: Source, encoding: str, staged: Staged) -> 
         staged.report.add(Problem(display, None, None, "source-error", "the file is empty", "ไฟล์ว่างเปล่า"))
         return None
     header = [h.strip().lstrip("\ufeff") for h in header]
-    if len(header) > csv_rules.MAX_COLUMNS:   # 10,000 columns: as many warnings, and a build_files row of megabytes
-        staged.report.add(Problem(
-            display, 1, None, "format-error",
-            f"the header has {len(header):,} columns; at most {csv_rules.MAX_COLUMNS} are read: delete the empty "
-            f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
-            f"หัวตารางมี {len(header):,} คอลัมน์ เกิน {csv_rules.MAX_COLUMNS} คอลัมน์ กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน"))
+    if len(header) > csv_rules.MAX_COLUMNS:  # 10,000 columns: as many warnings, and a build_files row of megabytes
+        staged.report.add(
+            Problem(
+                display,
+                1,
+                None,
+                "format-error",
+                f"the header has {len(header):,} columns; at most {csv_rules.MAX_COLUMNS} are read: delete the empty "
+                f"columns at the right of the sheet (Excel saves them as commas at the end of each line)",
+                f"หัวตารางมี {len(header):,} คอลัมน์ เกิน {csv_rules.MAX_COLUMNS} คอลัมน์ กรุณาลบคอลัมน์ว่างทางขวาของแผ่นงาน",
+            )
+        )
         return None
     try:  # a file saved with semicolons or tabs, as plain files are told
         csv_rules.check_header(header, {"fields": [{"name": column} for column in COLUMNS]})
@@ -232,24 +253,43 @@ def read_header(display: str, source: Source, encoding: str, staged: Staged) -> 
         return None
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        staged.report.add(Problem(
-            display, 1, missing[0], "missing-label",
-            f"the header lacks the Traffy Fondue column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}",
-            f"หัวตารางไม่มีคอลัมน์ {', '.join(missing)} ของไฟล์ Traffy Fondue"))
+        staged.report.add(
+            Problem(
+                display,
+                1,
+                missing[0],
+                "missing-label",
+                f"the header lacks the Traffy Fondue column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}",
+                f"หัวตารางไม่มีคอลัมน์ {', '.join(missing)} ของไฟล์ Traffy Fondue",
+            )
+        )
         return None
     blank = [number for number, h in enumerate(header, 1) if not h]
     if blank:
-        staged.report.add(Problem(
-            display, 1, None, "blank-label",
-            f"the header has an empty column name (column {blank[0]}): remove the comma at the end of the "
-            f"header line, or name the column; every row must have as many cells as the header",
-            f"หัวตารางมีคอลัมน์ที่ไม่มีชื่อ (คอลัมน์ที่ {blank[0]}): ลบเครื่องหมายจุลภาคท้ายบรรทัดหัวตาราง "
-            f"หรือตั้งชื่อคอลัมน์"))
+        staged.report.add(
+            Problem(
+                display,
+                1,
+                None,
+                "blank-label",
+                f"the header has an empty column name (column {blank[0]}): remove the comma at the end of the "
+                f"header line, or name the column; every row must have as many cells as the header",
+                f"หัวตารางมีคอลัมน์ที่ไม่มีชื่อ (คอลัมน์ที่ {blank[0]}): ลบเครื่องหมายจุลภาคท้ายบรรทัดหัวตาราง หรือตั้งชื่อคอลัมน์",
+            )
+        )
         return None
     for extra in (h for h in header if h not in (*RAW_FIELDS, "status")):
-        staged.report.add(Problem(display, 1, extra, "extra-label",
-                                  f'the column "{extra}" is not part of the dump format and is ignored',
-                                  f'คอลัมน์ "{extra}" ไม่อยู่ในรูปแบบไฟล์ จึงไม่นำเข้า', "warning"))
+        staged.report.add(
+            Problem(
+                display,
+                1,
+                extra,
+                "extra-label",
+                f'the column "{extra}" is not part of the dump format and is ignored',
+                f'คอลัมน์ "{extra}" ไม่อยู่ในรูปแบบไฟล์ จึงไม่นำเข้า',
+                "warning",
+            )
+        )
     return header
 
 
@@ -304,7 +344,16 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
         index.finish_input()
         staged.deferred.append(index)
     if encoding == "cp874":
-        staged.report.problems.insert(conversion_at, Problem(
-            display, None, None, "conversion", "Windows-874 (TIS-620) read as UTF-8",
-            "แปลงรหัสอักขระ Windows-874 เป็น UTF-8", "info"))
+        staged.report.problems.insert(
+            conversion_at,
+            Problem(
+                display,
+                None,
+                None,
+                "conversion",
+                "Windows-874 (TIS-620) read as UTF-8",
+                "แปลงรหัสอักขระ Windows-874 เป็น UTF-8",
+                "info",
+            ),
+        )
     conclude(display, source, staged, stager, started)

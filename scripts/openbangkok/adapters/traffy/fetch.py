@@ -49,17 +49,17 @@ class NotAPage(ValueError):
 
 @dataclass
 class Politeness:
-    step: int = 950            # offsets 0, step, 2 x step, ...
-    pause: float = 2.0         # seconds between pages
-    retries: int = 5           # tries after the first, per page
-    backoff: float = 2.0       # seconds before the first retry, doubled each time
-    timeout: float = 60.0      # seconds a page may take
+    step: int = 950  # offsets 0, step, 2 x step, ...
+    pause: float = 2.0  # seconds between pages
+    retries: int = 5  # tries after the first, per page
+    backoff: float = 2.0  # seconds before the first retry, doubled each time
+    timeout: float = 60.0  # seconds a page may take
     max_pages: int | None = None
 
 
 @dataclass
 class Fetched:
-    pages: list[int] = field(default_factory=list)   # offsets written, this run and the runs it resumed
+    pages: list[int] = field(default_factory=list)  # offsets written, this run and the runs it resumed
     total: int | None = None
     resumed_at: int | None = None
 
@@ -89,8 +89,9 @@ def retry_after(error: Exception) -> float | None:
         return None  # an HTTP date: the back-off decides
 
 
-def get_page(url: str, offset: int, polite: Politeness, sleep: Callable[[float], None],
-             log: Callable[[str], None]) -> tuple[bytes, dict]:
+def get_page(
+    url: str, offset: int, polite: Politeness, sleep: Callable[[float], None], log: Callable[[str], None]
+) -> tuple[bytes, dict]:
     """(bytes as delivered, answer) of the page at `offset`, after retries; raises FetchError."""
     address = page_url(url, offset)
     request = urllib.request.Request(address, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -102,9 +103,11 @@ def get_page(url: str, offset: int, polite: Politeness, sleep: Callable[[float],
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
             reason = getattr(error, "reason", None) or error
             if attempt == polite.retries:
-                raise FetchError(f"the page at offset {offset} failed {attempt + 1} times ({reason}); "
-                                 f"run the command again to resume at it") from error
-            delay = max(retry_after(error) or 0.0, polite.backoff * 2 ** attempt)  # Retry-After: at least
+                raise FetchError(
+                    f"the page at offset {offset} failed {attempt + 1} times ({reason}); "
+                    f"run the command again to resume at it"
+                ) from error
+            delay = max(retry_after(error) or 0.0, polite.backoff * 2**attempt)  # Retry-After: at least
             log(f"offset {offset}: {reason}; again in {delay:g} s")
             sleep(delay)
     raise AssertionError("unreachable")
@@ -116,8 +119,14 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def fetch_pages(url: str, folder: Path, polite: Politeness | None = None, gzipped: bool = False,
-                log: Callable[[str], None] = print, sleep: Callable[[float], None] = time.sleep) -> Fetched:
+def fetch_pages(
+    url: str,
+    folder: Path,
+    polite: Politeness | None = None,
+    gzipped: bool = False,
+    log: Callable[[str], None] = print,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Fetched:
     """Fetches every page into `folder` (see the module docstring); resumes an interrupted fetch."""
     polite = polite or Politeness()
     folder.mkdir(parents=True, exist_ok=True)
@@ -144,9 +153,19 @@ def fetch_pages(url: str, folder: Path, polite: Politeness | None = None, gzippe
         page_size = page_size or len(results)
         last = (fetched.total is not None and offset + len(results) >= fetched.total) or len(results) < page_size
         offset += polite.step
-        write_atomically(state_path, json.dumps({"url": url, "step": polite.step, "next_offset": offset,
-                                                 "pages": fetched.pages, "total": fetched.total,
-                                                 "page_size": page_size}).encode())
+        write_atomically(
+            state_path,
+            json.dumps(
+                {
+                    "url": url,
+                    "step": polite.step,
+                    "next_offset": offset,
+                    "pages": fetched.pages,
+                    "total": fetched.total,
+                    "page_size": page_size,
+                }
+            ).encode(),
+        )
         log(f"offset {offset - polite.step}: {len(results)} tickets (the API holds {fetched.total})")
         if last:
             break

@@ -22,24 +22,96 @@ from openbangkok.thai.redact import Redactor, find_personal_data, may_hold_perso
 
 # The texts a format hands over, in this order ("" for a field the format does not have); the API's
 # `status` is passed on its own (values(raw, number, status)): the dump has none.
-RAW_FIELDS = ("ticket_id", "type", "organization", "comment", "photo", "photo_after", "coords", "address",
-              "subdistrict", "district", "province", "timestamp", "state", "star", "count_reopen",
-              "last_activity")
+RAW_FIELDS = (
+    "ticket_id",
+    "type",
+    "organization",
+    "comment",
+    "photo",
+    "photo_after",
+    "coords",
+    "address",
+    "subdistrict",
+    "district",
+    "province",
+    "timestamp",
+    "state",
+    "star",
+    "count_reopen",
+    "last_activity",
+)
 # The published columns in the order Normaliser.values() returns them (complaints.schema.yaml).
-PUBLISHED = ("ticket_id", "types", "organizations", "comment", "photo", "photo_after", "address", "subdistrict",
-             "district", "district_code", "province", "province_code", "latitude", "longitude",
-             "coords_outside_bangkok", "coords_swapped_in_source", "timestamp", "last_activity",
-             "reported_month", "fiscal_year_ce", "fiscal_year_be", "days_to_last_activity", "state", "state_en",
-             "status", "star", "count_reopen", "is_illustrative", "source")
+PUBLISHED = (
+    "ticket_id",
+    "types",
+    "organizations",
+    "comment",
+    "photo",
+    "photo_after",
+    "address",
+    "subdistrict",
+    "district",
+    "district_code",
+    "province",
+    "province_code",
+    "latitude",
+    "longitude",
+    "coords_outside_bangkok",
+    "coords_swapped_in_source",
+    "timestamp",
+    "last_activity",
+    "reported_month",
+    "fiscal_year_ce",
+    "fiscal_year_be",
+    "days_to_last_activity",
+    "state",
+    "state_en",
+    "status",
+    "star",
+    "count_reopen",
+    "is_illustrative",
+    "source",
+)
 
 # Known values; anything else is kept and reported once as a warning (the lists grow over time).
-STATES = {"เสร็จสิ้น": "finished", "กำลังดำเนินการ": "in progress", "รอรับเรื่อง": "waiting",
-          "ส่งต่อ": "forwarded", "ส่งต่อ(ใหม่)": "forwarded (new)", "ไม่เกี่ยวข้อง": "not relevant"}
+STATES = {
+    "เสร็จสิ้น": "finished",
+    "กำลังดำเนินการ": "in progress",
+    "รอรับเรื่อง": "waiting",
+    "ส่งต่อ": "forwarded",
+    "ส่งต่อ(ใหม่)": "forwarded (new)",
+    "ไม่เกี่ยวข้อง": "not relevant",
+}
 FINISHED = "เสร็จสิ้น"
 STATUSES = frozenset({"report", "inprogress", "finish"})  # the API's workflow status beside `state`
-TYPES = frozenset(("ถนน", "ทางเท้า", "แสงสว่าง", "ความปลอดภัย", "ความสะอาด", "น้ำท่วม", "กีดขวาง", "ท่อระบายน้ำ",
-                   "จราจร", "สะพาน", "สายไฟ", "เสียงรบกวน", "คลอง", "ต้นไม้", "ร้องเรียน", "ป้าย", "สัตว์จรจัด",
-                   "สอบถาม", "PM2.5", "เสนอแนะ", "คนจรจัด", "การเดินทาง", "ห้องน้ำ", "ป้ายจราจร"))
+TYPES = frozenset(
+    (
+        "ถนน",
+        "ทางเท้า",
+        "แสงสว่าง",
+        "ความปลอดภัย",
+        "ความสะอาด",
+        "น้ำท่วม",
+        "กีดขวาง",
+        "ท่อระบายน้ำ",
+        "จราจร",
+        "สะพาน",
+        "สายไฟ",
+        "เสียงรบกวน",
+        "คลอง",
+        "ต้นไม้",
+        "ร้องเรียน",
+        "ป้าย",
+        "สัตว์จรจัด",
+        "สอบถาม",
+        "PM2.5",
+        "เสนอแนะ",
+        "คนจรจัด",
+        "การเดินทาง",
+        "ห้องน้ำ",
+        "ป้ายจราจร",
+    )
+)
 # A rough box around Bangkok used by public pipelines: used to flag, never to drop.
 BANGKOK_BOX = {"latitude": (13.47, 13.96), "longitude": (100.32, 100.94)}
 THAILAND = {"latitude": (5.5, 20.5), "longitude": (97.3, 105.7)}
@@ -259,17 +331,35 @@ class Normaliser:
 
         This runs once per row of a dump of a million rows: remembered values are looked up inline.
         """
-        (ticket_id, type_text, organization, comment, photo, photo_after, coords, address, subdistrict,
-         district_text, province_text, timestamp, state, star_text, count_reopen, last_activity) = raw
+        (
+            ticket_id,
+            type_text,
+            organization,
+            comment,
+            photo,
+            photo_after,
+            coords,
+            address,
+            subdistrict,
+            district_text,
+            province_text,
+            timestamp,
+            state,
+            star_text,
+            count_reopen,
+            last_activity,
+        ) = raw
         tally, remember = self.tally, self._remember
         hit = self._types.get(type_text)
         types_json, unknown_types = (
-            hit[0] if hit is not None and not hit[1] else remember(self._types, type_text, self._types_of))
+            hit[0] if hit is not None and not hit[1] else remember(self._types, type_text, self._types_of)
+        )
         for kind in unknown_types:
             tally.value("type", kind, number)
         hit = self._organizations.get(organization)
         organizations_json = (
-            hit[0] if hit is not None and not hit[1] else remember(self._organizations, organization, self._set_json))
+            hit[0] if hit is not None and not hit[1] else remember(self._organizations, organization, self._set_json)
+        )
 
         latitude, longitude, note = parse_coords(coords)
         if note:
@@ -282,7 +372,8 @@ class Normaliser:
         key = (province_text, district_text)
         hit = self._places.get(key)
         province, province_code, district, district_code, effects = (
-            hit[0] if hit is not None and not hit[1] else remember(self._places, key, self._place))
+            hit[0] if hit is not None and not hit[1] else remember(self._places, key, self._place)
+        )
         for effect in effects:
             if effect[0] == "fuzzy":
                 tally.fuzzy[effect[1]] += 1
@@ -347,10 +438,34 @@ class Normaliser:
         if ticket_id[4:5] != "-" or not ticket_id[:4].isdigit():
             tally.notes["ticket-without-year"] += 1
         return (
-            number, ticket_id, types_json, organizations_json, comment, self.url(photo),
-            self.url(photo_after), address, subdistrict, district, district_code, province, province_code,
-            latitude, longitude, outside, swapped, reported,
-            iso_seconds(last, last_activity) if last is not None else None, month, fiscal, fiscal_be, days,
-            state, STATES.get(state, "other") if state else None, status, star, reopened, self.illustrative,
+            number,
+            ticket_id,
+            types_json,
+            organizations_json,
+            comment,
+            self.url(photo),
+            self.url(photo_after),
+            address,
+            subdistrict,
+            district,
+            district_code,
+            province,
+            province_code,
+            latitude,
+            longitude,
+            outside,
+            swapped,
+            reported,
+            iso_seconds(last, last_activity) if last is not None else None,
+            month,
+            fiscal,
+            fiscal_be,
+            days,
+            state,
+            STATES.get(state, "other") if state else None,
+            status,
+            star,
+            reopened,
+            self.illustrative,
             self.source_label,
         )

@@ -22,11 +22,11 @@ CONVERSIONS = {
     "coords-missing": "tickets without coordinates (latitude and longitude left empty)",
     "coords-unreadable": "unreadable coordinates left empty",
     "coords-outside-bangkok": "tickets whose point lies outside the Bangkok box, kept and flagged "
-                              "(coords_outside_bangkok = 1)",
+    "(coords_outside_bangkok = 1)",
     "other-province": "tickets from provinces other than Bangkok, kept with an empty district_code",
     "ticket-without-year": "ticket ids without the year prefix (YYYY-), published as written",
     "last-activity-before-report": "finished tickets whose last activity is before the report: "
-                                   "days_to_last_activity left empty",
+    "days_to_last_activity left empty",
 }
 UNKNOWN = {
     "type": ("type not in the list of known types: kept", "ประเภทที่ไม่รู้จัก: เก็บไว้"),
@@ -73,45 +73,91 @@ class Totals:
                 del counter[key]
 
 
-def report(display: str, staged: Staged, totals: Totals, rows_read: int, rows_rejected: int,
-           reasons: Counter, what: str = "rows") -> None:
+def report(
+    display: str,
+    staged: Staged,
+    totals: Totals,
+    rows_read: int,
+    rows_rejected: int,
+    reasons: Counter,
+    what: str = "rows",
+) -> None:
     """The reconciliation, redactions and dirt of the file, as info and warning lines."""
     add = staged.report.add
     published = rows_read - rows_rejected
     why = "; ".join(f"{n} {reason}" for reason, n in reasons.most_common()) or "none"
-    add(Problem(display, None, None, "reconciliation",
-                f"{rows_read} {what} read = {published} published in complaints + {rows_rejected} rejected "
-                f"in {REJECTED} ({why})",
-                f"อ่าน {rows_read} แถว = เผยแพร่ {published} + ปฏิเสธ {rows_rejected}", "info"))
+    add(
+        Problem(
+            display,
+            None,
+            None,
+            "reconciliation",
+            f"{rows_read} {what} read = {published} published in complaints + {rows_rejected} rejected "
+            f"in {REJECTED} ({why})",
+            f"อ่าน {rows_read} แถว = เผยแพร่ {published} + ปฏิเสธ {rows_rejected}",
+            "info",
+        )
+    )
     counts = totals.redactions
-    add(Problem(display, None, None, "redaction",
-                "PDPA redaction: " + ", ".join(f"{counts.get(kind, 0)} {kind.replace('_', ' ')} {marker}"
-                                                for kind, marker in KINDS.items()),
-                "ปกปิดข้อมูลส่วนบุคคล: " + ", ".join(f"{marker} {counts.get(kind, 0)}"
-                                                      for kind, marker in KINDS.items()), "info"))
+    add(
+        Problem(
+            display,
+            None,
+            None,
+            "redaction",
+            "PDPA redaction: "
+            + ", ".join(f"{counts.get(kind, 0)} {kind.replace('_', ' ')} {marker}" for kind, marker in KINDS.items()),
+            "ปกปิดข้อมูลส่วนบุคคล: " + ", ".join(f"{marker} {counts.get(kind, 0)}" for kind, marker in KINDS.items()),
+            "info",
+        )
+    )
     for key, text in CONVERSIONS.items():
         if totals.notes[key]:
             add(Problem(display, None, None, key, f"{totals.notes[key]} {text}", "", "info"))
     for column in ("province", "district"):
-        fuzzy = sorted(((n, written, matched) for (c, written, matched), n in totals.fuzzy.items()
-                        if c == column), reverse=True)
+        fuzzy = sorted(
+            ((n, written, matched) for (c, written, matched), n in totals.fuzzy.items() if c == column), reverse=True
+        )
         if fuzzy:
             examples = ", ".join(f'"{w}" -> {m} ({n})' for n, w, m in fuzzy[:10])
-            add(Problem(display, None, column, "spelling",
-                        f"{sum(n for n, _, _ in fuzzy)} rows with {len(fuzzy)} misspelt {column} names "
-                        f"matched by similarity: {examples}{' ...' if len(fuzzy) > 10 else ''}",
-                        f"ชื่อ{'จังหวัด' if column == 'province' else 'เขต'}ที่สะกดผิด {len(fuzzy)} แบบ "
-                        f"จับคู่ด้วยความคล้าย", "info"))
+            add(
+                Problem(
+                    display,
+                    None,
+                    column,
+                    "spelling",
+                    f"{sum(n for n, _, _ in fuzzy)} rows with {len(fuzzy)} misspelt {column} names "
+                    f"matched by similarity: {examples}{' ...' if len(fuzzy) > 10 else ''}",
+                    f"ชื่อ{'จังหวัด' if column == 'province' else 'เขต'}ที่สะกดผิด {len(fuzzy)} แบบ จับคู่ด้วยความคล้าย",
+                    "info",
+                )
+            )
     for column, counter in totals.unknown.items():
         message, message_th = UNKNOWN[column]
         for value, n in counter.most_common(WARNINGS_PER_COLUMN):
-            add(Problem(display, totals.first_row[(column, value)], column, "unknown-value",
-                        f'{message}: "{value}" in {n} row(s), first here',
-                        f'{message_th}: "{value}" {n} แถว', "warning"))
+            add(
+                Problem(
+                    display,
+                    totals.first_row[(column, value)],
+                    column,
+                    "unknown-value",
+                    f'{message}: "{value}" in {n} row(s), first here',
+                    f'{message_th}: "{value}" {n} แถว',
+                    "warning",
+                )
+            )
         if len(counter) > WARNINGS_PER_COLUMN:
-            add(Problem(display, None, column, "unknown-value",
-                        f"{len(counter) - WARNINGS_PER_COLUMN} more unknown {column} values not listed",
-                        "", "warning"))
+            add(
+                Problem(
+                    display,
+                    None,
+                    column,
+                    "unknown-value",
+                    f"{len(counter) - WARNINGS_PER_COLUMN} more unknown {column} values not listed",
+                    "",
+                    "warning",
+                )
+            )
 
 
 def conclude(display: str, source, staged: Staged, stager, started: float, what: str = "rows") -> None:
@@ -123,13 +169,21 @@ def conclude(display: str, source, staged: Staged, stager, started: float, what:
         staged.report.add(no_data_rows(display))
     elif stager.rows_read and rows_rejected == stager.rows_read:
         reason = stager.reasons.most_common(1)[0][0]
-        staged.report.add(Problem(
-            display, None, None, "table-dimensions",
-            f"none of the {stager.rows_read} {what} can be published (most often: {reason}; every one is in "
-            f"{REJECTED} with its reason): check that the file is what the adapter reads",
-            f"ไม่มีแถวใดเผยแพร่ได้เลยจาก {stager.rows_read} แถว: ตรวจสอบว่าไฟล์ถูกต้อง"))
+        staged.report.add(
+            Problem(
+                display,
+                None,
+                None,
+                "table-dimensions",
+                f"none of the {stager.rows_read} {what} can be published (most often: {reason}; every one is in "
+                f"{REJECTED} with its reason): check that the file is what the adapter reads",
+                f"ไม่มีแถวใดเผยแพร่ได้เลยจาก {stager.rows_read} แถว: ตรวจสอบว่าไฟล์ถูกต้อง",
+            )
+        )
     staged.stats[source.name] = {
-        "file": display, "rows_read": stager.rows_read, "rows_rejected": rows_rejected,
+        "file": display,
+        "rows_read": stager.rows_read,
+        "rows_rejected": rows_rejected,
         "redactions": {k: n for k, n in stager.totals.redactions.items() if n},
         "seconds": time.perf_counter() - started,
     }

@@ -34,11 +34,19 @@ from openbangkok.thai.redact import Redactor, may_hold_personal_data
 from openbangkok.thai.search import TOKENIZE
 
 SEARCHED = ("comment", "address", "types")  # the columns of the search index, in its order
-REJECTED_COLUMNS = ("source_row", "source_file", "source_line", "ticket_id", "reason", "reason_th", "raw_record",
-                    "source")
+REJECTED_COLUMNS = (
+    "source_row",
+    "source_file",
+    "source_line",
+    "ticket_id",
+    "reason",
+    "reason_th",
+    "raw_record",
+    "source",
+)
 FTS_SUFFIX = "_fts"
 SOURCE_ROWS_SUFFIX = "_source_rows"  # staging: the row of the file each staged row comes from
-STAGING_CACHE_KIB = 32768          # page cache of the staging database while pieces are added
+STAGING_CACHE_KIB = 32768  # page cache of the staging database while pieces are added
 # Rows staged between commits (a piece database can be replaced inside the open transaction). Each
 # commit writes every page of the ticket_id index the rows since the last one touched, which is
 # most of it: random ids. Committed after each piece (about 5,000 rows), the staging database's log
@@ -74,13 +82,13 @@ def source_label(source: Source) -> str:
 class Piece:
     """Rows made from some records of a file (row numbers local: 1 = its first record)."""
 
-    db: bytes                     # serialized SQLite database: table rows
-    rows: int                     # rows in `rows` (published unless a duplicate of an earlier piece)
-    rejected: list[tuple]         # (row, line, ticket_id or None, reason or None for a duplicate, reason_th, raw)
-    records: int                  # records read
+    db: bytes  # serialized SQLite database: table rows
+    rows: int  # rows in `rows` (published unless a duplicate of an earlier piece)
+    rejected: list[tuple]  # (row, line, ticket_id or None, reason or None for a duplicate, reason_th, raw)
+    records: int  # records read
     tally: Tally
     redactions: Counter
-    file: str = ""                # the file the records come from (complaints_rejected.source_file)
+    file: str = ""  # the file the records come from (complaints_rejected.source_file)
 
 
 def piece_database(rows: list[tuple]) -> bytes:
@@ -133,8 +141,7 @@ def make_piece(normaliser: Normaliser, fmt: RecordFormat, entries, file: str = "
 class Stager:
     """Adds pieces to the staging tables in reading order and keeps the file's tallies."""
 
-    def __init__(self, db: sqlite_utils.Database, source: Source, fmt: RecordFormat,
-                 search=None):
+    def __init__(self, db: sqlite_utils.Database, source: Source, fmt: RecordFormat, search=None):
         self.db = db
         self.search = search
         self.conn = db.conn
@@ -145,15 +152,16 @@ class Stager:
         self.columns = [f["name"] for f in source.published_schema["fields"]]
         unknown = set(self.columns) - set(PUBLISHED)
         if unknown:
-            raise ValueError(f"{source.name}: the published schema has columns the adapter does not make: "
-                             f"{sorted(unknown)}")
+            raise ValueError(
+                f"{source.name}: the published schema has columns the adapter does not make: {sorted(unknown)}"
+            )
         if source.published_schema.get("primaryKey") != ["ticket_id"]:
             raise ValueError(f"{source.name}: the adapter finds duplicates by the primary key ticket_id")
         self.totals = Totals()
         self.reasons: Counter = Counter()
         self.rows_read = 0
         self.published = 0
-        self.committed = 0    # rows committed (the search index reads only those)
+        self.committed = 0  # rows committed (the search index reads only those)
         self.row_offset = 1  # added to a piece's row numbers: the header is row 1, as frictionless counts
         self.line_offset = 0
         self.redactor = Redactor()  # raw records of rows found to be duplicates here
@@ -183,27 +191,37 @@ class Stager:
         conn.deserialize(piece.db, name="piece")
         columns = ", ".join(f"[{c}]" for c in self.columns)
         before = conn.total_changes
-        conn.execute(f"insert or ignore into main.[{self.table}] ({columns}) "
-                     f"select {columns} from piece.rows order by {ROW_COLUMN}")
+        conn.execute(
+            f"insert or ignore into main.[{self.table}] ({columns}) "
+            f"select {columns} from piece.rows order by {ROW_COLUMN}"
+        )
         added = conn.total_changes - before
         duplicates = {}
         if added < piece.rows:  # rows whose ticket_id an earlier piece published
-            duplicates = dict(conn.execute(
-                f"select p.{ROW_COLUMN}, r.source_row from piece.rows p "
-                f"join main.[{self.table}] s on s.ticket_id = p.ticket_id "
-                f"join main.[{self.source_rows}] r on r.published_rowid = s.rowid where s.rowid <= ?", (published,)))
+            duplicates = dict(
+                conn.execute(
+                    f"select p.{ROW_COLUMN}, r.source_row from piece.rows p "
+                    f"join main.[{self.table}] s on s.ticket_id = p.ticket_id "
+                    f"join main.[{self.source_rows}] r on r.published_rowid = s.rowid where s.rowid <= ?",
+                    (published,),
+                )
+            )
             if len(duplicates) != piece.rows - added:
                 raise RuntimeError(f"{self.table}: rows of a piece were neither staged nor duplicates")
         kept = f"from piece.rows where {ROW_COLUMN} not in ({', '.join('?' * len(duplicates))}) order by {ROW_COLUMN}"
-        conn.execute(f"insert into main.[{self.source_rows}] select ? + row_number() over (order by {ROW_COLUMN}), "
-                     f"{ROW_COLUMN} + ? {kept}", (published, offset, *duplicates))
+        conn.execute(
+            f"insert into main.[{self.source_rows}] select ? + row_number() over (order by {ROW_COLUMN}), "
+            f"{ROW_COLUMN} + ? {kept}",
+            (published, offset, *duplicates),
+        )
         self.totals.add(piece.tally, piece.redactions, offset, skip=set(duplicates))
         entries = piece.rejected + (self.late_duplicates(records_of(set(duplicates))) if duplicates else [])
         line_offset = self.line_offset if lines is not None else 0
-        rejected = [self.rejected_row(row + offset, piece.file, line + line_offset, ticket, reason, reason_th, raw)
-                    for row, line, ticket, reason, reason_th, raw in sorted(entries, key=lambda e: e[0])]
-        conn.executemany(f"insert into main.[{REJECTED}] values ({', '.join('?' * len(REJECTED_COLUMNS))})",
-                         rejected)
+        rejected = [
+            self.rejected_row(row + offset, piece.file, line + line_offset, ticket, reason, reason_th, raw)
+            for row, line, ticket, reason, reason_th, raw in sorted(entries, key=lambda e: e[0])
+        ]
+        conn.executemany(f"insert into main.[{REJECTED}] values ({', '.join('?' * len(REJECTED_COLUMNS))})", rejected)
         self.published += added
         if self.published - self.committed >= COMMIT_ROWS:
             self.commit()
@@ -212,14 +230,23 @@ class Stager:
         if lines is not None:
             self.line_offset += lines
 
-    def rejected_row(self, row: int, file: str, line: int | None, ticket: str | None, reason: str | None,
-                     reason_th: str | None, raw: str) -> tuple:
+    def rejected_row(
+        self,
+        row: int,
+        file: str,
+        line: int | None,
+        ticket: str | None,
+        reason: str | None,
+        reason_th: str | None,
+        raw: str,
+    ) -> tuple:
         if reason is None:  # a duplicate: the row it first appeared in, as published
             (first,) = self.conn.execute(
                 f"select r.source_row from main.[{self.table}] s join main.[{self.source_rows}] r "
-                f"on r.published_rowid = s.rowid where s.ticket_id = ?", (ticket,)).fetchone()
-            reason, reason_th = (f"duplicate ticket_id (first in row {first})",
-                                 f"รหัสเรื่องซ้ำ (ครั้งแรกที่แถว {first})")
+                f"on r.published_rowid = s.rowid where s.ticket_id = ?",
+                (ticket,),
+            ).fetchone()
+            reason, reason_th = (f"duplicate ticket_id (first in row {first})", f"รหัสเรื่องซ้ำ (ครั้งแรกที่แถว {first})")
         self.reasons[reason.split(" (")[0].split(":")[0]] += 1
         return (row, file or None, line, ticket, reason, reason_th, raw, self.source_label)
 
@@ -259,8 +286,7 @@ def prepare_staging(db: sqlite_utils.Database, staged: Staged) -> None:
 
 
 def fts_sql(fts: str) -> str:
-    return (f"create virtual table [{fts}] using fts5({', '.join(SEARCHED)}, content='', "
-            f"tokenize=\"{TOKENIZE}\")")
+    return f"create virtual table [{fts}] using fts5({', '.join(SEARCHED)}, content='', tokenize=\"{TOKENIZE}\")"
 
 
 def index_values(comment: str, address: str, types: str) -> str:
@@ -268,8 +294,10 @@ def index_values(comment: str, address: str, types: str) -> str:
     # thai_search.index_text (Thai runs as bigrams). The types are indexed as their JSON text: its
     # brackets, quotes and commas separate tokens as the spaces between the items would, unless an
     # item holds an escape (\", \n...), rare enough to be read out of the JSON then.
-    return (f"thai_index_text({comment}), thai_index_text({address}), "
-            f"thai_index_text(iif(instr({types}, '\\'), (select group_concat(value, ' ') from json_each({types})), {types}))")
+    return (
+        f"thai_index_text({comment}), thai_index_text({address}), "
+        f"thai_index_text(iif(instr({types}, '\\'), (select group_concat(value, ' ') from json_each({types})), {types}))"
+    )
 
 
 def search_index(source: Source, staged: Staged):
@@ -279,9 +307,11 @@ def search_index(source: Source, staged: Staged):
         return None
     fts = f"{source.name}{FTS_SUFFIX}"
     return staged.search_index(
-        fts, fts_sql(fts),
+        fts,
+        fts_sql(fts),
         f"select rowid, comment, address, types from [{source.name}] where rowid > ? and rowid <= ? order by rowid",
-        f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) values (?1, {index_values('?2', '?3', '?4')})")
+        f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) values (?1, {index_values('?2', '?3', '?4')})",
+    )
 
 
 def publish(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
@@ -299,10 +329,19 @@ def publish(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
 
 
 def publish_rejected(db: sqlite_utils.Database) -> None:
-    rejected = db[REJECTED].create({
-        "source_row": int, "source_file": str, "source_line": int, "ticket_id": str, "reason": str,
-        "reason_th": str, "raw_record": str, "source": str,
-    }, pk="source_row")
+    rejected = db[REJECTED].create(
+        {
+            "source_row": int,
+            "source_file": str,
+            "source_line": int,
+            "ticket_id": str,
+            "reason": str,
+            "reason_th": str,
+            "raw_record": str,
+            "source": str,
+        },
+        pk="source_row",
+    )
     db.execute(f"insert into main.[{REJECTED}] select * from {STAGING}.[{REJECTED}] order by source_row")
     rejected.create_index(["ticket_id"])
 
@@ -311,9 +350,13 @@ def kept_tables(db: sqlite_utils.Database, source: Source) -> list[str]:
     """The tables update() changes in place (the build keeps them): the table, its search index and
     the index's own tables."""
     fts = f"{source.name}{FTS_SUFFIX}"
-    return [source.name] + [name for (name,) in db.execute(
-        "select name from sqlite_master where type = 'table' and (name = ? or name like ? escape '!')",
-        [fts, fts.replace("_", "!_") + "!_%"])]
+    return [source.name] + [
+        name
+        for (name,) in db.execute(
+            "select name from sqlite_master where type = 'table' and (name = ? or name like ? escape '!')",
+            [fts, fts.replace("_", "!_") + "!_%"],
+        )
+    ]
 
 
 def update(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[int, in_place.Changes]:
@@ -327,12 +370,14 @@ def update(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[i
     fts = f"{table}{FTS_SUFFIX}"
     entries = f"from main.[{table}] where ticket_id in ({{}})"
     # a contentless FTS5 table forgets a row when told the very texts it was given for it
-    conn.execute(f"insert into [{fts}] ([{fts}], rowid, {', '.join(SEARCHED)}) select 'delete', rowid, "
-                 f"{index_values('comment', 'address', 'types')} "
-                 + entries.format(in_place.keys_of("changed", "removed")))
+    conn.execute(
+        f"insert into [{fts}] ([{fts}], rowid, {', '.join(SEARCHED)}) select 'delete', rowid, "
+        f"{index_values('comment', 'address', 'types')} " + entries.format(in_place.keys_of("changed", "removed"))
+    )
     in_place.apply(conn, table, "ticket_id", columns)
-    conn.execute(f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) select rowid, "
-                 f"{index_values('comment', 'address', 'types')} "
-                 + entries.format(in_place.keys_of("changed", "added")))
+    conn.execute(
+        f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) select rowid, "
+        f"{index_values('comment', 'address', 'types')} " + entries.format(in_place.keys_of("changed", "added"))
+    )
     publish_rejected(db)
     return db[table].count, found

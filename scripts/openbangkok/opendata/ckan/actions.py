@@ -33,9 +33,11 @@ from openbangkok.site import tables as site_info
 ACTION_PATH = re.compile(r"^/api/(?:3/)?action/(?P<action>[^/]+)$")
 # CKAN's write actions by the words of their names (ckan/logic/action/create.py, update.py,
 # patch.py, delete.py; ckanext/datastore): *_create, *_update, *_patch, *_delete, *_purge, ...
-WRITE_WORDS = re.compile(r"(?:^|_)(?:create|update|patch|delete|purge|upsert|revise|reorder|revoke|invite|clear|"
-                         r"cancel|follow|unfollow|run_triggers|generate_apikey|mark_activities_old|"
-                         r"send_email_notifications|update_many|rate)(?:_|$)")
+WRITE_WORDS = re.compile(
+    r"(?:^|_)(?:create|update|patch|delete|purge|upsert|revise|reorder|revoke|invite|clear|"
+    r"cancel|follow|unfollow|run_triggers|generate_apikey|mark_activities_old|"
+    r"send_email_notifications|update_many|rate)(?:_|$)"
+)
 
 
 async def api_version(datasette, request):
@@ -51,11 +53,26 @@ async def help_show(call: catalog.Call):
     return inspect.getdoc(ACTIONS[name])
 
 
-ACTIONS = {f.__name__: f for f in (
-    catalog.site_read, catalog.status_show, catalog.package_list, catalog.current_package_list_with_resources,
-    catalog.package_show, catalog.resource_show, catalog.organization_list, catalog.organization_show,
-    catalog.group_list, catalog.tag_list, package_search, datastore_search, datastore_search_sql, datastore_info,
-    help_show)}
+ACTIONS = {
+    f.__name__: f
+    for f in (
+        catalog.site_read,
+        catalog.status_show,
+        catalog.package_list,
+        catalog.current_package_list_with_resources,
+        catalog.package_show,
+        catalog.resource_show,
+        catalog.organization_list,
+        catalog.organization_show,
+        catalog.group_list,
+        catalog.tag_list,
+        package_search,
+        datastore_search,
+        datastore_search_sql,
+        datastore_info,
+        help_show,
+    )
+}
 
 
 def is_write(name: str) -> bool:
@@ -65,7 +82,7 @@ def is_write(name: str) -> bool:
 def is_action_path(path: str, base_url: str = "/") -> bool:
     """Whether `path` (as the server received it, under the site's base_url) is an action's."""
     prefix = base_url.rstrip("/")
-    return path.startswith(prefix + "/") and bool(ACTION_PATH.match(path[len(prefix):]))
+    return path.startswith(prefix + "/") and bool(ACTION_PATH.match(path[len(prefix) :]))
 
 
 async def action_view(datasette, request):

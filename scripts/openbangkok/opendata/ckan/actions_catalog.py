@@ -28,11 +28,17 @@ from openbangkok.opendata.dga import (
 from openbangkok.site import internals
 from openbangkok.site.tables import downloads
 
-CKAN_VERSION = "2.10.0"   # the version whose Action API this one answers as
+CKAN_VERSION = "2.10.0"  # the version whose Action API this one answers as
 # Frictionless / SPDX licence names -> CKAN's licence ids (CKAN's default licence list: all open)
-LICENSE_IDS = {"ODC-By-1.0": "odc-by", "ODbL-1.0": "odc-odbl", "PDDL-1.0": "odc-pddl",
-               "CC-BY-4.0": "cc-by", "CC-BY-SA-4.0": "cc-by-sa", "CC0-1.0": "cc-zero"}
-MAX_LIST = 1000   # rows of a list action at most, as CKAN's ckan.search.rows_max
+LICENSE_IDS = {
+    "ODC-By-1.0": "odc-by",
+    "ODbL-1.0": "odc-odbl",
+    "PDDL-1.0": "odc-pddl",
+    "CC-BY-4.0": "cc-by",
+    "CC-BY-SA-4.0": "cc-by-sa",
+    "CC0-1.0": "cc-zero",
+}
+MAX_LIST = 1000  # rows of a list action at most, as CKAN's ckan.search.rows_max
 
 
 @dataclass
@@ -54,9 +60,9 @@ class Call:
 
 # --- shapes ----------------------------------------------------------------------------------
 
+
 def tag_dict(name: str) -> dict:
-    return {"display_name": name, "id": stable_id("tag", name), "name": name, "state": "active",
-            "vocabulary_id": None}
+    return {"display_name": name, "id": stable_id("tag", name), "name": name, "state": "active", "vocabulary_id": None}
 
 
 def tag_names(package: Package) -> list[str]:
@@ -67,29 +73,59 @@ def tag_names(package: Package) -> list[str]:
 
 
 def organization_summary(org: Organization, created: str | None) -> dict:
-    return {"id": org.id, "name": org.code, "title": org.title, "type": "organization", "description": "",
-            "image_url": "", "created": created, "is_organization": True, "approval_status": "approved",
-            "state": "active"}
+    return {
+        "id": org.id,
+        "name": org.code,
+        "title": org.title,
+        "type": "organization",
+        "description": "",
+        "image_url": "",
+        "created": created,
+        "is_organization": True,
+        "approval_status": "approved",
+        "state": "active",
+    }
 
 
 def resource_dict(resource: Resource, base_url: str) -> dict:
     table = resource.table
     return {
-        "cache_last_updated": None, "cache_url": None, "created": resource.built_at, "datastore_active": True,
-        "description": table.description, "format": "CSV", "hash": "", "id": resource.id,
-        "last_modified": resource.built_at, "metadata_modified": resource.built_at, "mimetype": "text/csv",
-        "mimetype_inner": None, "name": table.title, "package_id": resource.package.id,
-        "position": resource.position, "resource_type": None, "size": None, "state": "active",
-        "url": csv_url(base_url, table.name), "url_type": None,
+        "cache_last_updated": None,
+        "cache_url": None,
+        "created": resource.built_at,
+        "datastore_active": True,
+        "description": table.description,
+        "format": "CSV",
+        "hash": "",
+        "id": resource.id,
+        "last_modified": resource.built_at,
+        "metadata_modified": resource.built_at,
+        "mimetype": "text/csv",
+        "mimetype_inner": None,
+        "name": table.title,
+        "package_id": resource.package.id,
+        "position": resource.position,
+        "resource_type": None,
+        "size": None,
+        "state": "active",
+        "url": csv_url(base_url, table.name),
+        "url_type": None,
     }
 
 
 def licence_fields(package: Package, site: dict) -> dict:
-    licence = dataset_licence(package.dataset) or {"name": "", "title": site.get("license"),
-                                                   "path": site.get("license_url")}
+    licence = dataset_licence(package.dataset) or {
+        "name": "",
+        "title": site.get("license"),
+        "path": site.get("license_url"),
+    }
     license_id = LICENSE_IDS.get(licence.get("name", ""), (licence.get("name") or "").lower() or None)
-    return {"isopen": license_id in LICENSE_IDS.values(), "license_id": license_id,
-            "license_title": licence.get("title"), "license_url": licence.get("path")}
+    return {
+        "isopen": license_id in LICENSE_IDS.values(),
+        "license_id": license_id,
+        "license_title": licence.get("title"),
+        "license_url": licence.get("path"),
+    }
 
 
 def package_dict(package: Package, base_url: str, site: dict) -> dict:
@@ -98,42 +134,66 @@ def package_dict(package: Package, base_url: str, site: dict) -> dict:
     sources = [s for s in package.dataset.sources if s.name in tables]
     formats = formats_of(downloads(r.table) for r in package.resources)
     tags = [tag_dict(name) for name in tag_names(package)]
-    extras = [{"key": k, "value": ", ".join(v) if isinstance(v, list) else v}
-              for k, v in sorted(dga_record(package.dataset, sources, site, formats).items())]
+    extras = [
+        {"key": k, "value": ", ".join(v) if isinstance(v, list) else v}
+        for k, v in sorted(dga_record(package.dataset, sources, site, formats).items())
+    ]
     return {
-        "author": dga["owner"], "author_email": None, "creator_user_id": None, "extras": extras, "groups": [],
-        "id": package.id, **licence_fields(package, site),
-        "maintainer": dga["maintainer"], "maintainer_email": None,
-        "metadata_created": package.created, "metadata_modified": package.modified,
-        "name": package.name, "notes": " ".join(descriptor.get("description", "").split()),
-        "num_resources": len(package.resources), "num_tags": len(tags),
+        "author": dga["owner"],
+        "author_email": None,
+        "creator_user_id": None,
+        "extras": extras,
+        "groups": [],
+        "id": package.id,
+        **licence_fields(package, site),
+        "maintainer": dga["maintainer"],
+        "maintainer_email": None,
+        "metadata_created": package.created,
+        "metadata_modified": package.modified,
+        "name": package.name,
+        "notes": " ".join(descriptor.get("description", "").split()),
+        "num_resources": len(package.resources),
+        "num_tags": len(tags),
         "organization": organization_summary(package.organization, package.created),
-        "owner_org": package.organization.id, "private": False,
-        "relationships_as_object": [], "relationships_as_subject": [],
-        "resources": [resource_dict(r, base_url) for r in package.resources], "state": "active",
-        "tags": tags, "title": descriptor.get("title", package.name), "type": "dataset",
-        "url": f"{base_url}/{DATABASE}/{quote(package.resources[0].table.name)}", "version": None,
+        "owner_org": package.organization.id,
+        "private": False,
+        "relationships_as_object": [],
+        "relationships_as_subject": [],
+        "resources": [resource_dict(r, base_url) for r in package.resources],
+        "state": "active",
+        "tags": tags,
+        "title": descriptor.get("title", package.name),
+        "type": "dataset",
+        "url": f"{base_url}/{DATABASE}/{quote(package.resources[0].table.name)}",
+        "version": None,
     }
 
 
 def organization_dict(org: Organization, state: Published, full: bool) -> dict:
     packages = [p for p in state.packages if p.organization is org]
     created = min((p.created for p in packages if p.created), default=None)
-    result = {**organization_summary(org, created), "display_name": org.title, "image_display_url": "",
-              "num_followers": 0, "package_count": len(packages)}
+    result = {
+        **organization_summary(org, created),
+        "display_name": org.title,
+        "image_display_url": "",
+        "num_followers": 0,
+        "package_count": len(packages),
+    }
     if full:
-        result.update({"extras": [{"key": "url", "value": org.url}] if org.url else [], "groups": [],
-                       "tags": [], "users": []})
+        result.update(
+            {"extras": [{"key": "url", "value": org.url}] if org.url else [], "groups": [], "tags": [], "users": []}
+        )
     return dict(sorted(result.items()))
 
 
 def page(items: list, call: Call, limit_default: int | None = None) -> list:
     limit = as_int(call.params, "limit", limit_default)
     offset = as_int(call.params, "offset", 0)
-    return items[offset:offset + min(limit, MAX_LIST)] if limit is not None else items[offset:]
+    return items[offset : offset + min(limit, MAX_LIST)] if limit is not None else items[offset:]
 
 
 # --- actions ---------------------------------------------------------------------------------
+
 
 async def site_read(call: Call):
     """Return ``True``: the site can be read."""
@@ -143,10 +203,15 @@ async def site_read(call: Call):
 async def status_show(call: Call):
     """Return a dictionary with information about the site's configuration."""
     site = call.site
-    return {"ckan_version": CKAN_VERSION, "error_emails_to": None, "extensions": ["datastore"],
-            "locale_default": "th",
-            "site_description": plain_text(site.get("description") or site.get("description_html") or ""),
-            "site_title": site.get("title") or "Open Bangkok", "site_url": call.base_url}
+    return {
+        "ckan_version": CKAN_VERSION,
+        "error_emails_to": None,
+        "extensions": ["datastore"],
+        "locale_default": "th",
+        "site_description": plain_text(site.get("description") or site.get("description_html") or ""),
+        "site_title": site.get("title") or "Open Bangkok",
+        "site_url": call.base_url,
+    }
 
 
 async def package_list(call: Call):
@@ -192,8 +257,11 @@ async def organization_list(call: Call):
     q = str(call.params.get("q") or "").casefold()
     orgs = [o for o in orgs if q in o.code.casefold() or q in o.title.casefold()]
     field, _, direction = str(call.params.get("sort") or "title asc").strip().partition(" ")
-    keys = {"name": lambda o: o.code, "title": lambda o: o.title,
-            "package_count": lambda o: sum(p.organization is o for p in state.packages)}
+    keys = {
+        "name": lambda o: o.code,
+        "title": lambda o: o.title,
+        "package_count": lambda o: sum(p.organization is o for p in state.packages),
+    }
     if field not in keys:
         raise ValidationError({"sort": [f"Cannot sort by field `{field}` / เรียงตามนี้ไม่ได้"]})
     orgs.sort(key=keys[field], reverse=direction.strip().lower() == "desc")
@@ -211,8 +279,9 @@ async def organization_show(call: Call):
         raise NotFound("Organization was not found. / ไม่พบหน่วยงาน")
     result = organization_dict(org, state, full=True)
     if as_bool(call.params, "include_datasets", False):
-        result["packages"] = [package_dict(p, call.base_url, call.site) for p in state.packages
-                              if p.organization is org]
+        result["packages"] = [
+            package_dict(p, call.base_url, call.site) for p in state.packages if p.organization is org
+        ]
     return result
 
 

@@ -44,8 +44,17 @@ from openbangkok.thai.search import search_escape
 LIMIT_DEFAULT = 100
 FORMATS = ("objects", "lists", "csv", "tsv")
 # Table Schema types -> CKAN DataStore types; columns the schemas do not declare go by SQLite type
-FIELD_TYPES = {"integer": "int", "year": "int", "number": "numeric", "boolean": "bool", "date": "date",
-               "datetime": "timestamp", "time": "time", "array": "json", "object": "json"}
+FIELD_TYPES = {
+    "integer": "int",
+    "year": "int",
+    "number": "numeric",
+    "boolean": "bool",
+    "date": "date",
+    "datetime": "timestamp",
+    "time": "time",
+    "array": "json",
+    "object": "json",
+}
 SQLITE_TYPES = {"INTEGER": "int", "REAL": "numeric", "NUMERIC": "numeric", "BLOB": "bytea"}
 FTS_KEY = "ckan_fts"
 
@@ -56,8 +65,10 @@ def datastore_fields(resource: Resource) -> list[dict]:
     for column in resource.table.columns:
         if column["name"] == "rowid":
             continue
-        field = {"id": column["name"], "type": FIELD_TYPES.get(column["type"]) or
-                 SQLITE_TYPES.get((column["sqlite_type"] or "").upper(), "text")}
+        field = {
+            "id": column["name"],
+            "type": FIELD_TYPES.get(column["type"]) or SQLITE_TYPES.get((column["sqlite_type"] or "").upper(), "text"),
+        }
         info = {k: v for k, v in (("label", column["label"]), ("notes", column["description"])) if v}
         if info:
             field["info"] = info
@@ -74,8 +85,9 @@ async def find_resource(call: Call, key) -> Resource:
     if resource is None:
         raise NotFound(f'Resource "{key}" was not found. / ไม่พบตาราง')
     visible, _ = await call.datasette.check_visibility(
-        call.request.actor, permissions=[("view-table", (DATABASE, resource.table.name)),
-                                         ("view-database", DATABASE), "view-instance"])
+        call.request.actor,
+        permissions=[("view-table", (DATABASE, resource.table.name)), ("view-database", DATABASE), "view-instance"],
+    )
     if not visible:
         raise NotAuthorized("this table is not public / ตารางนี้ไม่เปิดเผย")
     return resource
@@ -121,20 +133,23 @@ async def text_search(call: Call, resource: Resource, q, names: list[str], found
         if column is not None and column not in names:
             raise ValidationError({"q": [f'field "{column}" not in table / ไม่มีคอลัมน์ {column}']})
         if not any(c.isalnum() for c in str(text)):
-            continue   # no letter or digit is no search, as on the site's pages (openbangkok/hooks/thai_search.py)
+            continue  # no letter or digit is no search, as on the site's pages (openbangkok/hooks/thai_search.py)
         key = f"q{i}"
         if fts and (column is None or column in fts_columns):
             args[key] = str(text) if column is None else f"{{{column}}} : ({search_escape(str(text))})"
             match = "escape_fts(:" + key + ")" if column is None else ":" + key
-            conditions.append(f"{escape_sqlite(fts_pk)} in (select rowid from {table_fts} where {table_fts} match {match})")
+            conditions.append(
+                f"{escape_sqlite(fts_pk)} in (select rowid from {table_fts} where {table_fts} match {match})"
+            )
             if column is None and info is not None and info.fts == fts:
                 found.matches = f"select count(*) from {table_fts} where {table_fts} match {match}"
                 found.search = conditions[-1]
         else:
             args[key] = "%" + str(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             columns = texts if column is None else [column]
-            conditions.append("(" + " or ".join(f"{column_sql(c)} like :{key} escape '\\'" for c in columns) + ")"
-                              if columns else "0")
+            conditions.append(
+                "(" + " or ".join(f"{column_sql(c)} like :{key} escape '\\'" for c in columns) + ")" if columns else "0"
+            )
 
 
 def filter_conditions(filters, names: list[str], found: Conditions) -> None:
@@ -156,10 +171,10 @@ def order_by(sort, names: list[str]) -> list[str]:
     if sort is not None and not isinstance(sort, (str, list)):
         raise ValidationError({"sort": ['"column desc, column2": a string or a list / ต้องเป็นข้อความหรือรายการ']})
     clauses = []
-    for part in (sort.split(",") if isinstance(sort, str) else sort or []):
+    for part in sort.split(",") if isinstance(sort, str) else sort or []:
         words = str(part).strip().rsplit(" ", 1)
         direction = words[1].lower() if len(words) == 2 and words[1].lower() in ("asc", "desc") else "asc"
-        column = (words[0] if len(words) == 2 and words[1].lower() in ("asc", "desc") else str(part).strip())
+        column = words[0] if len(words) == 2 and words[1].lower() in ("asc", "desc") else str(part).strip()
         column = column.strip().strip('"')
         if column not in names:
             raise ValidationError({"sort": [f'field "{column}" not in table / ไม่มีคอลัมน์ {column}']})
@@ -187,15 +202,19 @@ def records_as(rows: list[list], names: list[str], records_format: str):
         return rows
     out = io.StringIO()
     writer = csv.writer(out, delimiter="\t" if records_format == "tsv" else ",", lineterminator="\n")
-    writer.writerows([[json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in row]
-                      for row in rows])
+    writer.writerows(
+        [[json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v for v in row] for row in rows]
+    )
     return out.getvalue()
 
 
 def links(call: Call, limit: int, offset: int) -> dict:
     """The same call by GET, from its start and from the next page, as CKAN's `_links`."""
-    args = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-            for k, v in call.params.items() if k != "offset"}
+    args = {
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+        for k, v in call.params.items()
+        if k != "offset"
+    }
     path = call.request.path
     return {"start": f"{path}?{urlencode(args)}", "next": f"{path}?{urlencode({**args, 'offset': offset + limit})}"}
 
@@ -254,20 +273,32 @@ async def datastore_search(call: Call):
     order_sql = f" order by {', '.join(sort)}" if sort else ""
     matches = (await run(call, found.matches, args)).rows[0][0] if found.matches else None
     page_args = {**args, "_limit": limit, "_offset": offset}
-    page_sql = await walk_or_sort(call, f"{select}{order_sql} limit :_limit offset :_offset", page_args,
-                                  found, matches, table)
+    page_sql = await walk_or_sort(
+        call, f"{select}{order_sql} limit :_limit offset :_offset", page_args, found, matches, table
+    )
     rows = (await run(call, page_sql, page_args)).rows
     kinds = [f["type"] for f in fields]
     rows = [[typed(v, k) for v, k in zip(row, kinds)] for row in rows]
     result = {"include_total": as_bool(params, "include_total", True), "limit": limit}
     # the parameters given, as read (CKAN answers with its validated data_dict)
-    given = {"q": q, "filters": as_json(params, "filters"), "sort": params.get("sort"), "offset": offset,
-             "distinct": distinct}
+    given = {
+        "q": q,
+        "filters": as_json(params, "filters"),
+        "sort": params.get("sort"),
+        "offset": offset,
+        "distinct": distinct,
+    }
     result.update({k: v for k, v in given.items() if k in params})
-    result.update({"records_format": records_format, "resource_id": resource.id,
-                   "total_estimation_threshold": None,
-                   "records": records_as(rows, wanted, records_format), "fields": fields,
-                   "_links": links(call, limit, offset)})
+    result.update(
+        {
+            "records_format": records_format,
+            "resource_id": resource.id,
+            "total_estimation_threshold": None,
+            "records": records_as(rows, wanted, records_format),
+            "fields": fields,
+            "_links": links(call, limit, offset),
+        }
+    )
     if result["include_total"]:
         count_sql = f"select count(*) from ({select})" if distinct else f"select count(*) from {table}{where_sql}"
         alone = matches is not None and where == [found.search] and not distinct
@@ -281,5 +312,7 @@ async def datastore_info(call: Call):
     resource = await find_resource(call, call.params.get("id") or required(call.params, "resource_id"))
     count = (await run(call, f"select count(*) from {escape_sqlite(resource.table.name)}", {})).rows[0][0]
     fields = [f for f in datastore_fields(resource) if f["id"] != "_id"]
-    return {"meta": {"aliases": [resource.table.name], "count": count, "id": resource.id,
-                     "table_type": "BASE TABLE"}, "fields": fields}
+    return {
+        "meta": {"aliases": [resource.table.name], "count": count, "id": resource.id, "table_type": "BASE TABLE"},
+        "fields": fields,
+    }

@@ -60,8 +60,11 @@ async def datastore_search_sql(call: Call):
         raise ValidationError({"query": [f"{e} / คำสั่ง SQL ไม่ถูกต้อง"]}) from None
     names = [d[0] for d in results.description or []]
     rows = [list(row) for row in results.rows]
-    result = {"sql": sql, "records": [dict(zip(names, row)) for row in rows],
-              "fields": [{"id": name, "type": value_type(rows, i)} for i, name in enumerate(names)]}
+    result = {
+        "sql": sql,
+        "records": [dict(zip(names, row)) for row in rows],
+        "fields": [{"id": name, "type": value_type(rows, i)} for i, name in enumerate(names)],
+    }
     if results.truncated:
         result["records_truncated"] = True
     return result

@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl, quote
 
 from datasette.utils.asgi import Response
 
-MAX_INT = 2**63 - 1   # SQLite's largest integer: a limit or offset must fit in one
-MAX_BODY_BYTES = 64 * 1024   # a call's parameters; ckanapi's largest read call is a few hundred bytes
+MAX_INT = 2**63 - 1  # SQLite's largest integer: a limit or offset must fit in one
+MAX_BODY_BYTES = 64 * 1024  # a call's parameters; ckanapi's largest read call is a few hundred bytes
 TRUE = {"true", "yes", "on", "1", "t", "y"}
 FALSE = {"false", "no", "off", "0", "f", "n", ""}
 
@@ -33,8 +33,10 @@ class ActionError(Exception):
 
     def error(self) -> dict:
         message = str(self)
-        return {"__type": self.kind, "message": f"{self.prefix}: {message}" if self.prefix and message else
-                (self.prefix or message)}
+        return {
+            "__type": self.kind,
+            "message": f"{self.prefix}: {message}" if self.prefix and message else (self.prefix or message),
+        }
 
 
 class BadRequest(ActionError):
@@ -81,25 +83,38 @@ def help_url(base_url: str, action: str) -> str:
     return f"{base_url}/api/3/action/help_show?name={quote(action)}"
 
 
-def answer(base_url: str, action: str, result=None, error: ActionError | None = None,
-           cache_seconds: int = 0) -> Response:
+def answer(
+    base_url: str, action: str, result=None, error: ActionError | None = None, cache_seconds: int = 0
+) -> Response:
     body = {"help": help_url(base_url, action), "success": error is None}
     if error is None:
         body["result"] = result
     else:
         body["error"] = error.error()
-    headers = {"Access-Control-Allow-Origin": "*",
-               "Cache-Control": f"max-age={cache_seconds}" if cache_seconds and error is None else "no-store"}
-    return Response(json.dumps(body, ensure_ascii=False, default=str), status=error.status if error else 200,
-                    headers=headers, content_type="application/json; charset=utf-8")
+    headers = {
+        "Access-Control-Allow-Origin": "*",
+        "Cache-Control": f"max-age={cache_seconds}" if cache_seconds and error is None else "no-store",
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False, default=str),
+        status=error.status if error else 200,
+        headers=headers,
+        content_type="application/json; charset=utf-8",
+    )
 
 
 def preflight() -> Response:
     """The answer to a browser's CORS preflight: a page on any site may POST JSON to the actions."""
-    return Response("", status=200, headers={
-        "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Authorization, Content-Type, X-CKAN-API-Key",
-        "Access-Control-Max-Age": "3600"})
+    return Response(
+        "",
+        status=200,
+        headers={
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, X-CKAN-API-Key",
+            "Access-Control-Max-Age": "3600",
+        },
+    )
 
 
 def _mixed(pairs: list[tuple[str, str]]) -> dict:
@@ -154,8 +169,14 @@ def as_int(params: dict, name: str, default: int | None = None, minimum: int = 0
     except (TypeError, ValueError, OverflowError):
         raise ValidationError({name: [f"Invalid integer / ต้องเป็นจำนวนเต็ม: {value!r}"]}) from None
     if not minimum <= number <= MAX_INT:
-        raise ValidationError({name: [f"Must be a whole number from {minimum} to {MAX_INT:,} / "
-                                      f"ต้องเป็นจำนวนเต็มตั้งแต่ {minimum} ถึง {MAX_INT:,}"]})
+        raise ValidationError(
+            {
+                name: [
+                    f"Must be a whole number from {minimum} to {MAX_INT:,} / "
+                    f"ต้องเป็นจำนวนเต็มตั้งแต่ {minimum} ถึง {MAX_INT:,}"
+                ]
+            }
+        )
     return number
 
 

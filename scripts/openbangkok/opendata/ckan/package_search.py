@@ -28,14 +28,48 @@ FACET_LIMIT = 50
 DEFAULT_SORT = "score desc, metadata_modified desc"
 INDEX_KEY = "ckan_search_index"
 TEXT_KEYS = ("name", "title", "notes", "author", "maintainer")
-SORTABLE = {"score", "name", "title", "title_string", "metadata_modified", "metadata_created", "num_resources",
-            "num_tags", "id"}
+SORTABLE = {
+    "score",
+    "name",
+    "title",
+    "title_string",
+    "metadata_modified",
+    "metadata_created",
+    "num_resources",
+    "num_tags",
+    "id",
+}
 NUMERIC = {"num_resources", "num_tags"}
-FIELDS = {"id", "name", "title", "title_string", "notes", "type", "state", "capacity", "organization", "owner_org",
-          "tags", "groups", "license_id", "res_format", "res_name", "res_description", "res_id",
-          "metadata_modified", "metadata_created", "num_resources", "num_tags", "maintainer", "author", "extras"}
-CLAUSE = re.compile(r'(?P<sign>[+-]?)(?P<field>[A-Za-z_][\w.]*):(?P<value>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}'
-                    r'|\([^)]*\)|[^\s()]+)')
+FIELDS = {
+    "id",
+    "name",
+    "title",
+    "title_string",
+    "notes",
+    "type",
+    "state",
+    "capacity",
+    "organization",
+    "owner_org",
+    "tags",
+    "groups",
+    "license_id",
+    "res_format",
+    "res_name",
+    "res_description",
+    "res_id",
+    "metadata_modified",
+    "metadata_created",
+    "num_resources",
+    "num_tags",
+    "maintainer",
+    "author",
+    "extras",
+}
+CLAUSE = re.compile(
+    r'(?P<sign>[+-]?)(?P<field>[A-Za-z_][\w.]*):(?P<value>"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{[^}]*\}'
+    r"|\([^)]*\)|[^\s()]+)"
+)
 PHRASE = re.compile(r'"(?:[^"\\]|\\.)*"|\S+')
 RANGE = re.compile(r"^[\[{]\s*(?P<low>\S+)\s+TO\s+(?P<high>\S+)\s*[\]}]$")
 
@@ -44,17 +78,29 @@ def fields_of(package: dict) -> dict[str, list[str]]:
     """A package's values per search field, as CKAN indexes them in Solr."""
     resources = package["resources"]
     return {
-        "id": [package["id"]], "name": [package["name"]], "title": [package["title"]],
-        "title_string": [package["title"]], "notes": [package["notes"]], "type": [package["type"]],
-        "state": [package["state"]], "capacity": ["public"], "organization": [package["organization"]["name"]],
-        "owner_org": [package["owner_org"]], "tags": [t["name"] for t in package["tags"]],
-        "groups": [g["name"] for g in package["groups"]], "license_id": [package["license_id"] or ""],
-        "res_format": [r["format"] for r in resources], "res_name": [r["name"] for r in resources],
-        "res_description": [r["description"] for r in resources], "res_id": [r["id"] for r in resources],
+        "id": [package["id"]],
+        "name": [package["name"]],
+        "title": [package["title"]],
+        "title_string": [package["title"]],
+        "notes": [package["notes"]],
+        "type": [package["type"]],
+        "state": [package["state"]],
+        "capacity": ["public"],
+        "organization": [package["organization"]["name"]],
+        "owner_org": [package["owner_org"]],
+        "tags": [t["name"] for t in package["tags"]],
+        "groups": [g["name"] for g in package["groups"]],
+        "license_id": [package["license_id"] or ""],
+        "res_format": [r["format"] for r in resources],
+        "res_name": [r["name"] for r in resources],
+        "res_description": [r["description"] for r in resources],
+        "res_id": [r["id"] for r in resources],
         "metadata_modified": [package["metadata_modified"] or ""],
         "metadata_created": [package["metadata_created"] or ""],
-        "num_resources": [str(package["num_resources"])], "num_tags": [str(package["num_tags"])],
-        "maintainer": [package["maintainer"] or ""], "author": [package["author"] or ""],
+        "num_resources": [str(package["num_resources"])],
+        "num_tags": [str(package["num_tags"])],
+        "maintainer": [package["maintainer"] or ""],
+        "author": [package["author"] or ""],
         "extras": [e["value"] for e in package["extras"]],
     }
 
@@ -70,8 +116,10 @@ class SearchIndex:
     def __init__(self, packages: list[dict]):
         self.conn = sqlite3.connect(":memory:", check_same_thread=False)
         self.conn.execute(f"create virtual table docs using fts5(text, tokenize='{TOKENIZE}')")
-        self.conn.executemany("insert into docs (rowid, text) values (?, ?)", [
-            (i, index_text(search_text(fields_of(p), p["organization"]["title"]))) for i, p in enumerate(packages)])
+        self.conn.executemany(
+            "insert into docs (rowid, text) values (?, ?)",
+            [(i, index_text(search_text(fields_of(p), p["organization"]["title"]))) for i, p in enumerate(packages)],
+        )
 
     def scores(self, text: str) -> dict[int, float]:
         """{package position: relevance} of the packages the words match (alternatives joined by OR)."""
@@ -80,8 +128,10 @@ class SearchIndex:
         if not expression:
             return {}
         try:
-            return {rowid: -rank for rowid, rank in
-                    self.conn.execute("select rowid, rank from docs where docs match ?", (expression,))}
+            return {
+                rowid: -rank
+                for rowid, rank in self.conn.execute("select rowid, rank from docs where docs match ?", (expression,))
+            }
         except sqlite3.OperationalError as e:
             raise SearchError(f"cannot search for {text!r}: {e} / ค้นหาคำนี้ไม่ได้") from e
 
@@ -101,8 +151,9 @@ def _matches(values: list[str], field: str, value: str) -> bool:
         low, high = (None if b == "*" else b.rstrip("Z") for b in (m["low"], m["high"]))
         key = (lambda v: float(v)) if field in NUMERIC else (lambda v: v)
         try:
-            return any(v and (low is None or key(v) >= key(low)) and (high is None or key(v) <= key(high))
-                       for v in values)
+            return any(
+                v and (low is None or key(v) >= key(low)) and (high is None or key(v) <= key(high)) for v in values
+            )
         except ValueError as e:
             raise SearchError(f"{field}: {value} is no range of numbers / ช่วงค่าไม่ถูกต้อง") from e
     wanted = _unquote(value).casefold()
@@ -135,8 +186,9 @@ def _sort_keys(sort: str) -> list[tuple[str, bool]]:
         field, _, direction = part.strip().partition(" ")
         direction = direction.strip().lower() or "asc"
         if field not in SORTABLE or direction not in ("asc", "desc"):
-            raise SearchError(f"cannot sort by {part.strip()!r} / เรียงลำดับแบบนี้ไม่ได้: "
-                              f"{', '.join(sorted(SORTABLE))} asc|desc")
+            raise SearchError(
+                f"cannot sort by {part.strip()!r} / เรียงลำดับแบบนี้ไม่ได้: {', '.join(sorted(SORTABLE))} asc|desc"
+            )
         keys.append((field, direction == "desc"))
     return keys
 
@@ -150,8 +202,10 @@ def _index(datasette, packages: list[dict]) -> SearchIndex:
 
 def facets_of(found: list[dict], fields: list[dict], names: list[str], limit: int, mincount: int):
     facets, search_facets = {}, {}
-    titles = {"organization": {p["organization"]["name"]: p["organization"]["title"] for p in found},
-              "license_id": {p["license_id"]: p["license_title"] for p in found}}
+    titles = {
+        "organization": {p["organization"]["name"]: p["organization"]["title"] for p in found},
+        "license_id": {p["license_id"]: p["license_title"] for p in found},
+    }
     for name in names:
         if name not in FIELDS:
             raise SearchError(f"cannot facet by {name!r} / แจกแจงตามฟิลด์นี้ไม่ได้")
@@ -164,8 +218,10 @@ def facets_of(found: list[dict], fields: list[dict], names: list[str], limit: in
         if limit >= 0:
             ordered = ordered[:limit]
         facets[name] = dict(ordered)
-        search_facets[name] = {"title": name, "items": [
-            {"count": c, "display_name": titles.get(name, {}).get(v) or v, "name": v} for v, c in ordered]}
+        search_facets[name] = {
+            "title": name,
+            "items": [{"count": c, "display_name": titles.get(name, {}).get(v) or v, "name": v} for v, c in ordered],
+        }
     return facets, search_facets
 
 
@@ -187,9 +243,12 @@ async def package_search(call: Call):
         if field not in FIELDS:
             raise SearchError(f"undefined field {field} / ไม่มีฟิลด์ {field}")
     scores = _index(call.datasette, packages).scores(text) if text else None
-    found = [i for i, doc in enumerate(fields)
-             if (scores is None or i in scores)
-             and all(_matches(doc.get(f, []), f, v) != (sign == "-") for sign, f, v in clauses)]
+    found = [
+        i
+        for i, doc in enumerate(fields)
+        if (scores is None or i in scores)
+        and all(_matches(doc.get(f, []), f, v) != (sign == "-") for sign, f, v in clauses)
+    ]
     sort = str(params.get("sort") or DEFAULT_SORT)
     for field, descending in reversed(_sort_keys(sort)):
         found.sort(key=_sort_key(field, fields, scores), reverse=descending)
@@ -198,13 +257,16 @@ async def package_search(call: Call):
         facet_fields = [facet_fields]
     if not isinstance(facet_fields, list) or not all(isinstance(f, str) for f in facet_fields):
         raise SearchError("facet.field: a list of field names / ต้องเป็นรายการชื่อฟิลด์")
-    facets, search_facets = facets_of([packages[i] for i in found], [fields[i] for i in found],
-                                      facet_fields, as_int(params, "facet.limit", FACET_LIMIT, minimum=-1),
-                                      as_int(params, "facet.mincount", 1))
+    facets, search_facets = facets_of(
+        [packages[i] for i in found],
+        [fields[i] for i in found],
+        facet_fields,
+        as_int(params, "facet.limit", FACET_LIMIT, minimum=-1),
+        as_int(params, "facet.mincount", 1),
+    )
     start, rows = as_int(params, "start", 0), min(as_int(params, "rows", ROWS_DEFAULT), ROWS_MAX)
-    results = [packages[i] for i in found[start:start + rows]]
+    results = [packages[i] for i in found[start : start + rows]]
     wanted = as_list(params, "fl")
     if wanted and wanted != ["*"]:
         results = [{k: r.get(k) for k in wanted} for r in results]
-    return {"count": len(found), "facets": facets, "results": results, "sort": sort,
-            "search_facets": search_facets}
+    return {"count": len(found), "facets": facets, "results": results, "sort": sort, "search_facets": search_facets}

@@ -133,15 +133,17 @@ async def published(datasette) -> Published:
     packages, organizations = [], {}
     for dataset in catalog.datasets:
         delivered = [s.name for s in dataset.sources]
-        own = sorted((t for t in tables if t.dataset == dataset.name),
-                     key=lambda t: (t.name not in delivered, delivered.index(t.name) if t.name in delivered else 0,
-                                    t.name))
+        own = sorted(
+            (t for t in tables if t.dataset == dataset.name),
+            key=lambda t: (t.name not in delivered, delivered.index(t.name) if t.name in delivered else 0, t.name),
+        )
         if not own:
             continue
         dga = dga_fields(dataset)
         code = dga["ownerAgency"]
-        organization = organizations.setdefault(code, Organization(code, agencies.get(code) or dga["owner"],
-                                                                   dga.get("ownerUrl")))
+        organization = organizations.setdefault(
+            code, Organization(code, agencies.get(code) or dga["owner"], dga.get("ownerUrl"))
+        )
         package = Package(dataset, organization)
         latest = max((built[t.name] for t in own if t.name in built), default=None)
         package.resources = [Resource(t, package, i, built.get(t.name, latest)) for i, t in enumerate(own)]

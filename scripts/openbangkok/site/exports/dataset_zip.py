@@ -27,8 +27,10 @@ CONCURRENT_ZIPS = 2
 RETRY_AFTER_SECONDS = 30
 BLOCK_ROWS = 2000
 SLOTS_ATTRIBUTE = "_openbangkok_zip_slots"
-BUSY = ("ขณะนี้มีการดาวน์โหลดไฟล์ zip หลายรายการ โปรดลองใหม่ในอีกครู่ / Several zip downloads are being "
-        f"written right now: please try again in a moment (Retry-After: {RETRY_AFTER_SECONDS} s).\n")
+BUSY = (
+    "ขณะนี้มีการดาวน์โหลดไฟล์ zip หลายรายการ โปรดลองใหม่ในอีกครู่ / Several zip downloads are being "
+    f"written right now: please try again in a moment (Retry-After: {RETRY_AFTER_SECONDS} s).\n"
+)
 
 
 def _slots(datasette) -> asyncio.Semaphore:
@@ -83,8 +85,7 @@ class DatasetZip(StreamedResponse):
     """The zip of `tables` ({table: its CSV's columns}) and `package`, or 503 when the slots are taken."""
 
     def __init__(self, datasette, db_path: str, name: str, tables: dict[str, list[str]], package: dict):
-        super().__init__(self.produce, "application/zip",
-                         {"content-disposition": f'attachment; filename="{name}.zip"'})
+        super().__init__(self.produce, "application/zip", {"content-disposition": f'attachment; filename="{name}.zip"'})
         self.datasette, self.db_path, self.tables, self.package = datasette, db_path, tables, package
 
     async def produce(self, write) -> None:
@@ -97,7 +98,7 @@ class DatasetZip(StreamedResponse):
                     data, more = await asyncio.to_thread(writer.block, entry, cursor)
                     await write(data)
             await write(await asyncio.to_thread(writer.finish, self.package))
-        finally:   # a client gone mid-download leaves no open connection behind
+        finally:  # a client gone mid-download leaves no open connection behind
             writer.conn.close()
 
     async def asgi_send(self, send):

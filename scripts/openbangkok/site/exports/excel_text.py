@@ -41,7 +41,7 @@ class FormulaGuard:
         if not text:
             return b""
         out = io.StringIO()
-        writer = csv.writer(out)   # Datasette's dialect: excel, \r\n
+        writer = csv.writer(out)  # Datasette's dialect: excel, \r\n
         writer.writerows([as_text(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline="")))
         return out.getvalue().encode("utf-8")
 

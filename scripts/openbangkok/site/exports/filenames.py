@@ -17,7 +17,7 @@ from openbangkok.thai.conversions import THAI_TIME
 NAMED_SPECIALS = {"_search": "search", "_where": "where"}
 UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 UNSAFE_UNICODE = re.compile(r"[\\/:*?\"<>|\x00-\x1f\x7f]+|\s+")
-MAX_STEM = 120     # characters of the name before its date and extension
+MAX_STEM = 120  # characters of the name before its date and extension
 
 
 def today() -> dt.date:

@@ -16,9 +16,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datasette.utils.asgi import Response
 
 # the page's own paging, shape and extras: the export sets its own
-FORWARDED_AWAY = {"_next", "_size", "_shape", "_format", "_extra", "_nocount", "_nofacet", "_stream", "_dl",
-                  "_bom", "_ttl", "_nl", "_json", "_trace"}
-INTERNAL = {"accept-encoding": "identity"}   # Datasette talking to itself: no gzip to undo
+FORWARDED_AWAY = {
+    "_next",
+    "_size",
+    "_shape",
+    "_format",
+    "_extra",
+    "_nocount",
+    "_nofacet",
+    "_stream",
+    "_dl",
+    "_bom",
+    "_ttl",
+    "_nl",
+    "_json",
+    "_trace",
+}
+INTERNAL = {"accept-encoding": "identity"}  # Datasette talking to itself: no gzip to undo
 
 
 class PageError(Exception):
@@ -45,15 +59,18 @@ def json_path(datasette, request, extension: str) -> str:
     """The address of the same view as JSON, without the base_url (datasette.client adds it)."""
     path = request.path[: -len(extension)] + ".json"
     prefix = datasette.setting("base_url").rstrip("/")
-    return path[len(prefix):] if prefix and path.startswith(prefix) else path
+    return path[len(prefix) :] if prefix and path.startswith(prefix) else path
 
 
 async def pages(datasette, request, extension: str) -> AsyncIterator[dict]:
     """The JSON pages of the view `request` names (with `extension` in place of .json), from the
     first row, each a dict with `columns` and `rows` (objects)."""
     path = json_path(datasette, request, extension)
-    args = [(k, v) for k, v in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
-            if k not in FORWARDED_AWAY]
+    args = [
+        (k, v)
+        for k, v in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
+        if k not in FORWARDED_AWAY
+    ]
     args += [("_size", "max"), ("_shape", "objects"), ("_nocount", "1"), ("_nofacet", "1")]
     next_token = None
     while True:
@@ -78,8 +95,12 @@ class StreamedResponse(Response):
     The first block is awaited before the headers go out, so a mistake found while reading the first
     page (a filter on a column that does not exist) is still answered with its own status."""
 
-    def __init__(self, produce: Callable[[Callable[[bytes], Awaitable[None]]], Awaitable[None]],
-                 content_type: str, headers: dict | None = None):
+    def __init__(
+        self,
+        produce: Callable[[Callable[[bytes], Awaitable[None]]], Awaitable[None]],
+        content_type: str,
+        headers: dict | None = None,
+    ):
         super().__init__(body=None, status=200, headers=headers or {}, content_type=content_type)
         self.produce = produce
 
@@ -92,8 +113,13 @@ class StreamedResponse(Response):
             started = True
             headers = {k: v for k, v in self.headers.items() if k.lower() != "content-type"}
             headers["content-type"] = self.content_type
-            await send({"type": "http.response.start", "status": self.status,
-                        "headers": [[k.encode("latin-1"), str(v).encode("latin-1")] for k, v in headers.items()]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status,
+                    "headers": [[k.encode("latin-1"), str(v).encode("latin-1")] for k, v in headers.items()],
+                }
+            )
 
         async def write(block: bytes):
             if not started:
@@ -104,7 +130,7 @@ class StreamedResponse(Response):
         try:
             await self.produce(write)
         except PageError as e:
-            if started:   # the headers are out: say so where a reader of the file will see it
+            if started:  # the headers are out: say so where a reader of the file will see it
                 await send({"type": "http.response.body", "body": f"\n{e}\n".encode(), "more_body": True})
             else:
                 pending.append(f"{e}\n".encode())

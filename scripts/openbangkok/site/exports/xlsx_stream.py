@@ -30,14 +30,14 @@ from openpyxl.utils.datetime import to_excel
 from openbangkok.site.pages.illustrative import flag_positions, flagged
 from openbangkok.thai.conversions import THAI_TIME
 
-EXCEL_DATA_ROWS = 1_048_575          # rows per sheet, less the header row
+EXCEL_DATA_ROWS = 1_048_575  # rows per sheet, less the header row
 EXCEL_CELL_CHARS = 32_767
-EXCEL_EXACT_INT = 10**15             # larger integers lose digits in Excel: written as text
-ZIP_LEVEL = 3                        # deflate: XML shrinks about tenfold already at the fast levels
+EXCEL_EXACT_INT = 10**15  # larger integers lose digits in Excel: written as text
+ZIP_LEVEL = 3  # deflate: XML shrinks about tenfold already at the fast levels
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
 ZONED = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
-THAI_TIME_HEADER = "{} (เวลาไทย UTC+7)"    # a column of timestamps with a zone, written in Bangkok time
+THAI_TIME_HEADER = "{} (เวลาไทย UTC+7)"  # a column of timestamps with a zone, written in Bangkok time
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -63,7 +63,7 @@ def date_or_datetime(text: str):
             return None
     except ValueError:
         return None
-    return value if value.year >= 1900 else None   # Excel has no dates before 1900
+    return value if value.year >= 1900 else None  # Excel has no dates before 1900
 
 
 def _package(sheets: list[tuple[int, str]]) -> dict[str, str]:
@@ -81,12 +81,15 @@ def _package(sheets: list[tuple[int, str]]) -> dict[str, str]:
         + "</Types>",
         "_rels/.rels": head + f'<Relationships xmlns="{PACKAGE_RELS}"><Relationship Id="rId1" '
         f'Type="{RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
-        "xl/workbook.xml": head + f'<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>'
+        "xl/workbook.xml": head
+        + f'<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>'
         + "".join(f'<sheet name={quoteattr(t)} sheetId="{i}" r:id="rId{i}"/>' for i, t in sheets)
         + "</sheets></workbook>",
-        "xl/_rels/workbook.xml.rels": head + f'<Relationships xmlns="{PACKAGE_RELS}">'
-        + "".join(f'<Relationship Id="rId{i}" Type="{RELS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                  for i, _ in sheets)
+        "xl/_rels/workbook.xml.rels": head
+        + f'<Relationships xmlns="{PACKAGE_RELS}">'
+        + "".join(
+            f'<Relationship Id="rId{i}" Type="{RELS}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i, _ in sheets
+        )
         + f'<Relationship Id="rId{len(sheets) + 1}" Type="{RELS}/styles" Target="styles.xml"/></Relationships>',
     }
 
@@ -114,7 +117,7 @@ class _Sink:
         return data
 
 
-ByteSink = _Sink   # the dataset zip (dataset_zip.py) streams its entries the same way
+ByteSink = _Sink  # the dataset zip (dataset_zip.py) streams its entries the same way
 
 
 class XlsxStream:
@@ -130,21 +133,27 @@ class XlsxStream:
         self.titles = (sheet_title(title), about_title)
         self.letters = [get_column_letter(i + 1) for i in range(max(len(columns), 2))]
         self.flags = flag_positions(columns)
-        self.illustrative = 0   # rows that are illustrative samples
+        self.illustrative = 0  # rows that are illustrative samples
         self.rows = 0
         self.truncated_cells = 0
         self.full = False
         self.sheet = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
-        self.sheet.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
-                         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
-                         'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>'.encode())
+        self.sheet.write(
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>'.encode()
+        )
         self.columns = [str(c) for c in columns]
         self.header_written = False
 
     def _header(self, rows) -> None:
         """The header row, once the first rows show which columns hold zoned timestamps."""
-        zoned = {i for row in rows for i, v in enumerate(row)
-                 if isinstance(v, str) and len(v) <= 32 and ISO_DATETIME.match(v) and ZONED.search(v)}
+        zoned = {
+            i
+            for row in rows
+            for i, v in enumerate(row)
+            if isinstance(v, str) and len(v) <= 32 and ISO_DATETIME.match(v) and ZONED.search(v)
+        }
         names = [THAI_TIME_HEADER.format(c) if i in zoned else c for i, c in enumerate(self.columns)]
         self.sheet.write(self._row(1, [self._text(name, BOLD) for name in names]))
         self.header_written = True
@@ -170,7 +179,7 @@ class XlsxStream:
             return f"><v>{value}</v></c>" if abs(value) < EXCEL_EXACT_INT else self._text(str(value))
         if isinstance(value, float):
             return f"><v>{value!r}</v></c>" if math.isfinite(value) else self._text(str(value))
-        if isinstance(value, dict) and "value" in value:   # a foreign key with its label
+        if isinstance(value, dict) and "value" in value:  # a foreign key with its label
             return self._cell(value.get("value"))
         if isinstance(value, (bytes, bytearray, memoryview)):
             return self._text(f"<binary, {len(value)} bytes>")
@@ -208,10 +217,13 @@ class XlsxStream:
 
     def _notes_sheet(self, number: int, widths: list[int], rows: list[list[str]], style: int = 0) -> None:
         with self.zip.open(f"xl/worksheets/sheet{number}.xml", "w") as sheet:
-            columns = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-                              for i, w in enumerate(widths, start=1))
-            sheet.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
-                        f'<cols>{columns}</cols><sheetData>'.encode())
+            columns = "".join(
+                f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1)
+            )
+            sheet.write(
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
+                f"<cols>{columns}</cols><sheetData>".encode()
+            )
             for row_number, cells in enumerate(rows, start=1):
                 sheet.write(self._row(row_number, [self._text(text or "", style) for text in cells]))
             sheet.write(b"</sheetData></worksheet>")

@@ -20,7 +20,7 @@ THUMB_WIDTH, THUMB_HEIGHT = 96, 72
 def image_hosts(datasette) -> set[str]:
     """Every `image_hosts:` entry of the layout settings (site-wide and every table's)."""
     hosts = set((datasette.plugin_config("openbangkok-layout") or {}).get("image_hosts") or [])
-    for table in (internals.metadata(datasette, "tables", database="openbangkok") or {}):
+    for table in internals.metadata(datasette, "tables", database="openbangkok") or {}:
         hosts |= set(config(datasette, table).get("image_hosts") or [])
     return hosts
 
@@ -31,8 +31,10 @@ def thumbnail(url: str, hosts: set[str]) -> Markup:
     if parts.scheme not in ("http", "https"):
         return Markup("{}").format(url)
     if parts.hostname in hosts:
-        return Markup('<a class="thumb" href="{0}"><img src="{0}" loading="lazy" decoding="async" width="{1}" '
-                      'height="{2}" alt="รูป / photo"></a>').format(url, THUMB_WIDTH, THUMB_HEIGHT)
+        return Markup(
+            '<a class="thumb" href="{0}"><img src="{0}" loading="lazy" decoding="async" width="{1}" '
+            'height="{2}" alt="รูป / photo"></a>'
+        ).format(url, THUMB_WIDTH, THUMB_HEIGHT)
     return Markup('<a class="photo-link" href="{}">รูป / photo</a>').format(url)
 
 
@@ -46,7 +48,8 @@ def chips(value: str) -> Markup | None:
     if not items:
         return Markup('<span class="chip-none">-</span>')
     return Markup('<span class="chips">{}</span>').format(
-        Markup("").join(Markup('<span class="chip">{}</span>').format(i) for i in items))
+        Markup("").join(Markup('<span class="chip">{}</span>').format(i) for i in items)
+    )
 
 
 def render(datasette, table: str | None, column: str, value) -> Markup | None:

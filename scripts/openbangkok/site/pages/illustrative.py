@@ -12,11 +12,15 @@ from collections.abc import Iterable, Sequence
 
 COLUMNS = ("is_illustrative", "illustrative_tickets", "illustrative_rows")
 MARK = "ข้อมูลตัวอย่าง / ILLUSTRATIVE"
-SHEET_TITLE = "ข้อมูลตัวอย่าง ILLUSTRATIVE"   # the first sheet of a workbook of such rows
-BANNER_TH = ("ข้อมูลตัวอย่าง: {count} จาก {rows} แถวที่แสดงเป็นข้อมูลสมมติหรือคำนวณจากข้อมูลสมมติ "
-             "ไม่ใช่ข้อมูลจริงของกรุงเทพมหานคร (แถวที่ is_illustrative = 1 หรือ illustrative_* มากกว่า 0)")
-BANNER_EN = ("ILLUSTRATIVE: {count} of the {rows} rows shown are made-up sample data, or figures computed "
-             "from it, not real BMA data (rows with is_illustrative = 1 or illustrative_* above 0).")
+SHEET_TITLE = "ข้อมูลตัวอย่าง ILLUSTRATIVE"  # the first sheet of a workbook of such rows
+BANNER_TH = (
+    "ข้อมูลตัวอย่าง: {count} จาก {rows} แถวที่แสดงเป็นข้อมูลสมมติหรือคำนวณจากข้อมูลสมมติ "
+    "ไม่ใช่ข้อมูลจริงของกรุงเทพมหานคร (แถวที่ is_illustrative = 1 หรือ illustrative_* มากกว่า 0)"
+)
+BANNER_EN = (
+    "ILLUSTRATIVE: {count} of the {rows} rows shown are made-up sample data, or figures computed "
+    "from it, not real BMA data (rows with is_illustrative = 1 or illustrative_* above 0)."
+)
 
 
 def banner(count: int, rows: int) -> list[str]:

@@ -90,5 +90,7 @@ def param_titles(datasette, query: str | None, params) -> dict[str, str]:
 
 def value_labels(datasette) -> dict[str, dict[str, str]]:
     """{column: {value: label}} for facet values that are codes (e.g. a state or level code)."""
-    return {column: {str(k): v for k, v in labels.items()}
-            for column, labels in (_config(datasette).get("value_labels") or {}).items()}
+    return {
+        column: {str(k): v for k, v in labels.items()}
+        for column, labels in (_config(datasette).get("value_labels") or {}).items()
+    }

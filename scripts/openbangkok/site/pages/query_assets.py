@@ -15,7 +15,9 @@ PAGES = {
 
 
 def _assets(database, view_name, request) -> tuple[list[str], list[str]]:
-    if request is None or database != DATABASE or view_name not in ("query", "table"):   # a canned query is served by the table view
+    if (
+        request is None or database != DATABASE or view_name not in ("query", "table")
+    ):  # a canned query is served by the table view
         return [], []
     return PAGES.get(request.url_vars.get("table"), ([], []))
 

@@ -14,10 +14,20 @@ import math
 
 from openbangkok.thai import conversions as thai
 
-EXAMPLES = {"yearmonth": "2567-01 / 2024-01 / ม.ค. 2567", "date": "2567-12-31 / 2024-12-31 / 31 ธ.ค. 2567",
-            "number": "13.7563", "integer": "30 / ๓๐", "year_be": "2566"}
-WORDS = {"yearmonth": ("เดือน", "a month"), "date": ("วันที่", "a date"), "number": ("ตัวเลข", "a number"),
-         "integer": ("จำนวนเต็ม", "a whole number"), "year_be": ("ปี พ.ศ.", "a year")}
+EXAMPLES = {
+    "yearmonth": "2567-01 / 2024-01 / ม.ค. 2567",
+    "date": "2567-12-31 / 2024-12-31 / 31 ธ.ค. 2567",
+    "number": "13.7563",
+    "integer": "30 / ๓๐",
+    "year_be": "2566",
+}
+WORDS = {
+    "yearmonth": ("เดือน", "a month"),
+    "date": ("วันที่", "a date"),
+    "number": ("ตัวเลข", "a number"),
+    "integer": ("จำนวนเต็ม", "a whole number"),
+    "year_be": ("ปี พ.ศ.", "a year"),
+}
 
 
 def _year_month(text: str) -> str | None:
@@ -49,7 +59,7 @@ def _year_be(text: str) -> str | None:
     if not digits.isdigit():
         return None
     year = int(digits)
-    year = thai.buddhist_era_year(year) if 1900 <= year < 2400 else year   # a year written in ค.ศ.
+    year = thai.buddhist_era_year(year) if 1900 <= year < 2400 else year  # a year written in ค.ศ.
     return str(year) if 2400 <= year <= 2700 else None
 
 
@@ -63,10 +73,12 @@ def read(name: str, kind: str, text: str) -> str:
         return ""
     try:
         value = READERS[kind](text)
-    except ValueError:     # a day or month that does not exist, a two-digit year
+    except ValueError:  # a day or month that does not exist, a two-digit year
         value = None
     if value is None:
         th, en = WORDS[kind]
-        raise ValueError(f"{name}: อ่าน \"{text}\" เป็น{th}ไม่ได้ ตัวอย่าง {EXAMPLES[kind]} / "
-                         f"{name}: \"{text}\" is not {en}; write it like {EXAMPLES[kind]}")
+        raise ValueError(
+            f'{name}: อ่าน "{text}" เป็น{th}ไม่ได้ ตัวอย่าง {EXAMPLES[kind]} / '
+            f'{name}: "{text}" is not {en}; write it like {EXAMPLES[kind]}'
+        )
     return value

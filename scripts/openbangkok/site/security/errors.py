@@ -30,18 +30,29 @@ from openbangkok.site import internals
 
 LOGGER = logging.getLogger("openbangkok.site.security.errors")
 QUEUE_SIZE = 10_000
-LINE_CHARACTERS = 300        # of a path or a message in a log line
+LINE_CHARACTERS = 300  # of a path or a message in a log line
 # Exceptions raised while reading a request's parameters (json.loads of ?_through=, int() of ?_next=...).
 READING_ERRORS = (ValueError, LookupError, TypeError, UnicodeError, OverflowError)
 SERVER_SIDE_SQL = ("disk i/o error", "database disk image is malformed", "unable to open database", "out of memory")
 NOT_FOUND = "ไม่พบหน้านี้ / Not found"
 # Datasette's own words for a client's mistake, with the Thai first (its message follows as it is)
-THAI_FIRST = {"Database not found": "ไม่พบฐานข้อมูล", "Table not found": "ไม่พบตาราง",
-              "Record not found": "ไม่พบแถวนี้", "Row not found": "ไม่พบแถวนี้", "Not found": "ไม่พบหน้านี้",
-              "Permission denied": "ไม่ได้รับอนุญาต", "Forbidden": "ไม่ได้รับอนุญาต"}
-TITLES = {400: "คำขอไม่ถูกต้อง / Bad request", 403: "ไม่ได้รับอนุญาต / Forbidden", 404: NOT_FOUND,
-          405: "ใช้วิธีนี้ไม่ได้ / Method not allowed", 414: "ที่อยู่ยาวเกินไป / Address too long",
-          500: "ข้อผิดพลาดภายในระบบ / Internal error"}
+THAI_FIRST = {
+    "Database not found": "ไม่พบฐานข้อมูล",
+    "Table not found": "ไม่พบตาราง",
+    "Record not found": "ไม่พบแถวนี้",
+    "Row not found": "ไม่พบแถวนี้",
+    "Not found": "ไม่พบหน้านี้",
+    "Permission denied": "ไม่ได้รับอนุญาต",
+    "Forbidden": "ไม่ได้รับอนุญาต",
+}
+TITLES = {
+    400: "คำขอไม่ถูกต้อง / Bad request",
+    403: "ไม่ได้รับอนุญาต / Forbidden",
+    404: NOT_FOUND,
+    405: "ใช้วิธีนี้ไม่ได้ / Method not allowed",
+    414: "ที่อยู่ยาวเกินไป / Address too long",
+    500: "ข้อผิดพลาดภายในระบบ / Internal error",
+}
 
 
 def thai_first(message: str) -> str:
@@ -111,27 +122,39 @@ def classify(request, exception: BaseException) -> tuple[int, str | Markup, str 
         return exception.status, thai_first(str(exception.args[0])) if exception.args else NOT_FOUND, None
     sql = sql_cause(exception)
     client_sql = sql is not None and not any(words in str(sql).lower() for words in SERVER_SIDE_SQL)
-    if isinstance(exception, internals.DatasetteError):   # Datasette's own words; its 500s are also for a parameter it
+    if isinstance(exception, internals.DatasetteError):  # Datasette's own words; its 500s are also for a parameter it
         # could not use ("Invalid _through - could not find corresponding foreign key")
         status = exception.status if exception.status < 500 or not (client_sql or request.query_string) else 400
         message = Markup(exception.message) if exception.message_is_html else exception.message
         return status, message, exception.title
     if client_sql:
         return 400, f"SQLite refused the query: {sql} / คำสั่ง SQL ใช้ไม่ได้", "Invalid SQL"
-    if isinstance(exception, MemoryError) and request.query_string:   # SQLite's memory limit (sql_guard)
-        return 400, ("the query needs more memory than the site gives one query: narrow it down "
-                     "/ คำสั่งนี้ใช้หน่วยความจำเกินกว่าที่กำหนด กรุณาจำกัดให้แคบลง"), "Invalid SQL"
+    if isinstance(exception, MemoryError) and request.query_string:  # SQLite's memory limit (sql_guard)
+        return (
+            400,
+            (
+                "the query needs more memory than the site gives one query: narrow it down "
+                "/ คำสั่งนี้ใช้หน่วยความจำเกินกว่าที่กำหนด กรุณาจำกัดให้แคบลง"
+            ),
+            "Invalid SQL",
+        )
     if isinstance(exception, READING_ERRORS) and request.query_string:
         names = ", ".join(sorted(set(request.args)))[:200]
-        return 400, (f"the parameters of this address could not be read ({names}): check their values "
-                     f"/ อ่านค่าพารามิเตอร์ของที่อยู่นี้ไม่ได้ กรุณาตรวจสอบ"), None
+        return (
+            400,
+            (
+                f"the parameters of this address could not be read ({names}): check their values "
+                f"/ อ่านค่าพารามิเตอร์ของที่อยู่นี้ไม่ได้ กรุณาตรวจสอบ"
+            ),
+            None,
+        )
     return 500, "", None
 
 
 async def render(datasette, request, status: int, message, title: str | None = None) -> Response:
     """Datasette's error page or JSON, as its own handler renders them, with its CORS headers."""
     info = {"ok": False, "error": message, "status": status, "title": title}
-    if not title and not request.path.split("?")[0].endswith(".json"):   # the page's heading, Thai first
+    if not title and not request.path.split("?")[0].endswith(".json"):  # the page's heading, Thai first
         info["title"] = TITLES.get(status)
     headers = {}
     if datasette.cors:
@@ -139,8 +162,9 @@ async def render(datasette, request, status: int, message, title: str | None = N
     if request.path.split("?")[0].endswith(".json"):
         return Response.json(info, status=status, headers=headers)
     template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
-    html = await template.render_async(dict(info, urls=datasette.urls, app_css_hash=internals.app_css_hash(datasette),
-                                            menu_links=list))
+    html = await template.render_async(
+        dict(info, urls=datasette.urls, app_css_hash=internals.app_css_hash(datasette), menu_links=list)
+    )
     return Response.html(html, status=status, headers=headers)
 
 
@@ -161,11 +185,17 @@ async def answer(datasette, request, exception: BaseException, message: str | No
     where = _where(request)
     if status >= 500:
         reference = secrets.token_hex(4)
-        said = (f"เกิดข้อผิดพลาดภายในระบบ / Internal error {reference}: the site logged it; "
-                f"please report the address and this number (SECURITY.md)")
-        ERROR_LOG.write(logging.ERROR, f"{where} -> {status} [{reference}] {type(exception).__name__}: "
-                                       f"{_printable(str(exception))}", exception)
+        said = (
+            f"เกิดข้อผิดพลาดภายในระบบ / Internal error {reference}: the site logged it; "
+            f"please report the address and this number (SECURITY.md)"
+        )
+        ERROR_LOG.write(
+            logging.ERROR,
+            f"{where} -> {status} [{reference}] {type(exception).__name__}: {_printable(str(exception))}",
+            exception,
+        )
     else:
-        ERROR_LOG.write(logging.INFO, f"{where} -> {status} {type(exception).__name__}: {_printable(str(exception))}",
-                        exception)
+        ERROR_LOG.write(
+            logging.INFO, f"{where} -> {status} {type(exception).__name__}: {_printable(str(exception))}", exception
+        )
     return await render(datasette, request, status, said, title)

@@ -20,13 +20,13 @@ from datasette.utils import tilde_decode
 from openbangkok.site.internals import filter_operators
 from openbangkok.site.memo import Memo
 
-QUERY_BYTES = 8192                  # the query string, as sent (percent-encoded)
+QUERY_BYTES = 8192  # the query string, as sent (percent-encoded)
 PATH_BYTES = 2048
 PARAMETERS = 100
-REPEATS = 50                        # one parameter name, e.g. _col of every column
-FACET_REPEATS = 10                  # each facet is a query over the table
+REPEATS = 50  # one parameter name, e.g. _col of every column
+FACET_REPEATS = 10  # each facet is a query over the table
 FEW = {"_facet": FACET_REPEATS, "_facet_array": FACET_REPEATS, "_facet_date": FACET_REPEATS, "_where": 10}
-SEARCH_CHARACTERS = 200             # ?_search= and ?_search_<column>=
+SEARCH_CHARACTERS = 200  # ?_search= and ?_search_<column>=
 
 
 def refusal(scope: dict) -> tuple[int, str, str] | None:
@@ -34,12 +34,17 @@ def refusal(scope: dict) -> tuple[int, str, str] | None:
     query = scope.get("query_string", b"")
     path = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "surrogateescape")
     if len(query) > QUERY_BYTES or len(path) > PATH_BYTES:
-        return (414, (f"ที่อยู่ยาวเกินไป / The address is too long: at most {PATH_BYTES:,} bytes of path and "
-                      f"{QUERY_BYTES:,} of query string. For long SQL, use the SQLite file (/openbangkok.db)."),
-                "URI too long")
+        return (
+            414,
+            (
+                f"ที่อยู่ยาวเกินไป / The address is too long: at most {PATH_BYTES:,} bytes of path and "
+                f"{QUERY_BYTES:,} of query string. For long SQL, use the SQLite file (/openbangkok.db)."
+            ),
+            "URI too long",
+        )
     if b"\x00" in unquote_to_bytes(path) or b"%00" in query or b"\x00" in query:
         return 400, "ที่อยู่มีอักขระ NUL / The address holds a NUL character (%00): remove it.", None
-    if query.count(b"&") >= PARAMETERS:   # before parsing them
+    if query.count(b"&") >= PARAMETERS:  # before parsing them
         return 400, f"พารามิเตอร์มากเกินไป / Too many parameters: at most {PARAMETERS} in one address.", None
     pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
     if len(pairs) > PARAMETERS:
@@ -48,8 +53,14 @@ def refusal(scope: dict) -> tuple[int, str, str] | None:
     for name, value in pairs:
         counts[name] = counts.get(name, 0) + 1
         if counts[name] > FEW.get(name, REPEATS):
-            return (400, (f"พารามิเตอร์ {name} ซ้ำมากเกินไป / The parameter {name} is repeated too often: "
-                          f"at most {FEW.get(name, REPEATS)} times in one address."), None)
+            return (
+                400,
+                (
+                    f"พารามิเตอร์ {name} ซ้ำมากเกินไป / The parameter {name} is repeated too often: "
+                    f"at most {FEW.get(name, REPEATS)} times in one address."
+                ),
+                None,
+            )
         if name.startswith("_search") and name != "_searchmode":
             if len(value) > SEARCH_CHARACTERS:
                 return (400, f"คำค้นยาวเกินไป / The search is too long: at most {SEARCH_CHARACTERS} characters.", None)
@@ -60,19 +71,23 @@ def refusal(scope: dict) -> tuple[int, str, str] | None:
 
 def no_word_message(typed: str) -> str:
     """A search of punctuation only (a lone quote, `*`) found every row as if there were no search."""
-    return (f"คำค้น {typed!r} ไม่มีตัวอักษรหรือตัวเลข / The search {typed!r} holds no letter or digit, so it "
-            "cannot match anything: type a word or a number (a blank search box shows every row).")
+    return (
+        f"คำค้น {typed!r} ไม่มีตัวอักษรหรือตัวเลข / The search {typed!r} holds no letter or digit, so it "
+        "cannot match anything: type a word or a number (a blank search box shows every row)."
+    )
 
 
-OPERATORS = filter_operators()   # Datasette's own list
+OPERATORS = filter_operators()  # Datasette's own list
 NAMING_COLUMNS = ("_facet", "_facet_array", "_facet_date", "_sort", "_sort_desc", "_col", "_nocol")
 FORMATS = (".json", ".csv", ".xlsx", ".geojson")
 TABLES_KEPT = 256
 
 
 def sort_message(column: str) -> str:
-    return (f"ไม่มีคอลัมน์ {column} ให้เรียงลำดับ / There is no column {column!r} to sort by: "
-            "_sort and _sort_desc take the name of one of the table's columns.")
+    return (
+        f"ไม่มีคอลัมน์ {column} ให้เรียงลำดับ / There is no column {column!r} to sort by: "
+        "_sort and _sort_desc take the name of one of the table's columns."
+    )
 
 
 async def _columns(datasette, database: str, table: str) -> tuple[frozenset, tuple] | None:
@@ -84,8 +99,10 @@ async def _columns(datasette, database: str, table: str) -> tuple[frozenset, tup
         known = None
         if db is not None and not db.is_mutable:
             if await db.table_exists(table):
-                known = (frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"},
-                         tuple(await db.primary_keys(table)))
+                known = (
+                    frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"},
+                    tuple(await db.primary_keys(table)),
+                )
             elif table in await db.view_names():
                 known = frozenset(await db.table_columns(table)) | {"rowid", "oid", "_rowid_"}, ()
         memo[(database, table)] = known
@@ -97,16 +114,28 @@ def shape_object_refusal(parts: list[str], pairs: list[tuple[str, str]], keyed: 
     200 and {"ok": false}: a client reading the status took it for data."""
     if ("_shape", "object") not in pairs or keyed or not parts[-1].endswith(".json"):
         return None
-    return 400, ("_shape=object ใช้ได้เฉพาะตารางที่มีคีย์หลัก / _shape=object keys the rows by their primary key, "
-                 "and this table, view or query has none: use _shape=objects or _shape=array."), None
+    return (
+        400,
+        (
+            "_shape=object ใช้ได้เฉพาะตารางที่มีคีย์หลัก / _shape=object keys the rows by their primary key, "
+            "and this table, view or query has none: use _shape=objects or _shape=array."
+        ),
+        None,
+    )
 
 
 def unknown_operator(name: str) -> tuple[int, str, None] | None:
     operator = name.rsplit("__", 1)[1]
     if operator in OPERATORS:
         return None
-    return 400, (f"ไม่รู้จักตัวกรอง {operator} / Unknown filter {operator!r} in {name}: use one of "
-                 f"{', '.join(OPERATORS)} (e.g. district_code__exact=1006)."), None
+    return (
+        400,
+        (
+            f"ไม่รู้จักตัวกรอง {operator} / Unknown filter {operator!r} in {name}: use one of "
+            f"{', '.join(OPERATORS)} (e.g. district_code__exact=1006)."
+        ),
+        None,
+    )
 
 
 async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None:
@@ -136,26 +165,47 @@ async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None
             except ValueError:
                 ok = False
             if not ok:
-                return 400, ('_through ต้องเป็น JSON / _through takes {"table": ..., "column": ..., "value": ...}, '
-                             'a table that points at this one by foreign key'), None
+                return (
+                    400,
+                    (
+                        '_through ต้องเป็น JSON / _through takes {"table": ..., "column": ..., "value": ...}, '
+                        "a table that points at this one by foreign key"
+                    ),
+                    None,
+                )
             continue
-        column = value if name in NAMING_COLUMNS else \
-            None if name.startswith("_") and "__" not in name else name.rsplit("__", 1)[0] if "__" in name else name
+        column = (
+            value
+            if name in NAMING_COLUMNS
+            else None
+            if name.startswith("_") and "__" not in name
+            else name.rsplit("__", 1)[0]
+            if "__" in name
+            else name
+        )
         if column is not None and column not in columns:
             if name in ("_sort", "_sort_desc"):
                 return 400, sort_message(column), None
-            return 400, (f"ไม่มีคอลัมน์ {column} / There is no column {column!r} in {tilde_decode(table)} ({name}): "
-                         f"name one of the table's columns"), None
+            return (
+                400,
+                (
+                    f"ไม่มีคอลัมน์ {column} / There is no column {column!r} in {tilde_decode(table)} ({name}): "
+                    f"name one of the table's columns"
+                ),
+                None,
+            )
         if not name.startswith("_") and "__" in name and (operator := unknown_operator(name)):
             return operator
     return None
 
 
-STREAMS = 4                 # whole-view exports at a time in one process (see streams())
+STREAMS = 4  # whole-view exports at a time in one process (see streams())
 RETRY_AFTER_SECONDS = 30
-BUSY_STREAMS = ("ขณะนี้มีการดาวน์โหลดข้อมูลทั้งตารางหลายรายการ โปรดลองใหม่ในอีกครู่ / Several complete downloads "
-                f"(?_stream=on) are being sent right now: please try again in {RETRY_AFTER_SECONDS} seconds "
-                "(Retry-After), or download the whole database (/openbangkok.db).")
+BUSY_STREAMS = (
+    "ขณะนี้มีการดาวน์โหลดข้อมูลทั้งตารางหลายรายการ โปรดลองใหม่ในอีกครู่ / Several complete downloads "
+    f"(?_stream=on) are being sent right now: please try again in {RETRY_AFTER_SECONDS} seconds "
+    "(Retry-After), or download the whole database (/openbangkok.db)."
+)
 
 
 class Slots:
@@ -183,4 +233,5 @@ def streams(datasette) -> Slots:
 def is_stream(scope: dict) -> bool:
     query = scope.get("query_string", b"")
     return b"_stream=" in query and any(
-        name == "_stream" and value for name, value in parse_qsl(query.decode("utf-8", "replace")))
+        name == "_stream" and value for name, value in parse_qsl(query.decode("utf-8", "replace"))
+    )

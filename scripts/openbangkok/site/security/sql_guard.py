@@ -26,9 +26,9 @@ import contextlib
 import sqlite3
 import weakref
 
-VALUE_BYTES = 1_000_000     # the build admits cells of 100,000 characters: at most 400 KB of UTF-8
+VALUE_BYTES = 1_000_000  # the build admits cells of 100,000 characters: at most 400 KB of UTF-8
 ROW_BYTES = 4_000_000
-ANSWER_BYTES = 20_000_000   # a page is 1,000 rows; 1,000 complaints are about 2 MB
+ANSWER_BYTES = 20_000_000  # a page is 1,000 rows; 1,000 complaints are about 2 MB
 # All of SQLite's memory in the site's process (a process-wide limit): a search of every prefix at once
 # (ก* OR ข* OR ...) holds the doclists of most of the index, 40 MB for 200,000 complaints; past this
 # a query fails with "out of memory" (HTTP 400) instead of the process growing without bound.
@@ -56,7 +56,8 @@ LIMITS = {
 # or take more than linear time or VALUE_BYTES per value. Not allowed: fts3_tokenizer, fts5 (pointer
 # functions), load_extension, zeroblob and randomblob (a gigabyte at once), sqlite_compileoption_*,
 # sqlite_offset, rtree checks, soundex, median (keeps every value in Python: unbounded memory).
-ALLOWED_FUNCTIONS = frozenset("""
+ALLOWED_FUNCTIONS = frozenset(
+    """
     abs char* coalesce* glob hex ifnull iif instr length like* likelihood likely lower ltrim max* min*
     nullif* printf format quote random replace round* rtrim sign substr substring trim* typeof unicode
     unlikely upper* sqlite_version*
@@ -69,24 +70,54 @@ ALLOWED_FUNCTIONS = frozenset("""
     json_remove json_replace json_set json_type json_valid json_group_array json_group_object -> ->>
     match* snippet highlight bm25 escape_fts*
     thai_fiscal_year buddhist_year ita_level haversine* thai_index_text thai_fts_query
-""".replace("*", "").split())
+""".replace("*", "").split()
+)
 
 # Table-valued functions (eponymous virtual tables) SQL on the site may read: JSON arrays (array
 # facets, `?types__arraycontains=`) and the schema pragmas Datasette offers its users.
-ALLOWED_TABLE_FUNCTIONS = frozenset({
-    "json_each", "json_tree", "pragma_table_info", "pragma_table_xinfo", "pragma_index_list", "pragma_index_info",
-    "pragma_index_xinfo", "pragma_foreign_key_list", "pragma_database_list", "pragma_function_list",
-    "pragma_module_list", "pragma_pragma_list", "pragma_table_list"})
+ALLOWED_TABLE_FUNCTIONS = frozenset(
+    {
+        "json_each",
+        "json_tree",
+        "pragma_table_info",
+        "pragma_table_xinfo",
+        "pragma_index_list",
+        "pragma_index_info",
+        "pragma_index_xinfo",
+        "pragma_foreign_key_list",
+        "pragma_database_list",
+        "pragma_function_list",
+        "pragma_module_list",
+        "pragma_pragma_list",
+        "pragma_table_list",
+    }
+)
 
 # Pragmas read (never set): the schema pragmas take a table or index name as their argument.
 NAMED_PRAGMAS = frozenset({"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"})
-READ_PRAGMAS = NAMED_PRAGMAS | frozenset({"database_list", "function_list", "module_list", "pragma_list", "table_list",
-                                          "page_count", "page_size", "schema_version", "data_version"})
+READ_PRAGMAS = NAMED_PRAGMAS | frozenset(
+    {
+        "database_list",
+        "function_list",
+        "module_list",
+        "pragma_list",
+        "table_list",
+        "page_count",
+        "page_size",
+        "schema_version",
+        "data_version",
+    }
+)
 SCHEMA_TABLES = frozenset({"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"})
-DATASETTE_OWN = frozenset({"_internal", "_memory"})   # Datasette's bookkeeping: it writes there
+DATASETTE_OWN = frozenset({"_internal", "_memory"})  # Datasette's bookkeeping: it writes there
 
-READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_PRAGMA,
-                sqlite3.SQLITE_RECURSIVE}
+READ_ACTIONS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    sqlite3.SQLITE_PRAGMA,
+    sqlite3.SQLITE_RECURSIVE,
+}
 
 
 class AnswerTooLarge(sqlite3.DataError):
@@ -123,7 +154,8 @@ class AnswerSize:
             raise AnswerTooLarge(
                 f"the answer is too large: more than {(ROW_BYTES if size > ROW_BYTES else ANSWER_BYTES):,} bytes "
                 f"{'in one row' if size > ROW_BYTES else 'in one page'}; select fewer columns or rows, or download "
-                f"the table as CSV (?_stream=on) / คำตอบใหญ่เกินไป กรุณาเลือกคอลัมน์หรือแถวให้น้อยลง")
+                f"the table as CSV (?_stream=on) / คำตอบใหญ่เกินไป กรุณาเลือกคอลัมน์หรือแถวให้น้อยลง"
+            )
         return _row(cursor, values)
 
 
@@ -169,6 +201,7 @@ def _trim(left: bool, right: bool):
         while right and end > start and text[end - 1] in trimmed:
             end -= 1
         return text[start:end]
+
     return trim
 
 
@@ -191,8 +224,13 @@ def _replace(text, old, new):
     return _checked(text.replace(old, new))
 
 
-LINEAR_FUNCTIONS = {("trim", 2): _trim(True, True), ("ltrim", 2): _trim(True, False), ("rtrim", 2): _trim(False, True),
-                    ("instr", 2): _instr, ("replace", 3): _replace}
+LINEAR_FUNCTIONS = {
+    ("trim", 2): _trim(True, True),
+    ("ltrim", 2): _trim(True, False),
+    ("rtrim", 2): _trim(False, True),
+    ("instr", 2): _instr,
+    ("replace", 3): _replace,
+}
 
 
 def _known_tables(conn) -> frozenset:
@@ -222,7 +260,7 @@ def authorizer(tables: frozenset, strict: bool):
             return ok if action != sqlite3.SQLITE_READ or first not in DENIED_MODULES else deny
         if action == sqlite3.SQLITE_SELECT or action == sqlite3.SQLITE_RECURSIVE:
             return ok
-        if action == sqlite3.SQLITE_READ:   # a common table expression's own rows have no database
+        if action == sqlite3.SQLITE_READ:  # a common table expression's own rows have no database
             return ok if (database == "main" and first in readable) or database is None else deny
         if action == sqlite3.SQLITE_PRAGMA:
             return ok if first in READ_PRAGMAS and (second is None or first in NAMED_PRAGMAS) else deny

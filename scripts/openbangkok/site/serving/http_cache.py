@@ -50,21 +50,28 @@ from openbangkok.model.catalog import DEFAULT_DATASETS, PACKAGE
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site import internals
 
-HTML_TTL = 60                 # seconds: pages change look with a deploy; data only with a build
-SHORT_TTL = 60                # redirects and 4xx: a CDN absorbs repeats, a fix shows within a minute
+HTML_TTL = 60  # seconds: pages change look with a deploy; data only with a build
+SHORT_TTL = 60  # redirects and 4xx: a CDN absorbs repeats, a fix shows within a minute
 NO_STORE = b"no-store"
-MIN_GZIP_BYTES = 1024         # below this gzip saves too little to be worth a round of CPU
-GZIP_LEVEL = 3                # whole bodies; 6 costs about 2.3x the CPU for a quarter fewer bytes
-STREAM_GZIP_LEVEL = 1         # streamed exports: CPU, not bytes, limits them
-THREAD_BYTES = 256 * 1024     # blocks at least this large are compressed off the event loop
-FLUSH_BYTES = 64 * 1024       # a streamed answer reaches the client at least every this many bytes
-COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/ld+json",
-                "application/x-ndjson", "application/xml", "application/javascript",
-                "application/schema+json", "image/svg+xml")
+MIN_GZIP_BYTES = 1024  # below this gzip saves too little to be worth a round of CPU
+GZIP_LEVEL = 3  # whole bodies; 6 costs about 2.3x the CPU for a quarter fewer bytes
+STREAM_GZIP_LEVEL = 1  # streamed exports: CPU, not bytes, limits them
+THREAD_BYTES = 256 * 1024  # blocks at least this large are compressed off the event loop
+FLUSH_BYTES = 64 * 1024  # a streamed answer reaches the client at least every this many bytes
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/geo+json",
+    "application/ld+json",
+    "application/x-ndjson",
+    "application/xml",
+    "application/javascript",
+    "application/schema+json",
+    "image/svg+xml",
+)
 CONDITIONAL = {b"if-none-match", b"if-modified-since"}
-HOP_BY_HOP = {b"transfer-encoding", b"connection", b"keep-alive"}   # the server frames the body
-NOT_ON_304 = {b"content-length", b"content-type", b"content-encoding", b"transfer-encoding",
-              b"content-disposition"}
+HOP_BY_HOP = {b"transfer-encoding", b"connection", b"keep-alive"}  # the server frames the body
+NOT_ON_304 = {b"content-length", b"content-type", b"content-encoding", b"transfer-encoding", b"content-disposition"}
 CODE_SUFFIXES = {".py", ".html", ".js", ".css", ".json", ".yaml", ".yml", ".sql", ".md", ".svg"}
 IDENTITY_ATTRIBUTE = "_openbangkok_http_identity"
 HEALTH_PATH = "/-/health"
@@ -76,8 +83,8 @@ UNREADABLE = (sqlite3.Error, QueryInterrupted, OSError)
 class Identity:
     """What every answer of this process is fixed by."""
 
-    build: str              # hex digest of the database and the code that renders it
-    last_modified: int      # the build's time, seconds since the epoch
+    build: str  # hex digest of the database and the code that renders it
+    last_modified: int  # the build's time, seconds since the epoch
 
     @property
     def last_modified_http(self) -> bytes:
@@ -89,11 +96,15 @@ def code_digest(datasette, folders: list[Path]) -> str:
     Datasette's metadata and settings, and the versions of Datasette and its plugins."""
     digest = hashlib.sha256()
     for folder in folders:
-        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix in CODE_SUFFIXES
-                           and "__pycache__" not in p.parts):
+        for path in sorted(
+            p
+            for p in Path(folder).rglob("*")
+            if p.is_file() and p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts
+        ):
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    digest.update(json.dumps([internals.metadata(datasette), datasette.settings_dict()], sort_keys=True,
-                             default=str).encode())
+    digest.update(
+        json.dumps([internals.metadata(datasette), datasette.settings_dict()], sort_keys=True, default=str).encode()
+    )
     plugins = {(ep.dist.name, ep.dist.version) for ep in dist_metadata.entry_points(group="datasette") if ep.dist}
     for name, version in sorted(plugins | {("datasette", dist_metadata.version("datasette"))}):
         digest.update(f"{name}=={version}\0".encode())
@@ -118,7 +129,7 @@ async def identity(datasette) -> Identity:
         folders = [serve.PLUGINS, PACKAGE, getattr(datasette, "openbangkok_datasets", DEFAULT_DATASETS)]
         code = await asyncio.to_thread(code_digest, datasette, folders)
         db = datasette.get_database(DATABASE)
-        database_hash = await asyncio.to_thread(lambda: db.hash)   # sha256 of the file, or inspect-data's
+        database_hash = await asyncio.to_thread(lambda: db.hash)  # sha256 of the file, or inspect-data's
         built = _epoch(await site_info.built_at(datasette)) or int(os.stat(db.path).st_mtime)
         found = Identity(hashlib.sha256(f"{database_hash}\0{code}".encode()).hexdigest(), built)
         setattr(datasette, IDENTITY_ATTRIBUTE, found)
@@ -144,9 +155,16 @@ def accepts_gzip(accept_encoding: str) -> bool:
 
 
 def entity_tag(build: str, scope: dict, host: bytes, coding: str) -> bytes:
-    request = b"\0".join([build.encode(), scope.get("scheme", "http").encode(), host,
-                          scope.get("raw_path") or scope.get("path", "").encode(),
-                          scope.get("query_string", b""), coding.encode()])
+    request = b"\0".join(
+        [
+            build.encode(),
+            scope.get("scheme", "http").encode(),
+            host,
+            scope.get("raw_path") or scope.get("path", "").encode(),
+            scope.get("query_string", b""),
+            coding.encode(),
+        ]
+    )
     return f'"{build[:12]}-{hashlib.sha256(request).hexdigest()[:24]}"'.encode()
 
 
@@ -211,13 +229,13 @@ class Gzip:
         self.unflushed += len(body)
         if last:
             return out + self.compressor.flush(zlib.Z_FINISH)
-        if self.unflushed >= FLUSH_BYTES or not self.started:   # the first block at once
+        if self.unflushed >= FLUSH_BYTES or not self.started:  # the first block at once
             self.started, self.unflushed = True, 0
             return out + self.compressor.flush(zlib.Z_SYNC_FLUSH)
         return out
 
     async def feed(self, body: bytes, last: bool) -> bytes:
-        if len(body) >= THREAD_BYTES:   # zlib lets go of the GIL: the loop serves others meanwhile
+        if len(body) >= THREAD_BYTES:  # zlib lets go of the GIL: the loop serves others meanwhile
             return await asyncio.to_thread(self._step, body, last)
         return self._step(body, last)
 
@@ -245,16 +263,19 @@ class HttpCache:
             return await self.app(scope, receive, send)
         if scope.get("path") == HEALTH_PATH:
             return await send_health(self.datasette, scope, send)
-        if DATABASE not in self.datasette.databases:   # not this site's (a test's own Datasette)
+        if DATABASE not in self.datasette.databases:  # not this site's (a test's own Datasette)
             return await self.app(scope, receive, send)
         try:
             site = await identity(self.datasette)
-        except UNREADABLE:   # no validators for what cannot be read; the app answers as it can
+        except UNREADABLE:  # no validators for what cannot be read; the app answers as it can
             return await self.app(scope, receive, send)
         request_headers = {k.lower(): v for k, v in scope.get("headers", [])}
         exchange = _Exchange(self, site, scope, request_headers, send)
-        inner = {**scope, "method": "GET",
-                 "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() not in CONDITIONAL]}
+        inner = {
+            **scope,
+            "method": "GET",
+            "headers": [(k, v) for k, v in scope.get("headers", []) if k.lower() not in CONDITIONAL],
+        }
         try:
             await self.app(inner, receive, exchange.send)
             await exchange.finish()
@@ -267,8 +288,13 @@ class _Exchange:
     decides whether it is compressed (and so which ETag it has)."""
 
     def __init__(self, layer: HttpCache, site: Identity, scope: dict, request_headers: dict, send):
-        self.layer, self.site, self.scope, self.request_headers, self.downstream = \
-            layer, site, scope, request_headers, send
+        self.layer, self.site, self.scope, self.request_headers, self.downstream = (
+            layer,
+            site,
+            scope,
+            request_headers,
+            send,
+        )
         self.head = scope.get("method") == "HEAD"
         self.start: dict | None = None
         self.gzip: Gzip | None = None
@@ -277,7 +303,7 @@ class _Exchange:
     async def send(self, message):
         if self.done:
             if message["type"] == "http.response.body" and message.get("more_body", False):
-                raise _Answered   # the rest of a stream nobody will read
+                raise _Answered  # the rest of a stream nobody will read
             return
         if message["type"] == "http.response.start":
             self.start = message
@@ -311,8 +337,9 @@ class _Exchange:
                 headers.append((b"content-length", str(len(body)).encode()))
         self.done = status == 304 or self.head
         await self.downstream({"type": "http.response.start", "status": status, "headers": headers})
-        await self.downstream({"type": "http.response.body", "body": b"" if self.done else body,
-                               "more_body": more and not self.done})
+        await self.downstream(
+            {"type": "http.response.body", "body": b"" if self.done else body, "more_body": more and not self.done}
+        )
         if self.done and more:
             raise _Answered
 
@@ -320,8 +347,11 @@ class _Exchange:
         """The answer's status, headers and ETag (None when it is not cacheable)."""
         start, self.start = self.start, None
         status = start["status"]
-        headers = [(k, v) for k, v in start.get("headers", [])
-                   if k.lower() not in HOP_BY_HOP and k.lower() not in (b"etag", b"last-modified")]
+        headers = [
+            (k, v)
+            for k, v in start.get("headers", [])
+            if k.lower() not in HOP_BY_HOP and k.lower() not in (b"etag", b"last-modified")
+        ]
         content_type = _header(headers, b"content-type") or b""
         their_policy = (_header(headers, b"cache-control") or b"").lower()
         compress = compressible(content_type) and status not in (204, 304)
@@ -330,21 +360,30 @@ class _Exchange:
             if b"accept-encoding" not in {v.lower() for v in vary}:
                 headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
                 headers.append((b"vary", b", ".join(vary + [b"Accept-Encoding"])))
-        if compress and _header(headers, b"content-encoding") is None and (more or len(first_body) >= MIN_GZIP_BYTES) \
-                and accepts_gzip(self.request_headers.get(b"accept-encoding", b"").decode("latin-1")):
+        if (
+            compress
+            and _header(headers, b"content-encoding") is None
+            and (more or len(first_body) >= MIN_GZIP_BYTES)
+            and accepts_gzip(self.request_headers.get(b"accept-encoding", b"").decode("latin-1"))
+        ):
             self.gzip = Gzip(streamed=more)
-            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]   # of the plain body
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]  # of the plain body
             headers.append((b"content-encoding", b"gzip"))
         if b"private" in their_policy or b"no-store" in their_policy:
             return status, headers, None
         headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
         ttl = ttl_argument(self.scope.get("query_string", b""))
-        headers.append((b"cache-control", cache_control(status, content_type, ttl,
-                                                        self.layer.datasette.setting("default_cache_ttl"))))
+        headers.append(
+            (
+                b"cache-control",
+                cache_control(status, content_type, ttl, self.layer.datasette.setting("default_cache_ttl")),
+            )
+        )
         if status != 200:
             return status, headers, None
-        tag = entity_tag(self.site.build, self.scope, self.request_headers.get(b"host", b""),
-                         "gzip" if self.gzip else "identity")
+        tag = entity_tag(
+            self.site.build, self.scope, self.request_headers.get(b"host", b""), "gzip" if self.gzip else "identity"
+        )
         return status, headers + [(b"etag", tag), (b"last-modified", self.site.last_modified_http)], tag
 
 
@@ -355,7 +394,7 @@ async def health(datasette) -> tuple[int, dict]:
         tables = (await db.execute("select count(*) from sqlite_master", custom_time_limit=HEALTH_LIMIT_MS)).first()[0]
     except (KeyError, *UNREADABLE) as e:
         return 503, {"ok": False, "database": DATABASE, "error": f"{type(e).__name__}: {e}"}
-    site = getattr(datasette, IDENTITY_ATTRIBUTE, None)   # known once a page has been asked for
+    site = getattr(datasette, IDENTITY_ATTRIBUTE, None)  # known once a page has been asked for
     return 200, {"ok": True, "database": DATABASE, "tables": tables, **({"build": site.build[:12]} if site else {})}
 
 
@@ -364,7 +403,15 @@ async def send_health(datasette, scope, send) -> None:
     read (503) even where Datasette's own start-up fails on it. Never cached."""
     status, answer = await health(datasette)
     body = json.dumps(answer).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json; charset=utf-8"), (b"cache-control", NO_STORE),
-        (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"cache-control", NO_STORE),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body})

@@ -30,7 +30,7 @@ from openbangkok.site.serving.rewrites import (
     search_matches,
 )
 
-SEARCH_PARTS = 2          # rowid ranges a search's facets are counted in at once (one per core)
+SEARCH_PARTS = 2  # rowid ranges a search's facets are counted in at once (one per core)
 
 
 def array_facet_sql(column: str, sql: str, limit: int, filtered: bool = True, weight: str = "count(*)") -> str:
@@ -65,10 +65,12 @@ def by_value_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[str, 
     selects = []
     for number, (kind, facet_column) in enumerate(wanted):
         extra[f"openbangkok_kind_{number}"], extra[f"openbangkok_facet_{number}"] = kind, facet_column
-        selects.append(f"select {number} as facet, value, n as count from {table} "
-                       f"where filter_column = :openbangkok_filter_column and filter_kind = :openbangkok_filter_kind "
-                       f"and filter_value = :{filter_param(m)} "
-                       f"and facet_kind = :openbangkok_kind_{number} and facet_column = :openbangkok_facet_{number}")
+        selects.append(
+            f"select {number} as facet, value, n as count from {table} "
+            f"where filter_column = :openbangkok_filter_column and filter_kind = :openbangkok_filter_kind "
+            f"and filter_value = :{filter_param(m)} "
+            f"and facet_kind = :openbangkok_kind_{number} and facet_column = :openbangkok_facet_{number}"
+        )
     return "\nunion all\n".join(selects), [extra]
 
 
@@ -88,7 +90,7 @@ async def precomputed_facets(facet, wanted: tuple) -> dict | None:
     source = f" from {escape_sqlite(facet.table)} "
     if source not in facet.sql or any(column not in info.columns for _, column in wanted):
         return None
-    where = facet.sql[facet.sql.index(source) + len(source):]
+    where = facet.sql[facet.sql.index(source) + len(source) :]
     params = dict(facet.params or {})
     found = by_value_facets(info, where, wanted) or combination_facets(info, where, wanted)
     if found is None:
@@ -112,13 +114,19 @@ def combination_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[st
     if search:
         fts = search["fts"]
         columns = ", ".join(f"c.{escape_sqlite(c)}" for c in info.columns)
-        source_sql = (f"select c.combo, {columns}, g.n as n from (select r.combo, count(*) as n {search_matches(info, search)} "
-                      f"and {fts}.rowid >= :openbangkok_from and {fts}.rowid < :openbangkok_to group by r.combo) g "
-                      f"join {counts} c on c.combo = g.combo")
+        source_sql = (
+            f"select c.combo, {columns}, g.n as n from (select r.combo, count(*) as n {search_matches(info, search)} "
+            f"and {fts}.rowid >= :openbangkok_from and {fts}.rowid < :openbangkok_to group by r.combo) g "
+            f"join {counts} c on c.combo = g.combo"
+        )
         step = (info.last_rowid + 1 - info.first_rowid) // SEARCH_PARTS + 1
-        parts = [{"openbangkok_from": info.first_rowid + i * step,
-                  "openbangkok_to": info.first_rowid + (i + 1) * step if i < SEARCH_PARTS - 1 else info.last_rowid + 1}
-                 for i in range(SEARCH_PARTS)]
+        parts = [
+            {
+                "openbangkok_from": info.first_rowid + i * step,
+                "openbangkok_to": info.first_rowid + (i + 1) * step if i < SEARCH_PARTS - 1 else info.last_rowid + 1,
+            }
+            for i in range(SEARCH_PARTS)
+        ]
     elif combination_filters(info, where):
         source_sql = f"select * from {counts} {counts_where(info, where)}"
         parts = [{}]
@@ -128,8 +136,10 @@ def combination_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[st
     for number, (kind, column) in enumerate(wanted):
         col = escape_sqlite(column)
         if kind == "array" and column in info.array_columns:
-            inner = (f"select v.value as value, sum(g.n) as count from g cross join {escape_sqlite(info.values)} v "
-                     f"on v.column_name = :openbangkok_column_{number} and v.combo = g.combo group by v.value")
+            inner = (
+                f"select v.value as value, sum(g.n) as count from g cross join {escape_sqlite(info.values)} v "
+                f"on v.column_name = :openbangkok_column_{number} and v.combo = g.combo group by v.value"
+            )
             parts = [{**part, f"openbangkok_column_{number}": column} for part in parts]
         elif kind == "array":
             inner = array_facet_sql(column, "select * from g", -1, True, weight="sum(n)")
@@ -141,18 +151,31 @@ def combination_facets(info: Precomputed, where: str, wanted: tuple) -> tuple[st
 
 async def _facet_parts(facet, sql: str, parts: list[dict], wanted: tuple, limit: int) -> dict | None:
     try:
-        answers = await asyncio.gather(*(facet.ds.execute(
-            facet.database, sql, params, truncate=False, custom_time_limit=facet.ds.setting("facet_time_limit_ms"))
-            for params in parts))
+        answers = await asyncio.gather(
+            *(
+                facet.ds.execute(
+                    facet.database,
+                    sql,
+                    params,
+                    truncate=False,
+                    custom_time_limit=facet.ds.setting("facet_time_limit_ms"),
+                )
+                for params in parts
+            )
+        )
     except sqlite3.OperationalError:
         return None
     sums: list[dict] = [defaultdict(int) for _ in wanted]
     for answer in answers:
         for row in answer.rows:
             sums[row["facet"]][row["value"]] += row["count"]
-    return {item: [{"value": value, "count": n}
-                   for value, n in sorted(sums[i].items(), key=lambda kv: (-kv[1], sqlite_order(kv[0])))[:limit]]
-            for i, item in enumerate(wanted)}
+    return {
+        item: [
+            {"value": value, "count": n}
+            for value, n in sorted(sums[i].items(), key=lambda kv: (-kv[1], sqlite_order(kv[0])))[:limit]
+        ]
+        for i, item in enumerate(wanted)
+    }
 
 
 def sqlite_order(value):

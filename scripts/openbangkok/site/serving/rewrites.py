@@ -46,24 +46,23 @@ INDEX_IN_PLAN = re.compile(r"USING (?:COVERING )?INDEX (?P<index>\S+)(?: \((?P<b
 
 
 @dataclass
-
-
 class Precomputed:
     """What the site knows of one table of an immutable database, found once at startup."""
+
     table: str
-    rows: int                                   # the table's row count
-    first_rowid: int = 0                        # its smallest and largest rowid
+    rows: int  # the table's row count
+    first_rowid: int = 0  # its smallest and largest rowid
     last_rowid: int = 0
-    fts: str | None = None                      # its FTS table, when every FTS rowid is a row of the table
-    counts: str | None = None                   # <table>_facet_counts: (combo, facet columns..., n)
-    combos: str | None = None                   # <table>_facet_rows: (rowid, combo)
-    columns: tuple[str, ...] = ()               # the facet columns of `counts`
-    values: str | None = None                   # <table>_facet_values: (column_name, combo, value)
-    array_columns: frozenset = frozenset()      # the array columns `values` has the items of
-    by_value: str | None = None                 # <table>_facet_by_value: the facets of one-value filters
-    by_value_filters: frozenset = frozenset()   # its (kind, column) filters: ("column", a text column:
-                                                # = compares as text), ("array", an array column)
-    by_value_facets: frozenset = frozenset()    # its (kind, column) facets
+    fts: str | None = None  # its FTS table, when every FTS rowid is a row of the table
+    counts: str | None = None  # <table>_facet_counts: (combo, facet columns..., n)
+    combos: str | None = None  # <table>_facet_rows: (rowid, combo)
+    columns: tuple[str, ...] = ()  # the facet columns of `counts`
+    values: str | None = None  # <table>_facet_values: (column_name, combo, value)
+    array_columns: frozenset = frozenset()  # the array columns `values` has the items of
+    by_value: str | None = None  # <table>_facet_by_value: the facets of one-value filters
+    by_value_filters: frozenset = frozenset()  # its (kind, column) filters: ("column", a text column:
+    # = compares as text), ("array", an array column)
+    by_value_facets: frozenset = frozenset()  # its (kind, column) facets
     # (order-by column, filters) -> whether the +rowid plan walks an index; filters may be ?_where= text
     walks: Memo = field(default_factory=lambda: Memo(WALKS_KEPT))
 
@@ -92,8 +91,14 @@ async def find_precomputed(datasette) -> None:
                 fts = None
             if not fts and not (counts in tables and combos in tables):
                 continue
-            info = Precomputed(table, *(await db.execute(
-                f"select count(*), coalesce(min(rowid), 0), coalesce(max(rowid), 0) from {escape_sqlite(table)}")).rows[0])
+            info = Precomputed(
+                table,
+                *(
+                    await db.execute(
+                        f"select count(*), coalesce(min(rowid), 0), coalesce(max(rowid), 0) from {escape_sqlite(table)}"
+                    )
+                ).rows[0],
+            )
             if fts and await fts_rowids_are_rows(db, fts, table):
                 info.fts = fts
             if counts in tables and combos in tables:
@@ -101,8 +106,12 @@ async def find_precomputed(datasette) -> None:
                 info.counts, info.combos, info.columns = counts, combos, tuple(columns)
                 if table + VALUES_SUFFIX in tables:
                     info.values = table + VALUES_SUFFIX
-                    info.array_columns = frozenset(r[0] for r in (await db.execute(
-                        f"select distinct column_name from {escape_sqlite(info.values)}")).rows)
+                    info.array_columns = frozenset(
+                        r[0]
+                        for r in (
+                            await db.execute(f"select distinct column_name from {escape_sqlite(info.values)}")
+                        ).rows
+                    )
                 if table + BY_VALUE_SUFFIX in tables:
                     await find_by_value(db, info, table + BY_VALUE_SUFFIX)
             found[(name, table)] = info
@@ -113,8 +122,10 @@ async def find_precomputed(datasette) -> None:
 
 async def fts_rowids_are_rows(db, fts: str, table: str) -> bool:
     """Every rowid of the FTS index is a row of the table: true by construction of the build, checked."""
-    sql = (f"select not exists (select 1 from {escape_sqlite(fts)} "
-           f"where rowid not in (select rowid from {escape_sqlite(table)}))")
+    sql = (
+        f"select not exists (select 1 from {escape_sqlite(fts)} "
+        f"where rowid not in (select rowid from {escape_sqlite(table)}))"
+    )
     try:
         return bool((await db.execute(sql, custom_time_limit=60_000)).rows[0][0])
     except (sqlite3.DatabaseError, QueryInterrupted):
@@ -129,9 +140,12 @@ def rewriting_execute(datasette, database: str, execute):
     async def run(sql, params=None, **kwargs):
         better = await rewrite(datasette, database, execute, sql, params) if isinstance(sql, str) else None
         if isinstance(better, Walk):
-            try:   # the fastest form, if the matches come soon enough in the index's order
-                return await execute(better.exists, params,
-                                     **{**kwargs, "custom_time_limit": WALK_TIME_LIMIT_MS, "log_sql_errors": False})
+            try:  # the fastest form, if the matches come soon enough in the index's order
+                return await execute(
+                    better.exists,
+                    params,
+                    **{**kwargs, "custom_time_limit": WALK_TIME_LIMIT_MS, "log_sql_errors": False},
+                )
             except (QueryInterrupted, sqlite3.OperationalError):
                 better = better.listed
         if better is not None:
@@ -166,8 +180,10 @@ def search_matches(info: Precomputed, search) -> str:
     """The FTS rows a search matches (`fts.rowid`) with their combinations (`r.combo`), only those
     of combinations that pass the search's filters (any column but the combinations' makes it fail)."""
     fts = search["fts"]
-    sql = (f"from {fts} join {escape_sqlite(info.combos)} r on r.rowid = {fts}.rowid "
-           f"where {search['lhs']} match {search['match']}")
+    sql = (
+        f"from {fts} join {escape_sqlite(info.combos)} r on r.rowid = {fts}.rowid "
+        f"where {search['lhs']} match {search['match']}"
+    )
     if search["filters"]:
         sql += f" and r.combo in (select combo from {escape_sqlite(info.counts)} {counts_where(info, 'where ' + search['filters'])})"
     return sql
@@ -178,15 +194,21 @@ async def find_by_value(db, info: Precomputed, by_value: str) -> None:
     as text, as the table's filter does (`= :p0` with a text parameter); an array filter's column must
     have its items in the values table."""
     details = {c.name: c.type.upper() for c in await db.table_column_details(info.table)}
-    filters = [tuple(r) for r in (await db.execute(
-        f"select distinct filter_kind, filter_column from {escape_sqlite(by_value)}")).rows]
+    filters = [
+        tuple(r)
+        for r in (await db.execute(f"select distinct filter_kind, filter_column from {escape_sqlite(by_value)}")).rows
+    ]
     info.by_value = by_value
     info.by_value_filters = frozenset(
-        (kind, c) for kind, c in filters
+        (kind, c)
+        for kind, c in filters
         if (kind == "column" and ("CHAR" in details.get(c, "") or "TEXT" in details.get(c, "")))
-        or (kind == "array" and c in info.array_columns))
-    info.by_value_facets = frozenset(tuple(r) for r in (await db.execute(
-        f"select distinct facet_kind, facet_column from {escape_sqlite(by_value)}")).rows)
+        or (kind == "array" and c in info.array_columns)
+    )
+    info.by_value_facets = frozenset(
+        tuple(r)
+        for r in (await db.execute(f"select distinct facet_kind, facet_column from {escape_sqlite(by_value)}")).rows
+    )
 
 
 def unquoted(column: str) -> str:
@@ -208,7 +230,7 @@ def datasette_filters(where: str | None) -> list[re.Match] | None:
     body = (where or "").strip()
     if not body.startswith("where "):
         return None
-    parts = [FILTER_PART.fullmatch(part) for part in body[len("where "):].split(" and ")]
+    parts = [FILTER_PART.fullmatch(part) for part in body[len("where ") :].split(" and ")]
     return None if None in parts else parts
 
 
@@ -217,8 +239,11 @@ def combination_filters(info: Precomputed, where: str) -> bool:
     filter on a column whose items the values table has), so the counts table answers it exactly
     (counts_where); anything else is left to Datasette's SQL."""
     filters = datasette_filters(where)
-    return bool(info.counts) and filters is not None and all(
-        filter_column(m) in (info.array_columns if m["item"] else info.columns) for m in filters)
+    return (
+        bool(info.counts)
+        and filters is not None
+        and all(filter_column(m) in (info.array_columns if m["item"] else info.columns) for m in filters)
+    )
 
 
 def counts_where(info: Precomputed, where: str) -> str:
@@ -227,8 +252,11 @@ def counts_where(info: Precomputed, where: str) -> str:
     values = escape_sqlite(info.values or "")
     return "where " + " and ".join(
         f"combo in (select combo from {values} where column_name = {sql_text(filter_column(m))} "
-        f"and value = :{m['item']})" if m["item"] else m.group(0)
-        for m in datasette_filters(where))
+        f"and value = :{m['item']})"
+        if m["item"]
+        else m.group(0)
+        for m in datasette_filters(where)
+    )
 
 
 def sql_text(value: str) -> str:
@@ -254,25 +282,36 @@ async def rewrite(datasette, database: str, execute, sql: str, params) -> str | 
     m = PAGE_SQL.fullmatch(sql)
     info = info_for(datasette, database, m["table"]) if m else None
     if info is not None and lever_on("precomputed_facets") and await passes_none(execute, info, m["where"], params):
-        return sql.replace(m["where"], "where 0 ", 1)   # the same columns, no row
+        return sql.replace(m["where"], "where 0 ", 1)  # the same columns, no row
     if m and lever_on("search_sql"):
         search = search_clause(info, m["where"]) if info else None
         if search is None:
             return None
         clause, fts = search["clause"], search["fts"]
         better = sql.replace(m["where"], m["where"].replace(clause, f"+{clause}", 1), 1)
-        exists = sql.replace(m["where"], m["where"].replace(clause, (
-            f"exists (select 1 from {fts} where {search['lhs']} match {search['match']} "
-            f"and {fts}.rowid = {m['table']}.rowid)"), 1), 1)
+        exists = sql.replace(
+            m["where"],
+            m["where"].replace(
+                clause,
+                (
+                    f"exists (select 1 from {fts} where {search['lhs']} match {search['match']} "
+                    f"and {fts}.rowid = {m['table']}.rowid)"
+                ),
+                1,
+            ),
+            1,
+        )
         # a property of the schema and of the filters' columns: does SQLite read an index in the sort's order?
         shape = (m["order"], m["direction"] or "", search["filters"] or "")
         if shape not in info.walks:
-            info.walks[shape] = await walks_in_key_order(execute, better, params, m["table"], m["order"],
-                                                         bool(m["direction"]))
+            info.walks[shape] = await walks_in_key_order(
+                execute, better, params, m["table"], m["order"], bool(m["direction"])
+            )
         if not info.walks[shape]:
             return None
-        count = (await execute(f"select count(*) from {search['fts']} where {search['lhs']} match {search['match']}",
-                               params)).rows[0][0]
+        count = (
+            await execute(f"select count(*) from {search['fts']} where {search['lhs']} match {search['match']}", params)
+        ).rows[0][0]
         return Walk(exists, better) if count * WALK_FRACTION >= info.rows else None
     return None
 
@@ -298,22 +337,25 @@ async def walks_in_key_order(execute, sql: str, params, table: str, order: str, 
         return False
     name = found["index"].strip('"[]')
     keys = [(r[2], r[3]) for r in (await execute("select * from pragma_index_xinfo(?)", [name])).rows if r[5]]
-    pk = [r[0] for r in (await execute("select name from pragma_table_info(?) where pk > 0 order by pk",
-                                       [table.strip('"[]')])).rows]
+    pk = [
+        r[0]
+        for r in (
+            await execute("select name from pragma_table_info(?) where pk > 0 order by pk", [table.strip('"[]')])
+        ).rows
+    ]
     bound = found["bound"].count("=") if found["bound"] else 0
     if len(pk) != 1 or len(keys) < bound + 2 or keys[bound][0] != order.strip('"[]') or keys[bound + 1][0] != pk[0]:
         return False
-    reverse = bool(keys[bound][1]) != descending        # the index read backwards for this direction
-    return bool(keys[bound + 1][1]) == reverse          # then its primary key comes ascending
+    reverse = bool(keys[bound][1]) != descending  # the index read backwards for this direction
+    return bool(keys[bound + 1][1]) == reverse  # then its primary key comes ascending
 
 
 @dataclass
-
-
 class Walk:
     """A search page read along the sort's index: `exists` asks the search index about each row in turn
     (about 2 ms for a page of a common word), `listed` checks each row against the list of all
     matches (about 18 ms: the list is made first), bounded however late in the order the matches
     come; `exists` is tried under WALK_TIME_LIMIT_MS first."""
+
     exists: str
     listed: str

@@ -63,12 +63,12 @@ from openbangkok.site.serving.precomputed_facets import (
     wanted_facets,
 )
 
-MMAP_BYTES = 4 << 30     # SQLite caps it at its compile-time maximum (2 GiB in most builds)
-MEMO_SIZE = 256          # facet results kept per site
+MMAP_BYTES = 4 << 30  # SQLite caps it at its compile-time maximum (2 GiB in most builds)
+MEMO_SIZE = 256  # facet results kept per site
 MEMO_ATTRIBUTE = "_openbangkok_facet_memo"
 STREAM_BLOCK = 64 * 1024  # bytes of CSV per message when streaming
-STREAMED = (".csv", ".geojson", ".ndjson")   # formats whose ?_stream=on holds every row
-GC_THRESHOLD = (10_000, 10, 10)   # objects allocated between young collections (CPython's default: 700)
+STREAMED = (".csv", ".geojson", ".ndjson")  # formats whose ?_stream=on holds every row
+GC_THRESHOLD = (10_000, 10, 10)  # objects allocated between young collections (CPython's default: 700)
 
 
 def configure_connection(conn) -> None:
@@ -84,7 +84,7 @@ class FacetMemo(Memo):
 
     def get(self, key):
         try:
-            return self[key]   # and it becomes the most recently used
+            return self[key]  # and it becomes the most recently used
         except KeyError:
             return None
 
@@ -114,7 +114,7 @@ class _Memoised:
         key = (database, sql)
         results = self._memo.get(key)
         if results is None:
-            if self._warming:   # at startup, not bounded by the per-request facet time limit
+            if self._warming:  # at startup, not bounded by the per-request facet time limit
                 kwargs.pop("custom_time_limit", None)
             results = await self._datasette.execute(database, sql, params, **kwargs)
             self._memo.put(key, results)
@@ -131,17 +131,23 @@ async def filter_sql(datasette, request, database: str, table: str, sql: str) ->
     """
     from datasette.utils import await_me_maybe
 
-    args = [(key, value) for key in request.args if not (key.startswith("_") and "__" not in key)
-            for value in request.args.getlist(key)]
+    args = [
+        (key, value)
+        for key in request.args
+        if not (key.startswith("_") and "__" not in key)
+        for value in request.args.getlist(key)
+    ]
     units = internals.table_metadata(datasette, database, table).get("units", {})
     where_clauses, params = internals.where_clauses(sorted(args), units, table)
-    for hook in internals.filters_from_request_hooks(request=request, table=table, database=database, datasette=datasette):
+    for hook in internals.filters_from_request_hooks(
+        request=request, table=table, database=database, datasette=datasette
+    ):
         arguments = await await_me_maybe(hook)
         if arguments:
             where_clauses.extend(arguments.where_clauses)
             params.update(arguments.params)
     source = f" from {escape_sqlite(table)} "
-    select = sql[:sql.index(source)]
+    select = sql[: sql.index(source)]
     where = f"where {' and '.join(where_clauses)} " if where_clauses else ""
     return f"{select}{source}{where}", params
 
@@ -161,19 +167,24 @@ class _SiteFacet:
             self.ds = _Precomputing(self.ds, self)
 
     def whole_table(self) -> bool:
-        return bool(self.table) and not self.params and \
-            self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}")
+        return bool(self.table) and not self.params and self.sql.rstrip().endswith(f" from {escape_sqlite(self.table)}")
 
     def keep_timed_out(self, results: list, timed_out: list, argument: str) -> tuple[list, list]:
         """A facet that ran out of time stays in the answer, empty and marked `timed_out`: Datasette 0.65
         says so on the HTML page only, and a JSON client could not tell it from a facet with no values."""
         sources = {(c["config"].get("column") or c["config"].get("simple")): c["source"] for c in self.get_configs()}
         for column in timed_out:
-            results.append({
-                "name": column, "type": self.type, "results": [], "truncated": False, "timed_out": True,
-                "hideable": sources.get(column) != "metadata",
-                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {argument: column})),
-            })
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "results": [],
+                    "truncated": False,
+                    "timed_out": True,
+                    "hideable": sources.get(column) != "metadata",
+                    "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {argument: column})),
+                }
+            )
         return results, timed_out
 
 
@@ -203,9 +214,11 @@ class SiteArrayFacet(_SiteFacet, ArrayFacet):
                     rows = Results(shared[("array", column)], False, [("value",), ("count",)])
                 else:
                     rows = await self.ds.execute(
-                        self.database, array_facet_sql(column, self.sql, facet_size + 1, not self.whole_table()),
+                        self.database,
+                        array_facet_sql(column, self.sql, facet_size + 1, not self.whole_table()),
                         self.params,
-                        truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                        truncate=False,
+                        custom_time_limit=self.ds.setting("facet_time_limit_ms"),
                     )
             except QueryInterrupted:
                 timed_out.append(column)
@@ -215,15 +228,30 @@ class SiteArrayFacet(_SiteFacet, ArrayFacet):
                 value = str(row["value"])
                 arg = (f"{column}__arraycontains", value)
                 selected = arg in pairs
-                path = path_with_removed_args(self.request, {arg[0]: value}) if selected \
+                path = (
+                    path_with_removed_args(self.request, {arg[0]: value})
+                    if selected
                     else path_with_added_args(self.request, {arg[0]: value})
-                values.append({"value": value, "label": value, "count": row["count"],
-                               "toggle_url": self.ds.absolute_url(self.request, path), "selected": selected})
-            results.append({
-                "name": column, "type": self.type, "results": values, "hideable": source != "metadata",
-                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_array": column})),
-                "truncated": len(rows) > facet_size,
-            })
+                )
+                values.append(
+                    {
+                        "value": value,
+                        "label": value,
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, path),
+                        "selected": selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "results": values,
+                    "hideable": source != "metadata",
+                    "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_array": column})),
+                    "truncated": len(rows) > facet_size,
+                }
+            )
         return self.keep_timed_out(results, timed_out, "_facet_array")
 
 
@@ -246,7 +274,7 @@ async def warm_facets(datasette) -> dict[str, float]:
         if db.is_mutable or name.startswith("_"):
             continue
         tables = set(await db.table_names())
-        for table, meta in ((internals.metadata(datasette, "tables", database=name) or {}).items()):
+        for table, meta in (internals.metadata(datasette, "tables", database=name) or {}).items():
             if table not in tables or not meta.get("facets"):
                 continue
             started = time.perf_counter()
@@ -256,11 +284,15 @@ async def warm_facets(datasette) -> dict[str, float]:
             table_meta = internals.table_metadata(datasette, name, table)
             for cls in (SiteColumnFacet, SiteArrayFacet):
                 facet = type("Warming" + cls.__name__, (cls,), {"warming": True})(
-                    datasette, request, name, sql=sql, table=table, params={}, metadata=table_meta)
+                    datasette, request, name, sql=sql, table=table, params={}, metadata=table_meta
+                )
                 try:
                     await facet.facet_results()
-                except (sqlite3.DatabaseError, QueryInterrupted) as e:   # the page will say so itself
-                    print(f"openbangkok.site.serving.serving: facets of {name}.{table} not precomputed: {e}", file=sys.stderr)
+                except (sqlite3.DatabaseError, QueryInterrupted) as e:  # the page will say so itself
+                    print(
+                        f"openbangkok.site.serving.serving: facets of {name}.{table} not precomputed: {e}",
+                        file=sys.stderr,
+                    )
             timings[table] = time.perf_counter() - started
     return timings
 
@@ -276,7 +308,7 @@ async def _stream_arguments(datasette, path: str, args: set[str]) -> list[str]:
     parts = path.strip("/").split("/")
     if "_sort" in args or "_sort_desc" in args or len(parts) != 2:
         return extra
-    database, table = tilde_decode(parts[0]), tilde_decode(parts[1][:-len(suffix)])
+    database, table = tilde_decode(parts[0]), tilde_decode(parts[1][: -len(suffix)])
     db = datasette.databases.get(database)
     if db is not None and await db.table_exists(table):
         pks = await db.primary_keys(table)
@@ -340,8 +372,11 @@ def iterate_rows_in_c() -> bool:
     dictionary's own (C) lookup over the columns instead: the same values in the same order.
     Returns whether it changed anything (False when Datasette's class no longer looks like that)."""
     CustomRow = internals.custom_row()
-    if not lever_on("fast_rows") or getattr(CustomRow.__iter__, "in_c", False) or \
-            not issubclass(CustomRow, OrderedDict):
+    if (
+        not lever_on("fast_rows")
+        or getattr(CustomRow.__iter__, "in_c", False)
+        or not issubclass(CustomRow, OrderedDict)
+    ):
         return False
 
     def values_in_c(row):

@@ -28,8 +28,12 @@ METHOD = internals.TABLE_PERMISSIONS_METHOD
 def memoise(datasette) -> bool:
     """Replaces datasette's table permission lookup by a memo of it; False when it cannot."""
     original = getattr(datasette, METHOD, None)
-    if not lever_on("permission_memo") or original is None or getattr(original, "memoised", False) \
-            or internals.metadata_hooks():
+    if (
+        not lever_on("permission_memo")
+        or original is None
+        or getattr(original, "memoised", False)
+        or internals.metadata_hooks()
+    ):
         return False
 
     @functools.lru_cache(maxsize=MEMO_SIZE)

@@ -23,6 +23,7 @@ from openbangkok.site.memo import Memo
 
 KNOWN_TABLES = 256
 
+
 def unescaped(name: str) -> str:
     """The name escape_sqlite() wrote as `name`."""
     if name.startswith("[") and name.endswith("]"):
@@ -43,7 +44,7 @@ async def tie_breaker(db, table: str) -> list[str] | None:
 def installed(db):
     """`db.execute` with the primary key added to the sort of a first page (see the module's text)."""
     execute = db.execute
-    known = Memo(KNOWN_TABLES)   # an immutable database's tables do not change; names come from SQL
+    known = Memo(KNOWN_TABLES)  # an immutable database's tables do not change; names come from SQL
 
     async def run(sql, params=None, **kwargs):
         m = FIRST_PAGE_SQL.fullmatch(sql) if isinstance(sql, str) and lever_on("tie_breaker") else None
