@@ -42,6 +42,8 @@ from pathlib import Path
 
 import geothai
 
+from openbangkok.adapters.traffy.normalise import TYPE_NAMES
+
 COLUMNS = [
     "ticket_id",
     "type",
@@ -62,32 +64,7 @@ COLUMNS = [
 ]
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 URL_ALPHABET = "abcdefghjkmnpqrstuvwxyz"  # no digits: a photo URL never looks like a phone number
-TYPES = [
-    "ถนน",
-    "ทางเท้า",
-    "แสงสว่าง",
-    "ความปลอดภัย",
-    "ความสะอาด",
-    "น้ำท่วม",
-    "กีดขวาง",
-    "ท่อระบายน้ำ",
-    "จราจร",
-    "สะพาน",
-    "สายไฟ",
-    "เสียงรบกวน",
-    "คลอง",
-    "ต้นไม้",
-    "ร้องเรียน",
-    "ป้าย",
-    "สัตว์จรจัด",
-    "สอบถาม",
-    "PM2.5",
-    "เสนอแนะ",
-    "คนจรจัด",
-    "การเดินทาง",
-    "ห้องน้ำ",
-    "ป้ายจราจร",
-]
+TYPES = list(TYPE_NAMES)  # TYPE_WEIGHTS below follow their order
 TYPE_WEIGHTS = [14, 10, 9, 6, 12, 8, 7, 8, 6, 2, 4, 3, 3, 4, 5, 2, 2, 1, 2, 1, 1, 1, 1, 1]
 UNKNOWN_TYPES = ["ทางด่วน", "อื่นๆ", "ฝุ่นควัน"]
 STATES = [
