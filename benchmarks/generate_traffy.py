@@ -42,26 +42,9 @@ from pathlib import Path
 
 import geothai
 
-from openbangkok.adapters.traffy.normalise import TYPE_NAMES
+from openbangkok.adapters.traffy.normalise import RAW_FIELDS, TYPE_NAMES
 
-COLUMNS = [
-    "ticket_id",
-    "type",
-    "organization",
-    "comment",
-    "photo",
-    "photo_after",
-    "coords",
-    "address",
-    "subdistrict",
-    "district",
-    "province",
-    "timestamp",
-    "state",
-    "star",
-    "count_reopen",
-    "last_activity",
-]
+COLUMNS = list(RAW_FIELDS)  # the dump's header, as adapters/traffy/dump_csv reads it
 ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 URL_ALPHABET = "abcdefghjkmnpqrstuvwxyz"  # no digits: a photo URL never looks like a phone number
 TYPES = list(TYPE_NAMES)  # TYPE_WEIGHTS below follow their order

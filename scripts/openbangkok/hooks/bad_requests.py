@@ -58,11 +58,9 @@ def wrapper(datasette):
             refusing = refusal(scope) or await unknown_column(datasette, scope) if scope.get("type") == "http" else None
             if refusing is None and scope.get("type") == "http" and is_stream(scope):
                 slots = streams(datasette)
-                if slots.take():
-                    try:
+                if not slots.locked():
+                    async with slots:
                         return await app(scope, receive, send)
-                    finally:
-                        slots.give()
                 refusing = 503, BUSY_STREAMS, None
             if refusing is None:
                 return await app(scope, receive, send)

@@ -33,7 +33,7 @@ from datasette.utils.asgi import Response
 
 from openbangkok.site import internals
 from openbangkok.site.exports.filenames import disposition
-from openbangkok.site.exports.pages import PageError, StreamedResponse, pages
+from openbangkok.site.exports.pages import RETRY_AFTER_SECONDS, PageError, StreamedResponse, export_slots, pages
 from openbangkok.site.exports.xlsx_stream import EXCEL_CELL_CHARS, EXCEL_DATA_ROWS, XlsxStream
 from openbangkok.site.pages.illustrative import MARK, SHEET_TITLE, banner
 from openbangkok.site.security.sql_guard import streamed
@@ -41,8 +41,6 @@ from openbangkok.site.security.sql_guard import streamed
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ABOUT = "เกี่ยวกับ About"
 CONCURRENT_EXPORTS = 2  # per process: the machine has 2 cores and a workbook keeps one busy
-RETRY_AFTER_SECONDS = 30
-SLOTS_ATTRIBUTE = "_openbangkok_xlsx_slots"
 CHUNK = 64 * 1024
 BUSY = (
     "ขณะนี้มีการส่งออกไฟล์ Excel หลายรายการ โปรดลองใหม่ในอีกครู่ / "
@@ -52,9 +50,7 @@ BUSY = (
 
 
 def slots(datasette) -> asyncio.Semaphore:
-    if not hasattr(datasette, SLOTS_ATTRIBUTE):
-        setattr(datasette, SLOTS_ATTRIBUTE, asyncio.Semaphore(CONCURRENT_EXPORTS))
-    return getattr(datasette, SLOTS_ATTRIBUTE)
+    return export_slots(datasette, "xlsx", CONCURRENT_EXPORTS)
 
 
 LIMIT = f"Excel holds at most {EXCEL_DATA_ROWS:,} rows under the header; the CSV (?_stream=on) has every row"
@@ -221,16 +217,10 @@ class XlsxResponse(StreamedResponse):
             export.produce,
             CONTENT_TYPE,
             {"content-disposition": disposition(export.request.path, export.request.query_string, "xlsx")},
+            slots=slots(export.datasette),
+            busy_message=BUSY,
         )
         self.export = export
-
-    async def asgi_send(self, send):
-        semaphore = slots(self.export.datasette)
-        if semaphore.locked():
-            busy = Response.text(BUSY, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-            return await busy.asgi_send(send)
-        async with semaphore:
-            await super().asgi_send(send)
 
 
 def can_render(view_name):

@@ -18,15 +18,11 @@ import json
 import sqlite3
 import zipfile
 
-from datasette.utils.asgi import Response
-
-from openbangkok.site.exports.pages import StreamedResponse
+from openbangkok.site.exports.pages import RETRY_AFTER_SECONDS, StreamedResponse, export_slots
 from openbangkok.site.exports.xlsx_stream import ZIP_LEVEL, ByteSink
 
 CONCURRENT_ZIPS = 2
-RETRY_AFTER_SECONDS = 30
 BLOCK_ROWS = 2000
-SLOTS_ATTRIBUTE = "_openbangkok_zip_slots"
 BUSY = (
     "ขณะนี้มีการดาวน์โหลดไฟล์ zip หลายรายการ โปรดลองใหม่ในอีกครู่ / Several zip downloads are being "
     f"written right now: please try again in a moment (Retry-After: {RETRY_AFTER_SECONDS} s).\n"
@@ -34,9 +30,7 @@ BUSY = (
 
 
 def _slots(datasette) -> asyncio.Semaphore:
-    if not hasattr(datasette, SLOTS_ATTRIBUTE):
-        setattr(datasette, SLOTS_ATTRIBUTE, asyncio.Semaphore(CONCURRENT_ZIPS))
-    return getattr(datasette, SLOTS_ATTRIBUTE)
+    return export_slots(datasette, "zip", CONCURRENT_ZIPS)
 
 
 def _cell(value):
@@ -85,7 +79,13 @@ class DatasetZip(StreamedResponse):
     """The zip of `tables` ({table: its CSV's columns}) and `package`, or 503 when the slots are taken."""
 
     def __init__(self, datasette, db_path: str, name: str, tables: dict[str, list[str]], package: dict):
-        super().__init__(self.produce, "application/zip", {"content-disposition": f'attachment; filename="{name}.zip"'})
+        super().__init__(
+            self.produce,
+            "application/zip",
+            {"content-disposition": f'attachment; filename="{name}.zip"'},
+            slots=_slots(datasette),
+            busy_message=BUSY,
+        )
         self.datasette, self.db_path, self.tables, self.package = datasette, db_path, tables, package
 
     async def produce(self, write) -> None:
@@ -100,11 +100,3 @@ class DatasetZip(StreamedResponse):
             await write(await asyncio.to_thread(writer.finish, self.package))
         finally:  # a client gone mid-download leaves no open connection behind
             writer.conn.close()
-
-    async def asgi_send(self, send):
-        semaphore = _slots(self.datasette)
-        if semaphore.locked():
-            busy = Response.text(BUSY, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-            return await busy.asgi_send(send)
-        async with semaphore:
-            await super().asgi_send(send)

@@ -9,6 +9,7 @@ sort order comes in primary-key order (openbangkok.site.serving.serving rewrites
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -89,6 +90,19 @@ async def pages(datasette, request, extension: str) -> AsyncIterator[dict]:
             return
 
 
+RETRY_AFTER_SECONDS = 30  # a busy export's 503 asks the client to come back after this long
+
+
+def export_slots(datasette, kind: str, size: int) -> asyncio.Semaphore:
+    """The slots of one kind of long export (workbooks, zips, streams) in this process: at most `size`
+    are written at a time, and a request that finds none free is answered 503 (busy())."""
+    return datasette.__dict__.setdefault(f"_openbangkok_{kind}_slots", asyncio.Semaphore(size))
+
+
+def busy(message: str) -> Response:
+    return Response.text(message, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 class StreamedResponse(Response):
     """An answer written as it is produced: `produce(write)` calls `await write(bytes)` block by block.
 
@@ -100,11 +114,23 @@ class StreamedResponse(Response):
         produce: Callable[[Callable[[bytes], Awaitable[None]]], Awaitable[None]],
         content_type: str,
         headers: dict | None = None,
+        slots: asyncio.Semaphore | None = None,
+        busy_message: str = "",
     ):
         super().__init__(body=None, status=200, headers=headers or {}, content_type=content_type)
         self.produce = produce
+        self.slots, self.busy_message = slots, busy_message
 
     async def asgi_send(self, send):
+        """Sent while holding one of `slots` (export_slots()) when given; 503 when none is free."""
+        if self.slots is None:
+            return await self.send_stream(send)
+        if self.slots.locked():
+            return await busy(self.busy_message).asgi_send(send)
+        async with self.slots:
+            await self.send_stream(send)
+
+    async def send_stream(self, send):
         pending: list[bytes] = []
         started = False
 

@@ -12,11 +12,13 @@ its columns (unknown_column()): a facet of no column ran the page's queries befo
 
 from __future__ import annotations
 
+import asyncio
 import json
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from datasette.utils import tilde_decode
 
+from openbangkok.site.exports.pages import RETRY_AFTER_SECONDS, export_slots
 from openbangkok.site.internals import filter_operators
 from openbangkok.site.memo import Memo
 
@@ -145,13 +147,13 @@ async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None
     query = scope.get("query_string", b"")
     if len(parts) > 2 or not query:
         return None
+    database = tilde_decode(parts[0].removesuffix(".json"))
+    if database not in datasette.databases:  # /-/ pages, assets: nothing here to check
+        return None
     pairs = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
     table = parts[-1]
     for extension in FORMATS:
         table = table.removesuffix(extension)
-    database = tilde_decode(parts[0].removesuffix(".json"))
-    if database not in datasette.databases:
-        return None
     known = await _columns(datasette, database, tilde_decode(table)) if len(parts) == 2 else None
     shape = shape_object_refusal(parts, pairs, keyed=bool(known and known[1]))
     if shape or known is None:
@@ -200,7 +202,6 @@ async def unknown_column(datasette, scope: dict) -> tuple[int, str, None] | None
 
 
 STREAMS = 4  # whole-view exports at a time in one process (see streams())
-RETRY_AFTER_SECONDS = 30
 BUSY_STREAMS = (
     "ขณะนี้มีการดาวน์โหลดข้อมูลทั้งตารางหลายรายการ โปรดลองใหม่ในอีกครู่ / Several complete downloads "
     f"(?_stream=on) are being sent right now: please try again in {RETRY_AFTER_SECONDS} seconds "
@@ -208,26 +209,10 @@ BUSY_STREAMS = (
 )
 
 
-class Slots:
-    """At most `size` long answers of one kind at a time in this process (one event loop: a count)."""
-
-    def __init__(self, size: int):
-        self.size, self.busy = size, 0
-
-    def take(self) -> bool:
-        if self.busy >= self.size:
-            return False
-        self.busy += 1
-        return True
-
-    def give(self) -> None:
-        self.busy -= 1
-
-
-def streams(datasette) -> Slots:
+def streams(datasette) -> asyncio.Semaphore:
     """A `?_stream=on` export (CSV, GeoJSON, NDJSON) reads page after page on the SQL threads until the
     whole view is sent: fifty at once would hold every thread, and the site would stop for everyone."""
-    return datasette.__dict__.setdefault("_openbangkok_streams", Slots(STREAMS))
+    return export_slots(datasette, "stream", STREAMS)
 
 
 def is_stream(scope: dict) -> bool:
