@@ -57,6 +57,13 @@ def test_filtered_datastore_search_counts_as_sqlite(ckan, built_conn, complaints
     assert result["total"] == expected > 0
     assert len(result["records"]) == min(5, expected)
     assert all(r["district_code"] == district and r["state"] == state for r in result["records"])
+    # a code typed in Thai digits is the same code, as on the site's table pages
+    thai_code = district.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+    assert thai_code != district
+    typed = ckan.action.datastore_search(
+        resource_id=complaints_id, filters={"district_code": thai_code, "state": state}
+    )
+    assert typed["total"] == expected
     # a list is IN
     in_list = ckan.action.datastore_search(resource_id="complaints", filters={"district_code": codes}, limit=0)
     assert (

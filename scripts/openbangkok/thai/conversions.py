@@ -48,6 +48,32 @@ def plain_number(text: str) -> str:
     return text.replace(",", "") if THOUSANDS.match(text) else text
 
 
+THAI_WRITTEN = re.compile("[\u0e00-\u0e7f]")
+NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+NUMBER_LIST = re.compile(r"^[\s\[\]\",+\-.\d]*\d[\s\[\]\",+\-.\d]*$")
+
+
+def typed_value(text: str, many: bool = False) -> str:
+    """A value a person typed to compare with the published data, read as the build reads files: a
+    number in Thai digits ('๑๐๐๑', '๔,๙๔๖') or a date in Thai ('๑ ม.ค. ๒๕๖๖', '1/1/2566' is left: ASCII
+    input is never rewritten) becomes what the database holds ('1001', '4946', '2023-01-01'); with
+    `many`, a list of numbers ('๑๐๐๑,๑๐๐๒' or a JSON list). Any other text is returned as it was:
+    Thai digits inside words are words ('ซอย ๕')."""
+    if not THAI_WRITTEN.search(text):
+        return text
+    if many:
+        converted = arabic_digits(text)
+        return converted if NUMBER_LIST.match(converted) else text
+    number = plain_number(text)
+    if NUMBER.match(number):
+        return number
+    try:
+        day = parse_date(text)
+    except ValueError:  # a date that does not exist, or a two-digit year: compared as typed
+        return text
+    return day.isoformat() if day else text
+
+
 class TwoDigitYear(ValueError):
     """A two-digit year where the schema does not say it is Buddhist era."""
 

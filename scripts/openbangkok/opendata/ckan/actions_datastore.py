@@ -39,6 +39,7 @@ from openbangkok.opendata.ckan.published import Resource
 from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 from openbangkok.site.serving.rewrites import WALK_FRACTION, info_for
+from openbangkok.thai.conversions import typed_value
 from openbangkok.thai.search import search_escape
 
 LIMIT_DEFAULT = 100
@@ -162,6 +163,7 @@ def filter_conditions(filters, names: list[str], found: Conditions) -> None:
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, (dict, list)) for v in values):
             raise ValidationError({"filters": [f'"{column}": a value or a list of values / ต้องเป็นค่าหรือรายการค่า']})
+        values = [typed_value(v) if isinstance(v, str) else v for v in values]  # '๑๐๐๑' is 1001, as on the site
         keys = [f"f{i}_{j}" for j in range(len(values))]
         args.update(zip(keys, values))
         conditions.append(f"{column_sql(column)} in ({', '.join(':' + k for k in keys)})" if keys else "0")
