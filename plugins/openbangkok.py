@@ -41,6 +41,7 @@ from openbangkok.hooks import (
     ndjson_output,
     policy_charts,
     policy_row_labels,
+    public_url,
     query_pages,
     query_params,
     read_only,
@@ -98,6 +99,8 @@ HOOK_MODULES = [
 
 # Outermost first: a request passes them top to bottom, an answer bottom to top.
 WRAPPERS = [
+    # the site's public URL in place of the request's Host, before anything reads either
+    public_url.wrapper,
     # on every answer, the 304, 400, 405 and 414 the wrappers below give themselves included
     security_headers.wrapper,
     # ETag, 304, Cache-Control and gzip: sees the body as it is sent, the outermost body transformer,

@@ -49,7 +49,20 @@ def open_databases(pid: int, name: str) -> set[str]:
 def test_workers_answer_from_one_pinned_file_with_one_etag(built_db):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "openbangkok", "serve", "--db", str(built_db), "--port", str(port), "--workers", "2"],
+        [
+            sys.executable,
+            "-m",
+            "openbangkok",
+            "serve",
+            "--db",
+            str(built_db),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--public-url",
+            "https://data.example.org",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -63,8 +76,10 @@ def test_workers_answer_from_one_pinned_file_with_one_etag(built_db):
         page = f"{url}/{DATABASE}/complaints.json?_size=5&district_code=1005"
         tags, counts = set(), set()
         for _ in range(40):  # a new connection each: the kernel hands them to either worker
-            answer = httpx.get(page, timeout=STARTUP_S)
+            answer = httpx.get(page, timeout=STARTUP_S, headers={"host": "attacker.example"})
             assert answer.status_code == 200
+            # every worker writes links from the public URL it was given, never from the Host header
+            assert answer.json()["next_url"].startswith(f"https://data.example.org/{DATABASE}/")
             tags.add(answer.headers["etag"])
             counts.add(answer.json()["filtered_table_rows_count"])
         assert len(tags) == 1 and len(counts) == 1

@@ -194,7 +194,13 @@ WORKER_HEALTHCHECK_S = 60
     show_default=True,
     help="Worker processes answering requests, all from the same file; 0: one per core.",
 )
-def serve(db_path, datasets, host, port, inspect_file, workers):
+@click.option(
+    "--public-url",
+    envvar="OPENBANGKOK_PUBLIC_URL",
+    help="The address the site is published at (https://host), behind a proxy: links are written from "
+    "it, never from a request's Host header.  [env: OPENBANGKOK_PUBLIC_URL]",
+)
+def serve(db_path, datasets, host, port, inspect_file, workers, public_url):
     """Serve the built database with Datasette, read-only.
 
     After a new build, restart the server to serve the new data (the running server keeps a link to
@@ -212,7 +218,7 @@ def serve(db_path, datasets, host, port, inspect_file, workers):
     log_errors()
     try:
         inspect_data = json.loads(inspect_file.read_text()) if inspect_file else None
-        ds = make_datasette(db_path, datasets, inspect_data=inspect_data)
+        ds = make_datasette(db_path, datasets, inspect_data=inspect_data, public_url=public_url)
     except (FileNotFoundError, ValueError) as e:
         raise click.UsageError(str(e)) from e
     asyncio.run(ds.invoke_startup())
@@ -228,7 +234,7 @@ def serve(db_path, datasets, host, port, inspect_file, workers):
     from openbangkok.site.workers import worker_environment
 
     # each worker opens the file this process pinned (site.workers); this process only supervises
-    os.environ.update(worker_environment(Path(ds.get_database(DATABASE).path), datasets, inspect_file))
+    os.environ.update(worker_environment(Path(ds.get_database(DATABASE).path), datasets, inspect_file, public_url))
     uvicorn.run(
         "openbangkok.site.workers:app",
         factory=True,

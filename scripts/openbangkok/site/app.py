@@ -13,6 +13,7 @@ from datasette.database import Database
 from openbangkok.model.catalog import DEFAULT_DATASETS, DEFAULT_DB, PROJECT_ROOT, load_catalog
 from openbangkok.model.site_metadata import DATABASE, site_metadata
 from openbangkok.site.pinned_file import pin
+from openbangkok.site.security.public_url import read_public_url
 
 PLUGINS = PROJECT_ROOT / "plugins"
 LOG_LEVEL_ENV = "OPENBANGKOK_LOG_LEVEL"  # INFO: a line per error answer (default); DEBUG: with its traceback
@@ -38,8 +39,10 @@ def make_datasette(
     settings: dict | None = None,
     inspect_data: dict | None = None,
     pin_file: bool = True,
+    public_url: str | None = None,
 ) -> Datasette:
-    """The site on db_path; pin_file=False when db_path is a link pinned already (site.workers)."""
+    """The site on db_path; pin_file=False when db_path is a link pinned already (site.workers);
+    public_url: the address the site is published at, links written from it, not the Host header."""
     db_path = Path(db_path)
     if not db_path.exists():
         raise FileNotFoundError(f"{db_path}: no database; run `openbkk build` first")
@@ -56,6 +59,7 @@ def make_datasette(
         inspect_data=inspect_data,  # precomputed counts (datasette inspect; openbkk package)
     )
     ds.openbangkok_datasets = Path(datasets)  # the publishing plugins read the same catalog
+    ds.openbangkok_public_url = read_public_url(public_url) if public_url else None
     if inspect_data and inspect_data.get(DATABASE, {}).get("size") not in (None, db_path.stat().st_size):
         raise ValueError(
             f"{db_path}: the inspect file describes another build (its size differs): "

@@ -16,13 +16,18 @@ from pathlib import Path
 DB_ENV = "OPENBANGKOK_SERVE_DB"  # the pinned file every worker answers from
 DATASETS_ENV = "OPENBANGKOK_SERVE_DATASETS"
 INSPECT_ENV = "OPENBANGKOK_SERVE_INSPECT"  # inspect-data.json, when the server was given one
+PUBLIC_URL_ENV = "OPENBANGKOK_SERVE_PUBLIC_URL"
 
 
-def worker_environment(pinned: Path, datasets: Path, inspect_file: Path | None) -> dict[str, str]:
+def worker_environment(
+    pinned: Path, datasets: Path, inspect_file: Path | None, public_url: str | None = None
+) -> dict[str, str]:
     """What app() reads in each worker."""
     environment = {DB_ENV: str(pinned), DATASETS_ENV: str(Path(datasets).resolve())}
     if inspect_file is not None:
         environment[INSPECT_ENV] = str(Path(inspect_file).resolve())
+    if public_url:
+        environment[PUBLIC_URL_ENV] = public_url
     return environment
 
 
@@ -38,5 +43,6 @@ def app():
         Path(os.environ[DATASETS_ENV]),
         inspect_data=json.loads(Path(inspect).read_text()) if inspect else None,
         pin_file=False,
+        public_url=os.environ.get(PUBLIC_URL_ENV),
     )
     return ds.app()
