@@ -1,0 +1,64 @@
+"""What a filtered table page shows, said in Thai: Datasette's line "1,234 rows where district_code =
+1006" names the raw column and code in English only; the table template puts this one first,
+"ที่ รหัสเขต = เขตบางกะปิ (1006)", with the columns' Thai titles (labels.py), coded values named
+(references.py, value_labels) and Datasette's English beside it.
+"""
+
+from __future__ import annotations
+
+from openbangkok.site.pages import labels, references
+
+# Datasette 0.65's filter lookups (datasette.filters.Filters._filters), in Thai words
+LOOKUPS = {
+    "exact": "=",
+    "not": "≠",
+    "contains": "มีคำว่า",
+    "endswith": "ลงท้ายด้วย",
+    "startswith": "ขึ้นต้นด้วย",
+    "gt": ">",
+    "gte": "≥",
+    "lt": "<",
+    "lte": "≤",
+    "like": "ตรงกับแบบ (like)",
+    "notlike": "ไม่ตรงกับแบบ (not like)",
+    "glob": "ตรงกับแบบ (glob)",
+    "in": "เป็นหนึ่งใน",
+    "notin": "ไม่ใช่หนึ่งใน",
+    "arraycontains": "มีรายการ",
+    "arraynotcontains": "ไม่มีรายการ",
+    "date": "วันที่",
+}
+NO_VALUE = {"isnull": "ว่าง (null)", "notnull": "ไม่ว่าง (not null)", "isblank": "ว่าง", "notblank": "ไม่ว่าง"}
+
+
+def thai_title(datasette, table: str, column: str) -> str:
+    """The Thai half of a column's "ไทย / English" title, else the column's name."""
+    title = labels.column_labels(datasette, table).get(column) or ""
+    return title.split(" / ", 1)[0].strip() or column
+
+
+async def _value(datasette, table: str, column: str, value) -> str:
+    coded = labels.value_labels(datasette).get(column, {}).get(str(value))
+    if coded:
+        return f"{coded.split(' / ', 1)[0]} ({value})"
+    return await references.named_value(datasette, table, column, value)
+
+
+async def thai_where(datasette, table: str, request, selections) -> str:
+    """ "ที่ รหัสเขต = เขตบางกะปิ (1006) และ ..., ค้นหา "..." เรียงตาม ..." for the page's filters ("" for none)."""
+    parts = []
+    for column, lookup, value in selections:
+        title = thai_title(datasette, table, column)
+        if lookup in NO_VALUE:
+            parts.append(f"{title} {NO_VALUE[lookup]}")
+        else:
+            parts.append(f"{title} {LOOKUPS.get(lookup, lookup)} {await _value(datasette, table, column, value)}")
+    text = f"ที่ {' และ '.join(parts)}" if parts else ""
+    search = (request.args.get("_search") or "").strip() if request else ""
+    if search:
+        text += f' ค้นหา "{search}"'
+    sort = (request.args.get("_sort") or request.args.get("_sort_desc") or "") if request else ""
+    if sort:
+        order = " มากไปน้อย" if request.args.get("_sort_desc") else ""
+        text += f" เรียงตาม {thai_title(datasette, table, sort)}{order}"
+    return text.strip()
