@@ -1,11 +1,18 @@
 """What a filtered table page shows, said in Thai: Datasette's line "1,234 rows where district_code =
 1006" names the raw column and code in English only; the table template puts this one first,
 "ที่ รหัสเขต = เขตบางกะปิ (1006)", with the columns' Thai titles (labels.py), coded values named
-(references.py, value_labels) and Datasette's English beside it.
+(references.py, value_labels) and Datasette's English beside it. A filter on a year column
+(`year_columns:` of openbangkok-labels) that finds no row says which years have data.
 """
 
 from __future__ import annotations
 
+import sqlite3
+
+from datasette.database import QueryInterrupted
+from datasette.utils import escape_sqlite
+
+from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.pages import labels, references
 
 # Datasette 0.65's filter lookups (datasette.filters.Filters._filters), in Thai words
@@ -28,6 +35,8 @@ LOOKUPS = {
     "arraynotcontains": "ไม่มีรายการ",
     "date": "วันที่",
 }
+YEARS_TIME_LIMIT_MS = 500
+MAX_YEARS = 100
 NO_VALUE = {"isnull": "ว่าง (null)", "notnull": "ไม่ว่าง (not null)", "isblank": "ว่าง", "notblank": "ไม่ว่าง"}
 
 
@@ -62,3 +71,28 @@ async def thai_where(datasette, table: str, request, selections) -> str:
         order = " มากไปน้อย" if request.args.get("_sort_desc") else ""
         text += f" เรียงตาม {thai_title(datasette, table, sort)}{order}"
     return text.strip()
+
+
+async def years_with_data(datasette, table: str, selections, count) -> dict | None:
+    """{"column", "asked", "years"} when the page found no row and filters a year column on a year
+    (`fiscal_year_be=2570`), else None. The distinct years are read within YEARS_TIME_LIMIT_MS: a
+    table too large to answer in time says nothing more than it did."""
+    if count != 0:
+        return None
+    year_columns = set((datasette.plugin_config(labels.PLUGIN) or {}).get("year_columns") or ())
+    asked = [
+        (column, str(value)) for column, lookup, value in selections if lookup == "exact" and column in year_columns
+    ]
+    if not asked:
+        return None
+    column, value = asked[0]
+    try:
+        rows = await datasette.get_database(DATABASE).execute(
+            f"select distinct {escape_sqlite(column)} from {escape_sqlite(table)} "
+            f"where {escape_sqlite(column)} is not null order by 1 limit {MAX_YEARS}",
+            custom_time_limit=YEARS_TIME_LIMIT_MS,
+        )
+    except (QueryInterrupted, sqlite3.DatabaseError):
+        return None
+    years = [str(row[0]) for row in rows]
+    return None if value in years else {"column": column, "asked": value, "years": years}
