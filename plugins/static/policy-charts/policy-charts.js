@@ -242,7 +242,7 @@ function kpiChart(kpi, reports) {
     .map((r) => ({ month: r.report_month, y: usePercent ? r.progress_percent : r.value, row: r }))
     .filter((p) => p.y !== null && p.y !== undefined)
     .sort((a, b) => monthIndex(a.month) - monthIndex(b.month));
-  const L = { width: 640, height: 210, left: 64, right: 24, top: 16, bottom: 36 };
+  const L = { width: 640, height: 210, left: 64, right: 44, top: 16, bottom: 36 }; /* right: room for the last month's label */
   const plotW = L.width - L.left - L.right;
   const plotH = L.height - L.top - L.bottom;
   const first = points.length ? monthIndex(points[0].month) : 0;

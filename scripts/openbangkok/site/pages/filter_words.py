@@ -53,8 +53,9 @@ async def _value(datasette, table: str, column: str, value) -> str:
     return await references.named_value(datasette, table, column, value)
 
 
-async def thai_where(datasette, table: str, request, selections) -> str:
-    """ "ที่ รหัสเขต = เขตบางกะปิ (1006) และ ..., ค้นหา "..." เรียงตาม ..." for the page's filters ("" for none)."""
+async def thai_where(datasette, table: str, request, selections, sort=None, sort_desc=None) -> str:
+    """ "ที่ รหัสเขต = เขตบางกะปิ (1006) และ ..., ค้นหา "..." เรียงตาม ..." for the page's filters and its
+    sort order (Datasette's, the table's default included; "" for none)."""
     parts = []
     for column, lookup, value in selections:
         title = thai_title(datasette, table, column)
@@ -66,10 +67,8 @@ async def thai_where(datasette, table: str, request, selections) -> str:
     search = (request.args.get("_search") or "").strip() if request else ""
     if search:
         text += f' ค้นหา "{search}"'
-    sort = (request.args.get("_sort") or request.args.get("_sort_desc") or "") if request else ""
-    if sort:
-        order = " มากไปน้อย" if request.args.get("_sort_desc") else ""
-        text += f" เรียงตาม {thai_title(datasette, table, sort)}{order}"
+    if sort or sort_desc:
+        text += f" เรียงตาม {thai_title(datasette, table, sort or sort_desc)}{' มากไปน้อย' if sort_desc else ''}"
     return text.strip()
 
 
