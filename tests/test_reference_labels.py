@@ -69,3 +69,11 @@ async def test_a_filtered_table_says_what_it_is_filtered_by_in_thai_first_with_t
     # a coded value is named too (value_labels of openbangkok-labels)
     ita = (await ds.client.get(f"/{DATABASE}/ita_results?passed=0")).text
     assert "ไม่ผ่าน (0)" in re.search(r'<h3 class="filter-description">(.*?)</h3>', ita, re.S)[1]
+
+
+async def test_codes_asked_in_the_address_that_name_nothing_are_not_remembered(ds):
+    for n in range(30):
+        page = await ds.client.get(f"/{DATABASE}/complaints?district_code=9{n:03d}&_size=0")
+        assert page.status_code == 200
+    remembered = references._cache(ds)["labels"]
+    assert not [key for key in remembered if key[1].startswith("9")]

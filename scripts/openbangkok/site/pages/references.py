@@ -85,7 +85,9 @@ async def label(datasette, reference: tuple[str, str, str], value) -> str | None
                 [value],
             )
         ).first()
-        labels[key] = None if row is None else row[0]
+        if row is None:  # not remembered: a filter's value comes from the address, any string at all
+            return None
+        labels[key] = row[0]  # at most one per row of the referenced tables
     return labels[key]
 
 
