@@ -1,10 +1,15 @@
 """A journalist's questions walked end to end in Chromium (fixtures in conftest.py), under the site's
 Content-Security-Policy: from the home page to a dataset's page and its feed, a search across the
 catalogue, the share of complaints unresolved after N days per district group, the monthly trend's
-chart and the services to pick from. Screenshots at 1400 and 390 px: test-artifacts/journalist-*.png.
+chart and the services to pick from, one district's complaints from a facet (said in Thai, downloaded
+by name), a complaint's district named on its row page, the rates per 10,000 residents for a Thai
+month, an ITA year without data then the ranking, a policy's months in the Buddhist era, what changed
+and a missing page. Screenshots at 1400 and 390 px: test-artifacts/journalist-*.png.
 """
 
 from __future__ import annotations
+
+import re
 
 import httpx
 
@@ -101,3 +106,97 @@ def test_nearest_service_offers_the_services_in_thai_and_english(watched, live_s
     assert watched.locator("input[name=limit]").input_value() == "3"
     assert watched.locator("table.rows-and-columns tbody tr").count() == 3
     shoot(watched, "nearest-service", whole_at_390=False)
+
+
+def test_complaints_of_one_district_from_the_facet_said_in_thai_and_downloaded_by_name(watched, live_server):  # noqa: F811
+    """Which complaints came from Chatuchak? A click on the district facet: the page says what it shows
+    in Thai first, with the district's name, and the Excel download is named for the filter."""
+    watched.goto(f"{live_server}/{DATABASE}/complaints")
+    link = watched.locator("#facet-district_code li a").first
+    name = link.inner_text()
+    link.click()
+    watched.wait_for_load_state()
+    code = watched.url.split("district_code=")[1][:4]
+    line = watched.locator("h3.filter-description").inner_text()
+    thai, english = (part.strip() for part in line.split(" /", 1))
+    assert f"แถว ที่ รหัสเขต = {name} ({code})" in thai and "เรียงตาม" in thai, thai
+    assert f"rows where district_code = {code}" in " ".join(english.split()), english
+    shoot(watched, "district-filter")
+    xlsx = watched.locator("p.export-links a", has_text="xlsx").get_attribute("href")
+    disposition = httpx.get(xlsx if xlsx.startswith("http") else live_server + xlsx, timeout=60).headers[
+        "content-disposition"
+    ]
+    assert f"complaints_district_code-{code}_" in disposition
+
+
+def test_a_complaints_row_page_names_its_district_and_leads_to_it(watched, live_server):  # noqa: F811
+    watched.goto(f"{live_server}/{DATABASE}/complaints?district_code=1006&_size=1")
+    watched.locator("table.rows-and-columns tbody tr td.col-ticket_id a").first.click()
+    watched.wait_for_load_state()
+    district = watched.locator("dd.col-district_code a")
+    assert district.inner_text() == "เขตบางกะปิ"
+    shoot(watched, "complaint-row")
+    district.click()
+    watched.wait_for_load_state()
+    assert watched.url.endswith(f"/{DATABASE}/districts/1006")
+    assert "บางกะปิ" in watched.locator("dl.row-fields").inner_text()
+
+
+def test_complaints_per_10000_residents_for_a_thai_month_from_the_form(watched, live_server):  # noqa: F811
+    watched.goto(f"{live_server}/{DATABASE}/complaints_per_10000_residents")
+    label = watched.locator("form.sql label[for=qp1]").inner_text()
+    assert label.startswith("เดือน เช่น") and "Month, e.g." in label
+    watched.fill("input[name=month]", "ธ.ค. 2565")
+    watched.click("form.sql input[type=submit]")
+    watched.wait_for_load_state()
+    rows = watched.locator("table.rows-and-columns tbody tr")
+    assert rows.count() == 50
+    answer = httpx.get(
+        f"{live_server}/{DATABASE}/complaints_per_10000_residents.json",
+        params={"_shape": "array", "month": "2022-12"},
+        timeout=60,
+    ).json()
+    assert str(answer[0]["tickets_per_10000_residents"]) in rows.first.inner_text()
+    shoot(watched, "per-10000", whole_at_390=False)
+
+
+def test_an_ita_year_without_data_says_which_years_have_it_then_the_ranking_draws(watched, live_server):  # noqa: F811
+    watched.goto(f"{live_server}/{DATABASE}/ita_results?fiscal_year_be=2560")
+    message = watched.locator("p.no-data-years").inner_text()
+    assert message.startswith("ไม่มีข้อมูลปี 2560 มีข้อมูลปี") and "No data for 2560" in message
+    latest = message.split(" / ")[0].split(", ")[-1].strip()
+    shoot(watched, "ita-no-year")
+    watched.goto(f"{live_server}/{DATABASE}/ita_ranking")
+    watched.fill("input[name=fiscal_year_be]", latest)
+    watched.click("form.sql input[type=submit]")
+    watched.wait_for_load_state()
+    assert watched.locator("table.rows-and-columns tbody tr").count() == 50
+    assert watched.locator("p.no-data-years").count() == 0
+    shoot(watched, "ita-ranking", whole_at_390=False)
+
+
+def test_a_policys_progress_chart_reads_its_months_in_the_buddhist_era(watched, live_server):  # noqa: F811
+    watched.goto(f"{live_server}/{DATABASE}/policies/P002")
+    watched.wait_for_selector("#policy-progress figure.policy-kpi svg text.policy-axis-x", timeout=15000)
+    axis = " ".join(watched.locator("#policy-progress text.policy-axis-x").all_text_contents())
+    assert re.search(r"\d{4}-\d{2}", axis) and re.search(
+        r"(ม\.ค\.|ก\.พ\.|มี\.ค\.|เม\.ย\.|พ\.ค\.|มิ\.ย\.|ก\.ค\.|ส\.ค\.|ก\.ย\.|ต\.ค\.|พ\.ย\.|ธ\.ค\.) 25\d\d", axis
+    ), axis
+    first_report = watched.locator("table.policy-timeline tbody tr td").first.inner_text()
+    assert re.fullmatch(r"\d{4}-\d{2} \(\S+ 25\d\d\)", first_report), first_report
+    shoot(watched, "policy-months", whole_at_390=False)
+
+
+def test_what_changed_and_a_missing_page_in_thai_and_english(watched, live_server):  # noqa: F811
+    watched.goto(f"{live_server}/-/datasets/complaints")
+    watched.locator("a", has_text="build_changes").first.click()
+    watched.wait_for_load_state()
+    assert "การเปลี่ยนแปลงของข้อมูล / What changed at each build" in watched.locator("h1").inner_text()
+    assert "แถว ที่ ชุดข้อมูล = complaints" in watched.locator("h3.filter-description").inner_text()
+    shoot(watched, "what-changed")
+    response = watched.goto(f"{live_server}/{DATABASE}/no_such_table")
+    assert response.status == 404
+    heading = watched.locator("h1").inner_text()
+    assert "ไม่พบหน้านี้ / Not found" in heading
+    assert "กลับไปที่" in watched.content() and "Go back to the" in watched.content()
+    shoot(watched, "not-found")

@@ -122,7 +122,7 @@ def test_a_complaint_row_page_is_a_list_with_a_map(watched, live_server, width):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_canned_query_shows_its_form_with_the_sql_folded(watched, live_server, width):  # noqa: F811
     visit(watched, f"{live_server}/{DATABASE}/ita_ranking?fiscal_year_be=2560", width)
-    assert "ปีงบประมาณ (พ.ศ.) / Fiscal year (BE)" in watched.locator("form.sql label").first.inner_text()
+    assert "ปีงบประมาณ (พ.ศ.) เช่น 2566 / Fiscal year (BE)" in watched.locator("form.sql label").first.inner_text()
     assert not watched.locator("details.query-sql").evaluate("d => d.open")
     assert not watched.locator("#sql-query").is_visible()
     assert "ไม่มีข้อมูลปี 2560" in watched.locator(".no-data-years").inner_text()

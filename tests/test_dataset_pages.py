@@ -3,6 +3,7 @@ search across the catalogue (/-/search), on the real build and real Datasette.""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import hashlib
@@ -16,7 +17,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from frictionless import Package
 
-from openbangkok.model.catalog import DEFAULT_DATASETS
+from openbangkok.model.catalog import DEFAULT_DATASETS, read_descriptor
 from openbangkok.site.exports import dataset_zip
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -108,7 +109,18 @@ async def test_the_zip_holds_each_tables_full_csv_and_a_valid_datapackage(ds, bu
     assert archive.testzip() is None
     package = json.loads(archive.read("datapackage.json"))
     names = [r["name"] for r in package["resources"]]
-    assert names == ["complaints", "hotline_1555_monthly"]
+    assert names[:2] == ["complaints", "hotline_1555_monthly"]
+    # the tables complaints_statistics.sql derives are in it too, with their metadata's sources
+    with_sources = [
+        t
+        for t, meta in read_descriptor(DEFAULT_DATASETS / "complaints" / "metadata.yml")["tables"].items()
+        if meta.get("sources") and t not in names[:2]
+    ]
+    assert len(with_sources) >= 3 and set(with_sources) <= set(names[2:]), names
+    derived = next(r for r in package["resources"] if r["name"] == "complaints_district_summary")
+    assert derived["sources"][0]["path"] == "http://localhost/openbangkok/complaints"
+    # the datapackage lists every file of the zip, and only those
+    assert {r["path"] for r in package["resources"]} | {"datapackage.json"} == set(archive.namelist())
     conn = sqlite3.connect(built_db)
     for resource in package["resources"]:
         rows = list(csv.reader(io.StringIO(archive.read(resource["path"]).decode("utf-8"), newline="")))
@@ -200,3 +212,27 @@ async def test_build_changes_has_its_own_titled_page_linked_from_the_dataset_pag
     rows = (await ds.client.get("/openbangkok/build_changes.json?dataset=complaints&_shape=array")).json()
     assert {r["table_name"] for r in rows} == {"complaints", "hotline_1555_monthly"}
     assert all(r["added"] == r["rows_after"] for r in rows)  # the session's build is the first
+
+
+def test_the_package_context_serves_the_original_files_the_dataset_pages_link(built_db, tmp_path):
+    """`openbkk package` ships the agencies' files: the site started on the context (as its Dockerfile
+    starts it, without Docker) answers each original file of each dataset page byte for byte."""
+    from openbangkok.site.app import make_datasette
+    from openbangkok.site.package import package
+
+    out = package(built_db, tmp_path / "context")  # runs an event loop of its own: not inside a test's
+    site = make_datasette(out / "build" / built_db.name, datasets=out / "datasets")
+
+    async def fetch_every_original() -> int:
+        checked = 0
+        for name in ("clinics", "complaints", "ita", "policies", "reference"):
+            data = (await site.client.get(f"/-/datasets/{name}.json")).json()
+            assert data["original_files"], name
+            for entry in data["original_files"]:
+                response = await site.client.get(entry["url"].replace("http://localhost", ""))
+                assert response.status_code == 200, entry["url"]
+                assert response.content == (DEFAULT_DATASETS / name / entry["name"]).read_bytes(), entry["name"]
+                checked += 1
+        return checked
+
+    assert asyncio.run(fetch_every_original()) > 5

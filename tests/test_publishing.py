@@ -23,6 +23,7 @@ import pytest
 import sqlite_utils
 from openpyxl import load_workbook
 
+from openbangkok.model.catalog import DEFAULT_DATASETS
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.app import SETTINGS, make_datasette
 from tests.conftest import start_server
@@ -444,7 +445,10 @@ def test_package_and_two_replicas_answer_identically(built_db, live_server, tmp_
     inspect = json.loads((out / "inspect-data.json").read_text())[DATABASE]
     db = sqlite_utils.Database(built_db)
     assert inspect["tables"]["districts"]["count"] == db["districts"].count == 50
-    assert not list((out / "datasets").rglob("*.csv"))  # the data travels in the database only
+    # beside the database, the agencies' files as delivered, which the dataset pages offer
+    assert (out / "datasets" / "reference" / "districts.csv").read_bytes() == (
+        DEFAULT_DATASETS / "reference" / "districts.csv"
+    ).read_bytes()
 
     url_a = live_server  # `openbkk serve` of the build: the first replica
     replica_b, url_b = start_server(out / "build" / f"{DATABASE}.db", "--inspect-file", str(out / "inspect-data.json"))

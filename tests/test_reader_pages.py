@@ -37,10 +37,38 @@ async def test_month_cells_show_the_thai_month_on_html_only(ds):
 
 async def test_a_canned_query_form_is_thai_first_and_its_sql_folded(ds):
     page = (await ds.client.get(f"/{DATABASE}/ita_ranking")).text
-    assert "ปีงบประมาณ (พ.ศ.) / Fiscal year (BE), e.g. 2566" in page
+    assert "ปีงบประมาณ (พ.ศ.) เช่น 2566 / Fiscal year (BE), e.g. 2566" in page
     folded = re.search(r'<details class="query-sql"( open)?>.*?<pre id="sql-query">(.*?)</pre>', page, re.S)
     assert folded and folded[1] is None and "ita_district_ranking" in folded[2]
     assert "<textarea" not in page.split('class="sql"', 1)[1].split("</form>", 1)[0]
+
+
+async def test_every_canned_query_is_thai_first_and_each_parameter_has_a_thai_label_with_an_example(ds):
+    """Titles, descriptions and form labels read Thai first, English beside (the descriptions were
+    English with a short Thai summary after)."""
+    from openbangkok.opendata.dga import plain_text
+    from openbangkok.site.pages import labels
+
+    queries = await ds.get_canned_queries(DATABASE, None)
+    assert len(queries) >= 15
+    for name, query in queries.items():
+        title = query.get("title") or ""
+        assert THAI.match(title) and " / " in title, (name, title)
+        description = plain_text(query.get("description_html") or "") or query.get("description") or ""
+        thai, english = description.split(" / ", 1) if " / " in description else (description, "")
+        first_letter = re.search(r"[A-Za-z\u0e00-\u0e7f]", description)
+        assert THAI.match(first_letter[0]) and len(THAI.findall(thai)) > 60, (name, description[:80])
+        assert re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", english or description), (name, "no English beside")
+        params = list(query.get("params") or [])
+        titles = labels.param_titles(ds, name, params)
+        for param in params:
+            label = titles.get(param) or ""
+            thai_label, _, english_label = label.partition(" / ")
+            assert THAI.match(thai_label) and "เช่น" in thai_label, (name, param, label)
+            assert "e.g." in english_label, (name, param, label)
+        page = (await ds.client.get(f"/{DATABASE}/{name}")).text
+        for param in params:
+            assert html.escape(titles[param], quote=False) in page, (name, param)
 
 
 async def test_every_result_column_of_every_canned_query_has_a_thai_title(ds):
@@ -68,6 +96,27 @@ async def test_a_year_without_data_says_which_years_have_data(ds):
     text = " ".join(message[1].split())
     assert text == (f"ไม่มีข้อมูลปี 2560 มีข้อมูลปี {', '.join(years)} / No data for 2560; data exists for {', '.join(years)}")
     with_data = (await ds.client.get(f"/{DATABASE}/ita_ranking?fiscal_year_be={years[-1]}")).text
+    assert "no-data-years" not in with_data
+
+
+@pytest.mark.parametrize("table", ["ita_results", "policy_kpis", "ita_district_ranking"])
+async def test_a_table_filtered_on_a_year_without_rows_says_which_years_have_data(ds, table):
+    years = [
+        str(r[0])
+        for r in (
+            await ds.get_database(DATABASE).execute(
+                f"select distinct fiscal_year_be from {table} where fiscal_year_be is not null order by 1"
+            )
+        ).rows
+    ]
+    assert years and "2560" not in years
+    page = html.unescape((await ds.client.get(f"/{DATABASE}/{table}?fiscal_year_be=2560")).text)
+    message = re.search(r'<p class="message-warning no-data-years">(.*?)</p>', page, re.S)
+    assert message, f"{table}: no message for a year without data"
+    assert " ".join(message[1].split()) == (
+        f"ไม่มีข้อมูลปี 2560 มีข้อมูลปี {', '.join(years)} / No data for 2560; data exists for {', '.join(years)}"
+    )
+    with_data = (await ds.client.get(f"/{DATABASE}/{table}?fiscal_year_be={years[-1]}")).text
     assert "no-data-years" not in with_data
 
 

@@ -214,6 +214,17 @@ async function tablePage() {
 
 /* ---------- a policy's row page: KPIs, progress over time, timeline ---------- */
 
+const THAI_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."];
+
+/* "2022-12" -> "ธ.ค. 2565" (the Buddhist-era year, as the pages show it beside ISO); "" for anything else */
+export function thaiMonth(iso) {
+  const m = /^(\d{4})-(\d{2})$/.exec(String(iso || ""));
+  return m ? `${THAI_MONTHS[Number(m[2]) - 1]} ${Number(m[1]) + 543}` : "";
+}
+
+/* "2022-12 (ธ.ค. 2565)" */
+export const withThaiMonth = (iso) => (thaiMonth(iso) ? `${iso} (${thaiMonth(iso)})` : String(iso ?? ""));
+
 function monthIndex(month) {
   const [year, m] = String(month).split("-").map(Number);
   return year * 12 + (m - 1);
@@ -231,7 +242,7 @@ function kpiChart(kpi, reports) {
     .map((r) => ({ month: r.report_month, y: usePercent ? r.progress_percent : r.value, row: r }))
     .filter((p) => p.y !== null && p.y !== undefined)
     .sort((a, b) => monthIndex(a.month) - monthIndex(b.month));
-  const L = { width: 640, height: 210, left: 64, right: 24, top: 16, bottom: 36 };
+  const L = { width: 640, height: 210, left: 64, right: 44, top: 16, bottom: 36 }; /* right: room for the last month's label */
   const plotW = L.width - L.left - L.right;
   const plotH = L.height - L.top - L.bottom;
   const first = points.length ? monthIndex(points[0].month) : 0;
@@ -257,7 +268,8 @@ function kpiChart(kpi, reports) {
   const labelled = new Set([0, points.length - 1, Math.floor((points.length - 1) / 2)]);
   points.forEach((p, i) => {
     if (labelled.has(i)) {
-      root.appendChild(svgEl("text", { x: x(p.month), y: L.height - L.bottom + 18, class: "policy-axis-x" }, p.month));
+      root.appendChild(svgEl("text", { x: x(p.month), y: L.height - L.bottom + 14, class: "policy-axis-x" }, p.month));
+      root.appendChild(svgEl("text", { x: x(p.month), y: L.height - L.bottom + 28, class: "policy-axis-x" }, thaiMonth(p.month)));
     }
   });
   const illustrative = points.some((p) => isIllustrative(p.row));
@@ -270,7 +282,7 @@ function kpiChart(kpi, reports) {
     const dot = svgEl("circle", { cx: x(p.month), cy: y(p.y), r: 4,
                                   class: isIllustrative(p.row) ? "policy-dot policy-dot-illustrative" : "policy-dot" });
     dot.appendChild(svgEl("title", {},
-      `${p.month}: ${number.format(p.row.value ?? "")} ${kpi.unit || ""}` +
+      `${withThaiMonth(p.month)}: ${number.format(p.row.value ?? "")} ${kpi.unit || ""}` +
       (p.row.progress_percent === null || p.row.progress_percent === undefined ? "" : ` (${p.row.progress_percent}%)`) +
       (isIllustrative(p.row) ? " - ตัวอย่าง / illustrative" : "")));
     root.appendChild(dot);
@@ -321,7 +333,7 @@ function timelineTable(reports, kpis) {
     const row = body.insertRow();
     if (isIllustrative(r)) row.className = "policy-illustrative";
     const kpi = names[r.kpi_id] || {};
-    row.appendChild(el("td", "", r.report_month));
+    row.appendChild(el("td", "", withThaiMonth(r.report_month)));
     row.appendChild(el("td", "", `${r.kpi_id} ${kpi.name_th || r.kpi_th || ""}`));
     row.appendChild(el("td", "", r.value === null || r.value === undefined ? "" : `${number.format(r.value)} ${kpi.unit || r.unit || ""}`));
     row.appendChild(el("td", "", r.progress_percent === null || r.progress_percent === undefined ? "" : `${r.progress_percent}%`));

@@ -4,7 +4,7 @@
  * read (reported = 0: August and September 2024) is drawn as an empty dashed box labelled so, never
  * as a zero. Helpers come from policy-charts.js; DOM built with createElement(NS) and textContent only. */
 
-import { el, failed, getJson, insertAfterTable, niceMax, number, svgEl } from "./policy-charts.js";
+import { el, failed, getJson, insertAfterTable, niceMax, number, svgEl, thaiMonth, withThaiMonth } from "./policy-charts.js";
 
 /* /<base>/openbangkok/policy_tracker_kpis/<id> -> (/<base>/openbangkok, <id>) */
 function here() {
@@ -44,14 +44,16 @@ function monthlyChart(kpi, results) {
     const group = svgEl("g", { class: m.reported ? "tracker-month" : "tracker-month tracker-not-reported", "data-month": m.month });
     if (m.reported) {
       group.appendChild(svgEl("rect", { x, y: y(m.value), width, height: Math.max(0, y(0) - y(m.value)), class: "policy-bar" }));
-      group.appendChild(svgEl("title", {}, `${m.month}: ${number.format(m.value)} ${kpi.unit} (สะสม / running total ${number.format(m.total)})`));
+      group.appendChild(svgEl("title", {}, `${withThaiMonth(m.month)}: ${number.format(m.value)} ${kpi.unit} (สะสม / running total ${number.format(m.total)})`));
     } else {
       group.appendChild(svgEl("rect", { x, y: L.top, width, height: plotH, class: "tracker-missing" }));
       group.appendChild(svgEl("text", { x: x + width / 2, y: L.top + plotH / 2, class: "tracker-missing-label",
                                          transform: `rotate(-90 ${x + width / 2} ${L.top + plotH / 2})` }, "ยังไม่รายงาน / not reported"));
-      group.appendChild(svgEl("title", {}, `${m.month}: ยังไม่รายงาน ณ 12 ส.ค. 2567 / not yet reported on 12 Aug 2024`));
+      group.appendChild(svgEl("title", {}, `${withThaiMonth(m.month)}: ยังไม่รายงาน ณ 12 ส.ค. 2567 / not yet reported on 12 Aug 2024`));
     }
-    group.appendChild(svgEl("text", { x: x + width / 2, y: L.height - L.bottom + 16, class: "policy-axis-x" }, m.month.slice(2)));
+    group.appendChild(svgEl("text", { x: x + width / 2, y: L.height - L.bottom + 14, class: "policy-axis-x" }, m.month.slice(2)));
+    group.appendChild(svgEl("text", { x: x + width / 2, y: L.height - L.bottom + 28, class: "policy-axis-x" },
+      thaiMonth(m.month).split(" ")[0])); /* the Thai month under the ISO one, which carries the year */
     root.appendChild(group);
   });
   const line = months.filter((m) => m.reported)

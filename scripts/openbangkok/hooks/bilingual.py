@@ -3,17 +3,20 @@ context (the words: openbangkok.site.pages.labels, the layout: openbangkok.site.
 
 `column_labels` (each column's "ไทย / English" title, shown under its name; on query pages the result
 columns' titles), `param_titles` (a canned query's form), `value_labels` (facet values that are
-codes), `column_order` (the columns a table page shows first), `embed` (?_embed=1: the page without
+codes), `column_order` (the columns a table page shows first), `filter_words` (what a table page is
+filtered by, in Thai), `filter_years` (the years with data, when a year filter finds none), `embed` (?_embed=1: the page without
 its chrome, for an <iframe>), `table_titles` and, on the home page, `catalog_datasets` and
 `other_tables`.
 """
+
+import functools
 
 from datasette import hookimpl
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site import internals
 from openbangkok.site import tables as site_info
-from openbangkok.site.pages import labels, layout
+from openbangkok.site.pages import filter_words, labels, layout
 
 
 @hookimpl
@@ -31,6 +34,8 @@ def extra_template_vars(datasette, view_name, table, columns, request):
         query = None if table else layout.canned_query_name(request)
         if table:
             result["column_labels"] = labels.column_labels(datasette, table)
+            result["filter_words"] = functools.partial(filter_words.thai_where, datasette, table, request)
+            result["filter_years"] = functools.partial(filter_words.years_with_data, datasette, table)
         elif columns:
             result["column_labels"] = labels.query_column_labels(datasette, query, columns)
         if query:

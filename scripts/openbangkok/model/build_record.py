@@ -1,5 +1,6 @@
 """The tables in which a build records itself, written by the pipeline and read by the site, and how they
-name a source file (file_key) and the files of a folder (folder_files)."""
+name a source file (file_key), the files of a folder (folder_files) and the files an agency delivered
+for a dataset (delivered_files)."""
 
 from pathlib import Path
 
@@ -32,3 +33,19 @@ def file_key(dataset_name: str, folder: Path, path: Path) -> str:
         return f"{dataset_name}/{path.relative_to(folder).as_posix()}"
     except ValueError:
         return f"{dataset_name}/{path.as_posix()}"
+
+
+def delivered_files(dataset) -> list[tuple[object, Path, str]]:
+    """(source, path, name in the dataset's folder) of every file of the dataset's resources present
+    here, in the order of the resources: what its page offers as the originals and what a package
+    ships. A resource outside the dataset's folder is left out (it has no address under the folder)."""
+    result = []
+    for source in dataset.sources:
+        path = source.path
+        paths = folder_files(path) if path.is_dir() else [path] if path.is_file() else []
+        for file in paths:
+            try:
+                result.append((source, file, file.relative_to(dataset.folder).as_posix()))
+            except ValueError:
+                continue
+    return result

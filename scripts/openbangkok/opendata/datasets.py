@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from openbangkok.model.build_record import CHANGES_TABLE, FILES_TABLE, file_key, folder_files
+from openbangkok.model.build_record import CHANGES_TABLE, FILES_TABLE, delivered_files, file_key
 from openbangkok.model.catalog import Dataset
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata.dga import DOWNLOADS, dataset_licence, dataset_sources, dga_fields, frequency, language_parts
@@ -55,16 +55,9 @@ async def original_files(datasette, dataset: Dataset) -> list[OriginalFile]:
     """Every file of the dataset's resources present on this server, in the order of the resources."""
     recorded = await _recorded(datasette, dataset.name)
     result = []
-    for source in dataset.sources:
-        key = file_key(dataset.name, dataset.folder, source.path)
-        sha = (recorded.get(key) or {}).get("sha256")
-        paths = folder_files(source.path) if source.path.is_dir() else [source.path] if source.path.is_file() else []
-        for path in paths:
-            try:
-                name = path.relative_to(dataset.folder).as_posix()
-            except ValueError:  # a resource outside the dataset's folder is not served
-                continue
-            result.append(OriginalFile(path, name, source.name, path.stat().st_size, sha, source.path.is_dir()))
+    for source, path, name in delivered_files(dataset):
+        sha = (recorded.get(file_key(dataset.name, dataset.folder, source.path)) or {}).get("sha256")
+        result.append(OriginalFile(path, name, source.name, path.stat().st_size, sha, source.path.is_dir()))
     return result
 
 

@@ -101,7 +101,7 @@ def csv_url(base_url: str, table: str) -> str:
     return f"{base_url}/{DATABASE}/{quote(table)}{DOWNLOADS['CSV'][1]}"
 
 
-def _field_from_sqlite(name: str, sqlite_type: str, description: str) -> dict:
+def field_from_sqlite(name: str, sqlite_type: str, description: str) -> dict:
     field = {"name": name, "type": SQLITE_TO_FIELD.get(sqlite_type.upper().split("(")[0], "any")}
     if name == "rowid":
         field["description"] = "SQLite row id (the table has no primary key) / ลำดับแถวในฐานข้อมูล"
@@ -119,7 +119,7 @@ def published_schema(source: Source, served: ServedTable) -> dict:
         if name in declared:
             fields.append({k: v for k, v in declared[name].items() if k in FIELD_KEYS})
         else:
-            fields.append(_field_from_sqlite(name, sqlite_type, served.descriptions.get(name, "")))
+            fields.append(field_from_sqlite(name, sqlite_type, served.descriptions.get(name, "")))
     result = {"fields": fields}
     names = {f["name"] for f in fields}
     for key in SCHEMA_KEYS:

@@ -6,7 +6,9 @@ precomputed table counts (`datasette inspect` -> inspect-data.json).
     out/build/openbangkok.db  the database, byte for byte
     out/inspect-data.json     hash, size and row counts, so no replica counts rows at start-up
     out/pyproject.toml, README.md, scripts/, plugins/, metadata.yml
-    out/datasets/             descriptors, schemas, metadata and SQL only (the data is in the database)
+    out/datasets/             descriptors, schemas, metadata and SQL, and the agencies' original files
+                              the dataset pages offer (/-/datasets/<name>/files/...); the tables
+                              themselves are read from the database
 
 Build and run it anywhere Docker (or Podman, or a cloud build service) exists:
 
@@ -20,7 +22,8 @@ import json
 import shutil
 from pathlib import Path
 
-from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT
+from openbangkok.model.build_record import delivered_files
+from openbangkok.model.catalog import DEFAULT_DATASETS, PROJECT_ROOT, load_catalog
 from openbangkok.model.site_metadata import DATABASE
 
 DESCRIPTION_SUFFIXES = {".yaml", ".yml", ".json", ".sql", ".md"}
@@ -69,11 +72,12 @@ def package(db: Path, out: Path, datasets: Path = DEFAULT_DATASETS) -> Path:
             shutil.copy2(PROJECT_ROOT / name, out / name)
     shutil.copytree(PROJECT_ROOT / "scripts", out / "scripts", ignore=IGNORE)
     shutil.copytree(PROJECT_ROOT / "plugins", out / "plugins", ignore=IGNORE)
-    for path in sorted(datasets.rglob("*")):
-        if path.is_file() and path.suffix in DESCRIPTION_SUFFIXES:
-            target = out / "datasets" / path.relative_to(datasets)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+    described = [p for p in sorted(datasets.rglob("*")) if p.is_file() and p.suffix in DESCRIPTION_SUFFIXES]
+    originals = [path for dataset in load_catalog(datasets).datasets for _, path, _ in delivered_files(dataset)]
+    for path in dict.fromkeys(described + originals):
+        target = out / "datasets" / path.relative_to(datasets)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
     (out / "build").mkdir()
     shutil.copy2(db, out / "build" / db.name)
     (out / "inspect-data.json").write_text(json.dumps(inspect_data(out / "build" / db.name), indent=2) + "\n")
