@@ -16,7 +16,7 @@ import json
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from openbangkok.site import internals
+from openbangkok.site import internals_check
 from openbangkok.site.serving import rewrites as sql_rewrites
 from openbangkok.site.serving import serving, table_permissions, tie_breaker
 
@@ -35,9 +35,9 @@ def register_facet_classes():
 @hookimpl
 def startup(datasette):
     async def warm():
-        if internals.is_probe(datasette):  # the self-check's own Datasette: Datasette's SQL as it is
+        if internals_check.is_probe(datasette):  # the self-check's own Datasette: Datasette's SQL as it is
             return
-        await internals.self_check()  # first: a lever whose internals changed is switched off
+        await internals_check.self_check()  # first: a lever whose internals changed is switched off
         immutable = [db for db in datasette.databases.values() if not db.is_mutable and not db.is_memory]
         await asyncio.to_thread(lambda: [db.hash for db in immutable])  # read once, here, not on the event loop
         for db in datasette.databases.values():

@@ -10,9 +10,9 @@ column name) and the value escaped as Jinja would (a renderer's Markup is kept a
 from functools import lru_cache
 
 from datasette import hookimpl
-from datasette.utils import to_css_class
 from markupsafe import Markup, escape
 
+from openbangkok.site.internals import to_css_class
 from openbangkok.site.pages.layout import ordered
 
 css_class = lru_cache(maxsize=4096)(to_css_class)

@@ -28,13 +28,13 @@ import tempfile
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import Response
 
 from openbangkok.site import internals
 from openbangkok.site.exports.filenames import disposition
 from openbangkok.site.exports.pages import RETRY_AFTER_SECONDS, PageError, StreamedResponse, export_slots, pages
 from openbangkok.site.exports.xlsx_stream import EXCEL_CELL_CHARS, EXCEL_DATA_ROWS, XlsxStream
+from openbangkok.site.internals import sqlite_timelimit
 from openbangkok.site.pages.illustrative import MARK, SHEET_TITLE, banner
 from openbangkok.site.security.sql_guard import streamed
 

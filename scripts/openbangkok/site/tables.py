@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from datasette.database import QueryInterrupted
-from datasette.utils import derive_named_parameters, escape_sqlite
+from datasette.utils import derive_named_parameters
 from datasette_cluster_map import location_columns_from_columns
 
 from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, STATE_TABLE
@@ -21,6 +21,7 @@ from openbangkok.model.catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site import internals
 from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
+from openbangkok.site.internals import escape_sqlite
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"
 

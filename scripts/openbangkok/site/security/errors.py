@@ -22,11 +22,11 @@ import sqlite3
 import threading
 import traceback
 
-from datasette.utils import add_cors_headers
-from datasette.utils.asgi import Base400, Response
+from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from openbangkok.site import internals
+from openbangkok.site.internals import Base400, add_cors_headers
 
 LOGGER = logging.getLogger("openbangkok.site.security.errors")
 QUEUE_SIZE = 10_000

@@ -13,10 +13,8 @@ import asyncio
 import sqlite3
 from collections import defaultdict
 
-from datasette.database import Results
-from datasette.utils import escape_sqlite
-
-from openbangkok.site.internals import COLUMN_FACET_SQL
+from openbangkok.site import internals
+from openbangkok.site.internals import COLUMN_FACET_SQL, escape_sqlite
 from openbangkok.site.levers import lever_on
 from openbangkok.site.serving.rewrites import (
     Precomputed,
@@ -217,5 +215,5 @@ class _Precomputing:
                 results = await precomputed_facets(self._facet, wanted)
                 if results is not None:
                     rows = results[("column", column)]
-                    return Results(rows, False, [("value",), ("count",)])
+                    return internals.facet_rows(rows)
         return await self._datasette.execute(database, sql, params, **kwargs)

@@ -48,12 +48,18 @@ import sys
 from collections import OrderedDict
 from urllib.parse import parse_qsl, quote_plus
 
-from datasette.database import QueryInterrupted, Results
-from datasette.facets import ArrayFacet, ColumnFacet
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
+from datasette.database import QueryInterrupted
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import Request
 
 from openbangkok.site import internals
+from openbangkok.site.internals import (
+    ArrayFacet,
+    ColumnFacet,
+    escape_sqlite,
+    path_with_added_args,
+    path_with_removed_args,
+)
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
 from openbangkok.site.serving.precomputed_facets import (
@@ -211,7 +217,7 @@ class SiteArrayFacet(_SiteFacet, ArrayFacet):
             try:
                 shared = await precomputed_facets(self, wanted) if ("array", column) in wanted else None
                 if shared is not None:
-                    rows = Results(shared[("array", column)], False, [("value",), ("count",)])
+                    rows = internals.facet_rows(shared[("array", column)])
                 else:
                     rows = await self.ds.execute(
                         self.database,
@@ -259,6 +265,8 @@ REPLACEMENTS = {ColumnFacet: SiteColumnFacet, ArrayFacet: SiteArrayFacet}
 
 
 def replace_facet_classes(classes_per_plugin: list[list[type]]) -> list[list[type]]:
+    if not lever_on("site_facets"):  # the Facet API changed (internals_check.facet_problems)
+        return classes_per_plugin
     return [[REPLACEMENTS.get(c, c) for c in classes] for classes in classes_per_plugin]
 
 
@@ -268,7 +276,7 @@ async def warm_facets(datasette) -> dict[str, float]:
     import time
 
     timings = {}
-    if not lever_on("facet_memo"):
+    if not lever_on("facet_memo") or not lever_on("site_facets"):
         return timings
     for name, db in datasette.databases.items():
         if db.is_mutable or name.startswith("_"):

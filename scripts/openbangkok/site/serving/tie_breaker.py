@@ -15,9 +15,8 @@ added), and one sorted on state 2.4 s instead of 0.02-0.09 s.
 
 from __future__ import annotations
 
-from datasette.utils import escape_sqlite
-
-from openbangkok.site.internals import FIRST_PAGE_SQL
+from openbangkok.site import internals
+from openbangkok.site.internals import FIRST_PAGE_SQL, escape_sqlite
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
 
@@ -43,7 +42,11 @@ async def tie_breaker(db, table: str) -> list[str] | None:
 
 def installed(db):
     """`db.execute` with the primary key added to the sort of a first page (see the module's text)."""
-    execute = db.execute
+    internals.wrap_execute(db, "tie_breaker", lambda execute: breaking_ties(db, execute))
+    return db
+
+
+def breaking_ties(db, execute):
     known = Memo(KNOWN_TABLES)  # an immutable database's tables do not change; names come from SQL
 
     async def run(sql, params=None, **kwargs):
@@ -59,5 +62,4 @@ def installed(db):
         return await execute(sql, params, **kwargs)
 
     run.known = known
-    db.execute = run
-    return db
+    return run
