@@ -250,3 +250,33 @@ def test_no_module_is_over_about_400_lines():
         if lines > NOT_YET_SPLIT.get(where, MAX_LINES):
             over[where] = lines
     assert not over, f"modules over {MAX_LINES} lines (split them): {over}"
+
+
+async def test_plugins_json_lists_the_hook_modules_registered_in_their_order():
+    """/-/plugins.json names each module of HOOK_MODULES (and nothing else of openbangkok.hooks), and
+    pluggy calls every hook's implementations in the order HOOK_MODULES lists them (README, Plugins)."""
+    import importlib.util
+
+    from datasette.app import Datasette
+    from datasette.plugins import pm
+
+    from openbangkok.site.app import PLUGINS
+
+    spec = importlib.util.spec_from_file_location("openbangkok_plugin_under_test", PLUGINS / "openbangkok.py")
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    order = [module.__name__ for module in plugin.HOOK_MODULES]
+
+    listed = (await Datasette([], plugins_dir=str(PLUGINS)).client.get("/-/plugins.json")).json()
+    ours = {p["name"] for p in listed if p["name"].startswith("openbangkok.hooks.")}
+    assert ours == set(order) and len(order) == len(set(order))
+    wrappers = {layer.__module__ for layer in plugin.WRAPPERS}  # download_names: an ASGI layer only
+    assert ours | wrappers == {m for m in modules() if m.startswith("openbangkok.hooks.")}, "a hook module unused"
+    for name in {h for p in listed if p["name"] in ours for h in p["hooks"]}:
+        # a hook marked tryfirst, trylast or hookwrapper places itself whatever the order
+        called = [
+            i.plugin_name
+            for i in reversed(getattr(pm.hook, name).get_hookimpls())
+            if i.plugin_name in ours and not (i.tryfirst or i.trylast or i.hookwrapper)
+        ]
+        assert called == [m for m in order if m in called], name

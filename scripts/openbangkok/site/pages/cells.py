@@ -1,7 +1,7 @@
 """Cells a reader can read (the layout settings: openbangkok.site.pages.layout): a photo URL as a small
 lazy thumbnail with its size given (no layout shift), a JSON list as labels (chips). HTML only:
 JSON and CSV keep the value. A photo's host must be in the Content-Security-Policy's img-src
-(plugins/security_headers.py adds the hosts of `image_hosts:` in the same settings).
+(openbangkok/site/security/headers.py adds the hosts of `image_hosts:` in the same settings).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A row is illustrative when its `is_illustrative` is 1; a statistic computed from samples says how
 many it counts (`illustrative_tickets`, `illustrative_rows` above 0). Table, row and query pages
 carry a Thai + English banner when the rows they show include one (openbangkok/hooks/illustrative_banner.py),
-and so does the .xlsx of such rows (openbangkok/hooks/xlsx_output.py).
+and so does the .xlsx of such rows (openbangkok/site/exports/xlsx.py).
 """
 
 from __future__ import annotations
