@@ -2,7 +2,7 @@
 Thai digits and Thai month names understood, and a value that cannot be read refused in words.
 
 A canned query in metadata lists the kind of its parameters (`param_kinds: {month: yearmonth}`);
-openbangkok/hooks/query_params.py rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
+reading_query_params() rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
 Datasette runs the query, and answers 400 for a value that is none of its kind. Without this, a
 Buddhist-era month or a mistyped number gave a plausible answer of zero rows, or distances
 measured from latitude 0.
@@ -11,7 +11,13 @@ measured from latitude 0.
 from __future__ import annotations
 
 import math
+from urllib.parse import parse_qsl, urlencode
 
+from datasette.utils.asgi import Request
+
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site import internals
+from openbangkok.site.security.errors import render
 from openbangkok.thai import conversions as thai
 
 EXAMPLES = {
@@ -82,3 +88,33 @@ def read(name: str, kind: str, text: str) -> str:
             f'{name}: "{text}" is not {en}; write it like {EXAMPLES[kind]}'
         )
     return value
+
+
+def _param_kinds(datasette, path: str) -> dict:
+    """{parameter: kind} of the canned query at `path` (any format), {} for any other page."""
+    parts = path.strip("/").split("/")
+    if len(parts) != 2 or parts[0] != DATABASE:
+        return {}
+    query = (internals.metadata(datasette, "queries", database=DATABASE) or {}).get(parts[1].rsplit(".", 1)[0]) or {}
+    return query.get("param_kinds") or {}
+
+
+def reading_query_params(datasette):
+    """ASGI middleware factory: a canned query's parameters read as their kinds say (read()), or a 400."""
+
+    def wrap(app):
+        async def reading_params(scope, receive, send):
+            kinds = _param_kinds(datasette, scope.get("path", "")) if scope.get("type") == "http" else {}
+            if not kinds:
+                return await app(scope, receive, send)
+            pairs = parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
+            try:
+                pairs = [(k, read(k, kinds[k], v) if k in kinds else v) for k, v in pairs]
+            except ValueError as error:  # Datasette's 400 page or JSON, with its CORS headers
+                response = await render(datasette, Request(scope, receive), 400, str(error))
+                return await response.asgi_send(send)
+            await app({**scope, "query_string": urlencode(pairs).encode()}, receive, send)
+
+        return reading_params
+
+    return wrap

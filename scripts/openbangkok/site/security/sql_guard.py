@@ -22,8 +22,10 @@ the limits and the function allow list but may write, as Datasette needs; no vis
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
+import threading
 import weakref
 
 VALUE_BYTES = 1_000_000  # the build admits cells of 100,000 characters: at most 400 KB of UTF-8
@@ -288,3 +290,20 @@ def guard(conn, database: str) -> None:
     conn.text_factory = size.text
     conn.row_factory = size.row
     conn.set_authorizer(authorizer(tables, strict))
+
+
+async def connect_every_thread(datasette) -> None:
+    """At startup: every SQL thread opens (and guards) its connection, and the error page is rendered
+    once, so the first requests of a flood do not pay for them."""
+    from datasette.utils.asgi import Request
+
+    from openbangkok.site.security.errors import render
+
+    threads = datasette.setting("num_sql_threads")
+    for db in [db for db in datasette.databases.values() if not db.is_memory and threads]:
+        barrier = threading.Barrier(threads, timeout=30)  # each call holds its thread till all have one
+        await asyncio.gather(
+            *(db.execute_fn(lambda conn, barrier=barrier: barrier.wait()) for _ in range(threads)),
+            return_exceptions=True,
+        )
+    await render(datasette, Request.fake("/"), 404, "")
