@@ -238,7 +238,6 @@ NOT_YET_SPLIT = {
     "scripts/openbangkok/opendata/openapi.py": 497,
     "benchmarks/build.py": 583,
     "benchmarks/generate_traffy.py": 520,
-    "benchmarks/serve.py": 1098,
 }
 
 
