@@ -1,7 +1,8 @@
 """Error answers that cost nothing (openbangkok/hooks/bad_requests.py): every exception a request raises is
 answered by answer() instead of Datasette's own handler, which prints a traceback with the local
-variables of every frame through `rich` on the event loop (80 requests to missing pages held an
-ordinary request 57.7 s; with rich 15 the answers themselves became HTTP 500).
+variables of every frame through `rich` on the event loop: a few dozen requests to missing pages
+held up every other request (benchmarks/README.md, Figures behind the code's comments; with rich 15
+the answers themselves became HTTP 500).
 
 - A client's mistake is a 4xx: Datasette's own 400/403/404, SQL that SQLite refuses (an unknown
   column in ?_facet=, a function the site does not allow), and a value the page could not read in a

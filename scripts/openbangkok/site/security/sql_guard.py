@@ -32,7 +32,7 @@ VALUE_BYTES = 1_000_000  # the build admits cells of 100,000 characters: at most
 ROW_BYTES = 4_000_000
 ANSWER_BYTES = 20_000_000  # a page is 1,000 rows; 1,000 complaints are about 2 MB
 # All of SQLite's memory in the site's process (a process-wide limit): a search of every prefix at once
-# (ก* OR ข* OR ...) holds the doclists of most of the index, 40 MB for 200,000 complaints; past this
+# (ก* OR ข* OR ...) holds the doclists of most of the index in memory; past this
 # a query fails with "out of memory" (HTTP 400) instead of the process growing without bound.
 HEAP_BYTES = 1 << 30
 
@@ -45,7 +45,7 @@ LIMITS = {
     sqlite3.SQLITE_LIMIT_VDBE_OP: 250_000,
     sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 100,
     sqlite3.SQLITE_LIMIT_ATTACHED: 0,
-    # a LIKE or GLOB is one step of the time limit: '%aaa...b' of 1,000 bytes on a 1 MB value took 3 s
+    # a LIKE or GLOB is one step of the time limit: a long pattern on a long value ran for seconds
     sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 300,
     sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 1000,
     sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 0,
@@ -177,8 +177,8 @@ def streamed(conn):
 
 
 # Functions whose SQLite version compares every character of one argument with every character of
-# the other in a single step (trim(x, y) of two 20,000-character strings took 3 s; instr and
-# replace of a 1 MB text and a 20 KB pattern 0.7 s): Python's string methods are linear.
+# the other in a single step (seconds for long arguments, never interrupted by the time limit):
+# Python's string methods are linear.
 def _as_text(value):
     if value is None or isinstance(value, str):
         return value

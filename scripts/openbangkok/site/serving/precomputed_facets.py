@@ -35,8 +35,8 @@ def array_facet_sql(column: str, sql: str, limit: int, filtered: bool = True, we
     """Values of the JSON-array `column` over the rows of `sql`, each row counted once per value.
 
     For a filter, `+column` keeps SQLite from grouping in the order of an index on the column: it
-    did so rather than use the filter's index, reading the whole table (1.3 s instead of 50 ms for
-    the state filter of a million complaints). For the whole table that order is the fast way.
+    did so rather than use the filter's index, reading the whole table (benchmarks/README.md, Figures
+    behind the code's comments). For the whole table that order is the fast way.
     `weight`: what one row of `sql` counts for (`sum(n)` over precomputed counts).
     """
     col = escape_sqlite(column)

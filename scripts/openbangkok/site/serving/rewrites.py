@@ -354,8 +354,8 @@ async def walks_in_key_order(execute, sql: str, params, table: str, order: str, 
 @dataclass
 class Walk:
     """A search page read along the sort's index: `exists` asks the search index about each row in turn
-    (about 2 ms for a page of a common word), `listed` checks each row against the list of all
-    matches (about 18 ms: the list is made first), bounded however late in the order the matches
+    (fast for a common word), `listed` checks each row against the list of all matches (slower:
+    the list is made first; benchmarks/README.md, Serving), bounded however late in the order the matches
     come; `exists` is tried under WALK_TIME_LIMIT_MS first."""
 
     exists: str

@@ -8,9 +8,8 @@ from page 2 on, so some were shown twice and others never, in the browser and in
 sort like the next ones: the primary key (or rowid) is added to its ORDER BY.
 
 The key is added as `+key`, the same order: as a bare column it let SQLite walk an index that
-holds the key and read each row through it. On the 1,000,000 complaints a first page sorted on a
-column without an index took 2.3 s that way, 0.3 s with `+ticket_id` (0.3 s before the key was
-added), and one sorted on state 2.4 s instead of 0.02-0.09 s.
+holds the key and read each row through it, seconds for a first page of the million complaints
+(benchmarks/README.md, Serving: the first page of a sort).
 """
 
 from __future__ import annotations
