@@ -1,7 +1,7 @@
 """Complete exports: the GeoJSON and NDJSON streams hold every row of a table or filter, the catalogue
 (/-/dcat.jsonld) and the data package (/-/datapackage.json) name only downloads that hold every row,
 and the Excel workbook streams, states Excel's row limit and is written at most a few at a time
-(openbangkok/hooks/geojson_output.py, ndjson_output.py, xlsx_output.py; openbangkok.site.exports.pages, xlsx_stream)."""
+(openbangkok/site/exports/geojson.py, xlsx.py, hooks/ndjson_output.py; openbangkok.site.exports.pages, xlsx_stream)."""
 
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ class HeldClient:
 
 @pytest.mark.slow
 async def test_workbooks_stream_and_beyond_the_limit_the_answer_is_503(ds):
-    from openbangkok.hooks import xlsx_output as plugin
+    from openbangkok.site.exports import xlsx as plugin
 
     app = ds.app()
     held = [HeldClient(app, f"/{DATABASE}/complaints.xlsx") for _ in range(plugin.CONCURRENT_EXPORTS)]

@@ -1,10 +1,10 @@
-"""openbangkok/hooks/table_cells.py writes a row's cells as Datasette's _table.html did, in one pass."""
+"""openbangkok.site.pages.cells.table_cells writes a row's cells as Datasette's _table.html did, in one pass."""
 
 import jinja2
 from datasette.utils import to_css_class
 from markupsafe import Markup
 
-from openbangkok.hooks.table_cells import table_cells
+from openbangkok.site.pages.cells import table_cells
 
 # the cell loop of Datasette 0.65's _table.html, which the filter replaces
 DATASETTE_CELLS = (

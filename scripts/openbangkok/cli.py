@@ -222,7 +222,7 @@ def serve(db_path, datasets, host, port, inspect_file, workers, public_url):
     except (FileNotFoundError, ValueError) as e:
         raise click.UsageError(str(e)) from e
     asyncio.run(ds.invoke_startup())
-    workers = workers or os.cpu_count() or 1  # one by default: N workers start N sites (19 -> 41 s on a busy machine)
+    workers = workers or os.cpu_count() or 1  # one by default: N workers start N sites (benchmarks/README.md)
     click.echo(f"Open Bangkok on http://{host}:{port}/" + (f" ({workers} workers)" if workers > 1 else ""))
     # uvicorn stops on SIGTERM, then raises it again: as an exit, so that exit handlers run (the server's
     # link to its database file is removed by one, openbangkok.site.pinned_file)

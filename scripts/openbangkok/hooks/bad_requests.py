@@ -13,37 +13,9 @@ openbangkok.site.security.limits).
 """
 
 from datasette import hookimpl
-from datasette.utils.asgi import Request
 
-from openbangkok.site.security.errors import answer, refused
-from openbangkok.site.security.limits import (
-    BUSY_STREAMS,
-    RETRY_AFTER_SECONDS,
-    is_stream,
-    refusal,
-    sort_message,
-    streams,
-    unknown_column,
-)
-
-UNKNOWN_SORT = "Cannot sort table by "
-
-
-def what_to_change(request, exception: Exception) -> str | None:
-    """The reader's words for an address mistake, None for any other error."""
-    message = str(exception)
-    if message.startswith(UNKNOWN_SORT):
-        return sort_message(message.removeprefix(UNKNOWN_SORT))
-    if (
-        isinstance(exception, ValueError)
-        and "_next" in request.args
-        and message.startswith("invalid literal for int()")
-    ):
-        return (
-            "_next ต้องเป็นตัวเลข / _next must be a whole number here: the pages of a view are counted "
-            "in rows; use the next_url of the page before."
-        )
-    return None
+from openbangkok.site.security.errors import answer
+from openbangkok.site.security.limits import refusing_early, what_to_change
 
 
 @hookimpl(hookwrapper=True)
@@ -53,22 +25,4 @@ def handle_exception(datasette, request, exception):
 
 
 def wrapper(datasette):
-    def wrap(app):
-        async def refusing(scope, receive, send):
-            refusing = refusal(scope) or await unknown_column(datasette, scope) if scope.get("type") == "http" else None
-            if refusing is None and scope.get("type") == "http" and is_stream(scope):
-                slots = streams(datasette)
-                if not slots.locked():
-                    async with slots:
-                        return await app(scope, receive, send)
-                refusing = 503, BUSY_STREAMS, None
-            if refusing is None:
-                return await app(scope, receive, send)
-            response = await refused(datasette, Request(scope, receive), *refusing)
-            if refusing[0] == 503:
-                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            await response.asgi_send(send)
-
-        return refusing
-
-    return wrap
+    return refusing_early(datasette)

@@ -11,14 +11,13 @@ site answers from (openbangkok.site.pinned_file); /-/databases.json lists the da
 path of their file on the server."""
 
 import asyncio
-import json
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
 
-from openbangkok.site import internals
+from openbangkok.site import internals_check
 from openbangkok.site.serving import rewrites as sql_rewrites
 from openbangkok.site.serving import serving, table_permissions, tie_breaker
+from openbangkok.site.tables import databases_page
 
 
 @hookimpl
@@ -35,9 +34,9 @@ def register_facet_classes():
 @hookimpl
 def startup(datasette):
     async def warm():
-        if internals.is_probe(datasette):  # the self-check's own Datasette: Datasette's SQL as it is
+        if internals_check.is_probe(datasette):  # the self-check's own Datasette: Datasette's SQL as it is
             return
-        await internals.self_check()  # first: a lever whose internals changed is switched off
+        await internals_check.self_check()  # first: a lever whose internals changed is switched off
         immutable = [db for db in datasette.databases.values() if not db.is_mutable and not db.is_memory]
         await asyncio.to_thread(lambda: [db.hash for db in immutable])  # read once, here, not on the event loop
         for db in datasette.databases.values():
@@ -55,29 +54,6 @@ def wrapper(datasette):
     return lambda app: serving.stream_csv(app, datasette)
 
 
-async def databases(datasette, request):
-    """Datasette's /-/databases.json without `path`: where the file lies on the server is nobody's business."""
-    listed = [
-        {
-            "name": name,
-            "route": db.route,
-            "size": db.size,
-            "is_mutable": db.is_mutable,
-            "is_memory": db.is_memory,
-            "hash": db.hash,
-        }
-        for name, db in datasette.databases.items()
-        if name != "_internal"
-    ]
-    if request.url_vars.get("format") == "json":
-        return Response.json(listed)
-    return Response.html(
-        await datasette.render_template(
-            "show_json.html", {"filename": "databases.json", "data_json": json.dumps(listed, indent=4)}, request=request
-        )
-    )
-
-
 @hookimpl
 def register_routes():
-    return [(r"/-/databases(\.(?P<format>json))?$", databases)]
+    return [(r"/-/databases(\.(?P<format>json))?$", databases_page)]

@@ -7,27 +7,9 @@ elements in one Python pass: the same classes (datasette.utils.to_css_class, rem
 column name) and the value escaped as Jinja would (a renderer's Markup is kept as it is).
 """
 
-from functools import lru_cache
-
 from datasette import hookimpl
-from datasette.utils import to_css_class
-from markupsafe import Markup, escape
 
-from openbangkok.site.pages.layout import ordered
-
-css_class = lru_cache(maxsize=4096)(to_css_class)
-
-
-def table_cells(row, order=None) -> Markup:
-    """The <td> cells of a row; with `order` (layout's column_order) those columns first."""
-    if order:
-        row = ordered(row, order, lambda cell: cell["column"])
-    return Markup(
-        "".join(
-            f'<td class="col-{css_class(cell["column"])} type-{cell["value_type"]}">{escape(cell["value"])}</td>'
-            for cell in row
-        )
-    )
+from openbangkok.site.pages.cells import table_cells
 
 
 @hookimpl

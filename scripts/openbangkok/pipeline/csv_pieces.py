@@ -19,8 +19,7 @@ import io
 from pathlib import Path
 
 # A worker keeps the memory it frees for the next piece (freed_memory), so it holds its largest
-# heap throughout: 1M complaints, peak memory of the build's processes 300 MB with 2 MiB pieces,
-# 391 MB with 4 MiB, in the same time within noise.
+# heap throughout: smaller pieces, less memory, in the same time (benchmarks/README.md).
 PIECE_BYTES = 2 << 20
 MAX_PIECE_BYTES = 256 << 20  # no record end for this long: give up cutting
 SENTINEL = "\x1eopenbangkok-end-of-piece\x1e"

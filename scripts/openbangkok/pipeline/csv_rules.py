@@ -11,7 +11,7 @@ from openbangkok.model.problems import Refused
 
 MAX_CELL_CHARACTERS = 100_000
 # Cells in one row: the widest table has 40 columns. An Excel artefact of 10,000 empty columns made
-# frictionless's validation quadratic (over 90 s and 2.9 GB): refused as the row is read.
+# frictionless's validation quadratic in time and memory: refused as the row is read.
 MAX_COLUMNS = 200
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 

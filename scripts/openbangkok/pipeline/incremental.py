@@ -103,8 +103,8 @@ class BackgroundFingerprints:
     """fingerprints() worked out by a child process while the build checks the files.
 
     Only for a build that loads every dataset whatever the fingerprints say (nothing built before)
-    and only when the files are large (804 MB of complaints: 0.6 s of hashing, on the core the
-    start of the build leaves idle). A process, not a thread, and only where it can be forked
+    and only when the files are large (hashing them then takes a noticeable part of a second, on
+    the core the start of the build leaves idle). A process, not a thread, and only where it can be forked
     (processes.process_context): the build forks its workers only when it runs no other thread.
     result() gives the fingerprints and tells `previous` the files' digests, so that they are not
     hashed again for build_files.

@@ -10,8 +10,7 @@ SAMPLE_ROWS rows with the Haas-Stokes estimator PostgreSQL's ANALYZE uses for n_
 row says so (distinct_estimated = 1). Views are profiled too; virtual tables and FTS shadow tables
 are not: they are the search index, not data.
 
-The one pass is most of the time (about 5 s for a million complaints: five aggregates of 28
-columns), and it only reads: read_aggregates() runs it on a connection of its own in a thread
+The one pass is most of the time (five aggregates of every column), and it only reads: read_aggregates() runs it on a connection of its own in a thread
 (SQLite lets go of the interpreter lock while it runs), over the staging file's copy of the table,
 so the build makes the derived tables and indexes on the other core meanwhile (build.py).
 """
@@ -89,7 +88,7 @@ def aggregates_sql(conn, table: str) -> str | None:
     """The one pass: rows, then blanks, non-null values, min, max and longest value of each column.
 
     The longest value is that of text, as csvstat reports it: numbers are not written out as text
-    for it (a million complaints: 1.3 s less for their eight columns of numbers), and the numbers
+    for it (it cost more than the rest of a column's aggregates), and the numbers
     of a column with no declared type (a view's expression) are left out."""
     columns = [row[1:3] for row in conn.execute("select * from pragma_table_info(?)", (table,))]
     if not columns:

@@ -186,12 +186,12 @@ def publish(
     db.conn.commit()
     db.execute(f"detach {STAGING}")
     timings.step("publish")
-    # The tables an adapter published as staged are read for their profiles (one pass each: 5 s for a
-    # million complaints) by a thread, from the staging file, while this connection writes the
+    # The tables an adapter published as staged are read for their profiles (one pass each, seconds
+    # for a large table) by a thread, from the staging file, while this connection writes the
     # derived tables and indexes (the other tables are read afterwards, from the published file).
     # The published file stays without a journal: in WAL mode, so that the thread could read it,
-    # every page of the derived tables and indexes was written twice (1.9 s more for a million
-    # complaints). A table the datasets' SQL writes to is read again afterwards.
+    # every page of the derived tables and indexes was written twice. A table the datasets' SQL
+    # writes to is read again afterwards.
     written: set[str] = set()
 
     def note_writes(action, table, altered, *_):

@@ -1,8 +1,8 @@
 """A full-text (FTS5) index built in the background, by a process of its own in a database file of
 its own, while the rows are staged, then copied into the published database.
 
-SQLite lets one connection at a time write a database file. A large search index (a million
-complaints: about 25 s of making Thai search text, tokenising and merging) would otherwise be built
+SQLite lets one connection at a time write a database file. A large search index (making Thai
+search text, tokenising and merging: the longest step of the build) would otherwise be built
 after the rows are loaded, and hold up everything the build writes after it. So an adapter starts
 a SearchIndex when it starts staging: a process that builds the FTS table in `<work>/<fts>.db`
 from the staged rows, reading them as they are committed (the staging database is in WAL mode so
@@ -10,9 +10,9 @@ it can read while the adapter writes) whenever add() says how far staging got. I
 index in one transaction, so FTS5 writes a segment only when its 32 MiB hash is full, and merges
 segments only at the end (automerge 0, crisismerge 64): one 'optimize' then writes the index as a
 single b-tree, as one bulk insert followed by 'optimize' would. Those settings are not copied.
-The 'optimize' costs 3.8 s of CPU for a million complaints, and is worth it: with the 13 segments
-left unmerged, search pages took 8-53 % longer (a page is read newest first with a MATCH for each
-candidate row, and such a lookup searches every segment; benchmarks/README.md).
+The 'optimize' is worth its CPU: with the segments left unmerged, search pages took longer (a page
+is read newest first with a MATCH for each candidate row, and such a lookup searches every segment;
+benchmarks/README.md, Build: one optimize at the end).
 
 The adapter's publish() creates the same FTS table, empty, in the published database; the build
 calls complete() once the rest is written: it waits for the process and fills the published

@@ -1,7 +1,7 @@
 """Excel workbooks (.xlsx, .xls) as CSV, by csvkit's in2csv, within bounds.
 
-A workbook is a zip of XML (.xlsx) or a binary file (.xls) that in2csv reads whole: a 412 KB
-workbook unpacked to a sheet that took 5.4 GB, and a 1.8 MB one kept in2csv busy past 85 s. So a
+A workbook is a zip of XML (.xlsx) or a binary file (.xls) that in2csv reads whole: a small
+workbook can unpack to gigabytes, or keep in2csv busy for minutes. So a
 workbook is refused before it is opened when it is larger than WORKBOOK_BYTES or unpacks to more
 than UNPACKED_BYTES, and in2csv runs in a process of its own with at most MEMORY_BYTES of memory
 and SECONDS of time; each refusal says what to do instead (save the sheet as CSV UTF-8, which has

@@ -18,6 +18,7 @@ LEVERS = (
     "precomputed_facets",
     "permission_memo",
     "fast_rows",
+    "site_facets",  # the site's column and array facets (serving.SiteColumnFacet, SiteArrayFacet)
     "tie_breaker",  # the primary key added to a sorted first page (openbangkok.site.serving.tie_breaker)
     "http_cache",
 )  # the HTTP layer (openbangkok.site.serving.http_cache), off only to measure its cost

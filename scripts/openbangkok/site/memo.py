@@ -1,6 +1,6 @@
 """A bounded memo: what the site remembers of answers keyed on what a request says (a table name in
 SQL, a filter) is kept for the most recently used keys only, so no sequence of requests grows it
-without bound (tie_breaker's memo grew by 45 MB per 1,500 requests naming new tables)."""
+without bound (tie_breaker's memo grew with every request naming a new table)."""
 
 from __future__ import annotations
 

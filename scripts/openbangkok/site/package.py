@@ -51,9 +51,9 @@ CMD ["openbkk", "serve", "--db", "build/{database}.db", "--inspect-file", "inspe
 
 def inspect_data(db: Path) -> dict:
     """What `datasette inspect` writes: per database its hash, size, file and table counts."""
-    from datasette.cli import inspect_
+    from openbangkok.site import internals
 
-    data = asyncio.run(inspect_([str(db)], None))
+    data = asyncio.run(internals.inspect_file(str(db)))
     for entry in data.values():
         entry["file"] = f"build/{Path(entry['file']).name}"
     return data

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from datasette.database import QueryInterrupted
-from datasette.utils import derive_named_parameters, escape_sqlite
+from datasette.utils import derive_named_parameters
+from datasette.utils.asgi import Response
 from datasette_cluster_map import location_columns_from_columns
 
 from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, STATE_TABLE
@@ -21,6 +22,7 @@ from openbangkok.model.catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site import internals
 from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
+from openbangkok.site.internals import escape_sqlite
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"
 
@@ -233,3 +235,26 @@ async def built_at(datasette) -> str | None:
     if FILES_TABLE not in await db.table_names():
         return None
     return (await db.execute(f"select max(built_at) from {FILES_TABLE}")).first()[0]
+
+
+async def databases_page(datasette, request):
+    """Datasette's /-/databases.json without `path`: where the file lies on the server is nobody's business."""
+    listed = [
+        {
+            "name": name,
+            "route": db.route,
+            "size": db.size,
+            "is_mutable": db.is_mutable,
+            "is_memory": db.is_memory,
+            "hash": db.hash,
+        }
+        for name, db in datasette.databases.items()
+        if name != "_internal"
+    ]
+    if request.url_vars.get("format") == "json":
+        return Response.json(listed)
+    return Response.html(
+        await datasette.render_template(
+            "show_json.html", {"filename": "databases.json", "data_json": json.dumps(listed, indent=4)}, request=request
+        )
+    )

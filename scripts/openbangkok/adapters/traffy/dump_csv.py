@@ -158,8 +158,7 @@ def worker_count(size: int) -> int:
     if configured is not None:
         return int(configured)
     # one per core: this process (adding pieces) and the search index's (niced) take what the
-    # workers leave; on 2 cores two workers staged a million rows in 24 s instead of 36 s
-    # (benchmarks/README.md, results/build.md) for about 60 MB more
+    # workers leave (what that is worth: benchmarks/README.md, results/build.md)
     return 0 if size < PARALLEL_MIN_BYTES else max(1, min(os.cpu_count() or 1, 8))
 
 

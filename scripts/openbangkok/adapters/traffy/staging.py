@@ -49,9 +49,8 @@ SOURCE_ROWS_SUFFIX = "_source_rows"  # staging: the row of the file each staged 
 STAGING_CACHE_KIB = 32768  # page cache of the staging database while pieces are added
 # Rows staged between commits (a piece database can be replaced inside the open transaction). Each
 # commit writes every page of the ticket_id index the rows since the last one touched, which is
-# most of it: random ids. Committed after each piece (about 5,000 rows), the staging database's log
-# grew to 3.1 GB for a million rows and the commits took 11.7 s of this process's time (staging:
-# 25 s); committed every 100,000 rows, 1.06 GB and 0.3 s.
+# most of it: random ids. Committed after each piece, the log and the commits' time grew many times
+# over (benchmarks/README.md, Build: staging committed every 100,000 rows).
 COMMIT_ROWS = 100_000
 
 

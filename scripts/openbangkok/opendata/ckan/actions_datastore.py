@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from datasette.database import QueryInterrupted
-from datasette.utils import escape_sqlite
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata.ckan.actions_catalog import Call, required
@@ -38,6 +37,7 @@ from openbangkok.opendata.ckan.envelope import (
 from openbangkok.opendata.ckan.published import Resource
 from openbangkok.site import internals
 from openbangkok.site import tables as site_info
+from openbangkok.site.internals import escape_sqlite
 from openbangkok.site.serving.rewrites import WALK_FRACTION, info_for
 from openbangkok.thai.conversions import typed_value
 from openbangkok.thai.search import search_escape

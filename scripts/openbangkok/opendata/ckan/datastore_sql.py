@@ -15,11 +15,11 @@ import re
 import sqlite3
 
 from datasette.database import QueryInterrupted
-from datasette.utils import InvalidSql, escape_sqlite, validate_sql_select
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata.ckan.actions_catalog import Call, required
 from openbangkok.opendata.ckan.envelope import NotAuthorized, ValidationError
+from openbangkok.site.internals import InvalidSql, escape_sqlite, validate_sql_select
 
 RESOURCE_ID = re.compile(r'"?\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b"?', re.IGNORECASE)
 VALUE_TYPES = {int: "int", float: "numeric", str: "text", bytes: "bytea", bool: "bool"}

@@ -1,18 +1,20 @@
 """Cells a reader can read (the layout settings: openbangkok.site.pages.layout): a photo URL as a small
 lazy thumbnail with its size given (no layout shift), a JSON list as labels (chips). HTML only:
 JSON and CSV keep the value. A photo's host must be in the Content-Security-Policy's img-src
-(plugins/security_headers.py adds the hosts of `image_hosts:` in the same settings).
+(openbangkok/site/security/headers.py adds the hosts of `image_hosts:` in the same settings).
 """
 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from openbangkok.site import internals
-from openbangkok.site.pages.layout import config
+from openbangkok.site.internals import to_css_class
+from openbangkok.site.pages.layout import config, ordered
 
 THUMB_WIDTH, THUMB_HEIGHT = 96, 72
 
@@ -61,3 +63,18 @@ def render(datasette, table: str | None, column: str, value) -> Markup | None:
     if column in (settings.get("chips") or ()) and value[:1] == "[":
         return chips(value)
     return None
+
+
+css_class = lru_cache(maxsize=4096)(to_css_class)
+
+
+def table_cells(row, order=None) -> Markup:
+    """The <td> cells of a row; with `order` (layout's column_order) those columns first."""
+    if order:
+        row = ordered(row, order, lambda cell: cell["column"])
+    return Markup(
+        "".join(
+            f'<td class="col-{css_class(cell["column"])} type-{cell["value_type"]}">{escape(cell["value"])}</td>'
+            for cell in row
+        )
+    )

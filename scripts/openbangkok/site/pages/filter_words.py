@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 
 from datasette.database import QueryInterrupted
-from datasette.utils import escape_sqlite
 
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.internals import escape_sqlite
 from openbangkok.site.pages import labels, references
 
 # Datasette 0.65's filter lookups (datasette.filters.Filters._filters), in Thai words

@@ -3,7 +3,7 @@
 A row is illustrative when its `is_illustrative` is 1; a statistic computed from samples says how
 many it counts (`illustrative_tickets`, `illustrative_rows` above 0). Table, row and query pages
 carry a Thai + English banner when the rows they show include one (openbangkok/hooks/illustrative_banner.py),
-and so does the .xlsx of such rows (openbangkok/hooks/xlsx_output.py).
+and so does the .xlsx of such rows (openbangkok/site/exports/xlsx.py).
 """
 
 from __future__ import annotations
@@ -59,3 +59,19 @@ def _flagged(value) -> bool:
         return float(value) > 0
     except (TypeError, ValueError):
         return False
+
+
+def illustrative_banner(rows, columns) -> dict | None:
+    """{'th', 'en', 'mark', 'count'} for the rows a page shows, or None when none is illustrative."""
+    try:
+        count, total = illustrative_rows(list(rows or ()), list(columns or ()))
+    except TypeError:  # an undefined template variable: a page without rows
+        return None
+    if not count:
+        return None
+    return {
+        "th": BANNER_TH.format(count=count, rows=total),
+        "en": BANNER_EN.format(count=count, rows=total),
+        "mark": MARK,
+        "count": count,
+    }

@@ -2,7 +2,7 @@
 Thai digits and Thai month names understood, and a value that cannot be read refused in words.
 
 A canned query in metadata lists the kind of its parameters (`param_kinds: {month: yearmonth}`);
-openbangkok/hooks/query_params.py rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
+reading_query_params() rewrites them to what the SQL compares with (2567-01 -> 2024-01) before
 Datasette runs the query, and answers 400 for a value that is none of its kind. Without this, a
 Buddhist-era month or a mistyped number gave a plausible answer of zero rows, or distances
 measured from latitude 0.
@@ -11,7 +11,14 @@ measured from latitude 0.
 from __future__ import annotations
 
 import math
+from urllib.parse import parse_qsl, urlencode
 
+from datasette.utils.asgi import Request
+
+from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site import internals
+from openbangkok.site.pages.filter_values import read_filters
+from openbangkok.site.security.errors import render
 from openbangkok.thai import conversions as thai
 
 EXAMPLES = {
@@ -82,3 +89,43 @@ def read(name: str, kind: str, text: str) -> str:
             f'{name}: "{text}" is not {en}; write it like {EXAMPLES[kind]}'
         )
     return value
+
+
+def _page_of_database(path: str) -> bool:
+    """A table, view or canned query of the database, in any format (not a row page, not /-/)."""
+    parts = path.strip("/").split("/")
+    return len(parts) == 2 and parts[0] == DATABASE
+
+
+def _param_kinds(datasette, path: str) -> dict:
+    """{parameter: kind} of the canned query at `path` (a page of the database, any format), {} for a table."""
+    name = path.strip("/").split("/")[1].rsplit(".", 1)[0]
+    query = (internals.metadata(datasette, "queries", database=DATABASE) or {}).get(name) or {}
+    return query.get("param_kinds") or {}
+
+
+def reading_query_params(datasette):
+    """ASGI middleware factory: a canned query's parameters read as their kinds say (read()), or a 400;
+    a table's filters typed in Thai digits or Thai dates read as the database holds them (filter_values)."""
+
+    def wrap(app):
+        async def reading_params(scope, receive, send):
+            path, query = scope.get("path", ""), scope.get("query_string", b"")
+            if scope.get("type") != "http" or not query or not _page_of_database(path):
+                return await app(scope, receive, send)
+            given = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
+            kinds = _param_kinds(datasette, path)
+            try:
+                pairs = (
+                    [(k, read(k, kinds[k], v) if k in kinds else v) for k, v in given] if kinds else read_filters(given)
+                )
+            except ValueError as error:  # Datasette's 400 page or JSON, with its CORS headers
+                response = await render(datasette, Request(scope, receive), 400, str(error))
+                return await response.asgi_send(send)
+            if pairs == given:  # the query string as sent, byte for byte (its order, its encoding)
+                return await app(scope, receive, send)
+            await app({**scope, "query_string": urlencode(pairs).encode()}, receive, send)
+
+        return reading_params
+
+    return wrap

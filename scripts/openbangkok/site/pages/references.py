@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import weakref
 
-from datasette.utils import escape_sqlite, tilde_encode
+from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.internals import escape_sqlite
 from openbangkok.site.plugin_config import plugin_config
 
 CONFIG = "openbangkok-row-labels"
@@ -110,3 +111,21 @@ async def named_value(datasette, table: str, column: str, value) -> str:
     reference = (await references(datasette, table)).get(column) if configured(datasette, table) else None
     text = await label(datasette, reference, value) if reference else None
     return f"{text} ({value})" if text else str(value)
+
+
+def labelled_cell(value, column, table, database, datasette):
+    """render_cell's answer for a cell that refers to reference data, or None to leave it to others.
+    Table pages pass expanded keys as {"value", "label"}, which are left to Datasette."""
+    if (
+        database != DATABASE
+        or value is None
+        or isinstance(value, dict)
+        or not configured(datasette, table)
+        or known_plain(datasette, table, column)
+    ):
+        return None
+
+    async def inner():
+        return await linked_label(datasette, table, column, value)
+
+    return inner

@@ -1,7 +1,8 @@
 """Error answers that cost nothing (openbangkok/hooks/bad_requests.py): every exception a request raises is
 answered by answer() instead of Datasette's own handler, which prints a traceback with the local
-variables of every frame through `rich` on the event loop (80 requests to missing pages held an
-ordinary request 57.7 s; with rich 15 the answers themselves became HTTP 500).
+variables of every frame through `rich` on the event loop: a few dozen requests to missing pages
+held up every other request (benchmarks/README.md, Figures behind the code's comments; with rich 15
+the answers themselves became HTTP 500).
 
 - A client's mistake is a 4xx: Datasette's own 400/403/404, SQL that SQLite refuses (an unknown
   column in ?_facet=, a function the site does not allow), and a value the page could not read in a
@@ -22,11 +23,11 @@ import sqlite3
 import threading
 import traceback
 
-from datasette.utils import add_cors_headers
-from datasette.utils.asgi import Base400, Response
+from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from openbangkok.site import internals
+from openbangkok.site.internals import Base400, add_cors_headers
 
 LOGGER = logging.getLogger("openbangkok.site.security.errors")
 QUEUE_SIZE = 10_000

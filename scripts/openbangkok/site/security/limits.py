@@ -1,6 +1,6 @@
 """How large an address the site reads, and which names of columns it takes (openbangkok/hooks/bad_requests.py
-refuses the rest before Datasette does any work): 3,000 `_where=1` froze the site for 23.5 s and 300
-`_facet=comment` took 39 s.
+refuses the rest before Datasette does any work): thousands of `_where=1` or hundreds of `_facet=`
+in one address froze the site (benchmarks/README.md, Figures behind the code's comments).
 
 Every page of the site needs far less: a table has at most 40 columns (so `_col`, `_nocol`, filters
 and sorts stay under REPEATS), a page has a few facets, and a SQL query typed into the form is a few
@@ -17,10 +17,12 @@ import json
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 from datasette.utils import tilde_decode
+from datasette.utils.asgi import Request
 
 from openbangkok.site.exports.pages import RETRY_AFTER_SECONDS, export_slots
 from openbangkok.site.internals import filter_operators
 from openbangkok.site.memo import Memo
+from openbangkok.site.security.errors import refused
 
 QUERY_BYTES = 8192  # the query string, as sent (percent-encoded)
 PATH_BYTES = 2048
@@ -220,3 +222,47 @@ def is_stream(scope: dict) -> bool:
     return b"_stream=" in query and any(
         name == "_stream" and value for name, value in parse_qsl(query.decode("utf-8", "replace"))
     )
+
+
+UNKNOWN_SORT = "Cannot sort table by "
+
+
+def what_to_change(request, exception: Exception) -> str | None:
+    """The reader's words for an address mistake, None for any other error."""
+    message = str(exception)
+    if message.startswith(UNKNOWN_SORT):
+        return sort_message(message.removeprefix(UNKNOWN_SORT))
+    if (
+        isinstance(exception, ValueError)
+        and "_next" in request.args
+        and message.startswith("invalid literal for int()")
+    ):
+        return (
+            "_next ต้องเป็นตัวเลข / _next must be a whole number here: the pages of a view are counted "
+            "in rows; use the next_url of the page before."
+        )
+    return None
+
+
+def refusing_early(datasette):
+    """ASGI middleware factory: the refusals above, and at most STREAMS streams at a time."""
+
+    def wrap(app):
+        async def refusing(scope, receive, send):
+            refusing = refusal(scope) or await unknown_column(datasette, scope) if scope.get("type") == "http" else None
+            if refusing is None and scope.get("type") == "http" and is_stream(scope):
+                slots = streams(datasette)
+                if not slots.locked():
+                    async with slots:
+                        return await app(scope, receive, send)
+                refusing = 503, BUSY_STREAMS, None
+            if refusing is None:
+                return await app(scope, receive, send)
+            response = await refused(datasette, Request(scope, receive), *refusing)
+            if refusing[0] == 503:
+                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            await response.asgi_send(send)
+
+        return refusing
+
+    return wrap

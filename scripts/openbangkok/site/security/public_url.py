@@ -35,3 +35,19 @@ def addressed_to(scope: dict, scheme: str, host: str) -> dict:
     """The ASGI scope as if the request had been sent to scheme://host."""
     headers = [(name, value) for name, value in scope.get("headers", []) if name != b"host"]
     return {**scope, "scheme": scheme, "headers": [(b"host", host.encode("ascii")), *headers]}
+
+
+def as_public(datasette):
+    """ASGI middleware factory: every request addressed to the site's public URL, when it has one."""
+
+    def wrap(app):
+        async def addressed(scope, receive, send):
+            # read per request: Datasette builds its app (ds.client's) before make_datasette sets it
+            public = getattr(datasette, "openbangkok_public_url", None)
+            if public is not None and scope.get("type") in ("http", "websocket"):
+                scope = addressed_to(scope, *public)
+            await app(scope, receive, send)
+
+        return addressed
+
+    return wrap

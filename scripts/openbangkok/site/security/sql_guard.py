@@ -22,15 +22,17 @@ the limits and the function allow list but may write, as Datasette needs; no vis
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
+import threading
 import weakref
 
 VALUE_BYTES = 1_000_000  # the build admits cells of 100,000 characters: at most 400 KB of UTF-8
 ROW_BYTES = 4_000_000
 ANSWER_BYTES = 20_000_000  # a page is 1,000 rows; 1,000 complaints are about 2 MB
 # All of SQLite's memory in the site's process (a process-wide limit): a search of every prefix at once
-# (ก* OR ข* OR ...) holds the doclists of most of the index, 40 MB for 200,000 complaints; past this
+# (ก* OR ข* OR ...) holds the doclists of most of the index in memory; past this
 # a query fails with "out of memory" (HTTP 400) instead of the process growing without bound.
 HEAP_BYTES = 1 << 30
 
@@ -43,7 +45,7 @@ LIMITS = {
     sqlite3.SQLITE_LIMIT_VDBE_OP: 250_000,
     sqlite3.SQLITE_LIMIT_FUNCTION_ARG: 100,
     sqlite3.SQLITE_LIMIT_ATTACHED: 0,
-    # a LIKE or GLOB is one step of the time limit: '%aaa...b' of 1,000 bytes on a 1 MB value took 3 s
+    # a LIKE or GLOB is one step of the time limit: a long pattern on a long value ran for seconds
     sqlite3.SQLITE_LIMIT_LIKE_PATTERN_LENGTH: 300,
     sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER: 1000,
     sqlite3.SQLITE_LIMIT_TRIGGER_DEPTH: 0,
@@ -175,8 +177,8 @@ def streamed(conn):
 
 
 # Functions whose SQLite version compares every character of one argument with every character of
-# the other in a single step (trim(x, y) of two 20,000-character strings took 3 s; instr and
-# replace of a 1 MB text and a 20 KB pattern 0.7 s): Python's string methods are linear.
+# the other in a single step (seconds for long arguments, never interrupted by the time limit):
+# Python's string methods are linear.
 def _as_text(value):
     if value is None or isinstance(value, str):
         return value
@@ -288,3 +290,20 @@ def guard(conn, database: str) -> None:
     conn.text_factory = size.text
     conn.row_factory = size.row
     conn.set_authorizer(authorizer(tables, strict))
+
+
+async def connect_every_thread(datasette) -> None:
+    """At startup: every SQL thread opens (and guards) its connection, and the error page is rendered
+    once, so the first requests of a flood do not pay for them."""
+    from datasette.utils.asgi import Request
+
+    from openbangkok.site.security.errors import render
+
+    threads = datasette.setting("num_sql_threads")
+    for db in [db for db in datasette.databases.values() if not db.is_memory and threads]:
+        barrier = threading.Barrier(threads, timeout=30)  # each call holds its thread till all have one
+        await asyncio.gather(
+            *(db.execute_fn(lambda conn, barrier=barrier: barrier.wait()) for _ in range(threads)),
+            return_exceptions=True,
+        )
+    await render(datasette, Request.fake("/"), 404, "")

@@ -13,10 +13,8 @@ import asyncio
 import sqlite3
 from collections import defaultdict
 
-from datasette.database import Results
-from datasette.utils import escape_sqlite
-
-from openbangkok.site.internals import COLUMN_FACET_SQL
+from openbangkok.site import internals
+from openbangkok.site.internals import COLUMN_FACET_SQL, escape_sqlite
 from openbangkok.site.levers import lever_on
 from openbangkok.site.serving.rewrites import (
     Precomputed,
@@ -37,8 +35,8 @@ def array_facet_sql(column: str, sql: str, limit: int, filtered: bool = True, we
     """Values of the JSON-array `column` over the rows of `sql`, each row counted once per value.
 
     For a filter, `+column` keeps SQLite from grouping in the order of an index on the column: it
-    did so rather than use the filter's index, reading the whole table (1.3 s instead of 50 ms for
-    the state filter of a million complaints). For the whole table that order is the fast way.
+    did so rather than use the filter's index, reading the whole table (benchmarks/README.md, Figures
+    behind the code's comments). For the whole table that order is the fast way.
     `weight`: what one row of `sql` counts for (`sum(n)` over precomputed counts).
     """
     col = escape_sqlite(column)
@@ -217,5 +215,5 @@ class _Precomputing:
                 results = await precomputed_facets(self._facet, wanted)
                 if results is not None:
                     rows = results[("column", column)]
-                    return Results(rows, False, [("value",), ("count",)])
+                    return internals.facet_rows(rows)
         return await self._datasette.execute(database, sql, params, **kwargs)

@@ -27,9 +27,9 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from datasette.database import QueryInterrupted
-from datasette.utils import escape_sqlite
 
-from openbangkok.site.internals import COUNT_SQL, FILTER_PART, PAGE_SQL, SEARCH_WHERE, table_metadata
+from openbangkok.site import internals
+from openbangkok.site.internals import COUNT_SQL, FILTER_PART, PAGE_SQL, SEARCH_WHERE, escape_sqlite, table_metadata
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
 
@@ -115,9 +115,10 @@ async def find_precomputed(datasette) -> None:
                 if table + BY_VALUE_SUFFIX in tables:
                     await find_by_value(db, info, table + BY_VALUE_SUFFIX)
             found[(name, table)] = info
-        if any(key[0] == name for key in found) and not getattr(db, "_openbangkok_rewrites", False):
-            db.execute = rewriting_execute(datasette, name, db.execute)
-            db._openbangkok_rewrites = True
+        if any(key[0] == name for key in found):
+            internals.wrap_execute(
+                db, "rewrites", lambda execute, name=name: rewriting_execute(datasette, name, execute)
+            )
 
 
 async def fts_rowids_are_rows(db, fts: str, table: str) -> bool:
@@ -353,8 +354,8 @@ async def walks_in_key_order(execute, sql: str, params, table: str, order: str, 
 @dataclass
 class Walk:
     """A search page read along the sort's index: `exists` asks the search index about each row in turn
-    (about 2 ms for a page of a common word), `listed` checks each row against the list of all
-    matches (about 18 ms: the list is made first), bounded however late in the order the matches
+    (fast for a common word), `listed` checks each row against the list of all matches (slower:
+    the list is made first; benchmarks/README.md, Serving), bounded however late in the order the matches
     come; `exists` is tried under WALK_TIME_LIMIT_MS first."""
 
     exists: str

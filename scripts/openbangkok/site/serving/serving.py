@@ -1,13 +1,13 @@
 """Serving a million-row table fast: what the site does beyond Datasette's settings.
 
-Measured on a 1,000,000-row complaints table (benchmarks/serve.py, results in
-benchmarks/results/serve.md); openbangkok/hooks/serving.py wires these into Datasette.
+What each lever is worth is measured by benchmarks/serve.py (benchmarks/README.md, Serving);
+openbangkok/hooks/serving.py wires these into Datasette.
 
 - Connection: SQLite reads the immutable database through mmap (MMAP_BYTES): no copy through the
-  read() system call for every page, which roughly halves queries that visit many rows.
+  read() system call for every page, which matters for queries that visit many rows.
 - Array facets (`types` of complaints): Datasette 0.65 de-duplicates array items by selecting
-  DISTINCT over every column of every row, seconds on 20,000 rows and always over the facet time
-  limit on a large table, so the facet silently went missing. array_facet_sql counts the same thing
+  DISTINCT over every column of every row, over the facet time limit on a large table, so the
+  facet silently went missing. array_facet_sql counts the same thing
   by grouping the rows by their array first and splitting each distinct array once.
 - Facets of a whole table (no filter, no search) on an immutable database cannot change while the
   site runs: they are computed once, at startup for the facets the metadata turns on (warm_facets),
@@ -16,10 +16,10 @@ benchmarks/results/serve.md); openbangkok/hooks/serving.py wires these into Data
 - Facets of a later page (?_next=) are those of the page's filter (filter_sql), as on page 1.
 - A facet that times out anyway stays in the JSON, empty and marked "timed_out": true.
 - Rows with labels (iterate_rows_in_c): iterated by the dictionary's C lookup rather than a
-  Python generator; the map's request 63 -> 43 ms in-process.
+  Python generator (the map asks for 1,000 of them).
 - Garbage collection (tune_gc): a table page allocates enough to run the collector about ten
-  times, and the full collections walked every object of the process, ~50 ms pauses that made the
-  p95 of an HTML page three times its p50. What is alive after startup (Datasette, metadata,
+  times, and the full collections walked every object of the process, pauses that made the p95
+  of an HTML page a multiple of its p50. What is alive after startup (Datasette, metadata,
   templates) lives as long as the process, so it is frozen out of the collector's scans, and young
   collections run less often.
 - CSV streams (`.csv?_stream=on`): Datasette 0.65 means to page through the table max_returned_rows
@@ -28,8 +28,7 @@ benchmarks/results/serve.md); openbangkok/hooks/serving.py wires these into Data
   adds `_size=max` to a stream that names no size and sends the rows in blocks of STREAM_BLOCK bytes.
   A stream that names no sort order comes in primary-key order (as stock Datasette exports a table)
   rather than in the table's default sort: keyset pagination on `timestamp desc, ticket_id` is an
-  OR that SQLite cannot seek, so every 1,000 rows re-scanned the index from the top (quadratic:
-  10 MB/s instead of 23 MB/s for the million complaints).
+  OR that SQLite cannot seek, so every 1,000 rows re-scanned the index from the top (quadratic).
   The GeoJSON and NDJSON streams (`.geojson?_stream=on`, `.ndjson?_stream=on`) come in the same
   order; they read their own pages (openbangkok.site.exports.pages), so the page Datasette computes
   before handing over to their renderer is cut to one row, without facets or count.
@@ -48,12 +47,18 @@ import sys
 from collections import OrderedDict
 from urllib.parse import parse_qsl, quote_plus
 
-from datasette.database import QueryInterrupted, Results
-from datasette.facets import ArrayFacet, ColumnFacet
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, tilde_decode
+from datasette.database import QueryInterrupted
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import Request
 
 from openbangkok.site import internals
+from openbangkok.site.internals import (
+    ArrayFacet,
+    ColumnFacet,
+    escape_sqlite,
+    path_with_added_args,
+    path_with_removed_args,
+)
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
 from openbangkok.site.serving.precomputed_facets import (
@@ -125,8 +130,8 @@ async def filter_sql(datasette, request, database: str, table: str, sql: str) ->
     """The facets' SQL for the rows the page's filters select, without the ?_next= cursor.
 
     Datasette 0.65 counts the facets of a later page over the rows after that page (so they change
-    as one pages on), and those queries cannot use the filter's index: 1.5 s and "facets timed out"
-    on page 2 of the million complaints. The facets of page 1 are what a reader expects, and for the
+    as one pages on), and those queries cannot use the filter's index: "facets timed out" on page 2
+    of the million complaints. The facets of page 1 are what a reader expects, and for the
     whole table they are in the memo. The filters are read from the request as the table view reads them.
     """
     from datasette.utils import await_me_maybe
@@ -211,7 +216,7 @@ class SiteArrayFacet(_SiteFacet, ArrayFacet):
             try:
                 shared = await precomputed_facets(self, wanted) if ("array", column) in wanted else None
                 if shared is not None:
-                    rows = Results(shared[("array", column)], False, [("value",), ("count",)])
+                    rows = internals.facet_rows(shared[("array", column)])
                 else:
                     rows = await self.ds.execute(
                         self.database,
@@ -259,6 +264,8 @@ REPLACEMENTS = {ColumnFacet: SiteColumnFacet, ArrayFacet: SiteArrayFacet}
 
 
 def replace_facet_classes(classes_per_plugin: list[list[type]]) -> list[list[type]]:
+    if not lever_on("site_facets"):  # the Facet API changed (internals_check.facet_problems)
+        return classes_per_plugin
     return [[REPLACEMENTS.get(c, c) for c in classes] for classes in classes_per_plugin]
 
 
@@ -268,7 +275,7 @@ async def warm_facets(datasette) -> dict[str, float]:
     import time
 
     timings = {}
-    if not lever_on("facet_memo"):
+    if not lever_on("facet_memo") or not lever_on("site_facets"):
         return timings
     for name, db in datasette.databases.items():
         if db.is_mutable or name.startswith("_"):

@@ -1,9 +1,8 @@
 """Table permission checks answered from memory: the same answers, without copying the metadata.
 
 Datasette 0.65.5 decides `view-table` by walking the site's whole metadata for the table's `allow`
-blocks (Datasette._table_permission_allows), deep-copying it first: about 1.7 ms per check with
-this site's metadata, twice per table page (3.4 ms of a 17 ms district page, measured in-process
-with cProfile on the million complaints). The answer depends only on the database, the table and
+blocks (Datasette._table_permission_allows), deep-copying it first, twice per table page (what that
+costs: benchmarks/README.md, Serving, table permissions from memory). The answer depends only on the database, the table and
 the metadata, which does not change while the site runs (no plugin here implements get_metadata;
 the metadata is given once, to the Datasette constructor). So it is computed once per table and
 kept in a bounded LRU (table names come from URLs), forgotten if the metadata object is replaced.

@@ -8,16 +8,14 @@ from page 2 on, so some were shown twice and others never, in the browser and in
 sort like the next ones: the primary key (or rowid) is added to its ORDER BY.
 
 The key is added as `+key`, the same order: as a bare column it let SQLite walk an index that
-holds the key and read each row through it. On the 1,000,000 complaints a first page sorted on a
-column without an index took 2.3 s that way, 0.3 s with `+ticket_id` (0.3 s before the key was
-added), and one sorted on state 2.4 s instead of 0.02-0.09 s.
+holds the key and read each row through it, seconds for a first page of the million complaints
+(benchmarks/README.md, Serving: the first page of a sort).
 """
 
 from __future__ import annotations
 
-from datasette.utils import escape_sqlite
-
-from openbangkok.site.internals import FIRST_PAGE_SQL
+from openbangkok.site import internals
+from openbangkok.site.internals import FIRST_PAGE_SQL, escape_sqlite
 from openbangkok.site.levers import lever_on
 from openbangkok.site.memo import Memo
 
@@ -43,7 +41,11 @@ async def tie_breaker(db, table: str) -> list[str] | None:
 
 def installed(db):
     """`db.execute` with the primary key added to the sort of a first page (see the module's text)."""
-    execute = db.execute
+    internals.wrap_execute(db, "tie_breaker", lambda execute: breaking_ties(db, execute))
+    return db
+
+
+def breaking_ties(db, execute):
     known = Memo(KNOWN_TABLES)  # an immutable database's tables do not change; names come from SQL
 
     async def run(sql, params=None, **kwargs):
@@ -59,5 +61,4 @@ def installed(db):
         return await execute(sql, params, **kwargs)
 
     run.known = known
-    db.execute = run
-    return db
+    return run
