@@ -8,6 +8,7 @@ browser tests all run on one worker, one after the other, with one Chromium.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import re
@@ -90,6 +91,20 @@ def built_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def ds(built_db):
     return make_datasette(built_db)
+
+
+@pytest.fixture(scope="session")
+def openapi_document(ds) -> dict:
+    """/-/openapi.json, checked against the OpenAPI 3.0 specification once (the check takes seconds):
+    the tests read it and never change it."""
+    from openapi_spec_validator import validate
+
+    async def fetch():
+        return (await ds.client.get("/-/openapi.json")).json()
+
+    document = asyncio.run(fetch())
+    validate(document)
+    return document
 
 
 def synthetic_build(root: Path) -> Path:
