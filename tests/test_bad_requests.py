@@ -138,7 +138,7 @@ values = st.one_of(
 queries = st.lists(st.tuples(names, values), min_size=1, max_size=5)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session, not module: the tests spread over the workers
 def loop():
     loop = asyncio.new_event_loop()
     yield loop

@@ -22,13 +22,13 @@ from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata.dga import dga_fields
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session, not module: the tests spread over the workers
 def ckan(live_server):
     with ckanapi.RemoteCKAN(live_server, user_agent="openbangkok-tests") as remote:
         yield remote
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def complaints_id(ckan) -> str:
     return ckan.action.resource_show(id="complaints")["id"]
 

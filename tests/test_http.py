@@ -20,11 +20,14 @@ from openbangkok.site.serving.http_cache import HTML_TTL, MIN_GZIP_BYTES, SHORT_
 IDENTITY = {"accept-encoding": "identity"}
 GZIP = {"accept-encoding": "gzip"}
 DATA_TTL = SETTINGS["default_cache_ttl"]
+# whole-table streams of one district's tickets (a few hundred): streamed as the whole table is, read
+# four times each here, in a fraction of the time
+ONE_DISTRICT = "district_code=1006"
 CACHED = [
     f"/{DATABASE}/complaints.json",
-    f"/{DATABASE}/complaints.csv?_stream=on",
+    f"/{DATABASE}/complaints.csv?_stream=on&{ONE_DISTRICT}",
     f"/{DATABASE}/complaints",
-    f"/{DATABASE}/complaints.geojson?_stream=on",
+    f"/{DATABASE}/complaints.geojson?_stream=on&{ONE_DISTRICT}",
     f"/{DATABASE}/districts/1001.json",
     f"/{DATABASE}.db",
     "/-/dcat.jsonld",
@@ -94,7 +97,7 @@ async def test_cache_control_on_every_answer(ds):
         f"/{DATABASE}/complaints.json": data,
         f"/{DATABASE}/complaints.csv": data,
         f"/{DATABASE}/complaints.geojson": data,
-        f"/{DATABASE}/complaints.xlsx": data,
+        f"/{DATABASE}/complaints.xlsx?{ONE_DISTRICT}": data,
         "/-/dcat.jsonld": data,
         "/-/datapackage.json": data,
         "/-/openapi.json": data,
@@ -124,9 +127,9 @@ def test_gzip_on_json_csv_and_geojson_undoes_to_the_plain_answer(live_server):
         for url in (
             f"/{DATABASE}/complaints.json?_size=max&_shape=array",
             f"/{DATABASE}/complaints.csv",
-            f"/{DATABASE}/complaints.csv?_stream=on",
-            f"/{DATABASE}/complaints.geojson?_stream=on",
-            f"/{DATABASE}/complaints.ndjson?_stream=on",
+            f"/{DATABASE}/complaints.csv?_stream=on&{ONE_DISTRICT}",
+            f"/{DATABASE}/complaints.geojson?_stream=on&{ONE_DISTRICT}",
+            f"/{DATABASE}/complaints.ndjson?_stream=on&{ONE_DISTRICT}",
             "/-/openapi.json",
             "/-/static/app.css",
         ):  # a file: Datasette sends its length, then blocks

@@ -114,7 +114,7 @@ def test_ita_level_bands(score, level):
 # --- the real data ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session, not module: no xdist group of its own (cheap, read only)
 def db(built_db):
     conn = sqlite3.connect(built_db)
     conn.row_factory = sqlite3.Row

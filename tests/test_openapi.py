@@ -4,14 +4,12 @@ view, fetched through the site's JSON API, fit the schemas the document declares
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from urllib.parse import quote
 
 import pytest
 from datasette.utils import tilde_encode
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
-from openapi_spec_validator import validate
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata.openapi import operation_name
@@ -19,17 +17,10 @@ from openbangkok.opendata.openapi import operation_name
 ROWS = 1000
 
 
-@pytest.fixture(scope="module")
-def document(ds):
-    """/-/openapi.json, checked against the OpenAPI 3.0 specification once for the module's tests
-    (which read it and never change it)."""
-
-    async def fetch():
-        return (await ds.client.get("/-/openapi.json")).json()
-
-    document = asyncio.run(fetch())
-    validate(document)
-    return document
+@pytest.fixture
+def document(openapi_document):
+    """/-/openapi.json, checked against the OpenAPI 3.0 specification once per worker (conftest)."""
+    return openapi_document
 
 
 def errors_of(document: dict, schema: dict, instance) -> list[str]:

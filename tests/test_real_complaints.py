@@ -17,7 +17,7 @@ from .test_complaints import COMPLAINTS_TABLES, assert_no_personal_data
 PAGES = DEFAULT_DATASETS / "complaints" / "traffy_api"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session, not module: the tests spread over the workers
 def pages() -> list[tuple[int, str, list[dict]]]:
     """(offset, file, records) of the saved pages, read here as a reader would, in ascending offset."""
     read = [

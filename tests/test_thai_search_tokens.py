@@ -56,7 +56,7 @@ def tokens(conn, table: str) -> list[tuple]:
     return conn.execute(f"select doc, col, offset, term from {table}_v order by 1, 2, 3").fetchall()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session, not module: the tests spread over the workers
 def conn():
     conn = sqlite3.connect(":memory:")
     for table, tokenizer in (("ascii_fts", TOKENIZE), ("unicode_fts", UNICODE61)):
