@@ -8,10 +8,13 @@ from datasette import hookimpl
 from openbangkok.site.security.sql_guard import connect_every_thread, guard
 
 
-@hookimpl(hookwrapper=True)
+@hookimpl(wrapper=True)
 def prepare_connection(conn, database):
-    yield  # after every other plugin's functions and pragmas: the authorizer would refuse a pragma
+    # after every other plugin's functions and pragmas (the authorizer would refuse a pragma); a new-style
+    # wrapper, so that a file that is no database raises to Datasette as an error, not a pluggy warning
+    result = yield
     guard(conn, database)
+    return result
 
 
 @hookimpl

@@ -277,6 +277,10 @@ DENIED_MODULES = frozenset({"fts3tokenize", "dbstat", "sqlite_dbpage", "sqlite_s
 
 def guard(conn, database: str) -> None:
     """Limits, authorizer and answer size on a connection the site opened to `database`."""
+    # Datasette turns callback tracebacks on when imported: every query a limit of these functions
+    # refused (replace() past 1 MB, ...) printed a traceback to the log, a page of text per request
+    # anyone can send. The client still gets its error, and the site logs it in one line.
+    sqlite3.enable_callback_tracebacks(False)
     for limit, value in LIMITS.items():
         conn.setlimit(limit, value)
     conn.execute(f"pragma hard_heap_limit = {HEAP_BYTES}")
