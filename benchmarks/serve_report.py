@@ -224,7 +224,7 @@ CHOICES = """
   query and 8-13 ms of Datasette's page around it: 1.05-1.51x across runs); **HTML pages of a
   filter** whose SQL takes 15-20 ms (1.15-1.34x at p95, up to 1.9x at p50): Datasette's
   display_columns_and_rows (about 8 ms for 1,400 cells, with the render_cell hooks of
-  openbangkok/hooks/thai_dates.py, map_links.py and policy_row_labels.py) and the Jinja templates (about
+  openbangkok/hooks/thai_dates.py, map_links.py and reference_labels.py) and the Jinja templates (about
   7 ms); the **map's request** (p95 83-111 ms across runs): 1,000 rows with labels and their JSON
   inside the server plus the HTTP transfer of about 2 MB.
 """

@@ -9,7 +9,7 @@ first answer wins; the export links; the CSS and JS of a page) was an accident o
 HOOK_MODULES is in the order pluggy calls the modules' hooks, first called first (pluggy calls the
 module registered last first, so they are registered in reverse), grouped by concern; the modules
 whose hooks' order shows keep the order they were called in before (from this machine's disk):
-- render_cell takes the first value a hook returns: thai_dates, then policy_row_labels, map_links;
+- render_cell takes the first value a hook returns: thai_dates, then reference_labels, map_links;
 - register_output_renderer: the export links of a page in order, xlsx, geojson, ndjson;
 - extra_css_urls and extra_js_urls: the order of a page's stylesheets and scripts;
 - startup hooks are awaited in turn: sql_guard connects every SQL thread, serving warms the facets
@@ -40,13 +40,13 @@ from openbangkok.hooks import (
     media_types,
     ndjson_output,
     policy_charts,
-    policy_row_labels,
     public_url,
     query_pages,
     query_params,
     read_only,
     readable_cells,
     reader_layout,
+    reference_labels,
     security_headers,
     serving,
     sql_functions,
@@ -75,7 +75,7 @@ HOOK_MODULES = [
     illustrative_banner,
     bilingual,
     thai_dates,
-    policy_row_labels,
+    reference_labels,
     map_links,
     ita_chart,
     policy_charts,
