@@ -18,7 +18,10 @@ What the site takes from Datasette 0.65 beyond its documented plugin hooks and i
   renders Datasette's error page), Datasette.metadata() (metadata(): 0.65's accessor, replaced in
   Datasette 1.0);
 - undocumented helpers of datasette.utils (HELPERS: escape_sqlite, path_with_added_args, ...) and
-  datasette.cli's inspect_ (package.py: the counts `datasette inspect` writes).
+  datasette.cli's inspect_ (package.py: the counts `datasette inspect` writes);
+- datasette-cluster-map's own module: location_columns_from_columns (which columns the map reads:
+  the GeoJSON export, the row page's map and the API pages find the same ones) and TILE_LAYER (its
+  default tiles, allowed by the Content-Security-Policy).
 - core templates copied whole in plugins/templates (each says why in its first line): base.html,
   index.html, database.html, query.html, row.html, table.html (their changes lie in the one content
   block that is the whole page, or outside any block), and the partials without blocks
@@ -43,6 +46,7 @@ from datasette.utils import (  # noqa: F401  (HELPERS)
 )
 from datasette.utils.asgi import Base400  # noqa: F401  (security/errors.py: Datasette's 400s)
 from datasette.views.base import DatasetteError  # noqa: F401  (security/errors.py)
+from datasette_cluster_map import TILE_LAYER, location_columns_from_columns  # noqa: F401  (HELPERS)
 
 # --- Datasette's SQL, as its table view and facets write it ---------------------------------------
 
@@ -209,4 +213,5 @@ HELPERS = {
     "to_css_class": ["s"],
     "validate_sql_select": ["sql"],
     "add_cors_headers": ["headers"],
+    "location_columns_from_columns": ["columns"],
 }

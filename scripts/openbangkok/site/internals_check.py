@@ -218,10 +218,14 @@ def facet_problems() -> list[tuple[str, str]]:
     return problems
 
 
+def _module_of(name: str) -> str:
+    return getattr(getattr(internals, name), "__module__", "datasette.utils")
+
+
 def helper_problems() -> list[tuple[str, str]]:
     """Datasette's undocumented helpers take the parameters the site passes (no lever: a warning)."""
     return [
-        (None, f"datasette.utils.{name}({', '.join(expected)}, ...) is gone or changed: update its callers")
+        (None, f"{_module_of(name)}.{name}({', '.join(expected)}, ...) is gone or changed: update its callers")
         for name, expected in internals.HELPERS.items()
         if _parameters(getattr(internals, name))[: len(expected)] != expected
     ]

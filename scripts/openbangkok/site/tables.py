@@ -15,14 +15,13 @@ from urllib.parse import quote
 from datasette.database import QueryInterrupted
 from datasette.utils import derive_named_parameters
 from datasette.utils.asgi import Response
-from datasette_cluster_map import location_columns_from_columns
 
 from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, STATE_TABLE
 from openbangkok.model.catalog import DEFAULT_DATASETS, Catalog, load_catalog
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site import internals
 from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
-from openbangkok.site.internals import escape_sqlite
+from openbangkok.site.internals import escape_sqlite, location_columns_from_columns
 
 CACHE_ATTRIBUTE = "_openbangkok_site_info"
 

@@ -27,15 +27,15 @@ from __future__ import annotations
 import json
 
 from datasette.utils.asgi import Response
-from datasette_cluster_map import location_columns_from_columns
 
+from openbangkok.site import internals
 from openbangkok.site.exports.pages import StreamedResponse, json_value, pages, wants_stream
 
 CONTENT_TYPE = "application/geo+json; charset=utf-8"
 
 
 def location_columns(columns) -> tuple[str, str] | None:
-    found = location_columns_from_columns(list(columns or []))
+    found = internals.location_columns_from_columns(list(columns or []))
     return (found[0], found[1]) if found else None
 
 

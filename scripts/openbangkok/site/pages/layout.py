@@ -17,8 +17,6 @@ import sqlite3
 from urllib.parse import parse_qsl, urlencode
 
 from datasette.database import QueryInterrupted
-from datasette_cluster_map import TILE_LAYER as DEFAULT_TILES
-from datasette_cluster_map import location_columns_from_columns
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site import internals
@@ -104,10 +102,10 @@ def ordered_cells(cells, order):
 
 def location_columns(columns) -> tuple[str, str] | None:
     """(latitude, longitude) columns among `columns`, found as datasette-cluster-map finds them."""
-    found = location_columns_from_columns(list(columns or []))
+    found = internals.location_columns_from_columns(list(columns or []))
     return (found[0], found[1]) if found else None
 
 
 def map_tiles(datasette) -> str:
     """The tile layer the maps use (datasette-cluster-map's setting, else OpenStreetMap)."""
-    return (datasette.plugin_config("datasette-cluster-map") or {}).get("tile_layer") or DEFAULT_TILES
+    return (datasette.plugin_config("datasette-cluster-map") or {}).get("tile_layer") or internals.TILE_LAYER
