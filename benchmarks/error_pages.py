@@ -17,18 +17,16 @@ import argparse
 import fcntl
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+from helpers import rerun_in_project_venv  # noqa: E402  (imports nothing of the project)
+
 try:
     import httpx
-except ImportError:  # outside the project's virtualenv
-    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
-        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
-    raise
+except ImportError as error:  # outside the project's virtualenv
+    rerun_in_project_venv(error)
 
 WORK = ROOT / "benchmarks" / "work"
 TABLE = ("table page", "/openbangkok/districts", 200)

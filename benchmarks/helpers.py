@@ -19,6 +19,15 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+VENV_PYTHON = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "python"
+
+
+def rerun_in_project_venv(error: ImportError) -> None:
+    """Where a benchmark's imports failed because it was started with another Python: run it again
+    with the project's virtualenv, or raise the error when that is the Python already."""
+    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
+        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
+    raise error
 
 
 def free_port() -> int:

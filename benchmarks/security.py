@@ -22,26 +22,23 @@ import fcntl
 import glob
 import importlib.util
 import json
-import os
 import sqlite3
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+from helpers import rerun_in_project_venv  # noqa: E402  (imports nothing of the project)
+
 try:
     import httpx
 
     from openbangkok.model.sql_functions import register
     from openbangkok.site.security.sql_guard import guard
     from openbangkok.thai import redact as current
-except ImportError:  # outside the project's virtualenv
-    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
-        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
-    raise
+except ImportError as error:  # outside the project's virtualenv
+    rerun_in_project_venv(error)
 
 WORK = ROOT / "benchmarks" / "work"
 SAMPLE = ROOT / "datasets" / "complaints" / "traffy_fondue.csv"

@@ -32,16 +32,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+
+from helpers import rerun_in_project_venv  # noqa: E402  (imports nothing of the project)
 
 try:
     import httpx  # noqa: F401
 
     import openbangkok  # noqa: F401
-except ImportError:  # `python benchmarks/serve.py` outside the project's virtualenv
-    if VENV_PYTHON.exists() and Path(sys.executable) != VENV_PYTHON:
-        os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), *sys.argv])
-    raise
+except ImportError as error:  # `python benchmarks/serve.py` outside the project's virtualenv
+    rerun_in_project_venv(error)
 
 from serve_levers import measure_levers  # noqa: E402  (after the virtualenv is sure)
 from serve_load import measure_all  # noqa: E402
