@@ -291,7 +291,7 @@ async def test_api_page_lists_every_table_with_examples(ds):
 
 
 def test_api_page_python_example_runs(live_server):
-    from openbangkok.opendata.openapi import examples
+    from openbangkok.opendata.api_examples import examples
     from openbangkok.site.tables import PublicTable
 
     code = examples(PublicTable("agencies", "", "", False, None), live_server)["python"]

@@ -5,7 +5,8 @@ openbangkok.opendata.openapi."""
 from datasette.utils.asgi import Response
 
 from openbangkok.model.site_metadata import DATABASE
-from openbangkok.opendata.openapi import ckan_examples, examples, openapi
+from openbangkok.opendata.api_examples import ckan_examples, examples
+from openbangkok.opendata.openapi import openapi
 from openbangkok.site import internals
 from openbangkok.site import tables as site_info
 from openbangkok.site.serving.http_cache import HTML_TTL

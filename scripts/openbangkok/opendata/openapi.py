@@ -1,6 +1,6 @@
 """The API as documentation: an OpenAPI 3 description of the whole read-only API, and the copy-paste
-examples of the /-/api page (openbangkok/hooks/api_docs.py serves both), with the CKAN Action API's
-(openbangkok.opendata.ckan) beside them.
+examples of the /-/api page (openbangkok.opendata.api_examples; openbangkok/hooks/api_docs.py serves
+both), with the CKAN Action API's (openbangkok.opendata.ckan) beside them.
 
 One named operation per table and format, so a client generator makes typed calls: a table's or
 view's JSON (`/openbangkok/<table>.json`, in each `_shape`, with its filters, sort, `_search` where
@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.opendata import api_schemas
+from openbangkok.opendata.openapi_parameters import COMMON
 from openbangkok.site import tables as site_info
 from openbangkok.site.pages.query_forms import EXAMPLES, WORDS
 from openbangkok.site.tables import CannedQuery, PublicTable
@@ -25,86 +26,6 @@ from openbangkok.site.tables import CannedQuery, PublicTable
 SHAPES = {"objects": "_page", "arrays": "_page_arrays", "array": "_array", "object": "_object"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OPERATORS = "__exact, __not, __gt, __gte, __lt, __lte, __contains, __startswith, __endswith, __in, __notin, __isnull"
-COMMON = {
-    "size": {
-        "name": "_size",
-        "in": "query",
-        "required": False,
-        "description": "Rows per page, at most max_returned_rows (`max`).",
-        "schema": {"type": "string", "pattern": r"^(max|\d+)$", "example": "max"},
-    },
-    "next": {
-        "name": "_next",
-        "in": "query",
-        "required": False,
-        "description": "The `next` token of the previous page.",
-        "schema": {"type": "string"},
-    },
-    "where": {
-        "name": "_where",
-        "in": "query",
-        "required": False,
-        "description": "An extra SQL WHERE condition (read-only, under the SQL time limit).",
-        "schema": {"type": "string"},
-    },
-    "search": {
-        "name": "_search",
-        "in": "query",
-        "required": False,
-        "description": "Rows whose text holds these words (Thai words anywhere in a word).",
-        "schema": {"type": "string"},
-    },
-    "stream": {
-        "name": "_stream",
-        "in": "query",
-        "required": False,
-        "description": "`on`: every row of the table or filter in one answer, not one page.",
-        "schema": {"type": "string", "enum": ["on"]},
-    },
-    "labels": {
-        "name": "_labels",
-        "in": "query",
-        "required": False,
-        "description": "`on`: a foreign key's value becomes {value, label} (JSON) or gains a "
-        "<column>_label column (CSV, GeoJSON, XLSX).",
-        "schema": {"type": "string", "enum": ["on"]},
-    },
-    "nocount": {
-        "name": "_nocount",
-        "in": "query",
-        "required": False,
-        "description": "`1`: do not count the rows.",
-        "schema": {"type": "string", "enum": ["1"]},
-    },
-    "nofacet": {
-        "name": "_nofacet",
-        "in": "query",
-        "required": False,
-        "description": "`1`: no facets.",
-        "schema": {"type": "string", "enum": ["1"]},
-    },
-    "facet_size": {
-        "name": "_facet_size",
-        "in": "query",
-        "required": False,
-        "description": "Values per facet (`max` for as many as allowed).",
-        "schema": {"type": "string", "pattern": r"^(max|\d+)$"},
-    },
-    "bom": {
-        "name": "_bom",
-        "in": "query",
-        "required": False,
-        "description": "`on`: start with a UTF-8 byte order mark, for Excel.",
-        "schema": {"type": "string", "enum": ["on"]},
-    },
-    "dl": {
-        "name": "_dl",
-        "in": "query",
-        "required": False,
-        "description": "`1`: download as a file.",
-        "schema": {"type": "string", "enum": ["1"]},
-    },
-}
 
 
 def operation_name(name: str) -> str:
@@ -433,65 +354,4 @@ def openapi(tables: list[PublicTable], queries: list[CannedQuery], base_url: str
         "servers": [{"url": base_url}],
         "paths": paths,
         "components": {"schemas": schemas, "parameters": COMMON},
-    }
-
-
-def examples(table: PublicTable, base_url: str) -> dict[str, str]:
-    """Copy-paste examples for one table: curl, Python (httpx, pandas) and JavaScript."""
-    url = f"{base_url}/{DATABASE}/{quote(table.name)}"
-    return {
-        "curl": (f"curl '{url}.json?_shape=array&_size=10'\ncurl -o {table.name}.csv '{url}.csv?_stream=on&_size=max'"),
-        "python": (
-            "import httpx\n\n"
-            f'url = "{url}.json"\n'
-            'params = {"_shape": "objects", "_size": "max"}\n'
-            "rows = []\n"
-            "while True:\n"
-            "    page = httpx.get(url, params=params, timeout=30).json()\n"
-            '    rows += page["rows"]\n'
-            '    if not page["next"]:\n'
-            "        break\n"
-            '    params["_next"] = page["next"]\n'
-            "print(len(rows))"
-        ),
-        "pandas": (
-            "import pandas as pd\n\n"
-            f'df = pd.read_csv("{url}.csv?_stream=on&_size=max", dtype=str)  # every row; codes stay text\n'
-            "print(df.head())"
-        ),
-        "javascript": (
-            f'const response = await fetch("{url}.json?_shape=array&_size=100");\n'
-            "const rows = await response.json();\n"
-            "console.log(rows.length, rows[0]);"
-        ),
-    }
-
-
-CKAN_EXAMPLE_TABLE = "complaints"  # the table the CKAN examples search, where it is published
-
-
-def ckan_examples(tables: list[PublicTable], base_url: str) -> dict[str, str]:
-    """Copy-paste examples of the CKAN Action API: ckanapi, as for any CKAN portal, and curl."""
-    names = [t.name for t in tables if not t.is_view and t.dataset]
-    table = CKAN_EXAMPLE_TABLE if CKAN_EXAMPLE_TABLE in names else (names or ["districts"])[0]
-    return {
-        "ckanapi": (
-            "from ckanapi import RemoteCKAN  # pip install ckanapi\n\n"
-            f'site = RemoteCKAN("{base_url}")  # code for a CKAN portal: only the address changes\n'
-            'found = site.action.package_search(q="ร้องเรียน", fq="organization:bma")\n'
-            'print(found["count"], [p["name"] for p in found["results"]])\n'
-            f'resource = site.action.resource_show(id="{table}")  # its stable id, or the table\'s name\n'
-            'page = site.action.datastore_search(resource_id=resource["id"], q="ไฟ", limit=100)\n'
-            'print(page["total"], page["records"][:1])\n'
-            "rows = site.action.datastore_search_sql(\n"
-            '    sql=f\'SELECT count(*) AS n FROM "{resource["id"]}"\')\n'
-            'print(rows["records"])'
-        ),
-        "curl": (
-            f"curl '{base_url}/api/3/action/package_list'\n"
-            f"curl -G '{base_url}/api/3/action/package_search' --data-urlencode 'q=ร้องเรียน' "
-            '--data-urlencode \'facet.field=["organization","tags"]\'\n'
-            f"curl -G '{base_url}/api/3/action/datastore_search' --data-urlencode 'resource_id={table}' \\\n"
-            "  --data-urlencode 'q=ไฟ' --data-urlencode 'limit=5'"
-        ),
     }
