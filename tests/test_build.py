@@ -8,7 +8,7 @@ import pytest
 from openbangkok.cli import cli
 from openbangkok.model.catalog import DEFAULT_DATASETS
 
-from .conftest import DATA, copy_datasets
+from .conftest import DATA, copy_datasets, with_synthetic_complaints
 
 
 def digest(path):
@@ -152,8 +152,9 @@ def test_personal_data_in_free_text_never_reaches_the_database(runner, tmp_path)
 
 
 @pytest.mark.slow
-def test_a_full_build_hashes_each_source_file_once(tmp_path, monkeypatch):
-    """The fingerprints' digests are the ones build_files records: no file is read twice for them."""
+def test_a_full_build_hashes_each_source_file_once(datasets_copy, tmp_path, monkeypatch):
+    """The fingerprints' digests are the ones build_files records: no file is read twice for them.
+    Every dataset, the complaints as 300 synthetic tickets in the dump's CSV: a CSV the check counts."""
     import collections
 
     from openbangkok.model.catalog import load_catalog
@@ -163,6 +164,7 @@ def test_a_full_build_hashes_each_source_file_once(tmp_path, monkeypatch):
     reads = collections.Counter()
     real = incremental.file_digest
     monkeypatch.setattr(incremental, "file_digest", lambda path: reads.update([path]) or real(path))
-    assert build(load_catalog(DEFAULT_DATASETS), tmp_path / "openbangkok.db", full=True).ok
+    dump = with_synthetic_complaints(datasets_copy, rows=300)
+    assert build(load_catalog(datasets_copy), tmp_path / "openbangkok.db", full=True).ok
     sources = [p for p in reads if p.suffix == ".csv"]
-    assert len(sources) >= 10 and {reads[p] for p in sources} == {1}, reads
+    assert len(sources) >= 10 and dump in sources and {reads[p] for p in sources} == {1}, reads

@@ -3,6 +3,8 @@ that keeps answering while a build finishes."""
 
 import csv
 import hashlib
+import os
+import select
 import shutil
 import signal
 import sqlite3
@@ -15,10 +17,10 @@ import pytest
 import yaml
 
 from openbangkok.cli import cli
-from openbangkok.model.catalog import load_catalog
+from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog
 from openbangkok.pipeline.build import build
 
-from .conftest import DATA, build_stopped_at, start_server
+from .conftest import DATA, build_stopped_at, checked_build, made_once, start_server, with_synthetic_complaints
 
 OWN_TABLES = {"build_files", "build_columns", "build_datasets", "build_changes", "sqlite_stat1"}
 
@@ -38,9 +40,24 @@ def digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory) -> Path:
+    """Every dataset, the complaints as 300 synthetic tickets in the dump's CSV, built once: the
+    re-encoded copies are built against it (the real tickets are JSON, which no test re-encodes)."""
+
+    def make(folder: Path) -> Path:
+        shutil.copytree(DEFAULT_DATASETS, folder / "datasets")
+        with_synthetic_complaints(folder / "datasets", rows=300)
+        return checked_build(folder / "datasets", folder / "openbangkok.db")
+
+    return made_once(tmp_path_factory, "small-synthetic", make)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["cp874", "utf-8-sig"])
-def test_reencoded_datasets_build_the_same_database(tmp_path, datasets_copy, built_db, encoding):
+def test_reencoded_datasets_build_the_same_database(tmp_path, small_site, encoding):
+    datasets_copy, built_db = tmp_path / "datasets", small_site
+    shutil.copytree(small_site.parent / "datasets", datasets_copy)
     converted = 0
     for path in datasets_copy.rglob("*.csv"):
         text = path.read_text(encoding="utf-8")
@@ -50,7 +67,9 @@ def test_reencoded_datasets_build_the_same_database(tmp_path, datasets_copy, bui
             continue  # characters Windows-874 cannot hold (emoji, accents): that file stays UTF-8
         path.write_bytes(data.replace(b"\n", b"\r\n") if encoding == "cp874" else data)
         converted += 1
+    dump = Path("complaints") / "traffy_fondue.csv"
     assert converted >= 2
+    assert (datasets_copy / dump).read_bytes() != (small_site.parent / "datasets" / dump).read_bytes(), "re-encoded"
     out = tmp_path / "reencoded.db"
     result = build(load_catalog(datasets_copy), out)
     assert result.ok, "\n".join(p.line() for p in result.report.errors)
@@ -133,6 +152,73 @@ def sample_with_a_new_place(folder: Path) -> Path:
     return datasets
 
 
+FORKS = """
+import os, signal, sys
+from openbangkok.cli import cli
+from openbangkok.pipeline.processes import STOP_AT
+for step in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        os.environ[STOP_AT] = step.rstrip("\\n")
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1), os.dup2(quiet, 2)
+        code = 1
+        try:
+            cli.main(sys.argv[1:], prog_name="openbkk")
+        except SystemExit as end:  # the build did not stop: its exit code, and never back in the loop
+            code = end.code if isinstance(end.code, int) else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, os.WUNTRACED)
+    print(pid if os.WIFSTOPPED(status) else -1, flush=True)
+    if os.WIFSTOPPED(status):
+        _, status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+class BuildForks:
+    """One Python that imports the build once, then forks a real build per request, each stopped at
+    its checkpoint (processes.checkpoint) for the test to kill: a Python start-up per build less."""
+
+    def __init__(self, args: list[str], deadline: float = 120.0):
+        self.deadline, self.pending = deadline, b""
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", FORKS, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+        )
+
+    def answer(self) -> int:
+        """The next line the forking Python prints (read unbuffered, so that select sees every line)."""
+        while b"\n" not in self.pending:
+            ready, _, _ = select.select([self.process.stdout], [], [], self.deadline)
+            assert ready, f"no answer from the forked build within {self.deadline} s"
+            chunk = os.read(self.process.stdout.fileno(), 4096)
+            assert chunk, "the forking Python ended"
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return int(line)
+
+    def stopped_at(self, point: str) -> int:
+        """The pid of a build forked to stop itself at `point`."""
+        self.process.stdin.write(point.encode() + b"\n")
+        pid = self.answer()
+        assert pid > 0, f"the build ended ({self.answer()}) before it reached {point!r}"
+        return pid
+
+    def ended(self) -> int:
+        """The exit code of the last build (minus the signal that killed it)."""
+        return self.answer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *failed):
+        self.process.stdin.close()  # its loop ends; killed if a failed test left it waiting
+        if any(failed):
+            self.process.kill()
+        assert self.process.wait(timeout=self.deadline) == 0 or any(failed)
+
+
 @pytest.mark.slow
 def test_killed_build_leaves_published_database_unchanged(tmp_path):
     """Killed at the end of each of its steps (the build stops itself there: processes.checkpoint),
@@ -146,16 +232,17 @@ def test_killed_build_leaves_published_database_unchanged(tmp_path):
     shutil.copyfile(out, rehearsal)
     steps = list(build(load_catalog(changed), rehearsal).timings)  # the steps of this build, in order
     assert steps[-1] == "write to disk and rename" and len(steps) >= 5, steps
-    for step in steps[:-1]:
-        process = build_stopped_at(step, openbkk("build", "--datasets", str(changed), "--out", str(out)))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        assert digest(out) == before, f"published database changed by a build killed after the step {step!r}"
-        conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
-        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
-        conn.close()
-        visible = [p.name for p in out.parent.iterdir() if not p.name.startswith(".")]
-        assert visible == ["openbangkok.db"], "a killed build left a file that could pass for a database"
+    with BuildForks(["build", "--datasets", str(changed), "--out", str(out)]) as builds:
+        for step in steps[:-1]:
+            pid = builds.stopped_at(step)
+            os.kill(pid, signal.SIGKILL)
+            assert builds.ended() == -signal.SIGKILL
+            assert digest(out) == before, f"published database changed by a build killed after the step {step!r}"
+            conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+            assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+            conn.close()
+            visible = [p.name for p in out.parent.iterdir() if not p.name.startswith(".")]
+            assert visible == ["openbangkok.db"], "a killed build left a file that could pass for a database"
     finished = subprocess.run(
         openbkk("build", "--datasets", str(changed), "--out", str(out)), capture_output=True, text=True
     )

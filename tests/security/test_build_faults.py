@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from openbangkok.cli import cli
 from openbangkok.model.catalog import load_catalog
 from openbangkok.pipeline import workbooks
 from openbangkok.pipeline.build import build
@@ -117,7 +118,7 @@ def test_two_builds_in_one_process_one_refuses(tmp_path):
 
 
 @pytest.mark.parametrize("shape", ["10,000 columns", "10,000 trailing commas"])
-def test_a_very_wide_file_is_refused_as_it_is_read(tmp_path, shape):
+def test_a_very_wide_file_is_refused_as_it_is_read(tmp_path, shape, runner):
     datasets = sample(tmp_path)
     places = datasets / "sample" / "places.csv"
     lines = places.read_text(encoding="utf-8").splitlines()
@@ -128,8 +129,8 @@ def test_a_very_wide_file_is_refused_as_it_is_read(tmp_path, shape):
         lines[1:] = [line + "," * 10_000 for line in lines[1:]]
         row = 2
     places.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = openbkk("validate", "--datasets", str(datasets))
-    assert result.returncode == 1
+    result = runner.invoke(cli, ["validate", "--datasets", str(datasets)])  # no process boundary under test
+    assert result.exit_code == 1
     assert f"places.csv:{row}:: format-error: this row has 10,00" in result.stderr
     assert "delete the empty columns" in result.stderr
 
@@ -315,7 +316,7 @@ def test_a_file_size_limit_is_told_as_a_full_disk(tmp_path):
     assert_disk_full_told(build_into_a_small_disk(tmp_path, out, bounded), out, before)
 
 
-def test_a_wide_traffy_dump_is_refused_or_its_rows_rejected_within_bounds(tmp_path):
+def test_a_wide_traffy_dump_is_refused_or_its_rows_rejected_within_bounds(tmp_path, runner):
     """The dump's adapter reads no frictionless: a wide header is refused, a wide row rejected and kept
     (complaints_rejected) no longer than a cell may be."""
     datasets = copy_datasets(tmp_path, "reference", "complaints")
@@ -324,9 +325,9 @@ def test_a_wide_traffy_dump_is_refused_or_its_rows_rejected_within_bounds(tmp_pa
     wide = [rows[0] + [f"extra{n}" for n in range(10_000)]] + [r + [""] * 10_000 for r in rows[1:]]
     with dump.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(wide)
-    result = openbkk("validate", "--datasets", str(datasets))
+    result = runner.invoke(cli, ["validate", "--datasets", str(datasets)])  # no process boundary under test
     assert (
-        result.returncode == 1 and "traffy_fondue.csv:1:: format-error: the header has 10,016 columns" in result.stderr
+        result.exit_code == 1 and "traffy_fondue.csv:1:: format-error: the header has 10,016 columns" in result.stderr
     )
     with dump.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([rows[0], rows[1] + ["x" * 60_000, "y" * 60_000], *rows[2:]])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from openbangkok.cli import cli
@@ -53,10 +55,12 @@ async def test_links_use_the_public_url_whatever_the_host_header(public_ds):
         "javascript:alert(1)",
     ],
 )
-def test_a_public_url_is_a_scheme_and_a_host_only(text, runner):
+def test_a_public_url_is_a_scheme_and_a_host_only(text, runner, tmp_path):
     with pytest.raises(ValueError, match="scheme and host only"):
         read_public_url(text)
-    result = runner.invoke(cli, ["serve", "--public-url", text])  # refused before anything is served
+    db = tmp_path / "openbangkok.db"  # a database to serve wherever the tests run (build/ may hold none)
+    sqlite3.connect(db).close()
+    result = runner.invoke(cli, ["serve", "--db", str(db), "--public-url", text])  # refused before anything is served
     assert result.exit_code == 2 and "scheme and host only" in result.output
 
 

@@ -275,13 +275,16 @@ def site_addresses(site, tables: dict[str, list[str]], searchable: set[str]) -> 
     metadata = site.metadata("tables", database=DATABASE) or {}
     for table, columns in tables.items():
         base = f"/{DATABASE}/{table}"
+        # a whole-table export of the big (searchable) tables runs the same SQL on one district's
+        # rows as on all 9,508 tickets; the other tables are exported whole, labels and all
+        one_district = "district_code=1010&" if table in searchable and "district_code" in columns else ""
         addresses += [
             base,
             f"{base}.json?_labels=on&_size=max",
             f"{base}.csv",
-            f"{base}.csv?_stream=on",
-            f"{base}.xlsx",
-        ] + ([f"{base}.geojson"] if {"latitude", "longitude"} <= set(columns) else [])
+            f"{base}.csv?{one_district}_stream=on",
+            f"{base}.xlsx?{one_district}".rstrip("?&"),
+        ] + ([f"{base}.geojson?{one_district}".rstrip("?&")] if {"latitude", "longitude"} <= set(columns) else [])
         for column in (metadata.get(table) or {}).get("facets") or []:
             name = column if isinstance(column, str) else next(iter(column.values()))
             addresses.append(f"{base}.json?_facet={urllib.parse.quote(str(name))}")
