@@ -171,6 +171,18 @@ def build(datasets, out, max_per_type, full, timings):
 WORKER_HEALTHCHECK_S = 60
 
 
+def _checked_public_url(value: str | None) -> str | None:
+    """--public-url refused as it is read, before anything else is opened."""
+    from openbangkok.site.security.public_url import read_public_url
+
+    try:
+        if value:
+            read_public_url(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+    return value
+
+
 @cli.command()
 @click.option(
     "--db",
@@ -197,6 +209,7 @@ WORKER_HEALTHCHECK_S = 60
 @click.option(
     "--public-url",
     envvar="OPENBANGKOK_PUBLIC_URL",
+    callback=lambda ctx, param, value: _checked_public_url(value),
     help="The address the site is published at (https://host), behind a proxy: links are written from "
     "it, never from a request's Host header.  [env: OPENBANGKOK_PUBLIC_URL]",
 )
