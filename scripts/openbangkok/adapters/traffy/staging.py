@@ -24,12 +24,23 @@ from typing import Protocol
 
 import sqlite_utils
 
+from openbangkok.adapters.traffy.digests import (
+    DIGEST_COLUMN,
+    KEPT_COLUMN,
+    SOURCE_ROWS_SUFFIX,
+    Known,
+    RowTally,
+    digests_table,
+    publish_digests,
+    record_digest,
+    update_digests,
+)
 from openbangkok.adapters.traffy.normalise import PUBLISHED, Normaliser, Tally, refusal
 from openbangkok.adapters.traffy.report import REJECTED, Totals
 from openbangkok.model.catalog import Source
 from openbangkok.pipeline import in_place
 from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
-from openbangkok.pipeline.stage import ROW_COLUMN, STAGING, Staged, create_table
+from openbangkok.pipeline.stage import PREVIOUS, ROW_COLUMN, STAGING, Staged, create_table
 from openbangkok.thai.redact import Redactor, may_hold_personal_data
 from openbangkok.thai.search import TOKENIZE
 
@@ -45,7 +56,6 @@ REJECTED_COLUMNS = (
     "source",
 )
 FTS_SUFFIX = "_fts"
-SOURCE_ROWS_SUFFIX = "_source_rows"  # staging: the row of the file each staged row comes from
 STAGING_CACHE_KIB = 32768  # page cache of the staging database while pieces are added
 # Rows staged between commits (a piece database can be replaced inside the open transaction). Each
 # commit writes every page of the ticket_id index the rows since the last one touched, which is
@@ -89,13 +99,15 @@ class Piece:
     tally: Tally
     redactions: Counter
     file: str = ""  # the file the records come from (complaints_rejected.source_file)
+    kept: int = 0  # rows to be copied from the published table (unchanged records)
 
 
 def piece_database(rows: list[tuple]) -> bytes:
     conn = sqlite3.connect(":memory:")
     conn.execute("pragma page_size = 65536")  # with the default pages and cache, twice as slow
-    conn.execute(f"create table rows ({ROW_COLUMN} integer primary key, {', '.join(f'[{c}]' for c in PUBLISHED)})")
-    conn.executemany(f"insert into rows values (?{', ?' * len(PUBLISHED)})", rows)
+    columns = ", ".join(f"[{c}]" for c in (*PUBLISHED, DIGEST_COLUMN, KEPT_COLUMN))
+    conn.execute(f"create table rows ({ROW_COLUMN} integer primary key, {columns})")
+    conn.executemany(f"insert into rows values (?{', ?' * (len(PUBLISHED) + 2)})", rows)
     conn.commit()
     data = conn.serialize()
     conn.close()
@@ -108,34 +120,60 @@ def clipped(raw: str) -> str:
     return raw if len(raw) <= MAX_CELL_CHARACTERS else raw[:MAX_CELL_CHARACTERS] + "…"
 
 
-def make_piece(normaliser: Normaliser, fmt: RecordFormat, entries, file: str = "") -> Piece:
+def make_piece(
+    normaliser: Normaliser, fmt: RecordFormat, entries, file: str = "", rules: bytes = b"", known: Known | None = None
+) -> Piece:
     """A piece of `entries`: (record, line, refusal) in reading order, where refusal is None or the
     (reason, reason_th, ticket_id or None) a format found (an unreadable record, a copy); rows
     numbered from 1. A record whose ticket_id another record of the piece had is rejected as a
-    duplicate (reason None)."""
-    rows, rejected = [], []
+    duplicate (reason None). A record `known` has published unchanged (digests.Known, under
+    `rules`) is not normalised again: its row is marked to be copied from the published table."""
+    entries = list(entries)
+    rows, rejected, candidates = [], [], []
     seen: set[str] = set()
-    number = 0
     redactor = normaliser.redactor
     raw_of, values, status_of = fmt.raw, normaliser.values, fmt.status  # looked up once: once per row below
-    for record, line, refused in entries:
-        number += 1
+    for record, _line, refused in entries:
+        if refused is not None:
+            candidates.append(None)
+            continue
+        raw = raw_of(record)
+        status = status_of(record) if status_of else ""
+        candidates.append((raw, status, record_digest(rules, raw, status)))
+    firsts: dict[str, int] = {}  # a ticket's later records in the piece are duplicates
+    for candidate in candidates if known is not None else ():
+        if candidate is not None:
+            firsts.setdefault(candidate[0][0].strip(), candidate[2])
+    unchanged = known.unchanged(firsts) if firsts else set()
+    kept = 0
+    row_tally = RowTally(normaliser)
+    empty = (None,) * (len(PUBLISHED) - 1)
+    for number, ((record, line, refused), candidate) in enumerate(zip(entries, candidates), 1):
         if refused is not None:
             reason, reason_th, ticket = refused
             rejected.append((number, line, ticket, reason, reason_th, redactor.redact(clipped(fmt.raw_text(record)))))
+            row_tally.row_done()
             continue
-        raw = raw_of(record)
+        raw, status, digest = candidate
         ticket = raw[0].strip()
         refused = None if ticket and not may_hold_personal_data(ticket) else refusal(ticket)
         if refused is not None:
             rejected.append((number, line, None, *refused, redactor.redact(clipped(fmt.raw_text(record)))))
         elif ticket in seen:
             rejected.append((number, line, ticket, None, None, redactor.redact(clipped(fmt.raw_text(record)))))
+        elif ticket in unchanged:
+            seen.add(ticket)
+            rows.append((number, ticket, *empty, digest, 1))
+            kept += 1
+            continue
         else:
             seen.add(ticket)
-            rows.append(values(raw, number, status_of(record)) if status_of else values(raw, number))
-    tally, redactions = normaliser.take_tally()
-    return Piece(piece_database(rows), len(rows), rejected, number, tally, redactions, file)
+            row = values(raw, number, status) if status_of else values(raw, number)
+            rows.append((*row, digest if row_tally.row_done() else None, 0))
+            continue
+        row_tally.row_done()
+    tally, redactions = row_tally.take()
+    return Piece(piece_database(rows), len(rows), rejected, len(entries), tally, redactions, file, kept)
 
 
 class Stager:
@@ -160,6 +198,7 @@ class Stager:
         self.totals = Totals()
         self.reasons: Counter = Counter()
         self.rows_read = 0
+        self.copied = 0  # rows copied from the published table: their records had not changed
         self.published = 0
         self.committed = 0  # rows committed (the search index reads only those)
         self.row_offset = 1  # added to a piece's row numbers: the header is row 1, as frictionless counts
@@ -177,7 +216,10 @@ class Stager:
         for table in (self.table, self.source_rows, REJECTED):
             conn.execute(f"drop table if exists main.[{table}]")  # not the attached published database
         create_table(self.db, {**self.source.published_schema, "foreignKeys": []}, self.table)
-        conn.execute(f"create table [{self.source_rows}] (published_rowid integer primary key, source_row integer)")
+        conn.execute(
+            f"create table [{self.source_rows}] (published_rowid integer primary key, source_row integer, "
+            f"{DIGEST_COLUMN} integer, {KEPT_COLUMN} integer)"
+        )
         conn.execute(f"create table [{REJECTED}] (" + ", ".join(f"[{c}]" for c in REJECTED_COLUMNS) + ")")
         conn.execute(f"pragma cache_size = -{STAGING_CACHE_KIB}")
         if "piece" not in {r[1] for r in conn.execute("pragma database_list")}:
@@ -191,10 +233,18 @@ class Stager:
         conn.deserialize(piece.db, name="piece")
         columns = ", ".join(f"[{c}]" for c in self.columns)
         before = conn.total_changes
-        conn.execute(
-            f"insert or ignore into main.[{self.table}] ({columns}) "
-            f"select {columns} from piece.rows order by {ROW_COLUMN}"
-        )
+        if piece.kept:  # unchanged records: their rows copied from the published table, in file order
+            values = ", ".join(f"iif(p.{KEPT_COLUMN}, c.[{c}], p.[{c}])" for c in self.columns)
+            conn.execute(
+                f"insert or ignore into main.[{self.table}] ({columns}) select {values} from piece.rows p "
+                f"left join {PREVIOUS}.[{self.table}] c on p.{KEPT_COLUMN} and c.ticket_id = p.ticket_id "
+                f"order by p.{ROW_COLUMN}"
+            )
+        else:
+            conn.execute(
+                f"insert or ignore into main.[{self.table}] ({columns}) "
+                f"select {columns} from piece.rows order by {ROW_COLUMN}"
+            )
         added = conn.total_changes - before
         duplicates = {}
         if added < piece.rows:  # rows whose ticket_id an earlier piece published
@@ -211,7 +261,7 @@ class Stager:
         kept = f"from piece.rows where {ROW_COLUMN} not in ({', '.join('?' * len(duplicates))}) order by {ROW_COLUMN}"
         conn.execute(
             f"insert into main.[{self.source_rows}] select ? + row_number() over (order by {ROW_COLUMN}), "
-            f"{ROW_COLUMN} + ? {kept}",
+            f"{ROW_COLUMN} + ?, {DIGEST_COLUMN}, {KEPT_COLUMN} {kept}",
             (published, offset, *duplicates),
         )
         self.totals.add(piece.tally, piece.redactions, offset, skip=set(duplicates))
@@ -223,6 +273,7 @@ class Stager:
         ]
         conn.executemany(f"insert into main.[{REJECTED}] values ({', '.join('?' * len(REJECTED_COLUMNS))})", rejected)
         self.published += added
+        self.copied += piece.kept
         if self.published - self.committed >= COMMIT_ROWS:
             self.commit()
         self.rows_read += piece.records
@@ -322,6 +373,7 @@ def publish(db: sqlite_utils.Database, source: Source, staged: Staged) -> int:
     db.execute(f"insert into main.[{source.name}] select * from {STAGING}.[{source.name}]")
     count = db[source.name].count
     publish_rejected(db)
+    publish_digests(db, source.name)
     # empty: the search index is built in the background from the rows stage() staged
     # (openbangkok.pipeline.search_index) and copied in when the build completes it
     db.execute(fts_sql(f"{source.name}{FTS_SUFFIX}"))
@@ -350,7 +402,7 @@ def kept_tables(db: sqlite_utils.Database, source: Source) -> list[str]:
     """The tables update() changes in place (the build keeps them): the table, its search index and
     the index's own tables."""
     fts = f"{source.name}{FTS_SUFFIX}"
-    return [source.name] + [
+    return [source.name, digests_table(source.name)] + [
         name
         for (name,) in db.execute(
             "select name from sqlite_master where type = 'table' and (name = ? or name like ? escape '!')",
@@ -366,7 +418,8 @@ def update(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[i
     changes."""
     conn, table = db.conn, source.name
     columns = [f["name"] for f in source.published_schema["fields"]]
-    found = in_place.diff(conn, table, "ticket_id", columns)
+    parsed = f"select published_rowid from {STAGING}.[{table}{SOURCE_ROWS_SUFFIX}] where not {KEPT_COLUMN}"
+    found = in_place.diff(conn, table, "ticket_id", columns, parsed)
     fts = f"{table}{FTS_SUFFIX}"
     entries = f"from main.[{table}] where ticket_id in ({{}})"
     # a contentless FTS5 table forgets a row when told the very texts it was given for it
@@ -380,4 +433,6 @@ def update(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[i
         f"{index_values('comment', 'address', 'types')} " + entries.format(in_place.keys_of("changed", "added"))
     )
     publish_rejected(db)
+    update_digests(db, table)
+    found.copied = staged.stats.get(table, {}).get("rows_copied", 0)
     return db[table].count, found
