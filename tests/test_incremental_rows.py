@@ -339,3 +339,31 @@ def test_a_changed_rule_parses_every_record_again(tmp_path, dump_site):
     incremental, full, changes = incremental_and_full(tmp_path, datasets)
     assert changes["complaints"].copied == 0
     assert_same_tables(incremental, full)
+
+
+def test_build_changes_of_an_update_in_place_counts_what_a_comparison_finds(tmp_path, dump_site):
+    """build_changes takes the complaints' counts from the update's own comparison: the same as
+    comparing the two files by key, column by column."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    before = tmp_path / "before.db"
+    shutil.copyfile(tmp_path / "incremental.db", before)
+    write_rows(dump, header, CASES["changed, added and removed"](rows))
+    result = build(load_catalog(datasets), tmp_path / "incremental.db")
+    assert result.ok and result.changes["complaints"]
+    conn = sqlite3.connect(tmp_path / "incremental.db")
+    conn.execute("attach ? as before", (str(before),))
+    columns = [r[1] for r in conn.execute("pragma table_info(complaints)") if r[1] != "ticket_id"]
+    differs = " or ".join(f"n.[{c}] is not o.[{c}]" for c in columns)
+    kept, changed = conn.execute(
+        f"select count(*), sum({differs}) from complaints n join before.complaints o on o.ticket_id = n.ticket_id"
+    ).fetchone()
+    after, earlier = (
+        conn.execute(f"select count(*) from {t}").fetchone()[0] for t in ("complaints", "before.complaints")
+    )
+    recorded = conn.execute(
+        "select rows_before, rows_after, added, changed, removed, changed_examples from build_changes "
+        "where table_name = 'complaints' order by build desc limit 1"
+    ).fetchone()
+    assert recorded[:5] == (earlier, after, after - kept, changed, earlier - kept)
+    assert changed and set(k for (k,) in json.loads(recorded[5])) <= set(result.changes["complaints"].changed)
