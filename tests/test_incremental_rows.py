@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from openbangkok.adapters.traffy.normalise import Normaliser
 from openbangkok.model.catalog import load_catalog
 from openbangkok.pipeline.build import IN_PLACE_ENV, build
 
@@ -138,8 +139,22 @@ def first_build(tmp_path: Path, datasets: Path) -> None:
     assert result.changes == {}  # nothing published before: everything loaded
 
 
+def moved(rows: list[list[str]]) -> list[list[str]]:
+    """Some tickets moved to another district, month and type: out of their statistics' groups."""
+    rows = [list(r) for r in rows]
+    for row in rows[3:90:11]:
+        if len(row) < 16:
+            continue
+        row[9] = "บางรัก" if row[9] != "บางรัก" else "ปทุมวัน"
+        row[11] = "2021-01-15 08:00:00.5+00"
+        row[1] = "{ทางด่วน}"
+    return rows
+
+
 CASES = {
     "changed": lambda rows: changed(rows[:BASE_ROWS]),
+    "moved between groups": lambda rows: moved(rows[:BASE_ROWS]),
+    "re-ordered": lambda rows: rows[BASE_ROWS - 1 :: -1],
     "added": lambda rows: rows[:BASE_ROWS] + rows[BASE_ROWS : BASE_ROWS + 40],
     "removed": lambda rows: rows[:20] + rows[45:BASE_ROWS],
     "grew": lambda rows: rows,
@@ -253,3 +268,102 @@ def test_api_pages_added_in_place_equal_a_full_build(tmp_path):
     assert len(found.added) > 800 and not found.removed
     assert record["ticket_id"] in found.changed
     assert_same_tables(incremental, full)
+
+
+def test_a_removed_ticket_empties_its_groups(tmp_path, dump_site):
+    """The only ticket of a (district, month, types) group removed: the group leaves the statistics."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    conn = sqlite3.connect(tmp_path / "incremental.db")
+    alone, district, month = conn.execute(
+        "select ticket_id, district_code, reported_month from complaints c where district_code is not null and "
+        "(select count(*) from complaints d where d.district_code = c.district_code "
+        "and d.reported_month = c.reported_month) = 1 order by ticket_id limit 1"
+    ).fetchone()
+    conn.close()
+    write_rows(dump, header, [r for r in rows[:BASE_ROWS] if r[0] != alone])
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    assert changes["complaints"].removed == [alone]
+    group = "select count(*) from complaints_by_district_month_type where district_code = ? and reported_month = ?"
+    assert sqlite3.connect(incremental).execute(group, (district, month)).fetchone() == (0,)
+    assert_same_tables(incremental, full)
+
+
+def test_unchanged_records_are_not_parsed_again(tmp_path, dump_site, monkeypatch):
+    """A record whose texts are those of the published row is copied, not normalised again; the
+    records that noted something (a conversion, a redaction, an unknown value) are, so that the
+    file's report counts them as a full build does."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    conn = sqlite3.connect(tmp_path / "incremental.db")
+    remembered = {t for (t,) in conn.execute("select ticket_id from complaints_row_digests")}
+    published = {t for (t,) in conn.execute("select ticket_id from complaints")}
+    conn.close()
+    assert len(published) / 2 < len(remembered) < len(published)  # most rows noted nothing; some did
+    new = changed(rows[:BASE_ROWS]) + rows[BASE_ROWS : BASE_ROWS + 25]
+    edited = {n[0] for n, o in zip(new, rows[:BASE_ROWS]) if n != o} | {r[0] for r in new[BASE_ROWS:]}
+    write_rows(dump, header, new)
+    parsed: list[str] = []
+    values = Normaliser.values
+
+    def counted(self, raw, number, status=""):
+        parsed.append(raw[0].strip())
+        return values(self, raw, number, status)
+
+    monkeypatch.setattr(Normaliser, "values", counted)
+    result = build(load_catalog(datasets), tmp_path / "incremental.db")
+    assert result.ok
+    assert set(parsed) <= edited | (published - remembered)
+    assert edited - published <= set(parsed)  # every new ticket parsed
+    first_old, first_new = {}, {}
+    for first, records in ((first_old, rows[:BASE_ROWS]), (first_new, new)):
+        for record in records:
+            first.setdefault(record[0], record)
+    unchanged = {t for t in remembered if first_new.get(t) == first_old[t]}
+    assert result.changes["complaints"].copied == len(unchanged) > BASE_ROWS / 2
+    full = build(load_catalog(datasets), tmp_path / "full.db", full=True)
+    assert full.ok
+    assert_same_tables(tmp_path / "incremental.db", tmp_path / "full.db")
+
+
+def test_a_changed_rule_parses_every_record_again(tmp_path, dump_site):
+    """The digests cover the rules a row is made by (here the source's label, in every row): none
+    matches after a change, and every record takes the full path."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    descriptor = datasets / "complaints" / "datapackage.yaml"
+    text = descriptor.read_text(encoding="utf-8")
+    label = "ILLUSTRATIVE synthetic tickets made up for tests"
+    assert label in text
+    descriptor.write_text(text.replace(label, f"{label}, relabelled"), encoding="utf-8")
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    assert changes["complaints"].copied == 0
+    assert_same_tables(incremental, full)
+
+
+def test_build_changes_of_an_update_in_place_counts_what_a_comparison_finds(tmp_path, dump_site):
+    """build_changes takes the complaints' counts from the update's own comparison: the same as
+    comparing the two files by key, column by column."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    before = tmp_path / "before.db"
+    shutil.copyfile(tmp_path / "incremental.db", before)
+    write_rows(dump, header, CASES["changed, added and removed"](rows))
+    result = build(load_catalog(datasets), tmp_path / "incremental.db")
+    assert result.ok and result.changes["complaints"]
+    conn = sqlite3.connect(tmp_path / "incremental.db")
+    conn.execute("attach ? as before", (str(before),))
+    columns = [r[1] for r in conn.execute("pragma table_info(complaints)") if r[1] != "ticket_id"]
+    differs = " or ".join(f"n.[{c}] is not o.[{c}]" for c in columns)
+    kept, changed = conn.execute(
+        f"select count(*), sum({differs}) from complaints n join before.complaints o on o.ticket_id = n.ticket_id"
+    ).fetchone()
+    after, earlier = (
+        conn.execute(f"select count(*) from {t}").fetchone()[0] for t in ("complaints", "before.complaints")
+    )
+    recorded = conn.execute(
+        "select rows_before, rows_after, added, changed, removed, changed_examples from build_changes "
+        "where table_name = 'complaints' order by build desc limit 1"
+    ).fetchone()
+    assert recorded[:5] == (earlier, after, after - kept, changed, earlier - kept)
+    assert changed and set(k for (k,) in json.loads(recorded[5])) <= set(result.changes["complaints"].changed)

@@ -116,8 +116,33 @@ def compare_by_content(db: sqlite_utils.Database, table: str, columns: list[str]
     }
 
 
-def table_changes(db: sqlite_utils.Database, table: str, had_previous: bool) -> dict:
-    """The counts of one table against the previous file's (attached as PREVIOUS when had_previous)."""
+def known_changes(db: sqlite_utils.Database, table: str, keys: list[str], known) -> dict:
+    """The counts of a table updated in place, from the keys its update found (in_place.Changes: the
+    same comparison, every column by the key), instead of comparing the tables again (a million
+    rows: about 8 CPU seconds)."""
+
+    def examples(found: list) -> str:
+        return json.dumps([[key] for key in found[:EXAMPLES]], ensure_ascii=False)
+
+    return {
+        "compared_by": "primary key / คีย์หลัก: " + ", ".join(keys),
+        "rows_before": db.execute(f"select count(*) from {PREVIOUS}.{_quoted(table)}").fetchone()[0],
+        "rows_after": db.execute(f"select count(*) from main.{_quoted(table)}").fetchone()[0],
+        "added": len(known.added),
+        "changed": len(known.changed),
+        "removed": len(known.removed),
+        "added_examples": examples(known.added),
+        "changed_examples": examples(known.changed),
+        "removed_examples": examples(known.removed),
+    }
+
+
+def table_changes(db: sqlite_utils.Database, table: str, had_previous: bool, known=None) -> dict:
+    """The counts of one table against the previous file's (attached as PREVIOUS when had_previous);
+    `known`: the keys an update in place found (in_place.Changes), for a table with a one-column key."""
+    keys = [k for k in db[table].pks if k != "rowid"]
+    if known is not None and had_previous and len(keys) == 1 and _exists(db, PREVIOUS, table):
+        return known_changes(db, table, keys, known)
     if not had_previous or not _exists(db, PREVIOUS, table):
         rows = db.execute(f"select count(*) from main.{_quoted(table)}").fetchone()[0]
         return {
@@ -133,14 +158,17 @@ def table_changes(db: sqlite_utils.Database, table: str, had_previous: bool) -> 
         }
     previous_columns = set(_columns(db, PREVIOUS, table))
     columns = [c for c in _columns(db, "main", table) if c in previous_columns]
-    keys = [k for k in db[table].pks if k != "rowid"]
     if keys and set(keys) <= previous_columns:
         return {"compared_by": "primary key / คีย์หลัก: " + ", ".join(keys), **compare_by_key(db, table, keys, columns)}
     return {"compared_by": "row content / เนื้อหาแถว", **compare_by_content(db, table, columns)}
 
 
-def record_changes(db: sqlite_utils.Database, previous_db: Path | None, tables: dict[str, str]) -> None:
-    """One build_changes row per table of `tables` ({table: dataset}), compared with previous_db's."""
+def record_changes(
+    db: sqlite_utils.Database, previous_db: Path | None, tables: dict[str, str], known: dict | None = None
+) -> None:
+    """One build_changes row per table of `tables` ({table: dataset}), compared with previous_db's;
+    `known`: {table: in_place.Changes} of the tables updated in place."""
+    known = known or {}
     built_at = db.execute(f"select max(built_at) from {FILES_TABLE}").fetchone()[0]
     had_previous = previous_db is not None and Path(previous_db).exists()
     if had_previous:
@@ -162,7 +190,7 @@ def record_changes(db: sqlite_utils.Database, previous_db: Path | None, tables: 
                 "built_at": built_at,
                 "dataset": dataset,
                 "table_name": table,
-                **table_changes(db, table, had_previous),
+                **table_changes(db, table, had_previous, known.get(table)),
             }
             for table, dataset in tables.items()
         ]

@@ -35,7 +35,15 @@ from openbangkok.model.catalog import Catalog, Source, display_path
 from openbangkok.model.problems import Problem, Report
 from openbangkok.model.sqlite_types import to_sqlite
 from openbangkok.pipeline import read
-from openbangkok.pipeline.stage import ROW_COLUMN, Staged, attach_read_only, no_data_rows, open_staging, stage_table
+from openbangkok.pipeline.stage import (
+    PREVIOUS,
+    ROW_COLUMN,
+    Staged,
+    attach_read_only,
+    no_data_rows,
+    open_staging,
+    stage_table,
+)
 
 BATCH = 1000  # rows handed to the staging table at a time
 
@@ -226,12 +234,14 @@ def validate(
     `updated_in_place` without a new search index (pipeline.in_place).
     """
     work.mkdir(parents=True, exist_ok=True)
-    staged = Staged(work / "staging.db", for_build=for_build, updated_in_place=set(updated_in_place))
+    staged = Staged(
+        work / "staging.db", for_build=for_build, updated_in_place=set(updated_in_place), previous_db=previous_db
+    )
     if progress is not None:
         staged.progress = progress
     db = open_staging(staged.db_path)
     if previous_db is not None:
-        attach_read_only(db, "previous", previous_db)
+        attach_read_only(db, PREVIOUS, previous_db)
     no_files = read.unreadable_files(catalog)
     staged.report.extend(no_files.values())
     refused = set(no_files)

@@ -38,21 +38,24 @@ class Changes:
     added: list = field(default_factory=list)
     changed: list = field(default_factory=list)
     removed: list = field(default_factory=list)
+    copied: int = 0  # rows the adapter copied as published, their records unchanged (not compared)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
 
-def diff(conn: sqlite3.Connection, table: str, key: str, columns: list[str]) -> Changes:
+def diff(conn: sqlite3.Connection, table: str, key: str, columns: list[str], parsed: str = "") -> Changes:
     """The staged table `table` (STAGING) against the published one (main), row by row by `key`:
     a row is changed when any column differs (NULL equal to NULL). The keys are also left in
-    CHANGES for apply()."""
+    CHANGES for apply(). `parsed`: SQL, the rowids of the staged rows that may differ (the others
+    were copied from the published table as they are: neither added nor changed); "": every row."""
+    compared = f" and s.rowid in ({parsed})" if parsed else ""
     differs = " or ".join(f"m.[{c}] is not s.[{c}]" for c in columns if c != key)
     conn.execute(f"drop table if exists {CHANGES}")
     conn.execute(f"create table {CHANGES} (key primary key, kind text not null) without rowid")
     conn.execute(
         f"insert into {CHANGES} select s.[{key}], 'added' from {STAGING}.[{table}] s "
-        f"where not exists (select 1 from main.[{table}] m where m.[{key}] = s.[{key}])"
+        f"where not exists (select 1 from main.[{table}] m where m.[{key}] = s.[{key}]){compared}"
     )
     conn.execute(
         f"insert into {CHANGES} select m.[{key}], 'removed' from main.[{table}] m "
@@ -60,7 +63,7 @@ def diff(conn: sqlite3.Connection, table: str, key: str, columns: list[str]) -> 
     )
     conn.execute(
         f"insert into {CHANGES} select s.[{key}], 'changed' from {STAGING}.[{table}] s "
-        f"join main.[{table}] m on m.[{key}] = s.[{key}] where {differs or '0'}"
+        f"join main.[{table}] m on m.[{key}] = s.[{key}] where ({differs or '0'}){compared}"
     )
     changes = Changes()
     for value, kind in conn.execute(f"select key, kind from {CHANGES} order by kind, key"):

@@ -240,7 +240,12 @@ def publish(
             {table: future for table, future in read.items() if table not in written},
         )
     timings.step("profiles")
-    record_changes(db, previous_db, {source.name: source.dataset for source in sources})
+    record_changes(
+        db,
+        previous_db,
+        {source.name: source.dataset for source in sources},
+        {name: t["changes"] for name, t in tables.items() if "changes" in t},
+    )
     timings.step("what changed")
     state = [
         {"dataset": name, "fingerprint": current[name], "tables": json.dumps(sorted(created[name]))} for name in rebuilt

@@ -28,6 +28,7 @@ from openbangkok.pipeline.search_index import SearchIndex
 
 ROW_COLUMN = "_source_row"  # each staged row's row in its file (header = 1), for problems and file order
 STAGING = "staging"  # the staging database, as the build attaches it to the published file
+PREVIOUS = "previous"  # the published file, as an incremental build attaches it to the staging database
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Staged:
     # Sources the build updates in place (pipeline.in_place): staged in full, but their search index
     # is not built again (their adapter's update() changes its entries).
     updated_in_place: set[str] = field(default_factory=set)
+    previous_db: Path | None = None  # the published file an incremental build starts from (attached as PREVIOUS)
 
     def search_index(self, fts: str, create_sql: str, read_sql: str, insert_sql: str) -> SearchIndex | None:
         """A search index built in the background from the rows as they are staged, for a build only

@@ -30,6 +30,7 @@ from pathlib import Path
 import sqlite_utils
 
 from openbangkok.adapters.traffy import staging
+from openbangkok.adapters.traffy.digests import known_digests, rules_digest
 from openbangkok.adapters.traffy.normalise import Normaliser
 from openbangkok.adapters.traffy.report import conclude
 from openbangkok.adapters.traffy.staging import Stager, make_piece, prepare_staging, search_index, source_label
@@ -230,6 +231,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     prepare_staging(db, staged)
     records = ApiRecords(source)
     normaliser = records.normaliser()
+    digests = (rules_digest(source, __file__, source_label(source)), known_digests(source, staged))
     index = search_index(source, staged)
     try:
         stager = Stager(db, source, records, index)
@@ -241,7 +243,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
             number, _, path, page = item
             totals.add(page.get("total"))
             batch = list(entries(page, number, pages, last))
-            piece = make_piece(normaliser, records, batch, path.name)
+            piece = make_piece(normaliser, records, batch, path.name, *digests)
             stager.add(piece, None, lambda wanted, b=batch: {n: (b[n - 1][0], b[n - 1][1]) for n in wanted})
             staged.progress(source.name, number + 1, len(pages))
         stager.finish()

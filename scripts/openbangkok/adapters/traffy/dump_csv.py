@@ -29,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 import sqlite_utils
 
 from openbangkok.adapters.traffy import staging
+from openbangkok.adapters.traffy.digests import Known, known_digests, rules_digest
 from openbangkok.adapters.traffy.normalise import RAW_FIELDS, Normaliser
 from openbangkok.adapters.traffy.report import conclude
 from openbangkok.adapters.traffy.staging import (
@@ -132,10 +133,10 @@ def rows_of(records, wanted: set[int]) -> dict[int, tuple[list[str], int]]:
     return found
 
 
-_worker: tuple[DumpRows, Normaliser] | None = None
+_worker: tuple[DumpRows, Normaliser, bytes, Known | None] | None = None
 
 
-def _start_worker(source: Source, header: list[str]) -> None:
+def _start_worker(source: Source, header: list[str], rules: bytes, known: Known | None) -> None:
     global _worker
     die_with_parent()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -144,13 +145,13 @@ def _start_worker(source: Source, header: list[str]) -> None:
     gc.disable()
     keep_freed_memory()  # each piece allocates and frees the same few megabytes
     rows = DumpRows(source, header)
-    _worker = (rows, rows.normaliser())
+    _worker = (rows, rows.normaliser(), rules, known)
 
 
 def _parse_piece(data: bytes, encoding: str, first: bool) -> tuple[Piece, int]:
     records, lines = csv_pieces.piece_records(data, encoding, first, skip=1 if first else 0)
-    rows, normaliser = _worker
-    return make_piece(normaliser, rows, rows.entries(records), rows.source.path.name), lines
+    rows, normaliser, rules, known = _worker
+    return make_piece(normaliser, rows, rows.entries(records), rows.source.path.name, rules, known), lines
 
 
 def worker_count(size: int) -> int:
@@ -162,7 +163,7 @@ def worker_count(size: int) -> int:
     return 0 if size < PARALLEL_MIN_BYTES else max(1, min(os.cpu_count() or 1, 8))
 
 
-def stage_in_process(source: Source, stager: Stager, encoding: str, progress) -> None:
+def stage_in_process(source: Source, stager: Stager, encoding: str, progress, digests: tuple) -> None:
     """The file read in one pass, in pieces of BATCH rows (small files, or the fallback)."""
     collecting = gc.isenabled()
     gc.disable()  # as in a worker (_start_worker)
@@ -175,26 +176,27 @@ def stage_in_process(source: Source, stager: Stager, encoding: str, progress) ->
         for record in stream:
             batch.append(record)
             if len(batch) >= BATCH:
-                add_batch(stager, rows, normaliser, batch)
+                add_batch(stager, rows, normaliser, batch, digests)
                 batch = []
                 progress(record[1])
-        add_batch(stager, rows, normaliser, batch)
+        add_batch(stager, rows, normaliser, batch, digests)
     finally:
         if collecting:
             gc.enable()
 
 
-def add_batch(stager: Stager, rows: DumpRows, normaliser: Normaliser, batch: list) -> None:
-    piece = make_piece(normaliser, rows, rows.entries(batch), rows.source.path.name)
+def add_batch(stager: Stager, rows: DumpRows, normaliser: Normaliser, batch: list, digests: tuple) -> None:
+    """digests: (the rules' digest, digests.Known or None)."""
+    piece = make_piece(normaliser, rows, rows.entries(batch), rows.source.path.name, *digests)
     stager.add(piece, None, lambda wanted: rows_of(batch, wanted))
 
 
-def stage_in_parallel(source: Source, stager: Stager, workers: int, encoding: str, progress) -> None:
+def stage_in_parallel(source: Source, stager: Stager, workers: int, encoding: str, progress, digests: tuple) -> None:
     """The file cut into pieces that worker processes parse while this process adds them."""
     context = process_context()
     pending: deque = deque()
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(source, stager.fmt.header)
+        workers, mp_context=context, initializer=_start_worker, initargs=(source, stager.fmt.header, *digests)
     ) as pool:
         try:
             for offset, data in csv_pieces.file_pieces(source.path, PIECE_BYTES):
@@ -311,15 +313,18 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
 
     prepare_staging(db, staged)
     rows = DumpRows(source, header)
+    digests = (rules_digest(source, __file__, source_label(source)), known_digests(source, staged))
     while True:
         index = search_index(source, staged)
         stager = Stager(db, source, rows, index)
         try:
             if workers:
-                stage_in_parallel(source, stager, workers, encoding, progress)
+                stage_in_parallel(source, stager, workers, encoding, progress, digests)
                 progress(size)
             else:
-                stage_in_process(source, stager, encoding, lambda line, lines=total_lines: progress(line, lines))
+                stage_in_process(
+                    source, stager, encoding, lambda line, lines=total_lines: progress(line, lines), digests
+                )
                 progress(total_lines, total_lines)
             break
         except csv_pieces.NotUtf8:

@@ -184,6 +184,7 @@ def conclude(display: str, source, staged: Staged, stager, started: float, what:
         "file": display,
         "rows_read": stager.rows_read,
         "rows_rejected": rows_rejected,
+        "rows_copied": stager.copied,  # published unchanged without being parsed again (digests.py)
         "redactions": {k: n for k, n in stager.totals.redactions.items() if n},
         "seconds": time.perf_counter() - started,
     }
