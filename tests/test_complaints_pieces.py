@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from openbangkok.adapters.traffy import dump_csv, staging
+from openbangkok.adapters.traffy import dump_csv, publishing, staging
 from openbangkok.model.catalog import load_catalog
 from openbangkok.pipeline import csv_pieces
 from openbangkok.pipeline.check import validate
@@ -82,7 +82,7 @@ def test_pieces_read_exactly_as_one_pass(tmp_path, monkeypatch, case):
     # the search index, told of the rows a commit at a time, has every staged row
     index_db = tmp_path / "index.db"
     with sqlite3.connect(index_db) as conn:
-        conn.execute(staging.fts_sql("complaints_fts"))
+        conn.execute(publishing.fts_sql("complaints_fts"))
     pieces.deferred[0].complete(index_db)
     with sqlite3.connect(index_db) as conn:
         indexed = [r[0] for r in conn.execute("select id from complaints_fts_docsize order by id")]

@@ -29,19 +29,20 @@ from pathlib import Path
 
 import sqlite_utils
 
-from openbangkok.adapters.traffy import staging
+from openbangkok.adapters.traffy import publishing
 from openbangkok.adapters.traffy.digests import known_digests, rules_digest
 from openbangkok.adapters.traffy.normalise import Normaliser
+from openbangkok.adapters.traffy.publishing import prepare_staging, search_index
 from openbangkok.adapters.traffy.report import conclude
-from openbangkok.adapters.traffy.staging import Stager, make_piece, prepare_staging, search_index, source_label
+from openbangkok.adapters.traffy.staging import Stager, make_piece, source_label
 from openbangkok.model.catalog import Catalog, Source, display_path
 from openbangkok.model.problems import Problem
 from openbangkok.pipeline.encoding import decode_reported
 from openbangkok.pipeline.stage import Staged
 
 PAGE_NAME = re.compile(r"(\d+)\.json(\.gz)?$", re.IGNORECASE)
-publish = staging.publish  # the Adapter protocol: staged as published
-update, kept_tables = staging.update, staging.kept_tables  # updated in place (pipeline.in_place)
+publish = publishing.publish  # the Adapter protocol: staged as published
+update, kept_tables = publishing.update, publishing.kept_tables  # updated in place (pipeline.in_place)
 
 
 class PageError(Exception):

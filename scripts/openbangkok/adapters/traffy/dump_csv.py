@@ -28,18 +28,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 import sqlite_utils
 
-from openbangkok.adapters.traffy import staging
+from openbangkok.adapters.traffy import publishing
 from openbangkok.adapters.traffy.digests import Known, known_digests, rules_digest
 from openbangkok.adapters.traffy.normalise import RAW_FIELDS, Normaliser
+from openbangkok.adapters.traffy.publishing import prepare_staging, search_index
 from openbangkok.adapters.traffy.report import conclude
-from openbangkok.adapters.traffy.staging import (
-    Piece,
-    Stager,
-    make_piece,
-    prepare_staging,
-    search_index,
-    source_label,
-)
+from openbangkok.adapters.traffy.staging import Piece, Stager, make_piece, source_label
 from openbangkok.model.catalog import Catalog, Source, display_path
 from openbangkok.model.problems import Problem, Refused
 from openbangkok.pipeline import csv_pieces, csv_rules
@@ -54,8 +48,8 @@ PIECE_BYTES = csv_pieces.PIECE_BYTES
 PARALLEL_MIN_BYTES = 32 << 20  # smaller files are read in this process
 PIECES_AHEAD = 2  # pieces in flight per worker
 WORKERS_ENV = "OPENBANGKOK_BUILD_WORKERS"  # 0: read in this process; default: worker_count()
-publish = staging.publish  # the Adapter protocol: staged as published
-update, kept_tables = staging.update, staging.kept_tables  # updated in place (pipeline.in_place)
+publish = publishing.publish  # the Adapter protocol: staged as published
+update, kept_tables = publishing.update, publishing.kept_tables  # updated in place (pipeline.in_place)
 
 
 class DumpRows:
