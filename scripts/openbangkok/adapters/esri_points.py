@@ -36,11 +36,8 @@ def read_layer(display: str, source: Source, staged: Staged) -> list | None:
         answer = json.loads(source.path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as e:
         staged.report.add(
-            Problem(
+            Problem.of_file(
                 display,
-                None,
-                None,
-                "source-error",
                 f"the file is not the JSON answer of an ArcGIS layer query ({e})",
                 "ไฟล์ไม่ใช่ JSON ที่ได้จากการสืบค้นชั้นข้อมูล ArcGIS",
             )
@@ -49,11 +46,8 @@ def read_layer(display: str, source: Source, staged: Staged) -> list | None:
     if not isinstance(answer, dict) or not isinstance(answer.get("features"), list):
         message = answer.get("error", {}).get("message") if isinstance(answer, dict) else None
         staged.report.add(
-            Problem(
+            Problem.of_file(
                 display,
-                None,
-                None,
-                "source-error",
                 f'the file has no "features" list{f" (the server said: {message})" if message else ""}: '
                 f"save the answer of the layer's query with f=json",
                 "ไฟล์ไม่มีรายการ features กรุณาบันทึกผลการสืบค้นด้วย f=json",
@@ -64,11 +58,8 @@ def read_layer(display: str, source: Source, staged: Staged) -> list | None:
     wkid = reference.get("latestWkid") or reference.get("wkid")
     if wkid not in WGS84:
         staged.report.add(
-            Problem(
+            Problem.of_file(
                 display,
-                None,
-                None,
-                "source-error",
                 f"the points are in spatial reference {wkid}, not WGS84 (4326): query the layer with outSR=4326",
                 "พิกัดไม่ใช่ WGS84 (4326) กรุณาสืบค้นด้วย outSR=4326",
             )

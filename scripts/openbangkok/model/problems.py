@@ -17,6 +17,11 @@ class Problem:
     message_th: str = ""
     severity: str = "error"  # error | warning | info
 
+    @classmethod
+    def of_file(cls, file: str, message: str, message_th: str) -> Problem:
+        """A file that cannot be read at all (a source-error): no row, no column to name."""
+        return cls(file, None, None, "source-error", message, message_th)
+
     def line(self) -> str:
         row = "" if self.row is None else self.row
         text = f"{self.file}:{row}:{self.column or ''}: {self.type}: {self.message}"

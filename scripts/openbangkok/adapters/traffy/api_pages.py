@@ -155,7 +155,7 @@ def read_pages(pages, display: str, staged: Staged):
         except PageError as e:
             failed = True
             if e.args[0]:
-                staged.report.add(Problem(shown, None, None, "source-error", *e.args))
+                staged.report.add(Problem.of_file(shown, *e.args))
     if failed:
         yield None
 
@@ -203,11 +203,8 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
     started = time.perf_counter()
     if not source.path.is_dir():
         staged.report.add(
-            Problem(
+            Problem.of_file(
                 display,
-                None,
-                None,
-                "source-error",
                 "the API pages are read from a folder: path must name the folder of the pages",
                 "ต้องระบุโฟลเดอร์ของหน้าข้อมูล API",
             )

@@ -225,7 +225,7 @@ def read_header(display: str, source: Source, encoding: str, staged: Staged) -> 
     """The header's names, checked; None (with the problem reported) when the file cannot be read."""
     header = next(records(source.path, "utf-8-sig" if encoding == "utf-8" else encoding), (None, 0, None))[0]
     if header is None:
-        staged.report.add(Problem(display, None, None, "source-error", "the file is empty", "ไฟล์ว่างเปล่า"))
+        staged.report.add(Problem.of_file(display, "the file is empty", "ไฟล์ว่างเปล่า"))
         return None
     header = [h.strip().lstrip("\ufeff") for h in header]
     if len(header) > csv_rules.MAX_COLUMNS:  # 10,000 columns: as many warnings, and a build_files row of megabytes
