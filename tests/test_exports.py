@@ -20,6 +20,8 @@ from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.exports.xlsx_stream import EXCEL_DATA_ROWS
 from openbangkok.site.pages.illustrative import SHEET_TITLE
 
+from .held_client import HeldClient
+
 
 def count(conn, sql: str, *params) -> int:
     return conn.execute(sql, params).fetchone()[0]
@@ -154,48 +156,6 @@ async def test_the_workbook_states_excels_limit_and_has_every_row(synthetic_ds, 
     assert "UTC+7" in notes["วันที่ / Dates"]
     view = await ds.client.get(f"/{DATABASE}/ita_district_changes.xlsx")
     assert workbook_rows(view.content) == count(built_conn, "select count(*) from ita_district_changes") + 1
-
-
-def asgi_get(path: str) -> dict:
-    path, _, query = path.partition("?")
-    return {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-    }
-
-
-class HeldClient:
-    """An ASGI client that takes the answer's first block of body and then does not read on, as a
-    slow connection would: the export it asked for stays in progress until release()."""
-
-    def __init__(self, app, path: str):
-        self.messages: list[dict] = []
-        self.first_block = asyncio.Event()
-        self.released = asyncio.Event()
-        self.task = asyncio.create_task(app(asgi_get(path), self.receive, self.send))
-
-    async def receive(self):
-        await self.released.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(self, message):
-        self.messages.append(message)
-        if message["type"] == "http.response.body" and not self.first_block.is_set():
-            self.first_block.set()
-            await self.released.wait()
-
-    async def release(self):
-        self.released.set()
-        await asyncio.wait_for(self.task, 60)
 
 
 @pytest.mark.slow

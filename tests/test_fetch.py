@@ -119,51 +119,29 @@ def test_a_slow_page_within_the_timeout_is_fetched_and_one_past_it_is_retried(tm
     assert (tmp_path / "search_offset_4.json").exists()
 
 
+def fetch_args(datasets, api: Api, *extra: str) -> list[str]:
+    """`openbkk fetch traffy` against the small API, its pages 2 apart, without pauses."""
+    return [
+        *["fetch", "traffy", "--step", "2", "--pause", "0", "--backoff", "0"],
+        "--datasets",
+        str(datasets),
+        "--url",
+        api.url,
+        *extra,
+    ]
+
+
 def test_an_interrupted_fetch_resumes_and_replaces_the_pages_only_when_complete(tmp_path, runner):
     datasets = datasets_with_pages(tmp_path, {"search_offset_0.json.gz": page([record("2022-OLDONE")])})
     folder = datasets / "complaints" / PAGES
     with small_api(o4=[503] * 3) as api:
-        first = runner.invoke(
-            cli,
-            [
-                "fetch",
-                "traffy",
-                "--datasets",
-                str(datasets),
-                "--url",
-                api.url,
-                "--step",
-                "2",
-                "--pause",
-                "0",
-                "--retries",
-                "2",
-                "--backoff",
-                "0",
-            ],
-        )
+        first = runner.invoke(cli, fetch_args(datasets, api, "--retries", "2"))
         assert first.exit_code == 1, first.output
         assert "the page at offset 4 failed 3 times" in first.output and "resume" in first.output
         # the published pages are as they were; the fetched ones wait in the hidden work folder
         assert sorted(p.name for p in folder.iterdir()) == [".fetching", "search_offset_0.json.gz"]
         api.requests.clear()
-        second = runner.invoke(
-            cli,
-            [
-                "fetch",
-                "traffy",
-                "--datasets",
-                str(datasets),
-                "--url",
-                api.url,
-                "--step",
-                "2",
-                "--pause",
-                "0",
-                "--backoff",
-                "0",
-            ],
-        )
+        second = runner.invoke(cli, fetch_args(datasets, api))
         assert second.exit_code == 0, second.output
     assert "resuming at offset 4" in second.output
     assert [offset for offset, _ in api.requests] == [4]  # pages 0 and 2 were not fetched again

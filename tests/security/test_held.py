@@ -12,6 +12,7 @@ import pytest
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.security.limits import RETRY_AFTER_SECONDS, STREAMS
 
+from ..held_client import HeldClient
 from .conftest import sql_url
 
 
@@ -103,60 +104,24 @@ async def test_answers_carry_the_site_headers(ds, address):
     assert "default-src 'self'" in response.headers["content-security-policy"]
 
 
-async def _call(app, path: str, query: bytes, release: asyncio.Event, started: asyncio.Event) -> list[dict]:
-    """One request through the site's whole ASGI stack; its client reads nothing until `release`."""
-    messages: list[dict] = []
-
-    async def receive():
-        await release.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message):
-        messages.append(message)
-        if message["type"] == "http.response.start":
-            started.set()
-        if message["type"] == "http.response.body" and message.get("more_body"):
-            await release.wait()  # a slow reader: the stream is held open
-
-    scope = {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query,
-        "headers": [(b"host", b"localhost")],
-        "client": ("127.0.0.1", 1),
-        "server": ("localhost", 80),
-    }
-    await app(scope, receive, send)
-    return messages
-
-
 @pytest.mark.parametrize("extension", [".csv", ".geojson", ".ndjson"])
 async def test_complete_downloads_at_once_are_bounded(ds, extension):
     """Each ?_stream=on export reads page after page on the SQL threads: beyond a few at once the
     next is a 503 with Retry-After, and a slot frees when a download ends."""
-    app, release = ds.app(), asyncio.Event()
+    app = ds.app()
     path = f"/{DATABASE}/complaints{extension}"
-    held = []
-    for _ in range(STREAMS):
-        started = asyncio.Event()
-        # one district's tickets (a few hundred): held as a whole table is, and read to the end cheaply
-        query = b"_stream=on&_size=10&district_code=1006"
-        held.append(asyncio.create_task(_call(app, path, query, release, started)))
-        await asyncio.wait_for(started.wait(), 60)
-    refused = await _call(app, path, b"_stream=on", asyncio.Event(), asyncio.Event())
+    # one district's tickets (a few hundred): held as a whole table is, and read to the end cheaply
+    held = [HeldClient(app, f"{path}?_stream=on&_size=10&district_code=1006") for _ in range(STREAMS)]
+    for client in held:
+        await asyncio.wait_for(client.first_block.wait(), 60)
+    refused = await HeldClient(app, f"{path}?_stream=on").release()
     start = refused[0]
     assert start["status"] == 503, start
     assert (b"retry-after", str(RETRY_AFTER_SECONDS).encode()) in [(k.lower(), v) for k, v in start["headers"]]
     assert "Retry-After" in b"".join(m.get("body", b"") for m in refused[1:]).decode()
     ordinary = await ds.client.get(f"/{DATABASE}/districts.json?_size=1")  # the site still answers
     assert ordinary.status_code == 200
-    release.set()
-    for task in held:
-        assert (await asyncio.wait_for(task, 120))[0]["status"] == 200
-    again = await _call(app, path, b"_stream=on&district_code=1006", release, asyncio.Event())
+    for client in held:
+        assert (await client.release())[0]["status"] == 200
+    again = await HeldClient(app, f"{path}?_stream=on&district_code=1006").release()
     assert again[0]["status"] == 200
