@@ -79,3 +79,19 @@ async def test_text_searches_keep_thai_digits_as_text(ds, built_conn):
     converted = built_conn.execute("select count(*) from complaints where comment like '%1%'").fetchone()[0]
     assert found != converted
     assert await count(ds, "complaints", {"comment__contains": "๑"}) == found
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (b"district_code=%E0%B9%91%E0%B9%90%E0%B9%90%E0%B9%91", True),
+        (b"district_code=%e0%b9%91", True),
+        ("comment__contains=ไฟ".encode(), True),
+        (b"district_code=1001&_sort=timestamp", False),
+        (b"name=%E2%80%94", False),  # another script's character: not read
+    ],
+)
+def test_only_a_query_that_may_hold_thai_is_read(query, expected):
+    from openbangkok.site.pages.filter_values import may_hold_thai
+
+    assert may_hold_thai(query) is expected

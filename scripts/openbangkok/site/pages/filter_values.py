@@ -14,6 +14,16 @@ ONE_VALUE = frozenset({"exact", "not", "gt", "gte", "lt", "lte", "date"})
 LIST_OF_VALUES = frozenset({"in", "notin"})
 
 
+# U+0E00-U+0E7F in UTF-8 starts E0 B8 or E0 B9, sent as is or percent-encoded
+THAI_LEAD_BYTES = (b"\xe0\xb8", b"\xe0\xb9", b"%E0%B8", b"%E0%B9")
+
+
+def may_hold_thai(query: bytes) -> bool:
+    """Whether a raw query string may hold a Thai character: the others are passed on unparsed."""
+    upper = query.upper()
+    return any(lead in upper for lead in THAI_LEAD_BYTES)
+
+
 def operator_of(name: str) -> str:
     """Datasette's reading of `column__operator`: the last `__` splits, no operator means exact."""
     return name.rsplit("__", 1)[1] if "__" in name else "exact"

@@ -17,7 +17,7 @@ from datasette.utils.asgi import Request
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site import internals
-from openbangkok.site.pages.filter_values import read_filters
+from openbangkok.site.pages.filter_values import may_hold_thai, read_filters
 from openbangkok.site.security.errors import render
 from openbangkok.thai import conversions as thai
 
@@ -113,8 +113,10 @@ def reading_query_params(datasette):
             path, query = scope.get("path", ""), scope.get("query_string", b"")
             if scope.get("type") != "http" or not query or not _page_of_database(path):
                 return await app(scope, receive, send)
-            given = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
             kinds = _param_kinds(datasette, path)
+            if not kinds and not may_hold_thai(query):  # most table pages: nothing to read
+                return await app(scope, receive, send)
+            given = parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True)
             try:
                 pairs = (
                     [(k, read(k, kinds[k], v) if k in kinds else v) for k, v in given] if kinds else read_filters(given)
