@@ -26,22 +26,18 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from serve import (
-    DB,
-    ROOT,
-    SEARCHES,
-    TABLE,
-    Endpoint,
-    Server,
-    columns_of,
-    floor,
-    load,
-    prepare_database,
-    sample,
-    search_where,
-    table_request,
-    timing,
-)
+from helpers import rerun_in_project_venv  # imports nothing of the project
+
+try:
+    import httpx  # noqa: F401
+
+    import openbangkok  # noqa: F401
+except ImportError as error:  # `python benchmarks/throughput.py` outside the project's virtualenv
+    rerun_in_project_venv(error)
+
+from serve_endpoints import Endpoint, columns_of, search_where, table_request  # noqa: E402
+from serve_load import Server, floor, load  # noqa: E402
+from serve_setup import DB, ROOT, SEARCHES, TABLE, prepare_database, sample, timing  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "throughput.md"
 CONCURRENCY = (1, 8, 32)

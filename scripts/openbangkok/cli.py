@@ -243,11 +243,11 @@ def serve(db_path, datasets, host, port, inspect_file, workers, public_url):
     if workers == 1:
         uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
         return
-    from openbangkok.model.site_metadata import DATABASE
     from openbangkok.site.workers import worker_environment
 
-    # each worker opens the file this process pinned (site.workers); this process only supervises
-    os.environ.update(worker_environment(Path(ds.get_database(DATABASE).path), datasets, inspect_file, public_url))
+    # each worker opens the file this process pinned, with what this process worked out from it
+    # (site.workers); this process only supervises
+    os.environ.update(asyncio.run(worker_environment(ds, datasets, public_url)))
     uvicorn.run(
         "openbangkok.site.workers:app",
         factory=True,
