@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import fcntl
 import shutil
 import sqlite3
 import sys
@@ -31,12 +30,12 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "scripts"))
 
 import generate_traffy  # noqa: E402
+from helpers import timing_lock  # noqa: E402
 
 from openbangkok.model.catalog import DEFAULT_DATASETS, load_catalog  # noqa: E402
 from openbangkok.pipeline.build import build  # noqa: E402
 
 RESULTS = HERE / "results" / "changes.md"
-TIMING_LOCK = HERE / "work" / ".timing.lock"  # held while timing, as build.py and serve.py do
 
 
 def rewrite(path: Path, rows: list[list[str]], header: list[str]) -> None:
@@ -64,9 +63,7 @@ def main(argv=None) -> None:
         comment = header.index("comment")
         rewrite(csv_path, everything[: args.rows], header)
         out = work / "openbangkok.db"
-        TIMING_LOCK.parent.mkdir(parents=True, exist_ok=True)
-        with TIMING_LOCK.open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with timing_lock():
             first = build(load_catalog(datasets), out)
             assert first.ok, [p.line() for p in first.report.errors][:5]
             edited = [list(r) for r in everything[step : args.rows + step]]

@@ -14,14 +14,13 @@ benchmarks/work/.timing.lock while timing. Prints Markdown (and writes --out if 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import statistics
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-from helpers import rerun_in_project_venv  # noqa: E402  (imports nothing of the project)
+from helpers import rerun_in_project_venv, timing_lock  # noqa: E402  (imports nothing of the project)
 
 try:
     import httpx
@@ -83,8 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     log = WORK / "error_pages_server.log"
-    with (WORK / ".timing.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with timing_lock():
         from helpers import serve, stop  # shared with the tests; benchmarks/ is on sys.path: run as a script
 
         load = " ".join(f"{v:.2f}" for v in os.getloadavg())

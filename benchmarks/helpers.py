@@ -8,6 +8,8 @@ benchmark scripts as `helpers` (their folder is on sys.path when they run), the 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import socket
 import subprocess
@@ -20,6 +22,17 @@ from typing import TypeVar
 
 T = TypeVar("T")
 VENV_PYTHON = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "python"
+TIMING_LOCK = Path(__file__).resolve().parent / "work" / ".timing.lock"
+
+
+@contextlib.contextmanager
+def timing_lock():
+    """Held while a benchmark times something, so two benchmarks on this machine never time each other
+    (the lock goes with the file's closing, also when the benchmark is killed)."""
+    TIMING_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with TIMING_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def rerun_in_project_venv(error: ImportError) -> None:

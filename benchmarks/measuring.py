@@ -8,7 +8,6 @@ counted once) and the largest single process's resident set (RSS).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import resource
@@ -26,7 +25,8 @@ if (VENV_BIN / "python").exists() and Path(sys.executable).parent != VENV_BIN an
     os.execv(str(VENV_BIN / "python"), [str(VENV_BIN / "python"), *sys.argv])  # the project's tools
 
 WORK = ROOT / "benchmarks" / "work"
-TIMING_LOCK = WORK / ".timing.lock"
+
+from helpers import timing_lock  # noqa: E402  (benchmarks/ is on sys.path: run as a script)
 
 
 @dataclass
@@ -94,8 +94,7 @@ def measure(label: str, command: list[str], timeout: float, cwd: Path | None = N
     run = Run(label, command)
     print(f"-- {label}: {' '.join(command)}", file=sys.stderr, flush=True)
     WORK.mkdir(parents=True, exist_ok=True)
-    with TIMING_LOCK.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with timing_lock():
         started = time.perf_counter()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         process = subprocess.Popen(

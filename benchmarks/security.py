@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import fcntl
 import glob
 import importlib.util
 import json
@@ -29,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-from helpers import rerun_in_project_venv  # noqa: E402  (imports nothing of the project)
+from helpers import rerun_in_project_venv, timing_lock  # noqa: E402  (imports nothing of the project)
 
 try:
     import httpx
@@ -42,13 +41,6 @@ except ImportError as error:  # outside the project's virtualenv
 
 WORK = ROOT / "benchmarks" / "work"
 SAMPLE = ROOT / "datasets" / "complaints" / "traffy_fondue.csv"
-
-
-def timing_lock():
-    WORK.mkdir(parents=True, exist_ok=True)
-    lock = (WORK / ".timing.lock").open("w")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    return lock
 
 
 def texts_of(pattern: str | None) -> tuple[list[str], str]:

@@ -4,8 +4,6 @@ keeps two benchmarks from timing at once."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import filecmp
 import os
 import shutil
@@ -17,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generate_traffy import point_complaints_at_dump  # benchmarks/ is on sys.path: run as a script
+from helpers import timing_lock as timing  # noqa: F401 (the serve benchmarks' name)
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "work"
@@ -119,19 +118,6 @@ def sample(db: Path) -> Sample:
     month = conn.execute(f"select max(reported_month) from {TABLE}").fetchone()[0]
     conn.close()
     return Sample(count, districts, tickets, month, db.stat().st_size / 1e6)
-
-
-@contextlib.contextmanager
-def timing():
-    """Hold benchmarks/work/.timing.lock while measuring: benchmarks/build.py holds it while it times a
-    build, so on a shared machine neither benchmark times while the other one loads the CPUs."""
-    WORK.mkdir(parents=True, exist_ok=True)
-    with (WORK / ".timing.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def canned_sql(name: str) -> str:

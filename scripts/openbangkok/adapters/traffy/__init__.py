@@ -10,5 +10,5 @@ columns.py names the columns and their known values, parse.py reads each text) a
 the same machinery (staging.py: each ticket once, every record published in `complaints` or rejected
 in `complaints_rejected` with its reason; digests.py: the records unchanged since the published
 file, not parsed again; publishing.py: the tables and the Thai search index published, or updated in
-place), then report the file the same way (report.py). encoding.py decides how a file is decoded.
+place), then report the file the same way (report.py). pipeline/encoding.py decides how a file is decoded.
 """
