@@ -76,6 +76,11 @@ def run_once(db: Path, scripts, made, best: dict, keep: Path | None = None, mmap
         conn.execute("pragma synchronous = off")
         conn.execute(f"pragma mmap_size = {MMAP_BYTES if mmap else 0}")  # as the build's runner reads
         every_row(conn, "complaints")  # temp.complaints_delta of a full build
+        # no planner statistics, as in a full build (ANALYZE runs after the SQL): with the copied ones
+        # SQLite 3.40 read the 1M-row table itself for complaints_facet_rows instead of an index
+        if conn.execute("select 1 from sqlite_master where name = 'sqlite_stat1'").fetchone():
+            conn.execute("delete from sqlite_stat1")
+            conn.execute("analyze sqlite_schema")  # the planner reloads the (now empty) statistics
         for kind, name in sorted(made):
             if kind.lower() == "index":
                 conn.execute(f"drop index if exists [{name}]")
