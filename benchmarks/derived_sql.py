@@ -14,7 +14,9 @@ With --baseline-sql-dir (the SQL files as they were, e.g. `git show REV:datasets
 both sets of files run on copies of the same database, turn by turn (baseline first in each
 repeat), their totals are printed side by side, and every table either set creates is compared row
 for row in rowid order (every column, types included): the run fails (exit status 1) naming the
-first table that differs. Not part of the test run.
+first table that differs. With --update N, N tickets of the result are then changed and N added and
+the SQL files applied as an update in place applies them (pipeline.derived_sql: the delta of the
+old and new versions against the kept derived tables), timed as a whole. Not part of the test run.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from openbangkok.model.sql_functions import register
-from openbangkok.pipeline.derived_sql import MMAP_BYTES, every_row
+from openbangkok.pipeline.derived_sql import KEYS_SUFFIX, MMAP_BYTES, every_row, finish, prepare, run
 
 ROOT = Path(__file__).resolve().parents[1]
 CREATED = re.compile(r"create\s+(?:temp\s+)?(table|index)\s+(?:if\s+not\s+exists\s+)?(?:\w+\.)?(\w+)", re.I)
@@ -104,6 +107,36 @@ def run_once(db: Path, scripts, made, best: dict, keep: Path | None = None, mmap
         copy.unlink(missing_ok=True)
 
 
+def update(built: Path, previous: Path, sql_dir: Path, count: int) -> tuple[float, float]:
+    """An update in place of `count` changed and `count` new tickets, as the build applies one:
+    `built` (the SQL files already run on it in full) changed, `previous` (the same file before)
+    attached as the published one, the SQL files run on the delta. Seconds and CPU seconds."""
+    conn = sqlite3.connect(built, isolation_level=None)
+    register(conn)
+    conn.execute("pragma journal_mode = off")
+    conn.execute(f"create table temp.complaints{KEYS_SUFFIX} (key primary key, kind text not null) without rowid")
+    step = max(1, conn.execute("select count(*) from complaints").fetchone()[0] // count)
+    picked = f"from complaints where rowid % {step} = {{}} limit {count}"
+    conn.execute(f"insert into temp.complaints{KEYS_SUFFIX} select ticket_id, 'changed' " + picked.format(0))
+    conn.execute(f"insert into temp.complaints{KEYS_SUFFIX} select 'N' || ticket_id, 'added' " + picked.format(1))
+    columns = [row[1] for row in conn.execute("pragma table_info(complaints)")]
+    conn.execute(
+        "update complaints set state = iif(state = 'เสร็จสิ้น', 'กำลังดำเนินการ', 'เสร็จสิ้น'), reported_month = '2025-02', "
+        "days_to_last_activity = coalesce(days_to_last_activity, 0) + 30 "
+        f"where ticket_id in (select key from temp.complaints{KEYS_SUFFIX} where kind = 'changed')"
+    )
+    values = ", ".join("'N' || ticket_id" if c == "ticket_id" else c for c in columns)
+    conn.execute(f"insert into complaints ({', '.join(columns)}) select {values} " + picked.format(1))
+    source = SimpleNamespace(name="complaints", published_schema={"primaryKey": ["ticket_id"]})
+    started, started_cpu = time.perf_counter(), cpu()
+    prepare(conn, [source], {"complaints"}, previous)
+    run(conn, SimpleNamespace(sql_files=sorted(sql_dir.glob("*.sql"))), set)
+    finish(conn, [source])
+    result = time.perf_counter() - started, cpu() - started_cpu
+    conn.close()
+    return result
+
+
 def first_difference(one: Path, other: Path, tables: list[str]) -> str | None:
     """The first table whose rows (rowid order, every column) differ between the two files."""
     a, b = sqlite3.connect(one), sqlite3.connect(other)
@@ -152,6 +185,9 @@ def main(argv=None) -> None:
     parser.add_argument("--sql-dir", type=Path, default=ROOT / "datasets" / "complaints")
     parser.add_argument("--baseline-sql-dir", type=Path, help="The SQL files to compare with (timed and checked).")
     parser.add_argument(
+        "--update", type=int, default=0, help="Then N tickets changed and N added, applied by the delta (timed)."
+    )
+    parser.add_argument(
         "--baseline-mmap", action="store_true", help="Run the baseline with the memory map too (default: without)."
     )
     parser.add_argument(
@@ -166,7 +202,7 @@ def main(argv=None) -> None:
     kept = [args.db.with_name(f".derived_sql_{name}_{os.getpid()}.db") for name in ("baseline", "now")]
     try:
         for turn in range(args.repeat):
-            last = turn == args.repeat - 1 and baseline is not None
+            last = turn == args.repeat - 1 and (baseline is not None or args.update > 0)
             if baseline is not None:
                 run_once(args.db, baseline, made, best_baseline, kept[0] if last else None, args.baseline_mmap)
             run_once(args.db, scripts, made, best, kept[1] if last else None)
@@ -175,6 +211,15 @@ def main(argv=None) -> None:
         conn.close()
         print(f"{rows:,} complaints; load average {os.getloadavg()[0]:.2f}; least of {args.repeat} runs\n")
         print(table_of(best, f"SQL files of {args.sql_dir}"))
+        if args.update:
+            before = kept[1].with_name(f".derived_sql_before_{os.getpid()}.db")
+            kept.append(before)
+            shutil.copyfile(kept[1], before)
+            seconds, cpu_seconds = update(kept[1], before, args.sql_dir, args.update)
+            print(
+                f"\nan update in place of {args.update:,} changed and {args.update:,} new tickets: {seconds:.2f} s, "
+                f"{cpu_seconds:.2f} CPU-s (the SQL files in full: {total(best, 0):.2f} s, {total(best, 1):.2f} CPU-s)"
+            )
         if baseline is None:
             return
         print()
