@@ -5,7 +5,10 @@ table by table: every table and view, row for row, the search index term by term
 
 What a comparison may not see as equal, and how it is read instead: build_files.built_at (the
 build's time); complaints_facet_rows.complaint_rowid, which numbers complaints in file order in a
-full build (read as the ticket it points at; its profile's min and max in build_columns left out); the search index, read as (ticket, term, column,
+full build (read as the ticket it points at; its profile's min and max in build_columns left out);
+the facet combinations' numbers (`combo`: a full build numbers them in order, an update gives a new
+one the next number; read as the combination they stand for, their profiles' min and max left
+out); the search index, read as (ticket, term, column,
 position) from fts5vocab, a ticket's entries in one text; SQLite's planner statistics (sqlite_stat1, from a sample) and
 the builds' history (build_changes) are left out.
 Rows are compared as sorted lists: a derived table's insertion order follows the complaints'
@@ -30,6 +33,7 @@ from openbangkok.pipeline.build import IN_PLACE_ENV, build
 from .conftest import copy_datasets, with_synthetic_complaints
 
 BASE_ROWS = 300
+NUMBERED = {("complaints_facet_rows", "complaint_rowid")}  # numbers that follow file order
 
 
 def contents(db: Path) -> dict[str, list]:
@@ -55,8 +59,15 @@ def contents(db: Path) -> dict[str, list]:
             )
         elif name == "complaints_facet_rows":
             query = (
-                "select c.ticket_id, f.combo from complaints_facet_rows f "
-                "join complaints c on c.rowid = f.complaint_rowid"
+                "select c.ticket_id, f.district_code, f.state, f.types from complaints_facet_rows r "
+                "join complaints c on c.rowid = r.complaint_rowid join complaints_facet_counts f on f.combo = r.combo"
+            )
+        elif name == "complaints_facet_counts":
+            query = "select district_code, state, types, n from complaints_facet_counts"
+        elif name == "complaints_facet_values":
+            query = (
+                "select f.district_code, f.state, f.types, v.column_name, v.value from complaints_facet_values v "
+                "join complaints_facet_counts f on f.combo = v.combo"
             )
         elif name == "build_files":
             query = "select * from build_files"
@@ -65,10 +76,8 @@ def contents(db: Path) -> dict[str, list]:
         cursor = conn.execute(query)
         columns = [d[0] for d in cursor.description]
         rows = [tuple(v for c, v in zip(columns, row) if c != "built_at") for row in cursor]
-        if name == "build_columns":  # the rowids' range (the profile's min and max) left out
-            rows = [
-                row[:2] + row[2:7] if row[:2] == ("complaints_facet_rows", "complaint_rowid") else row for row in rows
-            ]
+        if name == "build_columns":  # the rowids' and combinations' numbers (the profile's min and max) left out
+            rows = [row[:7] if row[:2] in NUMBERED or row[1] == "combo" else row for row in rows]
         result[name] = rows if name in fts else sorted(rows, key=repr)  # (the index: sorted by SQLite)
     conn.close()
     return result
@@ -286,6 +295,45 @@ def test_a_removed_ticket_empties_its_groups(tmp_path, dump_site):
     assert changes["complaints"].removed == [alone]
     group = "select count(*) from complaints_by_district_month_type where district_code = ? and reported_month = ?"
     assert sqlite3.connect(incremental).execute(group, (district, month)).fetchone() == (0,)
+    assert_same_tables(incremental, full)
+
+
+def test_a_group_that_appears_gets_its_rows_and_an_emptied_one_leaves(tmp_path, dump_site):
+    """One ticket moved into a (district, month, type) group and a facet combination no ticket had
+    (a new month, a state and types of its own): the statistics and the precomputed facets gain
+    them, the new combination taking the next number; the combination it left, if it was alone
+    there, is gone with its values. Equal to a full build table by table."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    before = sqlite3.connect(tmp_path / "incremental.db")
+    last_combo = before.execute("select max(combo) from complaints_facet_counts").fetchone()[0]
+    combos_before = set(before.execute("select district_code, state, types from complaints_facet_counts"))
+    before.close()
+    new = [list(r) for r in rows[:BASE_ROWS]]
+    mover = next(r for r in new if len(r) >= 16 and r[9] != "บางรัก")
+    mover[9], mover[11], mover[1], mover[12] = "บางรัก", "2019-06-15 08:00:00+00", "{ทางเท้า,แสงสว่าง}", "ส่งต่อ"
+    write_rows(dump, header, new)
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    assert changes["complaints"].changed == [mover[0]]
+    conn = sqlite3.connect(incremental)
+    district, state, types = conn.execute(
+        "select district_code, state, types from complaints where ticket_id = ?", [mover[0]]
+    ).fetchone()
+    assert (district, state, types) not in combos_before
+    combo, n = conn.execute(
+        "select combo, n from complaints_facet_counts where district_code = ? and state = ? and types = ?",
+        [district, state, types],
+    ).fetchone()
+    assert (combo, n) == (last_combo + 1, 1)
+    assert {v for (v,) in conn.execute("select value from complaints_facet_values where combo = ?", [combo])} == set(
+        json.loads(types)
+    )
+    assert conn.execute(
+        "select tickets from complaints_by_district_month_type where district_code = ? and reported_month = '2019-06'",
+        [district],
+    ).fetchall() == [(1,)] * len(json.loads(types))
+    assert not conn.execute("select 1 from complaints_facet_counts where n <= 0").fetchall()
+    conn.close()
     assert_same_tables(incremental, full)
 
 

@@ -2,8 +2,8 @@
 array facets count like Datasette's, later pages keep page 1's facets, CSV streams are complete.
 
 The table is generated with SQLite directly (ROWS rows with texts about as long as the dump's, a
-second or two), indexed as the build indexes complaints (datasets/complaints/serving_indexes.sql,
-serving_precomputed.sql, then an index on each facet or sort column no index starts with: types), and served by the site's own
+second or two), indexed as the build indexes complaints (the SQL files of datasets/complaints/, as a full build
+runs them, then an index on each facet or sort column no index starts with: types), and served by the site's own
 make_datasette with the project's metadata: the complaints' default facets are district_code,
 state and types (an array). The facet time limit is the site's, scaled to the table: the site's
 limit is for a million rows, this table has ROWS. Datasette 0.65's own array facet does not finish
@@ -19,6 +19,8 @@ import sqlite3
 import pytest
 
 from openbangkok.model.catalog import DEFAULT_DATASETS
+from openbangkok.model.sql_functions import register
+from openbangkok.pipeline.derived_sql import every_row
 from openbangkok.site.app import SETTINGS, make_datasette
 from openbangkok.site.serving.serving import array_facet_sql
 
@@ -44,7 +46,7 @@ def generate(path, rows: int = ROWS, prepare=None) -> None:
     """The table; `prepare(conn)` runs before the indexes and precomputed tables are made."""
     conn = sqlite3.connect(path)
     conn.executescript("""
-        create table districts (district_code text primary key, name_th text);
+        create table districts (district_code text primary key, name_th text, population_total integer);
         create table complaints (
           ticket_id text primary key, types text, comment text,
           district_code text references districts (district_code), state text,
@@ -52,7 +54,9 @@ def generate(path, rows: int = ROWS, prepare=None) -> None:
           is_illustrative integer);
         create virtual table complaints_fts using fts5(comment, content='');
     """)
-    conn.executemany("insert into districts values (?, ?)", [(str(1001 + i), f"เขต {i}") for i in range(50)])
+    conn.executemany(
+        "insert into districts values (?, ?, ?)", [(str(1001 + i), f"เขต {i}", 100_000) for i in range(50)]
+    )
     conn.execute("create temp table states (n integer primary key, state text)")
     conn.executemany("insert into states values (?, ?)", list(enumerate(STATES)))
     conn.execute("create temp table kinds (n integer primary key, types text)")
@@ -72,9 +76,11 @@ def generate(path, rows: int = ROWS, prepare=None) -> None:
     )
     if prepare:
         prepare(conn)
-    # as the build indexes complaints: the dataset's SQL, then the facet and sort columns no index starts with
-    for script in ("serving_indexes.sql", "serving_precomputed.sql"):
-        conn.executescript((DEFAULT_DATASETS / "complaints" / script).read_text(encoding="utf-8"))
+    # as a full build indexes complaints: the dataset's SQL, then the facet and sort columns no index starts with
+    register(conn)
+    every_row(conn, "complaints")
+    for script in sorted((DEFAULT_DATASETS / "complaints").glob("*.sql")):
+        conn.executescript(script.read_text(encoding="utf-8"))
     conn.execute("create index idx_complaints_types on complaints (types)")
     conn.execute("analyze")
     conn.commit()

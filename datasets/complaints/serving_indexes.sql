@@ -8,7 +8,8 @@
 --
 -- Filtering by a facet value (a district, a state) lists that value's tickets newest first and
 -- counts the other facets over them: one index per filter column, in page order, carrying the
--- other facet columns, answers the page, the count and the facets without reading the table.
+-- other facet columns, answers the page, the count and the facets without reading the table
+-- (the district's is made by complaints_statistics.sql).
 -- They start with the columns the build indexes on its own (facet and sort columns), so the build
 -- needs no single-column index on those (it skips a column an index already starts with; the drops
 -- below are for databases built before it did).
@@ -23,8 +24,8 @@ drop index if exists idx_complaints_district_code;
 drop index if exists idx_complaints_state;
 drop index if exists complaints_reported_month;
 create index if not exists complaints_newest on complaints (timestamp desc, ticket_id);
-create index if not exists complaints_district_newest
-  on complaints (district_code, timestamp desc, ticket_id, state, types);
+-- complaints_district_newest (district_code, timestamp desc, ticket_id, state, types, ...) is made by
+-- complaints_statistics.sql, which runs first and reads it.
 create index if not exists complaints_state_newest
   on complaints (state, timestamp desc, ticket_id, district_code, types);
 create index if not exists complaints_month_district

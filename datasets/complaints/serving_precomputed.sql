@@ -1,6 +1,6 @@
 -- Precomputed facet counts for serving complaints fast (openbangkok.site.serving.rewrites; measured effect in
--- benchmarks/results/serve.md). Runs after serving_indexes.sql (file-name order) and reads its
--- index complaints_district_newest, which carries every column used here (no pass over the table).
+-- benchmarks/results/serve.md). Runs after serving_indexes.sql (file-name order): the indexes
+-- on complaints carry every column used here (no pass over the table).
 --
 -- complaints_facet_counts: one row per distinct (district_code, state, types) with its number of
 -- tickets, n (about 146,000 rows for a million tickets). A page whose only filters are equalities on
@@ -18,34 +18,53 @@
 -- value's thousands of combinations at each request (one type: about 200 ms; before this, 2.4 s
 -- for Datasette's count and facets over every ticket's JSON array). complaints_facet_values_value
 -- finds the combinations of one type, for the count of such a page.
--- Both are hidden on the site (metadata.yml) and rebuilt from complaints at every build, so they
--- always agree with it; tests/test_serving_rewrites.py checks that every answer is Datasette's own.
+-- Both are hidden on the site (metadata.yml) and follow complaints at every build, so they always
+-- agree with it; tests/test_serving_rewrites.py checks that every answer is Datasette's own.
+--
+-- Written for both kinds of build, as complaints_statistics.sql is (temp.complaints_delta: every
+-- ticket in a full build; the old (-1) and new (+1) versions of the tickets an update in place
+-- changed, added or removed): the counts, each ticket's combination and the combinations' values
+-- follow the delta; a combination no ticket has any more is deleted, a new one gets the next
+-- number; complaints_facet_by_value is computed again from the counts.
 
-drop table if exists complaints_facet_by_value;
-drop table if exists complaints_facet_values;
-drop table if exists complaints_facet_rows;
-drop table if exists complaints_facet_counts;
-create table complaints_facet_counts (
+create table if not exists complaints_facet_counts (
   combo integer primary key, district_code text, state text, types text, n integer not null);
+create table if not exists complaints_facet_rows (complaint_rowid integer primary key, combo integer not null);
+create table if not exists complaints_facet_values (column_name text not null, combo integer not null, value);
+create temp table complaints_facet_delta as
+  select district_code, state, types, sum(sign) as n from temp.complaints_delta group by district_code, state, types;
+update complaints_facet_counts as f set n = f.n + d.n from temp.complaints_facet_delta d
+  where f.district_code is d.district_code and f.state is d.state and f.types is d.types;
+delete from complaints_facet_values where combo in (select combo from complaints_facet_counts where n = 0);
+delete from complaints_facet_counts where n = 0;
+create temp table complaints_facet_numbered as select coalesce(max(combo), 0) as last from complaints_facet_counts;
 insert into complaints_facet_counts (district_code, state, types, n)
-  select district_code, state, types, count(*) from complaints indexed by complaints_district_newest
-  group by district_code, state, types;
-create unique index complaints_facet_counts_combination on complaints_facet_counts (district_code, state, types);
-create index complaints_facet_counts_state on complaints_facet_counts (state, district_code);
-create table complaints_facet_rows (complaint_rowid integer primary key, combo integer not null);
+  select district_code, state, types, n from temp.complaints_facet_delta d
+  where n > 0 and not exists (
+    select 1 from complaints_facet_counts f
+    where f.district_code is d.district_code and f.state is d.state and f.types is d.types)
+  order by district_code, state, types;
+drop table temp.complaints_facet_delta;
+create unique index if not exists complaints_facet_counts_combination on complaints_facet_counts (district_code, state, types);
+create index if not exists complaints_facet_counts_state on complaints_facet_counts (state, district_code);
+delete from complaints_facet_rows where complaint_rowid in (select row_id from temp.complaints_delta where sign < 0);
 insert into complaints_facet_rows
-  select c.rowid, f.combo from complaints c indexed by complaints_district_newest
-  join complaints_facet_counts f
-    on f.district_code is c.district_code and f.state is c.state and f.types is c.types
-  order by c.rowid;
-create table complaints_facet_values (column_name text not null, combo integer not null, value);
+  select d.row_id, f.combo from temp.complaints_delta d
+  join complaints_facet_counts f on f.district_code is d.district_code and f.state is d.state and f.types is d.types
+  where d.sign > 0
+  order by +d.row_id;  -- (+: along an index carrying the three columns, then sorted, not along the 1 KB rows)
 insert into complaints_facet_values
-  select distinct 'types', c.combo, j.value from complaints_facet_counts c join json_each(c.types) j order by 1, 2, 3;
-create index complaints_facet_values_combo on complaints_facet_values (column_name, combo, value);
-create index complaints_facet_values_value on complaints_facet_values (column_name, value, combo);
-create table complaints_facet_by_value (
+  select distinct 'types', c.combo, j.value from complaints_facet_counts c join json_each(c.types) j
+  where c.combo > (select last from temp.complaints_facet_numbered)
+  order by 1, 2, 3;
+drop table temp.complaints_facet_numbered;
+create index if not exists complaints_facet_values_combo on complaints_facet_values (column_name, combo, value);
+create index if not exists complaints_facet_values_value on complaints_facet_values (column_name, value, combo);
+create table if not exists complaints_facet_by_value (
   filter_column text not null, filter_kind text not null, filter_value, facet_kind text not null,
   facet_column text not null, value, n integer not null);
+-- whole, from the counts (a few thousand rows): a type's row sums distinct arrays, not a delta
+delete from complaints_facet_by_value;
 insert into complaints_facet_by_value
   select 'district_code', 'column', district_code, 'column', 'district_code', district_code, sum(n)
   from complaints_facet_counts where district_code is not null group by district_code
@@ -86,5 +105,5 @@ insert into complaints_facet_by_value
   union all
   select 'types', 'array', v.value, 'array', 'types', w.value, sum(v.n)
   from items v join items w on w.types = v.types group by v.value, w.value;
-create index complaints_facet_by_value_filter
+create index if not exists complaints_facet_by_value_filter
   on complaints_facet_by_value (filter_column, filter_kind, filter_value, facet_kind, facet_column, value, n);

@@ -6,6 +6,8 @@
     check.py         frictionless's checks of each copy and the descriptors' SQL rules: problems
     stage.py         the staging database each checked row is written into (adapters stage their
                      own formats through it)
+    derived_sql.py   the datasets' SQL files, one form for a full build and an update in place
+                     (temp.<table>_delta: every row, or the old and new versions of the rows changed)
     publish.py       the published file, from the staging database: tables, derived SQL, indexes,
                      the build's own record (build_files, build_sql, build_columns: profile.py;
                      build_changes: changes.py, rows added, changed and removed since the last build)

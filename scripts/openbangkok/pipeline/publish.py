@@ -3,7 +3,8 @@ resource is checked and staged).
 
 Order of work in the new file: each source is published (its adapter's publish(), or a copy of its
 staged rows; a source the build updates in place, pipeline.in_place, by its adapter's update(): its
-table and search index are kept, only the rows that changed are written), then each dataset's *.sql files run (derived tables, and indexes of their own), then
+table and search index are kept, only the rows that changed are written), then each dataset's *.sql files run (derived_sql.py: derived tables, and indexes of their own; in an
+update in place they apply the delta to the derived tables kept from the published file), then
 the automatic indexes on foreign-key, facet and sort columns are made where no index starts with the
 column yet, then build_files, build_sql and build_columns (the build's account of itself,
 model.build_record) and build_changes (changes.py: what changed since the published file), then
@@ -28,6 +29,7 @@ from openbangkok.model.build_record import FILES_TABLE, PROFILE_TABLE, SITE_KEY,
 from openbangkok.model.catalog import Catalog, Source
 from openbangkok.model.site_metadata import facet_columns, site_metadata
 from openbangkok.model.sql_functions import register
+from openbangkok.pipeline import derived_sql
 from openbangkok.pipeline.changes import record_changes
 from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
 from openbangkok.pipeline.in_place import Changes
@@ -165,6 +167,10 @@ def publish(
     db.execute("pragma journal_mode = off")
     db.execute("pragma synchronous = off")
     kept = kept_tables(db, catalog, staged)
+    # a dataset with a table updated in place keeps its derived tables: its SQL files apply the delta
+    derived = set(kept)
+    for name in derived:
+        kept[name] |= derived_sql.kept_tables(db.conn, name)
     for dataset in rebuilt:
         if PROFILE_TABLE in names_in(db):
             drop_dataset_tables(db, [t for t in previous.tables.get(dataset, []) if t not in kept.get(dataset, ())])
@@ -183,6 +189,7 @@ def publish(
         }
         if changed is not None:
             tables[source.name]["changes"] = changed
+            derived_sql.keep_changed_keys(db.conn, source.name)
     db.conn.commit()
     db.execute(f"detach {STAGING}")
     timings.step("publish")
@@ -212,11 +219,12 @@ def publish(
         )
         scripts = []
         for dataset in catalog.datasets_in_order:
-            if dataset.name in rebuilt:
-                for sql_file in dataset.sql_files:
-                    before, text = names_in(db), sql_file.read_text(encoding="utf-8")
-                    db.conn.executescript(text)
-                    made = names_in(db) - before
+            if dataset.name in rebuilt and dataset.sql_files:
+                own = [s for s in sources if s.dataset == dataset.name]
+                derived_sql.prepare(db.conn, own, staged.updated_in_place, previous_db)
+                then = derived_sql.previous_creates(db.conn, dataset.name) if dataset.name in derived else {}
+                for sql_file, text, made in derived_sql.run(db.conn, dataset, lambda: names_in(db)):
+                    made |= set(then.get(sql_file.stem, ()))  # kept tables it changed by the delta
                     created[dataset.name] |= made
                     scripts.append(
                         {
@@ -227,6 +235,7 @@ def publish(
                             "sql": text,
                         }
                     )
+                derived_sql.finish(db.conn, own)
         timings.step("derived SQL")
         index_sources(db, sources, facets)
         db.conn.commit()
