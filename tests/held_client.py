@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 
 def asgi_get(path: str, headers: dict[str, str] | None = None) -> dict:
@@ -51,4 +52,12 @@ class HeldClient:
         """The client reads on: the whole answer's messages."""
         self.released.set()
         await asyncio.wait_for(self.task, 120)
+        return self.messages
+
+    async def close(self) -> list[dict]:
+        """The client goes away after what it took, as one that read the first bytes and hung up: the
+        answer is not read on. Its messages so far."""
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
         return self.messages
