@@ -31,7 +31,7 @@ from openbangkok.site.app import make_datasette
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 GENERATOR = PROJECT_ROOT / "benchmarks" / "generate_traffy.py"
-SERVERS = {"live_server", "own_server"}  # fixtures that start a server process: the tests are slow
+SERVERS = {"live_server", "logged_live_server"}  # fixtures that start a server process: the tests are slow
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -173,11 +173,20 @@ def start_server(db: Path, *args: str) -> tuple[subprocess.Popen, str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(built_db):
-    """`openbkk serve` on a free loopback port; yields its base URL."""
-    process, url = start_server(built_db)
-    yield url
+def logged_live_server(built_db, tmp_path_factory):
+    """`openbkk serve` of the session's database on a free loopback port, one per worker, shared by every
+    test that only reads from it (each start imports Datasette and runs the startup hooks); yields
+    (base URL, its log file). A test that changes a server's state (files, permissions) starts its own."""
+    log = tmp_path_factory.mktemp("live-server") / "server.log"
+    process, url = serve(built_db, log=log)
+    yield url, log
     stop(process)
+
+
+@pytest.fixture(scope="session")
+def live_server(logged_live_server) -> str:
+    """The shared server's base URL (logged_live_server)."""
+    return logged_live_server[0]
 
 
 def build_stopped_at(

@@ -5,6 +5,7 @@ where the bytes on the wire matter (compression)."""
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import gzip
 import shutil
@@ -12,10 +13,14 @@ import zlib
 
 import httpx
 import pytest
+from datasette import hookimpl
+from datasette.plugins import pm
 
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.site.app import SETTINGS, make_datasette
 from openbangkok.site.serving.http_cache import HTML_TTL, MIN_GZIP_BYTES, SHORT_TTL
+
+from .held_client import HeldClient
 
 IDENTITY = {"accept-encoding": "identity"}
 GZIP = {"accept-encoding": "gzip"}
@@ -145,14 +150,46 @@ def test_gzip_on_json_csv_and_geojson_undoes_to_the_plain_answer(live_server):
                 assert "content-length" not in answer.headers, url
 
 
-def test_a_streamed_answer_starts_before_its_end(live_server):
-    """The first block on the wire already undoes to CSV: the stream is compressed block by block and
-    flushed, not gathered whole first."""
-    with httpx.stream("GET", f"{live_server}/{DATABASE}/complaints.csv?_stream=on", headers=GZIP, timeout=60) as answer:
-        first = next(answer.iter_raw())
-        text = zlib.decompressobj(31).decompress(first).decode("utf-8", errors="ignore")
-    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
+class QueryLog:
+    """A plugin registered for one test (Datasette's documented way, "Testing plugins"): every SQL
+    statement of the connections a Datasette made meanwhile opens, in the order they ran."""
+
+    __name__ = "QueryLog"
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @hookimpl
+    def prepare_connection(self, conn):
+        conn.set_trace_callback(self.statements.append)
+
+    def pages_of(self, table: str) -> int:
+        return sum(1 for sql in self.statements if sql.startswith("select ") and f" from {table} " in sql)
+
+
+async def test_a_streamed_answer_starts_before_its_end(built_db):
+    """The first gzip block of the whole table's CSV reaches the client while the server has read one
+    page of its rows: compressed block by block and flushed, not gathered whole first. The client holds
+    the answer there (HeldClient), so a server that read every page before its first block fails."""
+    log = QueryLog()
+    pm.register(log, name="query-log")
+    try:
+        site = make_datasette(built_db)  # its connections open after the registration: all traced
+        await site.invoke_startup()
+        held = HeldClient(site.app(), f"/{DATABASE}/complaints.csv?_stream=on", headers=GZIP)
+        await asyncio.wait_for(held.first_block.wait(), 120)
+        pages_at_first_block = log.pages_of("complaints")
+        messages = await held.release()
+    finally:
+        pm.unregister(name="query-log")
+    start, first = messages[0], next(m for m in messages if m.get("body"))
+    headers = dict(start["headers"])
+    assert headers[b"content-type"] == b"text/csv; charset=utf-8" and headers[b"content-encoding"] == b"gzip"
+    text = zlib.decompressobj(31).decompress(first["body"]).decode("utf-8", errors="ignore")
     assert text.startswith("ticket_id,") and "\n" in text
+    pages = log.pages_of("complaints")
+    assert pages >= 5, f"{pages} pages: too few for the first block to come before the last page"
+    assert pages_at_first_block <= 2, f"the first block came after {pages_at_first_block} of {pages} pages"
 
 
 async def test_tiny_and_compressed_answers_are_sent_as_they_are(ds):

@@ -252,17 +252,17 @@ def test_killed_build_leaves_published_database_unchanged(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_builds_at_once_one_refuses(tmp_path):
+def test_two_builds_at_once_one_refuses(tmp_path, runner):
     datasets = sample_with_a_new_place(tmp_path)
     out = tmp_path / "openbangkok.db"
-    command = openbkk("build", "--datasets", str(datasets), "--out", str(out))
-    first = build_stopped_at("validate and stage", command)  # holding the lock, in the middle of its work
+    arguments = ["build", "--datasets", str(datasets), "--out", str(out)]
+    first = build_stopped_at("validate and stage", openbkk(*arguments))  # holding the lock, in its work
     try:
-        second = subprocess.run(command, capture_output=True, text=True)
+        second = runner.invoke(cli, arguments)  # another process: this one (a Python start-up less)
     finally:
         first.send_signal(signal.SIGCONT)
     assert first.wait(timeout=120) == 0
-    assert second.returncode == 1 and "another build" in second.stderr
+    assert second.exit_code == 1 and "another build" in second.stderr
     assert sqlite3.connect(out).execute("pragma integrity_check").fetchone() == ("ok",)
 
 

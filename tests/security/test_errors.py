@@ -167,10 +167,10 @@ async def test_every_answer_has_the_security_headers(ds):
             assert header in response.headers, (address, header)
 
 
-def test_the_site_answers_while_80_bad_requests_arrive_at_once(own_server):
+def test_the_site_answers_while_80_bad_requests_arrive_at_once(live_server):
     """Every bad request gets its 4xx and an ordinary request is answered meanwhile (timings:
     benchmarks/security.py, errors(); the error pages one by one: benchmarks/error_pages.py)."""
-    url, _ = own_server
+    url = live_server
     bad = [address for address, status in MISTAKES if status >= 400] * 3
     bad = (bad + [f"{T}.json?" + "&".join(["_where=1"] * 3000), "/missing"] * 80)[:80]
 

@@ -12,6 +12,7 @@ import signal
 import httpx
 import pytest
 
+from benchmarks.helpers import stop
 from openbangkok.model.catalog import load_catalog
 from openbangkok.model.site_metadata import DATABASE
 from openbangkok.pipeline.build import build
@@ -21,7 +22,7 @@ from openbangkok.site.serving import rewrites as sql_rewrites
 from openbangkok.site.serving import tie_breaker
 
 from ..conftest import DATA
-from .conftest import serve, sql_url, stop
+from .conftest import serve, sql_url
 
 pytestmark = pytest.mark.slow  # server processes started, killed and started again
 
