@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from openbangkok.adapters.traffy.digests import (
-    KEPT_COLUMN,
-    SOURCE_ROWS_SUFFIX,
-    digests_table,
-    publish_digests,
-    update_digests,
-)
+from openbangkok.adapters.traffy.digests import KEPT_SUFFIX, digests_table, publish_digests, update_digests
 from openbangkok.adapters.traffy.report import REJECTED
 from openbangkok.adapters.traffy.staging import FTS_SUFFIX, SEARCHED
 from openbangkok.model.catalog import Source
@@ -109,14 +103,13 @@ def kept_tables(db: sqlite_utils.Database, source: Source) -> list[str]:
 
 
 def update(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[int, in_place.Changes]:
-    """The published complaints (already in `db`, declared as now) made equal to the staged ones by
-    applying only what changed (pipeline.in_place), the search index's entries of those rows deleted
-    and inserted again; complaints_rejected published again (it is small). The row count and the
-    changes."""
+    """The published complaints (already in `db`, declared as now) made equal to the staged ones and
+    those left as published (their keys staged in <table>_kept) by applying only what changed
+    (pipeline.in_place), the search index's entries of those rows deleted and inserted again;
+    complaints_rejected published again (it is small). The row count and the changes."""
     conn, table = db.conn, source.name
     columns = [f["name"] for f in source.published_schema["fields"]]
-    parsed = f"select published_rowid from {STAGING}.[{table}{SOURCE_ROWS_SUFFIX}] where not {KEPT_COLUMN}"
-    found = in_place.diff(conn, table, "ticket_id", columns, parsed)
+    found = in_place.diff(conn, table, "ticket_id", columns, f"{table}{KEPT_SUFFIX}")
     fts = f"{table}{FTS_SUFFIX}"
     entries = f"from main.[{table}] where ticket_id in ({{}})"
     # a contentless FTS5 table forgets a row when told the very texts it was given for it
@@ -133,3 +126,17 @@ def update(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[i
     update_digests(db, table)
     found.copied = staged.stats.get(table, {}).get("rows_copied", 0)
     return db[table].count, found
+
+
+def staged_for_publishing(source: Source, staged: Staged) -> None:
+    """Tells the build where the source's rows are read for their profile: the staging table when
+    they are all staged (published record for record); for an update in place, the published
+    file's rows left as they are and the staged ones (a view: read while the build goes on)."""
+    if source.name not in staged.updated_in_place:
+        staged.as_published.add(source.name)
+        return
+    table, kept = source.name, f"{source.name}{KEPT_SUFFIX}"
+    staged.profile_views[table] = (
+        f"select * from main.[{table}] where ticket_id in (select ticket_id from {STAGING}.[{kept}]) "
+        f"union all select * from {STAGING}.[{table}]"
+    )
