@@ -419,3 +419,22 @@ def test_duplicates_and_rejections_across_pieces(tmp_path, dump_site, monkeypatc
         for i in (unchanged_first, changed_first, changed_later)
     ]
     assert_same_tables(incremental, full)
+
+
+def test_a_change_of_state_leaves_the_search_index_as_it_was(tmp_path, dump_site):
+    """Tickets whose state and last activity changed keep their rowid and their search texts: the
+    index is not written (its blocks as they were), and still equals a full build's."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    state, last = header.index("state"), header.index("last_activity")
+    blocks = "select id, block from complaints_fts_data order by id"
+    before = sqlite3.connect(tmp_path / "incremental.db").execute(blocks).fetchall()
+    new = [list(r) for r in rows[:BASE_ROWS]]
+    for row in new[::9]:
+        if len(row) == len(header):
+            row[state], row[last] = flipped(row[state]), "2025-02-01 09:00:00.000001+00"
+    write_rows(dump, header, new)
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    assert len(changes["complaints"].changed) > 20
+    assert sqlite3.connect(incremental).execute(blocks).fetchall() == before
+    assert_same_tables(incremental, full)
