@@ -8,7 +8,7 @@ of the same new dump, in one run.
    kept in benchmarks/work/ as build.py keeps it). The old dump is the first `rows` records; the new
    one is the old with `changed` tickets changed as a day changes them (state finished, a later
    last activity, a photo after) followed by the `new` tickets.
-2. Timed, one after the other, each in its own process holding the timing lock (build.measure):
+2. Timed, one after the other, each in its own process holding the timing lock (measuring.measure):
    - `openbkk build --full` of the old dump (the published file the day starts from; not compared);
    - `openbkk build` of the new dump on a copy of it: the changed rows applied in place
      (pipeline.in_place);
@@ -33,7 +33,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from build import ROOT, WORK, Run, datasets_with, dump, fmt, measure, steps_of, tool, verdict
+from measuring import ROOT, WORK, Run, fmt, measure, steps_of, tool, verdict
+from work_files import datasets_with, dump
 
 RESULTS = ROOT / "benchmarks" / "results" / "incremental.md"
 TARGET_SHARE = 0.10  # the incremental build at most 10 % of the full build's time

@@ -86,7 +86,7 @@ def chosen(db: Path) -> list[Endpoint]:
 
 def worker_memory_mb(server: Server) -> float:
     """The largest resident set among the server's processes (workers and supervisor), MB."""
-    from build import memory_kib, tree
+    from measuring import memory_kib, tree
 
     return max((memory_kib(pid)[1] for pid in tree(server.process.pid)), default=0) / 1024
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from openbangkok.adapters.traffy.dump_csv import COLUMNS
-from openbangkok.adapters.traffy.normalise import parse_coords, parse_set, parse_time
+from openbangkok.adapters.traffy.parse import parse_coords, parse_set, parse_time
 from openbangkok.cli import cli
 from openbangkok.model.catalog import load_catalog
 from openbangkok.model.site_metadata import DATABASE

@@ -116,7 +116,7 @@ def test_ita_level_bands(score, level):
 
 @pytest.fixture(scope="session")  # session, not module: no xdist group of its own (cheap, read only)
 def db(built_db):
-    conn = sqlite3.connect(built_db)
+    conn = sqlite3.connect(f"file:{built_db}?mode=ro", uri=True)  # the session build is shared: read it only
     conn.row_factory = sqlite3.Row
     yield conn
     conn.close()

@@ -77,3 +77,20 @@ async def test_codes_asked_in_the_address_that_name_nothing_are_not_remembered(d
         assert page.status_code == 200
     remembered = references._cache(ds)["labels"]
     assert not [key for key in remembered if key[1].startswith("9")]
+
+
+async def test_codes_in_query_results_are_named_without_a_query_per_cell(ds):
+    """Datasette names no table for a query's results: a column named like a reference's key is named
+    there too, from the reference table read once (an SQL page with a hundred such columns of unknown
+    codes costs no query per cell)."""
+    league = (await ds.client.get(f"/{DATABASE}/complaints_district_league")).text
+    assert re.search(r'<a href="/openbangkok/districts/10\d\d">เขต[^<]+</a>&nbsp;<em>10\d\d</em>', league)
+    sql = "select 1006 as district_code, 'health' as agency_code, 42 as other_code"
+    page = (await ds.client.get(f"/{DATABASE}", params={"sql": sql})).text
+    assert '<a href="/openbangkok/districts/1006">เขตบางกะปิ</a>&nbsp;<em>1006</em>' in page
+    assert '<a href="/openbangkok/agencies/health">' in page
+    assert ">42<" in page and "/42" not in page
+    columns = ", ".join(f"{9000 + n} as district_code" for n in range(100))
+    unknown = await ds.client.get(f"/{DATABASE}", params={"sql": f"select {columns}"})
+    assert unknown.status_code == 200 and "/openbangkok/districts/9" not in unknown.text
+    assert not [key for key in references._cache(ds)["labels"] if key[0] == "districts"]

@@ -269,3 +269,13 @@ async def test_query_forms_read_buddhist_era_and_thai_digits_and_refuse_nonsense
         assert response.status_code == 400 and words in response.json()["error"], (name, params)
         page = await ds.client.get(f"/{DATABASE}/{name}", params=params)
         assert page.status_code == 400 and "อ่าน" in page.text and "ไม่ได้" in page.text
+
+
+async def test_the_site_menu_lists_every_menu_link_a_hook_gives(ds):
+    """The nav menu (base.html, its list in _menu_links.html) shows each link of the menu_links hooks."""
+    html = (await ds.client.get("/")).text
+    menu = html.split('<details class="nav-menu">', 1)[1].split("</details>", 1)[0]
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', menu)
+    assert ("/-/api", "API สำหรับนักพัฒนา / API for developers") in links
+    assert ("/-/datasets", "ชุดข้อมูล / Datasets") in links
+    assert ("/-/search", "ค้นหา / Search") in links

@@ -40,16 +40,22 @@ SOURCE_ROWS_SUFFIX = "_source_rows"  # staging: the row of the file each staged 
 KEPT_SUFFIX = "_kept"  # staging: the tickets left as published (ticket_id, row of the file, digest)
 DIGEST_COLUMN = "_digest"  # a piece's rows: the record's digest
 THAI = Path(__file__).resolve().parents[2] / "thai"
+# The normalisation's modules beside this one (tests/test_structure.py checks that every module
+# normalise.py imports is covered) and the staging, which decides what is published or rejected.
+NORMALISATION = ("columns.py", "parse.py", "normalise.py", "staging.py")
+
+
+def code_files(module_file: str) -> list[Path]:
+    """The code a published row depends on: the Thai rules (redaction, digits, places), the
+    normalisation, this module and the format's own reading."""
+    here = Path(__file__).resolve().parent
+    return [*sorted(THAI.glob("*.py")), *(here / name for name in NORMALISATION), Path(__file__), Path(module_file)]
 
 
 @cache
 def _code_digest(module_file: str) -> bytes:
-    """The code a published row depends on: the Thai rules (redaction, digits, places), the
-    normalisation, this module and the format's own reading."""
-    here = Path(__file__).resolve().parent
-    files = [*sorted(THAI.glob("*.py")), here / "normalise.py", here / "staging.py", Path(__file__), Path(module_file)]
     h = hashlib.blake2b(digest_size=16)
-    for path in files:
+    for path in code_files(module_file):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.digest()
 
@@ -66,7 +72,7 @@ def rules_digest(source: Source, module_file: str, label: str) -> bytes:
 
 
 def record_digest(rules: bytes, raw: tuple, status: str) -> int:
-    """A record's digest: its texts (normalise.RAW_FIELDS order) and status, under `rules`."""
+    """A record's digest: its texts (columns.RAW_FIELDS order) and status, under `rules`."""
     text = "\x1f".join(raw) + "\x1e" + status
     return int.from_bytes(
         hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8, key=rules).digest(), "big", signed=True

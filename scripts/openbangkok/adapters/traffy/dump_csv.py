@@ -29,8 +29,9 @@ from concurrent.futures import ProcessPoolExecutor
 import sqlite_utils
 
 from openbangkok.adapters.traffy import publishing
+from openbangkok.adapters.traffy.columns import RAW_FIELDS
 from openbangkok.adapters.traffy.digests import Known, known_digests, rules_digest
-from openbangkok.adapters.traffy.normalise import RAW_FIELDS, Normaliser
+from openbangkok.adapters.traffy.normalise import Normaliser
 from openbangkok.adapters.traffy.publishing import prepare_staging, search_index, staged_for_publishing
 from openbangkok.adapters.traffy.report import conclude
 from openbangkok.adapters.traffy.staging import Piece, Stager, make_piece, source_label

@@ -1,7 +1,8 @@
 """The one normalisation of a Traffy Fondue ticket, whatever format it came in.
 
 A format module (dump_csv, api_pages) turns what it reads into a tuple of texts in RAW_FIELDS
-order; Normaliser.values() turns that tuple into the published row (PUBLISHED order): types and
+order (columns.py); Normaliser.values() turns that tuple into the published row (PUBLISHED order),
+each text read by parse.py and the Thai rules: types and
 agencies as JSON lists, coordinates the right way round and flagged outside Bangkok, province and
 district codes, ISO times in UTC with the month and fiscal year of the report in Bangkok time, and
 every free text redacted (PDPA) before it is written anywhere. What it finds odd is tallied
@@ -10,112 +11,20 @@ every free text redacted (PDPA) before it is written anywhere. What it finds odd
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from openbangkok.adapters.traffy.columns import FINISHED, STATES, STATUSES, TYPES
+from openbangkok.adapters.traffy.parse import iso_seconds, parse_coords, parse_count, parse_set, parse_time
 from openbangkok.thai import conversions as thai
 from openbangkok.thai.places import bangkok_district_code, province_of
 from openbangkok.thai.redact import Redactor, find_personal_data, may_hold_personal_data
 
-# The texts a format hands over, in this order ("" for a field the format does not have); the API's
-# `status` is passed on its own (values(raw, number, status)): the dump has none.
-RAW_FIELDS = (
-    "ticket_id",
-    "type",
-    "organization",
-    "comment",
-    "photo",
-    "photo_after",
-    "coords",
-    "address",
-    "subdistrict",
-    "district",
-    "province",
-    "timestamp",
-    "state",
-    "star",
-    "count_reopen",
-    "last_activity",
-)
-# The published columns in the order Normaliser.values() returns them (complaints.schema.yaml).
-PUBLISHED = (
-    "ticket_id",
-    "types",
-    "organizations",
-    "comment",
-    "photo",
-    "photo_after",
-    "address",
-    "subdistrict",
-    "district",
-    "district_code",
-    "province",
-    "province_code",
-    "latitude",
-    "longitude",
-    "coords_outside_bangkok",
-    "coords_swapped_in_source",
-    "timestamp",
-    "last_activity",
-    "reported_month",
-    "fiscal_year_ce",
-    "fiscal_year_be",
-    "days_to_last_activity",
-    "state",
-    "state_en",
-    "status",
-    "star",
-    "count_reopen",
-    "is_illustrative",
-    "source",
-)
-
-# Known values; anything else is kept and reported once as a warning (the lists grow over time).
-STATES = {
-    "เสร็จสิ้น": "finished",
-    "กำลังดำเนินการ": "in progress",
-    "รอรับเรื่อง": "waiting",
-    "ส่งต่อ": "forwarded",
-    "ส่งต่อ(ใหม่)": "forwarded (new)",
-    "ไม่เกี่ยวข้อง": "not relevant",
-}
-FINISHED = "เสร็จสิ้น"
-STATUSES = frozenset({"report", "inprogress", "finish"})  # the API's workflow status beside `state`
-TYPE_NAMES = (  # the types Traffy Fondue offers (benchmarks/generate_traffy.py draws from them in this order)
-    "ถนน",
-    "ทางเท้า",
-    "แสงสว่าง",
-    "ความปลอดภัย",
-    "ความสะอาด",
-    "น้ำท่วม",
-    "กีดขวาง",
-    "ท่อระบายน้ำ",
-    "จราจร",
-    "สะพาน",
-    "สายไฟ",
-    "เสียงรบกวน",
-    "คลอง",
-    "ต้นไม้",
-    "ร้องเรียน",
-    "ป้าย",
-    "สัตว์จรจัด",
-    "สอบถาม",
-    "PM2.5",
-    "เสนอแนะ",
-    "คนจรจัด",
-    "การเดินทาง",
-    "ห้องน้ำ",
-    "ป้ายจราจร",
-)
-TYPES = frozenset(TYPE_NAMES)
 # A rough box around Bangkok used by public pipelines: used to flag, never to drop.
 BANGKOK_BOX = {"latitude": (13.47, 13.96), "longitude": (100.32, 100.94)}
-THAILAND = {"latitude": (5.5, 20.5), "longitude": (97.3, 105.7)}
 BANGKOK_TIME = dt.timedelta(hours=7)
-ZERO = dt.timedelta(0)
 DAY_SECONDS = 86400.0
 CACHE_SIZE = 100_000  # distinct values remembered per cache (types, places, counts)
 
@@ -138,90 +47,6 @@ class Tally:
             self.seen[(column, value)] = [row]
         else:
             rows.append(row)
-
-
-def parse_set(text: str) -> list[str]:
-    """A PostgreSQL array literal as Traffy writes it: '{ถนน,ทางเท้า}', '{}', '{"a b",c}'; plain
-    comma-joined names ('ถนน,ทางเท้า', the API's `type`) read the same."""
-    text = text.strip()
-    if text.startswith("{") and text.endswith("}"):
-        text = text[1:-1]
-    if not text:
-        return []
-    items = next(csv.reader([text], skipinitialspace=True)) if '"' in text else text.split(",")
-    seen = {}
-    for item in items:
-        item = item.strip()
-        if item and item.upper() != "NULL":
-            seen.setdefault(item, None)
-    return list(seen)
-
-
-def parse_time(text: str) -> dt.datetime | None:
-    """A Traffy timestamp ('2022-06-04 15:34:14.955151+00', any fraction, UTC when no offset)."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC) if moment.utcoffset() else moment
-
-
-def parse_coords(text: str) -> tuple[float | None, float | None, str | None]:
-    """(latitude, longitude, note) from 'longitude,latitude', perhaps in parentheses.
-
-    note: None, "parentheses", "swapped" (written latitude first: unmistakable in Thailand, where
-    latitudes are 5-21 and longitudes 97-106) or "unreadable".
-    """
-    text = text.strip()
-    if not text:
-        return None, None, None
-    note = None
-    if text[0] in "([" and text[-1] in ")]":
-        text, note = text[1:-1], "parentheses"
-    parts = text.replace(" ", ",").split(",") if "," not in text else text.split(",")
-    try:
-        if len(parts) == 2:  # float() refuses a blank part, as the filter below would
-            longitude, latitude = float(parts[0]), float(parts[1])
-        else:
-            longitude, latitude = (float(p) for p in parts if p.strip())
-    except ValueError:
-        return None, None, "unreadable"
-    lat_range, lon_range = THAILAND["latitude"], THAILAND["longitude"]
-    if lat_range[0] <= longitude <= lat_range[1] and lon_range[0] <= latitude <= lon_range[1]:
-        return longitude, latitude, "swapped"
-    if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):  # also false for NaN
-        return None, None, "unreadable"
-    return latitude, longitude, note
-
-
-def parse_count(text: str, low: int, high: int | None) -> int | None | str:
-    """An integer written as '3' or '3.0'; 'bad' when it is something else, or a phone or ID number
-    (count_reopen=0678901234 was published as 678901234)."""
-    text = text.strip()
-    if not text:
-        return None
-    if may_hold_personal_data(text) and find_personal_data(text):
-        return "bad"
-    try:
-        number = float(thai.arabic_digits(text))
-    except ValueError:
-        return "bad"
-    if number != int(number) or number < low or (high is not None and number > high):
-        return "bad"
-    return int(number)
-
-
-def iso_seconds(moment: dt.datetime, written: str) -> str:
-    """moment.replace(microsecond=0).isoformat() for a moment parse_time() read from `written`;
-    cut from the text when it is written Traffy's usual way ('2022-06-04 15:34:14.955151+00')."""
-    if written[10:11] == " " and written.endswith("+00") and written[19:20] in ".+" and moment.utcoffset() == ZERO:
-        return f"{written[:10]}T{written[11:19]}+00:00"
-    return moment.replace(microsecond=0).isoformat()
 
 
 def refusal(ticket: str) -> tuple[str, str] | None:

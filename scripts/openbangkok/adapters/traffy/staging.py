@@ -25,6 +25,7 @@ from typing import Protocol
 
 import sqlite_utils
 
+from openbangkok.adapters.traffy.columns import PUBLISHED
 from openbangkok.adapters.traffy.digests import (
     DIGEST_COLUMN,
     KEPT_SUFFIX,
@@ -33,7 +34,7 @@ from openbangkok.adapters.traffy.digests import (
     RowTally,
     record_digest,
 )
-from openbangkok.adapters.traffy.normalise import PUBLISHED, Normaliser, Tally, refusal
+from openbangkok.adapters.traffy.normalise import Normaliser, Tally, refusal
 from openbangkok.adapters.traffy.report import REJECTED, Totals
 from openbangkok.model.catalog import Source
 from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
@@ -67,7 +68,7 @@ class RecordFormat(Protocol):
         """A Normaliser for this source, as the format's own reading uses."""
 
     def raw(self, record) -> tuple:
-        """The record's texts in normalise.RAW_FIELDS order."""
+        """The record's texts in columns.RAW_FIELDS order."""
 
     def status(self, record) -> str:
         """The record's workflow status ("" when the format has none)."""

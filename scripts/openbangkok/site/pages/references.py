@@ -1,5 +1,6 @@
 """Codes that refer to reference data, named: a district code shows as "เขตพระนคร (1001)", linked to
-the district's row, on row pages, table cells and the line saying what a table is filtered by.
+the district's row, on row pages, table cells, query results and the line saying what a table is
+filtered by.
 Datasette 0.65 shows a row page's foreign-key cells as bare codes, and views have no foreign keys.
 
 Which columns are named comes from the plugin configuration `openbangkok-row-labels` in metadata.yml,
@@ -10,8 +11,13 @@ never from code:
                                        one of these tables is named; so is, in a view (which declares
                                        none), a column of the same name as such a table's key
 
+In a query's results (a canned query or the SQL page: Datasette names no table there) a column named
+like the single key of one of `references` is named too.
+
 The labels are the referenced table's label column (Datasette's label_column_for_table). The
-database is immutable, so references and labels are looked up once per Datasette instance.
+database is immutable, so references and labels are read once per Datasette instance: a reference
+table of at most PRELOAD_ROWS rows whole (a cell then costs a dict lookup, whatever a query asks
+for), a larger one row by row, remembering only codes that name a row.
 """
 
 from __future__ import annotations
@@ -26,11 +32,12 @@ from openbangkok.site.internals import escape_sqlite
 from openbangkok.site.plugin_config import plugin_config
 
 CONFIG = "openbangkok-row-labels"
+PRELOAD_ROWS = 5_000  # districts 50, agencies 67, dimensions 9: reference tables are small
 _caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _cache(datasette) -> dict:
-    return _caches.setdefault(datasette, {"refs": {}, "labels": {}})
+    return _caches.setdefault(datasette, {"refs": {}, "labels": {}, "whole": {}, "query": None})
 
 
 def configured(datasette, table: str | None) -> bool:
@@ -73,8 +80,24 @@ async def references(datasette, table: str) -> dict[str, tuple[str, str, str]]:
     return result
 
 
+async def _whole_table(datasette, reference: tuple[str, str, str]) -> dict[str, str] | None:
+    """{code: label} of a reference table of at most PRELOAD_ROWS rows, None for a larger one."""
+    whole = _cache(datasette)["whole"]
+    if reference not in whole:
+        other_table, other_column, label_column = reference
+        rows = await datasette.get_database(DATABASE).execute(
+            f"select {escape_sqlite(other_column)}, {escape_sqlite(label_column)} "
+            f"from {escape_sqlite(other_table)} limit {PRELOAD_ROWS + 1}"
+        )
+        whole[reference] = None if len(rows) > PRELOAD_ROWS else {str(code): text for code, text in rows}
+    return whole[reference]
+
+
 async def label(datasette, reference: tuple[str, str, str], value) -> str | None:
     """The label of the row `value` refers to, None when there is none."""
+    whole = await _whole_table(datasette, reference)
+    if whole is not None:
+        return whole.get(str(value))
     other_table, other_column, label_column = reference
     labels = _cache(datasette)["labels"]
     key = (other_table, str(value))
@@ -92,6 +115,29 @@ async def label(datasette, reference: tuple[str, str, str], value) -> str | None
     return labels[key]
 
 
+async def query_references(datasette) -> dict[str, tuple[str, str, str]]:
+    """{column: reference} for a query's results: the single key of each of `references` whose table
+    is small enough to read whole (a query's cell then never costs a query of its own)."""
+    cache = _cache(datasette)
+    if cache["query"] is None:
+        db = datasette.get_database(DATABASE)
+        found = {}
+        for other in plugin_config(datasette, CONFIG).get("references") or ():
+            keys = await db.primary_keys(other)
+            label_column = await db.label_column_for_table(other)
+            if len(keys) == 1 and label_column:
+                reference = (other, keys[0], label_column)
+                if await _whole_table(datasette, reference) is not None:
+                    found.setdefault(keys[0], reference)
+        cache["query"] = found
+    return cache["query"]
+
+
+def _link(datasette, reference: tuple[str, str, str], text: str, value) -> Markup:
+    href = datasette.urls.row(DATABASE, reference[0], tilde_encode(str(value)))
+    return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, text, value)
+
+
 async def linked_label(datasette, table: str, column: str, value) -> Markup | None:
     """`<a href="the referenced row">label</a> <em>code</em>`, or None when the cell is no reference."""
     if value is None or isinstance(value, dict) or not configured(datasette, table):
@@ -100,10 +146,14 @@ async def linked_label(datasette, table: str, column: str, value) -> Markup | No
     if reference is None:
         return None
     text = await label(datasette, reference, value)
-    if text is None:
-        return None
-    href = datasette.urls.row(DATABASE, reference[0], tilde_encode(str(value)))
-    return Markup('<a href="{}">{}</a>&nbsp;<em>{}</em>').format(href, text, value)
+    return None if text is None else _link(datasette, reference, text, value)
+
+
+async def linked_query_label(datasette, column: str, value) -> Markup | None:
+    """linked_label for a cell of a query's results."""
+    reference = (await query_references(datasette)).get(column)
+    text = await label(datasette, reference, value) if reference else None
+    return None if text is None else _link(datasette, reference, text, value)
 
 
 async def named_value(datasette, table: str, column: str, value) -> str:
@@ -116,13 +166,18 @@ async def named_value(datasette, table: str, column: str, value) -> str:
 def labelled_cell(value, column, table, database, datasette):
     """render_cell's answer for a cell that refers to reference data, or None to leave it to others.
     Table pages pass expanded keys as {"value", "label"}, which are left to Datasette."""
-    if (
-        database != DATABASE
-        or value is None
-        or isinstance(value, dict)
-        or not configured(datasette, table)
-        or known_plain(datasette, table, column)
-    ):
+    if database != DATABASE or value is None or isinstance(value, (dict, bytes)):
+        return None
+    if table is None:  # a query's results
+        known = _cache(datasette)["query"]
+        if known is not None and column not in known:
+            return None
+
+        async def in_query():
+            return await linked_query_label(datasette, column, value)
+
+        return in_query
+    if not configured(datasette, table) or known_plain(datasette, table, column):
         return None
 
     async def inner():
