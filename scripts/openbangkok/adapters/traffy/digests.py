@@ -2,7 +2,8 @@
 
 An incremental build reads the whole new input again (every record must be published or
 reported), but a record whose raw texts are those of the row already published needs no
-normalisation, redaction or check again: its published row is copied instead. Each published row
+normalisation, redaction or check again: its published row is left as it is (only its key is
+staged, in `<table>_kept`). Each published row
 that noted nothing (see `RowTally`) is remembered in the hidden table `<table>_row_digests`
 (ticket_id, digest) by a 64-bit digest of its record's texts and of the rules that made it
 (`rules_digest`: the normalisation's and redaction's code, the published schema, the source's

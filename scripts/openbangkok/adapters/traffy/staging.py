@@ -12,7 +12,9 @@ same however the records were cut into pieces (in worker processes for a large d
 The rows are staged as they are published: the staging table is declared like the published one
 (without its foreign keys, whose tables are elsewhere) and numbered like it (rowid), so the build
 copies it as it is. The Thai search index is built by a process of its own from the rows as they
-are committed (openbangkok.pipeline.search_index).
+are committed (openbangkok.pipeline.search_index). In an update in place only the parsed rows are
+staged; a record whose published row is unchanged (digests.py) is staged by its key, in
+`<table>_kept`, and duplicates are looked for in both tables.
 """
 
 from __future__ import annotations
