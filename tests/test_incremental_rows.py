@@ -22,10 +22,12 @@ import gzip
 import json
 import shutil
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from openbangkok.adapters.traffy import dump_csv
 from openbangkok.adapters.traffy.normalise import Normaliser
 from openbangkok.model.catalog import load_catalog
 from openbangkok.pipeline.build import IN_PLACE_ENV, build
@@ -415,3 +417,72 @@ def test_build_changes_of_an_update_in_place_counts_what_a_comparison_finds(tmp_
     ).fetchone()
     assert recorded[:5] == (earlier, after, after - kept, changed, earlier - kept)
     assert changed and set(k for (k,) in json.loads(recorded[5])) <= set(result.changes["complaints"].changed)
+
+
+def flipped(state: str) -> str:
+    return "เสร็จสิ้น" if state != "เสร็จสิ้น" else "กำลังดำเนินการ"
+
+
+def test_duplicates_and_rejections_across_pieces(tmp_path, dump_site, monkeypatch):
+    """Read in pieces of 40 records: later copies of tickets whose first copy is left as published,
+    whose first copy changed (the later copy the published text: it matches the published digest),
+    and whose later copy changed; a record the old file rejected (a cell missing) now whole, and a
+    published one now broken; tickets removed among unchanged ones. Each duplicate is rejected with
+    the row of its first copy, as a full build rejects it."""
+    monkeypatch.setattr(dump_csv, "BATCH", 40)
+    datasets, dump, rows, header = dump_site
+    state, width = header.index("state"), len(header)
+    old = [list(r) for r in rows[:BASE_ROWS]]
+    once = Counter(r[0] for r in old)
+    whole = [i for i, r in enumerate(old) if len(r) == width and once[r[0]] == 1]
+    fixed, broken = whole[-1], whole[-2]
+    old[fixed] = old[fixed][:-1]
+    write_rows(dump, header, old)
+    first_build(tmp_path, datasets)
+    conn = sqlite3.connect(tmp_path / "incremental.db")
+    remembered = {t for (t,) in conn.execute("select ticket_id from complaints_row_digests")}
+    conn.close()
+    unchanged_first, changed_first, changed_later, *gone = [i for i in whole[:-2] if old[i][0] in remembered][:6]
+    new = [list(r) for r in old]
+    new[fixed], new[broken] = list(rows[fixed]), old[broken][:-1]
+    new[changed_first][state] = flipped(old[changed_first][state])
+    later = list(old[changed_later])
+    later[state] = flipped(later[state])
+    new = [r for i, r in enumerate(new) if i not in gone] + [old[unchanged_first], old[changed_first], later]
+    write_rows(dump, header, new)
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    found = changes["complaints"]
+    assert found.copied > BASE_ROWS / 2
+    assert found.added == [old[fixed][0]]
+    assert set(found.removed) == {old[broken][0]} | {old[i][0] for i in gone}
+    assert found.changed == [old[changed_first][0]]
+    first_row: dict[str, int] = {}
+    for number, record in enumerate(new, 2):  # the header is row 1
+        first_row.setdefault(record[0], number)
+    rejected = sqlite3.connect(incremental).execute(
+        "select ticket_id, reason from complaints_rejected where source_row > ? order by source_row", (len(new) - 2,)
+    )
+    assert rejected.fetchall() == [
+        (old[i][0], f"duplicate ticket_id (first in row {first_row[old[i][0]]})")
+        for i in (unchanged_first, changed_first, changed_later)
+    ]
+    assert_same_tables(incremental, full)
+
+
+def test_a_change_of_state_leaves_the_search_index_as_it_was(tmp_path, dump_site):
+    """Tickets whose state and last activity changed keep their rowid and their search texts: the
+    index is not written (its blocks as they were), and still equals a full build's."""
+    datasets, dump, rows, header = dump_site
+    first_build(tmp_path, datasets)
+    state, last = header.index("state"), header.index("last_activity")
+    blocks = "select id, block from complaints_fts_data order by id"
+    before = sqlite3.connect(tmp_path / "incremental.db").execute(blocks).fetchall()
+    new = [list(r) for r in rows[:BASE_ROWS]]
+    for row in new[::9]:
+        if len(row) == len(header):
+            row[state], row[last] = flipped(row[state]), "2025-02-01 09:00:00.000001+00"
+    write_rows(dump, header, new)
+    incremental, full, changes = incremental_and_full(tmp_path, datasets)
+    assert len(changes["complaints"].changed) > 20
+    assert sqlite3.connect(incremental).execute(blocks).fetchall() == before
+    assert_same_tables(incremental, full)

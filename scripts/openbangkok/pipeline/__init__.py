@@ -12,6 +12,7 @@
                      the build's own record (build_files, build_sql, build_columns: profile.py;
                      build_changes: changes.py, rows added, changed and removed since the last build)
     build.py         the whole build: lock.py, incremental.py (what changed), check, publish, rename
+                     (file_copy.py: the published file copied for an update, beside the staging)
     changes.py       within a dataset: the rows that changed (diff) applied in place to a source's
                      published table, for an adapter that can keep its search index up to date
     search_index.py  a full-text index built in a process of its own while rows are staged

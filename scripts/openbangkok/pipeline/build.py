@@ -33,6 +33,7 @@ from openbangkok.adapters import adapter
 from openbangkok.model.catalog import Catalog
 from openbangkok.model.problems import Problem, Report
 from openbangkok.pipeline.check import validate
+from openbangkok.pipeline.file_copy import BackgroundCopy
 from openbangkok.pipeline.in_place import Changes, in_place_sources
 from openbangkok.pipeline.incremental import BackgroundFingerprints, Previous, datasets_to_build, fingerprints
 from openbangkok.pipeline.lock import TEMP_MARK, build_lock, remove_stale
@@ -153,6 +154,8 @@ def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
     tmp_db = out.parent / f".{out.name}{TEMP_MARK}{os.getpid()}"
     timings = Timings()
     staged = None
+    # the published file copied (and synced) by a child process while the input is staged
+    copying = BackgroundCopy(out, tmp_db) if reuse else None
     try:
         in_place = in_place_sources(catalog, out, rebuilt, can_update) if reuse else set()
         staged = validate(
@@ -168,8 +171,8 @@ def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
         result = BuildResult(out, staged.report, rebuilt=rebuilt, timings=timings)
         if not staged.report.ok:
             return result
-        if reuse:
-            shutil.copyfile(out, tmp_db)
+        if copying:
+            copying.result()
             timings.step("copy the published database")
         try:
             current = hashing.result() if hashing else current
@@ -194,6 +197,8 @@ def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
     finally:
         if hashing:
             hashing.close()
+        if copying:
+            copying.close()
         for background in staged.deferred if staged else []:
             background.wait()
         shutil.rmtree(work, ignore_errors=True)

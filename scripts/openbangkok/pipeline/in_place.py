@@ -38,37 +38,50 @@ class Changes:
     added: list = field(default_factory=list)
     changed: list = field(default_factory=list)
     removed: list = field(default_factory=list)
-    copied: int = 0  # rows the adapter copied as published, their records unchanged (not compared)
+    copied: int = 0  # rows the adapter left as published, their records unchanged (not staged)
 
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
 
-def diff(conn: sqlite3.Connection, table: str, key: str, columns: list[str], parsed: str = "") -> Changes:
+def diff(conn: sqlite3.Connection, table: str, key: str, columns: list[str], unchanged: str = "") -> Changes:
     """The staged table `table` (STAGING) against the published one (main), row by row by `key`:
-    a row is changed when any column differs (NULL equal to NULL). The keys are also left in
-    CHANGES for apply(). `parsed`: SQL, the rowids of the staged rows that may differ (the others
-    were copied from the published table as they are: neither added nor changed); "": every row."""
-    compared = f" and s.rowid in ({parsed})" if parsed else ""
+    a row is changed when any column differs (NULL equal to NULL). `unchanged`: the name of a
+    staging table of the keys (column `key`) of published rows left as they are (not staged, not
+    removed). The keys are also left in CHANGES for apply()."""
     differs = " or ".join(f"m.[{c}] is not s.[{c}]" for c in columns if c != key)
     conn.execute(f"drop table if exists {CHANGES}")
     conn.execute(f"create table {CHANGES} (key primary key, kind text not null) without rowid")
     conn.execute(
         f"insert into {CHANGES} select s.[{key}], 'added' from {STAGING}.[{table}] s "
-        f"where not exists (select 1 from main.[{table}] m where m.[{key}] = s.[{key}]){compared}"
-    )
-    conn.execute(
-        f"insert into {CHANGES} select m.[{key}], 'removed' from main.[{table}] m "
-        f"where not exists (select 1 from {STAGING}.[{table}] s where s.[{key}] = m.[{key}])"
+        f"where not exists (select 1 from main.[{table}] m where m.[{key}] = s.[{key}])"
     )
     conn.execute(
         f"insert into {CHANGES} select s.[{key}], 'changed' from {STAGING}.[{table}] s "
-        f"join main.[{table}] m on m.[{key}] = s.[{key}] where ({differs or '0'}){compared}"
+        f"join main.[{table}] m on m.[{key}] = s.[{key}] where ({differs or '0'})"
     )
+    if removed_any(conn, table, unchanged):
+        kept = f" and not exists (select 1 from {STAGING}.[{unchanged}] u where u.[{key}] = m.[{key}])"
+        conn.execute(
+            f"insert into {CHANGES} select m.[{key}], 'removed' from main.[{table}] m "
+            f"where not exists (select 1 from {STAGING}.[{table}] s where s.[{key}] = m.[{key}])"
+            + (kept if unchanged else "")
+        )
     changes = Changes()
     for value, kind in conn.execute(f"select key, kind from {CHANGES} order by kind, key"):
         getattr(changes, kind).append(value)
     return changes
+
+
+def removed_any(conn: sqlite3.Connection, table: str, unchanged: str) -> bool:
+    """Whether some published row is neither staged nor left unchanged (called once the added keys
+    are in CHANGES): counted first, as a count reads the key's index in order where finding which
+    rows costs two searches a row."""
+    (published,) = conn.execute(f"select count(*) from main.[{table}]").fetchone()
+    (staged,) = conn.execute(f"select count(*) from {STAGING}.[{table}]").fetchone()
+    (added,) = conn.execute(f"select count(*) from {CHANGES} where kind = 'added'").fetchone()
+    left = conn.execute(f"select count(*) from {STAGING}.[{unchanged}]").fetchone()[0] if unchanged else 0
+    return published != staged - added + left
 
 
 def keys_of(*kinds: str) -> str:
@@ -77,14 +90,18 @@ def keys_of(*kinds: str) -> str:
 
 
 def apply(conn: sqlite3.Connection, table: str, key: str, columns: list[str]) -> None:
-    """The changes diff() found applied to main.`table`: afterwards it holds the staged rows."""
+    """The changes diff() found applied to main.`table`: afterwards it holds the staged rows (and
+    the rows diff() was told are unchanged)."""
     names = ", ".join(f"[{c}]" for c in columns)
     conn.execute(f"delete from main.[{table}] where [{key}] in ({keys_of('removed')})")
-    assignments = ", ".join(f"[{c}] = s.[{c}]" for c in columns if c != key)
-    if assignments:
+    others = [c for c in columns if c != key]
+    if others:
+        listed = ", ".join(f"[{c}]" for c in others)
+        # a row value from the staged row, each found by its key (UPDATE ... FROM let the planner
+        # choose to read the whole published table)
         conn.execute(
-            f"update main.[{table}] set {assignments} from {STAGING}.[{table}] s "
-            f"where s.[{key}] = main.[{table}].[{key}] and s.[{key}] in ({keys_of('changed')})"
+            f"update main.[{table}] set ({listed}) = (select {listed} from {STAGING}.[{table}] s "
+            f"where s.[{key}] = main.[{table}].[{key}]) where [{key}] in ({keys_of('changed')})"
         )
     conn.execute(
         f"insert into main.[{table}] ({names}) select {names} from {STAGING}.[{table}] "

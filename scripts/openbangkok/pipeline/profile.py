@@ -12,7 +12,9 @@ are not: they are the search index, not data.
 
 The one pass is most of the time (five aggregates of every column), and it only reads: read_aggregates() runs it on a connection of its own in a thread
 (SQLite lets go of the interpreter lock while it runs), over the staging file's copy of the table,
-so the build makes the derived tables and indexes on the other core meanwhile (build.py).
+so the build makes the derived tables and indexes on the other core meanwhile (build.py); a table
+updated in place is read the same way, as a view of the published file's rows it keeps and the
+staged ones (read_view_aggregates).
 """
 
 from __future__ import annotations
@@ -122,6 +124,25 @@ def read_aggregates(db_path: Path, tables, pool: ThreadPoolExecutor) -> dict[str
             conn.close()
 
     return {table: pool.submit(read, table) for table in tables}
+
+
+def read_view_aggregates(
+    published: Path, staging: Path, views: dict[str, str], alias: str, pool: ThreadPoolExecutor
+) -> dict[str, Future]:
+    """The one pass of tables updated in place, read in the background as views {table: SQL} over
+    the published file (main, which the build does not write: it updates a copy) and the staging
+    file (attached as `alias`), each view named as its table: {table: future aggregates()}."""
+
+    def read(table: str, sql: str):
+        conn = sqlite3.connect(f"{published.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.execute(f"attach ? as [{alias}]", (f"{staging.resolve().as_uri()}?mode=ro",))
+            conn.execute(f"create temp view [{table}] as {sql}")  # found before main's table of that name
+            return aggregates(conn, table)
+        finally:
+            conn.close()
+
+    return {table: pool.submit(read, table, sql) for table, sql in views.items()}
 
 
 def profile_rows(db: sqlite_utils.Database, table: str, read: Future | None = None):

@@ -34,7 +34,13 @@ from openbangkok.pipeline.changes import record_changes
 from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
 from openbangkok.pipeline.in_place import Changes
 from openbangkok.pipeline.incremental import Previous, file_key, size_and_mtime
-from openbangkok.pipeline.profile import leading_columns, profiled_tables, read_aggregates, record_profiles
+from openbangkok.pipeline.profile import (
+    leading_columns,
+    profiled_tables,
+    read_aggregates,
+    read_view_aggregates,
+    record_profiles,
+)
 from openbangkok.pipeline.stage import STAGING, Staged, copy_staged
 from openbangkok.thai.redact import redact
 
@@ -217,6 +223,8 @@ def publish(
             ],
             pool,
         )
+        if staged.profile_views and previous_db is not None:
+            read |= read_view_aggregates(previous_db, staged.db_path, staged.profile_views, STAGING, pool)
         scripts = []
         for dataset in catalog.datasets_in_order:
             if dataset.name in rebuilt and dataset.sql_files:

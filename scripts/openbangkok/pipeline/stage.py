@@ -47,8 +47,11 @@ class Staged:
     # Staged tables an adapter publishes record for record (insert ... select *): the build reads
     # their column profiles from here, in the background, while it writes the published file.
     as_published: set[str] = field(default_factory=set)
-    # Sources the build updates in place (pipeline.in_place): staged in full, but their search index
-    # is not built again (their adapter's update() changes its entries).
+    # Tables updated in place: the SQL of their rows as the update leaves them, over the published
+    # file (main) and the staging file (STAGING), for the same background read of their profiles.
+    profile_views: dict[str, str] = field(default_factory=dict)
+    # Sources the build updates in place (pipeline.in_place): only what may have changed is staged,
+    # and their search index is not built again (their adapter's update() changes its entries).
     updated_in_place: set[str] = field(default_factory=set)
     previous_db: Path | None = None  # the published file an incremental build starts from (attached as PREVIOUS)
 

@@ -32,7 +32,7 @@ import sqlite_utils
 from openbangkok.adapters.traffy import publishing
 from openbangkok.adapters.traffy.digests import known_digests, rules_digest
 from openbangkok.adapters.traffy.normalise import Normaliser
-from openbangkok.adapters.traffy.publishing import prepare_staging, search_index
+from openbangkok.adapters.traffy.publishing import prepare_staging, search_index, staged_for_publishing
 from openbangkok.adapters.traffy.report import conclude
 from openbangkok.adapters.traffy.staging import Stager, make_piece, source_label
 from openbangkok.model.catalog import Catalog, Source, display_path
@@ -251,7 +251,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
         if isinstance(e, PageError):
             return
         raise
-    staged.as_published.add(source.name)
+    staged_for_publishing(source, staged)
     if index is not None:
         index.finish_input()
         staged.deferred.append(index)

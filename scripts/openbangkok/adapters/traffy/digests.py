@@ -2,7 +2,8 @@
 
 An incremental build reads the whole new input again (every record must be published or
 reported), but a record whose raw texts are those of the row already published needs no
-normalisation, redaction or check again: its published row is copied instead. Each published row
+normalisation, redaction or check again: its published row is left as it is (only its key is
+staged, in `<table>_kept`). Each published row
 that noted nothing (see `RowTally`) is remembered in the hidden table `<table>_row_digests`
 (ticket_id, digest) by a 64-bit digest of its record's texts and of the rules that made it
 (`rules_digest`: the normalisation's and redaction's code, the published schema, the source's
@@ -37,7 +38,8 @@ from openbangkok.pipeline.stage import STAGING, Staged
 
 DIGESTS_SUFFIX = "_row_digests"
 SOURCE_ROWS_SUFFIX = "_source_rows"  # staging: the row of the file each staged row comes from, its digest
-DIGEST_COLUMN, KEPT_COLUMN = "_digest", "_kept"  # a piece's rows: the record's digest, copied or not
+KEPT_SUFFIX = "_kept"  # staging: the tickets left as published (ticket_id, row of the file, digest)
+DIGEST_COLUMN = "_digest"  # a piece's rows: the record's digest
 THAI = Path(__file__).resolve().parents[2] / "thai"
 # The normalisation's modules beside this one (tests/test_structure.py checks that every module
 # normalise.py imports is covered) and the staging, which decides what is published or rejected.
@@ -108,11 +110,12 @@ class Known:
         }
 
 
-def staged_digests(table: str, where: str) -> str:
-    """SQL: (ticket_id, digest) of the staged rows that pass `where` (over the staged source_rows r)."""
+def staged_digests(table: str) -> str:
+    """SQL: (ticket_id, digest) of the staged rows whose record noted nothing."""
     return (
         f"select s.ticket_id, r.{DIGEST_COLUMN} from {STAGING}.[{table}] s "
-        f"join {STAGING}.[{table}{SOURCE_ROWS_SUFFIX}] r on r.published_rowid = s.rowid where {where}"
+        f"join {STAGING}.[{table}{SOURCE_ROWS_SUFFIX}] r on r.published_rowid = s.rowid "
+        f"where r.{DIGEST_COLUMN} is not null"
     )
 
 
@@ -122,25 +125,20 @@ def publish_digests(db: sqlite_utils.Database, table: str) -> None:
     name = digests_table(table)
     db.execute(f"drop table if exists main.[{name}]")
     db.execute(f"create table main.[{name}] (ticket_id text primary key, digest integer not null) without rowid")
-    db.execute(
-        f"insert into main.[{name}] {staged_digests(table, f'r.{DIGEST_COLUMN} is not null')} order by s.ticket_id"
-    )
+    db.execute(f"insert into main.[{name}] {staged_digests(table)} order by s.ticket_id")
 
 
 def update_digests(db: sqlite_utils.Database, table: str) -> None:
-    """The digests of the rows parsed again (not copied) replaced, those of removed rows deleted."""
+    """The digests of the rows parsed again (every staged row) replaced, those of removed rows
+    deleted; those of the rows left as published stay (equal by construction)."""
     name = digests_table(table)
     if not db[name].exists():
         publish_digests(db, table)
         return
-    db.execute(
-        f"delete from main.[{name}] where ticket_id in ({in_place.keys_of('removed')}) or ticket_id in "
-        f"(select ticket_id from ({staged_digests(table, f'not r.{KEPT_COLUMN}')}))"
-    )
-    db.execute(
-        f"insert into main.[{name}] "
-        f"{staged_digests(table, f'not r.{KEPT_COLUMN} and r.{DIGEST_COLUMN} is not null')} order by s.ticket_id"
-    )
+    # two statements: with `or` between the two lists SQLite read the whole digests table
+    db.execute(f"delete from main.[{name}] where ticket_id in ({in_place.keys_of('removed')})")
+    db.execute(f"delete from main.[{name}] where ticket_id in (select ticket_id from {STAGING}.[{table}])")
+    db.execute(f"insert into main.[{name}] {staged_digests(table)} order by s.ticket_id")
 
 
 def known_digests(source: Source, staged: Staged) -> Known | None:

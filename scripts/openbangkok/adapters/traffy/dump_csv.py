@@ -32,7 +32,7 @@ from openbangkok.adapters.traffy import publishing
 from openbangkok.adapters.traffy.columns import RAW_FIELDS
 from openbangkok.adapters.traffy.digests import Known, known_digests, rules_digest
 from openbangkok.adapters.traffy.normalise import Normaliser
-from openbangkok.adapters.traffy.publishing import prepare_staging, search_index
+from openbangkok.adapters.traffy.publishing import prepare_staging, search_index, staged_for_publishing
 from openbangkok.adapters.traffy.report import conclude
 from openbangkok.adapters.traffy.staging import Piece, Stager, make_piece, source_label
 from openbangkok.model.catalog import Catalog, Source, display_path
@@ -338,7 +338,7 @@ def stage(catalog: Catalog, source: Source, db: sqlite_utils.Database, staged: S
         if index is not None:
             index.wait()  # read again from the start: a new index
     stager.finish()
-    staged.as_published.add(source.name)  # publish() copies the staged records as they are
+    staged_for_publishing(source, staged)  # where the build reads the rows' profile
     if index is not None:
         index.finish_input()
         staged.deferred.append(index)

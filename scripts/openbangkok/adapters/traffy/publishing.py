@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from openbangkok.adapters.traffy.digests import (
-    KEPT_COLUMN,
-    SOURCE_ROWS_SUFFIX,
-    digests_table,
-    publish_digests,
-    update_digests,
-)
+from openbangkok.adapters.traffy.digests import KEPT_SUFFIX, digests_table, publish_digests, update_digests
 from openbangkok.adapters.traffy.report import REJECTED
 from openbangkok.adapters.traffy.staging import FTS_SUFFIX, SEARCHED
 from openbangkok.model.catalog import Source
 from openbangkok.pipeline import in_place
 from openbangkok.pipeline.stage import STAGING, Staged, create_table
 from openbangkok.thai.search import TOKENIZE
+
+REINDEXED = "temp.reindexed_keys"  # the changed rows whose searched texts changed (update())
 
 
 def prepare_staging(db: sqlite_utils.Database, staged: Staged) -> None:
@@ -109,27 +105,51 @@ def kept_tables(db: sqlite_utils.Database, source: Source) -> list[str]:
 
 
 def update(db: sqlite_utils.Database, source: Source, staged: Staged) -> tuple[int, in_place.Changes]:
-    """The published complaints (already in `db`, declared as now) made equal to the staged ones by
-    applying only what changed (pipeline.in_place), the search index's entries of those rows deleted
-    and inserted again; complaints_rejected published again (it is small). The row count and the
-    changes."""
+    """The published complaints (already in `db`, declared as now) made equal to the staged ones and
+    those left as published (their keys staged in <table>_kept) by applying only what changed
+    (pipeline.in_place), the search index's entries of those rows deleted and inserted again (of
+    a changed row only when its comment, address or types changed);
+    complaints_rejected published again (it is small). The row count and the changes."""
     conn, table = db.conn, source.name
     columns = [f["name"] for f in source.published_schema["fields"]]
-    parsed = f"select published_rowid from {STAGING}.[{table}{SOURCE_ROWS_SUFFIX}] where not {KEPT_COLUMN}"
-    found = in_place.diff(conn, table, "ticket_id", columns, parsed)
+    found = in_place.diff(conn, table, "ticket_id", columns, f"{table}{KEPT_SUFFIX}")
     fts = f"{table}{FTS_SUFFIX}"
-    entries = f"from main.[{table}] where ticket_id in ({{}})"
+    # a changed row keeps its rowid: its index entries are rewritten only when a searched text
+    # changed (a day's changes are mostly states and dates)
+    conn.execute(f"drop table if exists {REINDEXED}")
+    conn.execute(f"create table {REINDEXED} (key primary key) without rowid")
+    conn.execute(
+        f"insert into {REINDEXED} select s.ticket_id from {STAGING}.[{table}] s join main.[{table}] m "
+        f"on m.ticket_id = s.ticket_id where s.ticket_id in ({in_place.keys_of('changed')}) and ("
+        + " or ".join(f"m.[{c}] is not s.[{c}]" for c in SEARCHED)
+        + ")"
+    )
+    entries = f"from main.[{table}] where ticket_id in (select key from {REINDEXED} union all {{}})"
     # a contentless FTS5 table forgets a row when told the very texts it was given for it
     conn.execute(
         f"insert into [{fts}] ([{fts}], rowid, {', '.join(SEARCHED)}) select 'delete', rowid, "
-        f"{index_values('comment', 'address', 'types')} " + entries.format(in_place.keys_of("changed", "removed"))
+        f"{index_values('comment', 'address', 'types')} " + entries.format(in_place.keys_of("removed"))
     )
     in_place.apply(conn, table, "ticket_id", columns)
     conn.execute(
         f"insert into [{fts}] (rowid, {', '.join(SEARCHED)}) select rowid, "
-        f"{index_values('comment', 'address', 'types')} " + entries.format(in_place.keys_of("changed", "added"))
+        f"{index_values('comment', 'address', 'types')} " + entries.format(in_place.keys_of("added"))
     )
     publish_rejected(db)
     update_digests(db, table)
     found.copied = staged.stats.get(table, {}).get("rows_copied", 0)
     return db[table].count, found
+
+
+def staged_for_publishing(source: Source, staged: Staged) -> None:
+    """Tells the build where the source's rows are read for their profile: the staging table when
+    they are all staged (published record for record); for an update in place, the published
+    file's rows left as they are and the staged ones (a view: read while the build goes on)."""
+    if source.name not in staged.updated_in_place:
+        staged.as_published.add(source.name)
+        return
+    table, kept = source.name, f"{source.name}{KEPT_SUFFIX}"
+    staged.profile_views[table] = (
+        f"select * from main.[{table}] where ticket_id in (select ticket_id from {STAGING}.[{kept}]) "
+        f"union all select * from {STAGING}.[{table}]"
+    )

@@ -12,7 +12,9 @@ same however the records were cut into pieces (in worker processes for a large d
 The rows are staged as they are published: the staging table is declared like the published one
 (without its foreign keys, whose tables are elsewhere) and numbered like it (rowid), so the build
 copies it as it is. The Thai search index is built by a process of its own from the rows as they
-are committed (openbangkok.pipeline.search_index).
+are committed (openbangkok.pipeline.search_index). In an update in place only the parsed rows are
+staged; a record whose published row is unchanged (digests.py) is staged by its key, in
+`<table>_kept`, and duplicates are looked for in both tables.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import sqlite_utils
 from openbangkok.adapters.traffy.columns import PUBLISHED
 from openbangkok.adapters.traffy.digests import (
     DIGEST_COLUMN,
-    KEPT_COLUMN,
+    KEPT_SUFFIX,
     SOURCE_ROWS_SUFFIX,
     Known,
     RowTally,
@@ -38,7 +40,7 @@ from openbangkok.adapters.traffy.normalise import Normaliser, Tally, refusal
 from openbangkok.adapters.traffy.report import REJECTED, Totals
 from openbangkok.model.catalog import Source
 from openbangkok.pipeline.csv_rules import MAX_CELL_CHARACTERS
-from openbangkok.pipeline.stage import PREVIOUS, ROW_COLUMN, create_table
+from openbangkok.pipeline.stage import ROW_COLUMN, create_table
 from openbangkok.thai.redact import Redactor, may_hold_personal_data
 
 SEARCHED = ("comment", "address", "types")  # the columns of the search index, in its order
@@ -95,13 +97,13 @@ class Piece:
     tally: Tally
     redactions: Counter
     file: str = ""  # the file the records come from (complaints_rejected.source_file)
-    kept: int = 0  # rows to be copied from the published table (unchanged records)
+    kept: int = 0  # rows left as published (unchanged records): only their keys are staged
 
 
 def piece_database(rows: list[tuple], kept: list[tuple]) -> bytes:
     """rows: the parsed rows (row, *PUBLISHED, digest); kept: (row, ticket_id, digest) of the
-    records published unchanged (a table of their own: rows of 30 columns mostly NULL were written
-    at 32 µs a row, these at 3)."""
+    records published unchanged (a narrow table: rows of 30 columns mostly NULL were written at
+    32 µs a row, these at 3)."""
     conn = sqlite3.connect(":memory:")
     conn.execute("pragma page_size = 65536")  # with the default pages and cache, twice as slow
     columns = ", ".join(f"[{c}]" for c in (*PUBLISHED, DIGEST_COLUMN))
@@ -128,7 +130,7 @@ def make_piece(
     (reason, reason_th, ticket_id or None) a format found (an unreadable record, a copy); rows
     numbered from 1. A record whose ticket_id another record of the piece had is rejected as a
     duplicate (reason None). A record `known` has published unchanged (digests.Known, under
-    `rules`) is not normalised again: its row is marked to be copied from the published table."""
+    `rules`) is not normalised again: only its key is staged, its published row left as it is."""
     entries = list(entries)
     rows, kept, rejected, candidates = [], [], [], []
     seen: set[str] = set()
@@ -187,6 +189,7 @@ class Stager:
         self.fmt = fmt
         self.table = source.name
         self.source_rows = f"{source.name}{SOURCE_ROWS_SUFFIX}"
+        self.kept = f"{source.name}{KEPT_SUFFIX}"
         self.columns = [f["name"] for f in source.published_schema["fields"]]
         unknown = set(self.columns) - set(PUBLISHED)
         if unknown:
@@ -198,7 +201,7 @@ class Stager:
         self.totals = Totals()
         self.reasons: Counter = Counter()
         self.rows_read = 0
-        self.copied = 0  # rows copied from the published table: their records had not changed
+        self.copied = 0  # rows left as published: their records had not changed
         self.published = 0
         self.committed = 0  # rows committed (the search index reads only those)
         self.row_offset = 1  # added to a piece's row numbers: the header is row 1, as frictionless counts
@@ -213,12 +216,16 @@ class Stager:
 
     def create_tables(self) -> None:
         conn = self.conn
-        for table in (self.table, self.source_rows, REJECTED):
+        for table in (self.table, self.source_rows, self.kept, REJECTED):
             conn.execute(f"drop table if exists main.[{table}]")  # not the attached published database
         create_table(self.db, {**self.source.published_schema, "foreignKeys": []}, self.table)
         conn.execute(
             f"create table [{self.source_rows}] (published_rowid integer primary key, source_row integer, "
-            f"{DIGEST_COLUMN} integer, {KEPT_COLUMN} integer)"
+            f"{DIGEST_COLUMN} integer)"
+        )
+        conn.execute(
+            f"create table [{self.kept}] (ticket_id text primary key, source_row integer, {DIGEST_COLUMN} integer) "
+            "without rowid"
         )
         conn.execute(f"create table [{REJECTED}] (" + ", ".join(f"[{c}]" for c in REJECTED_COLUMNS) + ")")
         conn.execute(f"pragma cache_size = -{STAGING_CACHE_KIB}")
@@ -228,36 +235,48 @@ class Stager:
     def add(self, piece: Piece, lines: int | None, records_of: Callable) -> None:
         """Adds a piece: its rows, rejected rows and tallies. `lines`: the physical lines it spans
         (None when its line numbers are those of the file); records_of(set of local rows) ->
-        {row: (record, line)} for rows found to be duplicates here."""
+        {row: (record, line)} for rows found to be duplicates here. The parsed rows are staged in
+        the table, the unchanged ones (left as published) by their key only, in `kept`."""
         conn, offset, published = self.conn, self.row_offset, self.published
         conn.deserialize(piece.db, name="piece")
         columns = ", ".join(f"[{c}]" for c in self.columns)
+        # a ticket an earlier piece kept unchanged: its parsed copy here is a duplicate
+        not_kept = f" where ticket_id not in (select ticket_id from main.[{self.kept}])" if self.copied else ""
         before = conn.total_changes
-        rows = self.piece_rows() if piece.kept else f"(select *, 0 as {KEPT_COLUMN} from piece.rows)"
-        numbers = (  # the same rows without the published columns (no join)
-            f"(select {ROW_COLUMN}, {DIGEST_COLUMN}, 0 as {KEPT_COLUMN} from piece.rows union all "
-            f"select {ROW_COLUMN}, {DIGEST_COLUMN}, 1 from piece.kept)"
-        )
         conn.execute(
-            f"insert or ignore into main.[{self.table}] ({columns}) select {columns} from {rows} order by {ROW_COLUMN}"
+            f"insert or ignore into main.[{self.table}] ({columns}) "
+            f"select {columns} from piece.rows{not_kept} order by {ROW_COLUMN}"
         )
         added = conn.total_changes - before
-        duplicates = {}
-        if added < piece.rows:  # rows whose ticket_id an earlier piece published
-            duplicates = dict(
-                conn.execute(
-                    f"select p.{ROW_COLUMN}, r.source_row from {rows} p "
-                    f"join main.[{self.table}] s on s.ticket_id = p.ticket_id "
-                    f"join main.[{self.source_rows}] r on r.published_rowid = s.rowid where s.rowid <= ?",
-                    (published,),
-                )
+        kept = 0
+        if piece.kept:
+            before = conn.total_changes
+            conn.execute(
+                f"insert or ignore into main.[{self.kept}] select ticket_id, {ROW_COLUMN} + ?, {DIGEST_COLUMN} "
+                f"from piece.kept k where not exists (select 1 from main.[{self.table}] s "
+                f"where s.ticket_id = k.ticket_id) order by {ROW_COLUMN}",
+                (offset,),
             )
-            if len(duplicates) != piece.rows - added:
+            kept = conn.total_changes - before
+        duplicates: list[int] = []
+        if added + kept < piece.rows:  # rows whose ticket_id an earlier piece staged or kept
+            duplicates = [
+                row
+                for (row,) in conn.execute(
+                    f"select p.{ROW_COLUMN} from (select {ROW_COLUMN}, ticket_id from piece.rows union all "
+                    f"select {ROW_COLUMN}, ticket_id from piece.kept) p "
+                    f"where exists (select 1 from main.[{self.table}] s where s.ticket_id = p.ticket_id "
+                    f"and s.rowid <= ?) or exists (select 1 from main.[{self.kept}] k "
+                    f"where k.ticket_id = p.ticket_id and k.source_row <= ?)",
+                    (published, offset),
+                )
+            ]
+            if len(duplicates) != piece.rows - added - kept:
                 raise RuntimeError(f"{self.table}: rows of a piece were neither staged nor duplicates")
-        staged = f"from {numbers} where {ROW_COLUMN} not in ({', '.join('?' * len(duplicates))}) order by {ROW_COLUMN}"
         conn.execute(
             f"insert into main.[{self.source_rows}] select ? + row_number() over (order by {ROW_COLUMN}), "
-            f"{ROW_COLUMN} + ?, {DIGEST_COLUMN}, {KEPT_COLUMN} {staged}",
+            f"{ROW_COLUMN} + ?, {DIGEST_COLUMN} from piece.rows "
+            f"where {ROW_COLUMN} not in ({', '.join('?' * len(duplicates))}) order by {ROW_COLUMN}",
             (published, offset, *duplicates),
         )
         self.totals.add(piece.tally, piece.redactions, offset, skip=set(duplicates))
@@ -269,27 +288,13 @@ class Stager:
         ]
         conn.executemany(f"insert into main.[{REJECTED}] values ({', '.join('?' * len(REJECTED_COLUMNS))})", rejected)
         self.published += added
-        self.copied += piece.kept
+        self.copied += kept
         if self.published - self.committed >= COMMIT_ROWS:
             self.commit()
         self.rows_read += piece.records
         self.row_offset += piece.records
         if lines is not None:
             self.line_offset += lines
-
-    def piece_rows(self) -> str:
-        """A view of the piece's rows, parsed and unchanged (those copied from the published table)."""
-        columns = ", ".join(f"[{c}]" for c in self.columns if c != "ticket_id")
-        from_published = ", ".join(f"c.[{c}]" for c in self.columns if c != "ticket_id")
-        self.conn.execute(
-            f"create temp view if not exists piece_rows as "
-            f"select {ROW_COLUMN}, ticket_id, {columns}, {DIGEST_COLUMN}, 0 as {KEPT_COLUMN} from piece.rows "
-            f"union all select k.{ROW_COLUMN}, k.ticket_id, {from_published}, k.{DIGEST_COLUMN}, 1 from piece.kept k "
-            # cross join: the piece's rows outside, each found by the key (with the published file's
-            # statistics the planner read the whole published table for each piece: 125 µs a row)
-            f"cross join {PREVIOUS}.[{self.table}] c on c.ticket_id = k.ticket_id"
-        )
-        return "temp.piece_rows"
 
     def rejected_row(
         self,
@@ -304,7 +309,8 @@ class Stager:
         if reason is None:  # a duplicate: the row it first appeared in, as published
             (first,) = self.conn.execute(
                 f"select r.source_row from main.[{self.table}] s join main.[{self.source_rows}] r "
-                f"on r.published_rowid = s.rowid where s.ticket_id = ?",
+                f"on r.published_rowid = s.rowid where s.ticket_id = ?1 "
+                f"union all select source_row from main.[{self.kept}] where ticket_id = ?1",
                 (ticket,),
             ).fetchone()
             reason, reason_th = (f"duplicate ticket_id (first in row {first})", f"รหัสเรื่องซ้ำ (ครั้งแรกที่แถว {first})")
