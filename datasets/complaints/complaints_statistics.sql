@@ -28,11 +28,13 @@ create table if not exists complaints_by_district_month_type (
 );
 -- illustrative_tickets: how many of the tickets counted are illustrative samples (is_illustrative),
 -- in every statistics table, so that a figure computed from samples says so in the data itself.
+-- `is`, not `=`: a ticket without a state counts as not finished (0, never NULL), so that a group's
+-- count can be kept by adding a delta to it (NULL + 1 would stay NULL).
 create temp table complaints_by_district_month_type_delta as
 select district_code, reported_month, type, sum(sign) as tickets, sum(sign * finished) as finished,
        sum(sign * illustrative) as illustrative_tickets
 from (select d.district_code, coalesce(t.value, '(ไม่ระบุ / none)') as type, d.reported_month,
-             d.state = 'เสร็จสิ้น' as finished, d.is_illustrative as illustrative, d.sign
+             d.state is 'เสร็จสิ้น' as finished, d.is_illustrative as illustrative, d.sign
       from temp.complaints_delta d left join json_each(d.types) t)
 group by district_code, type, reported_month;
 update complaints_by_district_month_type as b
@@ -100,7 +102,7 @@ create table if not exists complaints_district_summary (
 );
 delete from complaints_district_summary;
 insert into complaints_district_summary
-select c.district_code, count(*), sum(c.state = 'เสร็จสิ้น'), round(1.0 * sum(c.state = 'เสร็จสิ้น') / count(*), 3),
+select c.district_code, count(*), sum(c.state is 'เสร็จสิ้น'), round(1.0 * sum(c.state is 'เสร็จสิ้น') / count(*), 3),
        (select m.median_days_to_last_activity from complaints_median_days m
         where m.district_code = c.district_code and m.type = '(ทุกประเภท / all types)'),
        min(c.timestamp), max(c.timestamp), d.population_total,
