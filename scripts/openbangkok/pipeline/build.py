@@ -33,7 +33,7 @@ from openbangkok.adapters import adapter
 from openbangkok.model.catalog import Catalog
 from openbangkok.model.problems import Problem, Report
 from openbangkok.pipeline.check import validate
-from openbangkok.pipeline.file_copy import BackgroundCopy
+from openbangkok.pipeline.file_copy import background_copy
 from openbangkok.pipeline.in_place import Changes, in_place_sources
 from openbangkok.pipeline.incremental import BackgroundFingerprints, Previous, datasets_to_build, fingerprints
 from openbangkok.pipeline.lock import TEMP_MARK, build_lock, remove_stale
@@ -155,7 +155,7 @@ def _build(catalog: Catalog, out: Path, full: bool, progress) -> BuildResult:
     timings = Timings()
     staged = None
     # the published file copied (and synced) by a child process while the input is staged
-    copying = BackgroundCopy(out, tmp_db) if reuse else None
+    copying = background_copy(out, tmp_db) if reuse else None
     try:
         in_place = in_place_sources(catalog, out, rebuilt, can_update) if reuse else set()
         staged = validate(

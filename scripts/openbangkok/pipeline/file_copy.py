@@ -16,45 +16,16 @@ import os
 import shutil
 from pathlib import Path
 
-from openbangkok.pipeline.processes import die_with_parent, process_context
+from openbangkok.pipeline.processes import BackgroundCall
 
 
-class BackgroundCopy:
-    """`source` copied to `target` and synced by a child process; result() waits for it (raising
+def background_copy(source: Path, target: Path) -> BackgroundCall:
+    """`source` copied to `target` and synced by a child process; its result() waits for it (raising
     what the copy raised: a full disk is an OSError as the build reports it)."""
-
-    def __init__(self, source: Path, target: Path):
-        context = process_context()
-        self._answer, sender = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_copy, args=(source, target, sender), name="copy of the published file", daemon=True
-        )
-        self._process.start()
-        sender.close()
-
-    def result(self) -> None:
-        try:
-            answer = self._answer.recv()
-        except EOFError:
-            answer = RuntimeError("the process copying the published database stopped without an answer")
-        self._process.join()
-        if answer is not None:
-            raise answer
-
-    def close(self) -> None:
-        """Stops the copy if it still runs (the build stopped early)."""
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._answer.close()
+    return BackgroundCall(_copy, source, target, name="copy of the published file")
 
 
-def _copy(source: Path, target: Path, sender) -> None:
-    die_with_parent()
-    try:
-        shutil.copyfile(source, target)
-        with target.open("rb+") as f:
-            os.fsync(f.fileno())
-        sender.send(None)
-    except Exception as e:  # noqa: BLE001 - raised by BackgroundCopy.result()
-        sender.send(e if isinstance(e, OSError) else RuntimeError(f"{type(e).__name__}: {e}"))
+def _copy(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    with target.open("rb+") as f:
+        os.fsync(f.fileno())

@@ -18,7 +18,7 @@ from pathlib import Path
 from openbangkok.model.build_record import SITE_KEY, STATE_TABLE, file_key, folder_files
 from openbangkok.model.catalog import PACKAGE, Catalog, Dataset
 from openbangkok.model.site_metadata import METADATA_FILE
-from openbangkok.pipeline.processes import die_with_parent, process_context
+from openbangkok.pipeline.processes import BackgroundCall, process_context
 
 BACKGROUND_MIN_BYTES = 32 << 20  # smaller datasets are hashed before the build starts
 
@@ -111,12 +111,7 @@ class BackgroundFingerprints:
     """
 
     def __init__(self, catalog: Catalog, previous: Previous, context):
-        self._answer, sender = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_send_fingerprints, args=(catalog, previous, sender), name="fingerprints", daemon=True
-        )
-        self._process.start()
-        sender.close()
+        self._call = BackgroundCall(_fingerprints_and_hashes, catalog, previous, name="fingerprints", context=context)
         self._previous = previous
 
     @classmethod
@@ -130,29 +125,18 @@ class BackgroundFingerprints:
 
     def result(self) -> dict[str, str]:
         try:
-            answer = self._answer.recv()
-        except EOFError:
-            answer = "the process that hashes the files stopped without an answer"
-        self._process.join()
-        if isinstance(answer, str):
-            raise RuntimeError(f"fingerprinting the datasets' files failed: {answer}")
-        current, file_hashes = answer
+            current, file_hashes = self._call.result()
+        except Exception as e:
+            raise RuntimeError(f"fingerprinting the datasets' files failed: {e}") from e
         self._previous.file_hashes.update(file_hashes)
         return current
 
     def close(self) -> None:
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._answer.close()
+        self._call.close()
 
 
-def _send_fingerprints(catalog: Catalog, previous: Previous, sender) -> None:
-    die_with_parent()
-    try:
-        sender.send((fingerprints(catalog, previous), previous.file_hashes))
-    except Exception as e:  # noqa: BLE001 - raised by BackgroundFingerprints.result()
-        sender.send(f"{type(e).__name__}: {e}")
+def _fingerprints_and_hashes(catalog: Catalog, previous: Previous) -> tuple[dict[str, str], dict]:
+    return fingerprints(catalog, previous), previous.file_hashes
 
 
 def datasets_to_build(catalog: Catalog, current: dict[str, str], previous: Previous) -> set[str]:

@@ -1,5 +1,5 @@
-"""How the build starts its helper processes (staging workers, the search index, the hashing of files),
-and how they end with it."""
+"""How the build starts its helper processes (staging workers, the search index, the hashing of files,
+the copy of the published file), and how they end with it."""
 
 from __future__ import annotations
 
@@ -39,3 +39,42 @@ def checkpoint(point: str) -> None:
     at that moment instead of after a guessed delay (tests/test_robust.py). Unset, it does nothing."""
     if os.environ.get(STOP_AT) == point:
         os.kill(os.getpid(), signal.SIGSTOP)
+
+
+class BackgroundCall:
+    """function(*args) run by a child process while the build goes on (the function and its arguments
+    must survive the context's start: a module's function). result() waits for what it returned and
+    raises what it raised (an OSError as it was, so a full disk is reported as one; anything else as a
+    RuntimeError naming it); close() stops it if it still runs (the build stopped early)."""
+
+    def __init__(self, function, *args, name: str, context=None):
+        context = context or process_context()
+        self._answer, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_call_and_send, args=(function, args, sender), name=name, daemon=True)
+        self._process.start()
+        sender.close()
+        self.name = name
+
+    def result(self):
+        try:
+            ok, value = self._answer.recv()
+        except EOFError:
+            ok, value = False, RuntimeError(f"the process of the {self.name} stopped without an answer")
+        self._process.join()
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._answer.close()
+
+
+def _call_and_send(function, args, sender) -> None:
+    die_with_parent()
+    try:
+        sender.send((True, function(*args)))
+    except Exception as e:  # noqa: BLE001 - raised by BackgroundCall.result()
+        sender.send((False, e if isinstance(e, OSError) else RuntimeError(f"{type(e).__name__}: {e}")))
