@@ -70,7 +70,7 @@ async def test_service_counts_agree_with_the_stated_figures(ds):
             assert centres == figure["health_centres_stated"], figure["figure_id"]
         if figure["sites_stated"] is not None:
             assert len(having) == figure["sites_stated"], figure["figure_id"]
-    # the seeds' figures, for their dates (shared/FACTS.md)
+    # the figures as the BMA stated them, for their dates (each row's `source` column cites the release)
     by_id = {f["figure_id"]: f for f in figures}
     assert (by_id["pride-2022-09"]["health_centres_stated"], by_id["pride-2022-09"]["hospitals_stated"]) == (6, 5)
     assert by_id["pride-2022-11"]["sites_stated"] == 11

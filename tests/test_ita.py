@@ -33,7 +33,8 @@ CASES = {
     "weights-not-100": ("ita_rounds.csv", 5, "oit_max", "row-constraint"),
 }
 
-# Published figures (../shared/FACTS.md) the data must show as real rows: (agency, year) -> score
+# Published figures (each row's `source` in ita_results.csv cites where) the data must show as real rows:
+# (agency, year) -> score
 REAL = {("bma", 2562): 88.50, ("bma", 2563): 91.48, ("bma", 2566): 88.98, ("district-office-1022", 2565): 98.60}
 
 
