@@ -66,9 +66,11 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def memory_kib(pid: int) -> tuple[int, int]:
-    """(PSS, RSS) of one process in KiB; (0, 0) once it is gone."""
-    pss = rss = 0
+def memory_kib(pid: int) -> tuple[int, int, int]:
+    """(PSS, RSS, anonymous) of one process in KiB; zeros once it is gone. Anonymous is the memory the
+    process allocated itself: RSS less the file pages it maps (a served database's pages are page
+    cache, shared by every worker mapping them, and given back under pressure)."""
+    pss = rss = anonymous = 0
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
@@ -76,9 +78,11 @@ def memory_kib(pid: int) -> tuple[int, int]:
                     pss = int(line.split()[1])
                 elif line.startswith("Rss:"):
                     rss = int(line.split()[1])
+                elif line.startswith("Anonymous:"):
+                    anonymous = int(line.split()[1])
     except OSError:
         pass
-    return pss, rss
+    return pss, rss, anonymous
 
 
 def sample_memory(pid: int, run: Run, done: threading.Event) -> None:
