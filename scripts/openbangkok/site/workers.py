@@ -25,6 +25,7 @@ from pathlib import Path
 from datasette.database import QueryInterrupted
 
 from openbangkok.model.site_metadata import DATABASE
+from openbangkok.site.internals import escape_sqlite
 
 DB_ENV = "OPENBANGKOK_SERVE_DB"  # the pinned file every worker answers from
 DATASETS_ENV = "OPENBANGKOK_SERVE_DATASETS"
@@ -41,7 +42,7 @@ async def inspected(datasette) -> dict:
     tables = {}
     for table in await db.table_names():
         try:
-            count = await db.execute(f"select count(*) from [{table}]", custom_time_limit=COUNT_LIMIT_MS)
+            count = await db.execute(f"select count(*) from {escape_sqlite(table)}", custom_time_limit=COUNT_LIMIT_MS)
             tables[table] = {"count": count.single_value()}
         except (QueryInterrupted, sqlite3.DatabaseError):  # no count, as Datasette's own table_counts records it
             tables[table] = {"count": None}
